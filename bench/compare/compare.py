@@ -1,0 +1,628 @@
+"""Peer comparison of `ingest import` with DuckDB, SQLite, two parse ceilings and the I/O floor.
+
+Normally started by `bench/compare/run`, which prepares the virtual environment
+and the engine binary. For each size: generate the data with `ingest gen`
+(reused when present), then for each job run every contender as its own child
+process (wall time from the parent, peak RSS from `os.wait4`), one warm-up
+round and then `--rounds` rounds, contenders interleaved A B A B. After each
+run the contender's store is checked against the engine's (record count and a
+deterministic sample of records). Writes results.json (every raw run),
+results.md (medians, ratios to the engine) and rows_per_s.png (via chart.py).
+"""
+
+import argparse
+import csv
+import hashlib
+import heapq
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from common import (DUCKDB_DEFAULT_FORMULATION, DUCKDB_FORMULATIONS, HEADER, SAMPLE_PROPERTIES,
+                    normalize_email)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+DATA_DIR = ROOT / "target" / "compare-data"
+
+# Job 3 (a contacts+companies file with contact-company links) needs the engine to
+# import associations. Until it does, the suite reports job 3 as skipped; when it
+# does, set this to True and add the job's files, contenders' SQL and validation.
+JOB3_SUPPORTED = False
+JOB3_SKIP_REASON = "engine does not import associations yet"
+
+JOBS = {
+    1: "load a contacts file into a fresh store",
+    2: "import an update file (40% existing contacts, half of them unchanged; 60% new) "
+       "into the job-1 store",
+}
+SEED = 42
+SAMPLE_SIZE = 200
+REFERENCE = "engine"
+EMAIL_COLUMN = HEADER.index("Email")
+GNU_TIME = shutil.which("time", path="/usr/bin")
+EXPORT_EMAIL = re.compile(r'"email"\s*:\s*"([^"\\]*)"')
+
+
+# ----------------------------------------------------------------------------- data
+
+@dataclass
+class Dataset:
+    """The generated files of one size, and what the runner knows about them."""
+
+    size: int
+    files: dict      # job -> timed input file
+    rows: dict       # job -> data rows of that file
+    bytes: dict      # job -> bytes of that file
+    expected: dict   # job -> distinct valid normalized emails in the store after the job
+    samples: dict    # job -> file holding the sampled emails (JSON list)
+
+
+def valid_emails(path):
+    """Yield the normalized email, or None when invalid, of each data row of a CSV file."""
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        if next(reader) != HEADER:
+            sys.exit(f"{path}: unexpected header")
+        for row in reader:
+            yield normalize_email(row[EMAIL_COLUMN])
+
+
+def scan(path, emails_so_far):
+    """Count data rows, add valid emails to emails_so_far, return (rows, sample candidates).
+
+    The candidates are the distinct valid emails with the smallest SHA-1, best
+    first: deterministic and spread over the whole file.
+    """
+    rows = 0
+    heap = []  # (-key, email): a max-heap of the 2 * SAMPLE_SIZE smallest keys
+    for email in valid_emails(path):
+        rows += 1
+        if email is None:
+            continue
+        emails_so_far.add(email)
+        key = int.from_bytes(hashlib.sha1(email.encode()).digest()[:8], "big")
+        if len(heap) < 2 * SAMPLE_SIZE:
+            heapq.heappush(heap, (-key, email))
+        elif key < -heap[0][0]:
+            heapq.heapreplace(heap, (-key, email))
+    ranked = sorted((-negated, email) for negated, email in heap)
+    return rows, list(dict.fromkeys(email for _, email in ranked))
+
+
+def ensure_dataset(ingest, size):
+    """Generate (or reuse) the files of one size and return their Dataset."""
+    directory = DATA_DIR / f"contacts-{size}-seed{SEED}"
+    meta_path = directory / "meta.json"
+    if not meta_path.exists():
+        log(f"generating {size:,} rows with `ingest gen` into {directory}")
+        partial = directory.with_name(directory.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        subprocess.run([ingest, "gen", "contacts", "--rows", str(size), "--seed", str(SEED),
+                        "--out", str(partial), "--update-file"], check=True)
+        (partial / "meta.json").write_text(json.dumps(describe(partial), indent=1))
+        shutil.rmtree(directory, ignore_errors=True)
+        partial.rename(directory)
+    meta = json.loads(meta_path.read_text())
+    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv"}
+    samples = {}
+    for job in files:
+        samples[job] = directory / f"sample-job{job}.json"
+        samples[job].write_text(json.dumps(meta["samples"][str(job)]))
+    return Dataset(size=size, files=files,
+                   rows={job: meta["rows"][str(job)] for job in files},
+                   bytes={job: files[job].stat().st_size for job in files},
+                   expected={job: meta["expected"][str(job)] for job in files},
+                   samples=samples)
+
+
+def describe(directory):
+    """Row counts, expected record counts and email samples of freshly generated files."""
+    emails = set()
+    rows1, candidates1 = scan(directory / "contacts.csv", emails)
+    expected1 = len(emails)
+    rows2, candidates2 = scan(directory / "contacts_update.csv", emails)
+    sample1 = sorted(candidates1[:SAMPLE_SIZE])
+    # Job 2: mostly emails of the update file, plus some contacts it should not touch.
+    sample2 = sorted(set(candidates2[:SAMPLE_SIZE * 3 // 4] + candidates1[:SAMPLE_SIZE // 4]))
+    return {"rows": {"1": rows1, "2": rows2}, "expected": {"1": expected1, "2": len(emails)},
+            "samples": {"1": sample1, "2": sample2}}
+
+
+# ----------------------------------------------------------------------- contenders
+
+@dataclass(frozen=True)
+class Contender:
+    """A competitor: its command line per job, and how to read its store back (None: exempt)."""
+
+    name: str
+    kind: str                    # "engine", "script" (a store contender), "parse" or "floor"
+    argv: object                 # (job, csv, store) -> list of arguments
+    store_name: str = None       # file name of its store; None when it keeps none
+    dump: object = None          # (store, sample file) -> (count, {email: [values] or None})
+    env: dict = field(default_factory=dict)   # variables to set (value None: unset)
+    discard_stdout: bool = False
+
+
+def engine_contender(ingest, name, threads):
+    """`ingest import` at the given RAYON_NUM_THREADS (None: the engine's default)."""
+    def argv(job, csv_path, store):
+        return [ingest, "--store", str(store), "import", str(csv_path), "--object", "contacts", "--json"]
+
+    def dump(store, sample_file):
+        return engine_dump(ingest, store, json.loads(sample_file.read_text()))
+
+    return Contender(name, "engine", argv, "store.redb", dump, {"RAYON_NUM_THREADS": threads})
+
+
+def engine_dump(ingest, store, emails):
+    """Record count from `ingest stats`, sampled records from `ingest export` (streamed)."""
+    stats = json.loads(subprocess.run([ingest, "--store", str(store), "stats", "--json"],
+                                      check=True, capture_output=True, text=True).stdout)
+    wanted = set(emails)
+    records = dict.fromkeys(emails)
+    with subprocess.Popen([ingest, "--store", str(store), "export", "contacts", "--format", "jsonl"],
+                          stdout=subprocess.PIPE, text=True, encoding="utf-8") as export:
+        for line in export.stdout:
+            match = EXPORT_EMAIL.search(line)
+            if match and match.group(1) in wanted:
+                properties = json.loads(line)["properties"]
+                records[properties["email"]] = [properties.get(p) for p in SAMPLE_PROPERTIES]
+    if export.returncode:
+        raise RuntimeError(f"ingest export exited with {export.returncode}")
+    return stats["objects"]["contacts"], records
+
+
+def python_contender(name, script, store_name, extra=()):
+    """A contender script speaking the protocol of common.py, run by this interpreter."""
+    path = str(HERE / script)
+
+    def argv(job, csv_path, store):
+        return [sys.executable, "-B", path, "load" if job == 1 else "update", str(csv_path), str(store),
+                *extra]
+
+    def dump(store, sample_file):
+        answer = json.loads(subprocess.run([sys.executable, "-B", path, "dump", str(store), str(sample_file)],
+                                           check=True, capture_output=True, text=True).stdout)
+        return answer["count"], answer["records"]
+
+    return Contender(name, "script", argv, store_name, dump)
+
+
+def parse_contender(name, script):
+    """A bare-parse ceiling: no store, exempt from validation."""
+    path = str(HERE / script)
+    return Contender(name, "parse", lambda job, csv_path, store: [sys.executable, "-B", path, str(csv_path)])
+
+
+def contenders(ingest, formulations, wanted):
+    """The contenders to run, reference engine first; says which ones are unavailable."""
+    have_duckdb = importlib.util.find_spec("duckdb") is not None
+    have_polars = importlib.util.find_spec("polars") is not None
+    if not have_duckdb:
+        log("DuckDB is not installed: skipping the DuckDB contenders")
+    if not have_polars:
+        log("Polars is not installed: skipping the Polars parse ceiling")
+    candidates = [
+        engine_contender(ingest, REFERENCE, None),
+        engine_contender(ingest, "engine-1t", "1"),
+        engine_contender(ingest, "engine-2t", "2"),
+    ]
+    if have_duckdb:
+        candidates += [python_contender(f"duckdb-{f}", "contender_duckdb.py", "store.duckdb",
+                                        ["--formulation", f]) for f in formulations]
+    candidates.append(python_contender("sqlite", "contender_sqlite.py", "store.sqlite"))
+    if have_duckdb:
+        candidates.append(parse_contender("parse-duckdb", "parse_duckdb.py"))
+    if have_polars:
+        candidates.append(parse_contender("parse-polars", "parse_polars.py"))
+    candidates.append(Contender("cat", "floor", lambda job, csv_path, store: ["cat", str(csv_path)],
+                                discard_stdout=True))
+    if wanted:
+        candidates = [c for c in candidates
+                      if c.name == REFERENCE or any(c.name.startswith(w) for w in wanted)]
+    return candidates
+
+
+# -------------------------------------------------------------------------- running
+
+@dataclass
+class Run:
+    """One raw measurement, as written to results.json."""
+
+    contender: str
+    job: int
+    size: int
+    round: int
+    warmup: bool
+    wall_s: float
+    work_s: float
+    rows: int
+    bytes: int
+    rows_per_s: float
+    mb_per_s: float
+    max_rss_mb: float
+    valid: bool       # None: exempt from validation (parse ceilings, I/O floor)
+    notes: str
+
+
+def child_env(contender):
+    """The environment of a contender's child process."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    for key, value in contender.env.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def measure(argv, env, stdout_path, stderr_path, rss_path):
+    """Run argv as a child process; return (wall seconds, peak RSS in MB, exit code).
+
+    The child is started through GNU time (`-f %M`), which forks it from its own
+    small process: `wait4` on a child forked straight from this Python process
+    would report at least this process's RSS, copied at fork. Without
+    /usr/bin/time, the `wait4` figure is used (a lower bound of ~50 MB).
+    """
+    wrapped = [GNU_TIME, "-f", "%M", "-o", str(rss_path), *argv] if GNU_TIME else argv
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(wrapped, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    peak_kb = usage.ru_maxrss
+    if GNU_TIME:
+        peak_kb = int(Path(rss_path).read_text().split()[-1])
+    return wall, peak_kb / 1024, child.returncode
+
+
+def last_json_line(path):
+    """The last line of a child's stdout parsed as JSON, or None."""
+    lines = [line for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+             if line.strip()]
+    try:
+        return json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        return None
+
+
+def work_seconds(contender, answer):
+    """In-process time reported by the child: the engine's elapsed_ms, a script's work_s."""
+    if answer is None:
+        return None
+    if contender.kind == "engine":
+        return answer.get("elapsed_ms", 0) / 1000
+    return answer.get("work_s")
+
+
+def answer_problem(contender, answer, dataset, job):
+    """A problem with the child's own answer (engine status, parsed row count), or ''."""
+    if contender.kind == "engine":
+        if answer is None or answer.get("status") != "done":
+            return f"engine answer: {answer}"
+        if answer.get("rows") != dataset.rows[job]:
+            return f"engine read {answer.get('rows')} rows of {dataset.rows[job]}"
+    elif contender.kind == "parse":
+        if answer is None or answer.get("rows") != dataset.rows[job]:
+            return f"parsed {answer and answer.get('rows')} rows of {dataset.rows[job]}"
+    return ""
+
+
+def compare_records(count, records, reference):
+    """'' when count and sampled records equal the reference's, else what differs."""
+    ref_count, ref_records = reference
+    if count != ref_count:
+        return f"record count {count} != engine's {ref_count}"
+
+    def canonical(values):
+        return None if values is None else [v or None for v in values]
+
+    differing = [e for e in ref_records if canonical(records.get(e)) != canonical(ref_records[e])]
+    if differing:
+        e = differing[0]
+        return (f"{len(differing)}/{len(ref_records)} sampled records differ from the engine's, "
+                f"e.g. {e}: {records.get(e)} vs {ref_records[e]}")
+    return ""
+
+
+class Bench:
+    """Runs the rounds of every (size, job) and collects Runs."""
+
+    def __init__(self, contenders, rounds, work_dir):
+        self.contenders = contenders
+        self.rounds = rounds
+        self.work_dir = work_dir
+        self.runs = []
+
+    def run_job(self, dataset, job):
+        """Warm-up round then `rounds` rounds, contenders interleaved; validate each run."""
+        bases = self.prepare_bases(dataset) if job == 2 else {}
+        reference = None
+        for round_no in range(self.rounds + 1):
+            for contender in self.contenders:
+                run, dumped = self.run_once(contender, dataset, job, round_no, bases.get(contender.name),
+                                            reference)
+                if contender.name == REFERENCE and round_no == 0 and dumped is not None:
+                    reference = dumped
+                self.runs.append(run)
+                log(f"  [{dataset.size:,} rows, job {job}, round {round_no}{' warm-up' if round_no == 0 else ''}] "
+                    f"{contender.name:<20} {run.wall_s:8.3f} s {run.max_rss_mb:8.1f} MB  "
+                    f"{status_word(run.valid)} {run.notes}")
+        for base in bases.values():
+            shutil.rmtree(base, ignore_errors=True)
+
+    def prepare_bases(self, dataset):
+        """Load each store contender's job-1 store once (untimed): the starting point of job 2."""
+        bases = {}
+        for contender in self.contenders:
+            if contender.store_name is None:
+                continue
+            base = self.work_dir / f"base-{contender.name}"
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir(parents=True)
+            argv = contender.argv(1, dataset.files[1], base / contender.store_name)
+            done = subprocess.run(argv, env=child_env(contender), capture_output=True, text=True)
+            if done.returncode == 0:
+                bases[contender.name] = base
+            else:
+                log(f"  {contender.name}: job-1 load for job 2 failed: {done.stderr.strip()[-500:]}")
+        return bases
+
+    def run_once(self, contender, dataset, job, round_no, base, reference):
+        """Time one run in a fresh run directory, validate it, clean up; return (Run, dump or None)."""
+        run_dir = self.work_dir / "run"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if job == 2 and contender.store_name is not None:
+            if base is None:
+                return self.failed(contender, dataset, job, round_no, "no job-1 store to update"), None
+            shutil.copytree(base, run_dir)
+        else:
+            run_dir.mkdir(parents=True)
+        store = run_dir / contender.store_name if contender.store_name else None
+        stdout_path = os.devnull if contender.discard_stdout else run_dir / "stdout"
+        os.sync()
+        wall, rss, code = measure(contender.argv(job, dataset.files[job], store), child_env(contender),
+                                  stdout_path, run_dir / "stderr", run_dir / "rss")
+        answer = None if contender.discard_stdout else last_json_line(stdout_path)
+        dumped = None
+        notes = answer_problem(contender, answer, dataset, job)
+        if code != 0:
+            err = (run_dir / "stderr").read_text(errors="replace").strip()[-500:]
+            valid, notes = False, f"exit code {code}: {err}"
+        elif notes:
+            valid = False
+        elif contender.dump is None:
+            valid = None
+        else:
+            valid, notes, dumped = self.validate(contender, store, dataset, job, reference, round_no)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return self.make_run(contender, dataset, job, round_no, wall, work_seconds(contender, answer),
+                             rss, valid, notes), dumped
+
+    def validate(self, contender, store, dataset, job, reference, round_no):
+        """Check a store against the engine's reference; returns (valid, notes, dump).
+
+        The reference is the engine's warm-up run. Every engine run is also checked
+        against the input itself: its record count must be the number of distinct
+        valid emails.
+        """
+        try:
+            dumped = contender.dump(store, dataset.samples[job])
+        except (subprocess.CalledProcessError, RuntimeError, json.JSONDecodeError, KeyError) as error:
+            return False, f"could not read the store back: {error}", None
+        problems = []
+        if contender.kind == "engine" and dumped[0] != dataset.expected[job]:
+            problems.append(f"engine holds {dumped[0]} records, the input has "
+                            f"{dataset.expected[job]} distinct valid emails")
+        is_reference = contender.name == REFERENCE and round_no == 0
+        if not is_reference:
+            difference = (compare_records(*dumped, reference) if reference is not None
+                          else "no engine reference to compare with")
+            if difference:
+                problems.append(difference)
+        notes = "; ".join(problems) or ("reference" if is_reference else "")
+        return not problems, notes, dumped
+
+    def failed(self, contender, dataset, job, round_no, notes):
+        """A Run that could not be started."""
+        return self.make_run(contender, dataset, job, round_no, float("nan"), None, 0.0, False, notes)
+
+    @staticmethod
+    def make_run(contender, dataset, job, round_no, wall, work, rss, valid, notes):
+        """Assemble a Run with the throughput figures of its input file."""
+        rows, size_bytes = dataset.rows[job], dataset.bytes[job]
+        return Run(contender=contender.name, job=job, size=dataset.size, round=round_no,
+                   warmup=round_no == 0, wall_s=wall, work_s=work, rows=rows, bytes=size_bytes,
+                   rows_per_s=rows / wall, mb_per_s=size_bytes / 1e6 / wall, max_rss_mb=rss,
+                   valid=valid, notes=notes)
+
+
+def status_word(valid):
+    """How a run's validity is printed."""
+    return {True: "valid", False: "INVALID", None: "(exempt)"}[valid]
+
+
+# -------------------------------------------------------------------------- reports
+
+def summarize(runs):
+    """Per (job, size, contender): medians over the counted rounds and the pairwise ratio."""
+    counted = [r for r in runs if not r.warmup]
+    by_key = {}
+    for r in counted:
+        by_key.setdefault((r.job, r.size, r.contender), []).append(r)
+    summary = {}
+    for (job, size, name), group in by_key.items():
+        reference = {r.round: r for r in by_key.get((job, size, REFERENCE), [])}
+        invalid = [r for r in group if r.valid is False]
+        if invalid:
+            summary[(job, size, name)] = {"invalid": invalid[0].notes}
+            continue
+        wall = statistics.median(r.wall_s for r in group)
+        ratios = [r.wall_s / reference[r.round].wall_s for r in group
+                  if r.round in reference and reference[r.round].valid]
+        summary[(job, size, name)] = {
+            "wall_s": wall,
+            "rows_per_s": group[0].rows / wall,
+            "mb_per_s": group[0].bytes / 1e6 / wall,
+            "max_rss_mb": max(r.max_rss_mb for r in group),
+            "ratio": statistics.median(ratios) if ratios else None,
+        }
+    return summary
+
+
+def markdown(runs, names, meta):
+    """The results.md text: one table per job and size."""
+    summary = summarize(runs)
+    lines = [
+        "# Peer comparison: `ingest import` vs DuckDB, SQLite, parse ceilings and the I/O floor",
+        "",
+        f"Generated by `bench/compare/run` on {meta['date']}. Machine: {meta['machine']}.",
+        f"Versions: {meta['versions']}.",
+        f"Data: `ingest gen contacts --seed {SEED}`; {meta['rounds']} round(s) after one warm-up round, "
+        "contenders interleaved within each round; each figure is the median over the rounds.",
+        "Wall time is the child process's, from start to exit (interpreter start and imports "
+        f"included for the Python contenders); peak RSS from {meta['rss_source']}. rows/s and MB/s "
+        "(10^6 bytes) are of the input file. *vs engine* is the contender's wall time divided by "
+        "the engine's in the same round, median over rounds (> 1: slower than the engine). "
+        "A contender whose store differs from the engine's (record count, or a sample of "
+        f"{SAMPLE_SIZE} records) is reported invalid instead of timed; parse ceilings and "
+        "`cat` are exempt. Raw runs: `results.json`; chart: `rows_per_s.png`.",
+    ]
+    sizes = sorted({r.size for r in runs})
+    for job, description in JOBS.items():
+        lines += ["", f"## Job {job}: {description}"]
+        for size in sizes:
+            rows = [r for r in runs if r.job == job and r.size == size]
+            if not rows:
+                continue
+            lines += ["", f"### {size:,} rows ({rows[0].bytes / 1e6:.1f} MB)", "",
+                      "| contender | median wall s | rows/s | MB/s | peak RSS MB | vs engine |",
+                      "|---|---:|---:|---:|---:|---:|"]
+            for name in names:
+                s = summary.get((job, size, name))
+                if s is None:
+                    continue
+                if "invalid" in s:
+                    lines.append(f"| {name} | invalid: {s['invalid']} | | | | |")
+                    continue
+                ratio = "" if s["ratio"] is None else f"{s['ratio']:.2f}"
+                lines.append(f"| {name} | {s['wall_s']:.3f} | {s['rows_per_s']:,.0f} | "
+                             f"{s['mb_per_s']:.1f} | {s['max_rss_mb']:.0f} | {ratio} |")
+    lines += ["", "## Job 3: contacts + companies with contact-company links", ""]
+    lines.append("Implemented." if JOB3_SUPPORTED else f"Skipped: {JOB3_SKIP_REASON}.")
+    return "\n".join(lines) + "\n"
+
+
+def environment(ingest, rounds):
+    """Machine, versions, date and rounds: the header of the reports."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = [f"Python {platform.python_version()}", f"SQLite {sqlite3.sqlite_version}"]
+    for package in ("duckdb", "polars"):
+        try:
+            versions.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package} not installed")
+    engine = subprocess.run([ingest, "--version"], capture_output=True, text=True)
+    versions.append(engine.stdout.strip() if engine.returncode == 0 else "ingest (no --version)")
+    rss_source = "GNU time (`%M`)" if GNU_TIME else "`wait4` (includes the runner's own RSS)"
+    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "rss_source": rss_source,
+            "machine": f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB",
+            "versions": ", ".join(versions), "rounds": rounds}
+
+
+def write_outputs(out_dir, runs, names, meta):
+    """Write results.json and results.md."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    document = {"meta": meta, "jobs": {str(k): v for k, v in JOBS.items()},
+                "skipped": [] if JOB3_SUPPORTED else [{"job": 3, "reason": JOB3_SKIP_REASON}],
+                "runs": [asdict(r) for r in runs]}
+    (out_dir / "results.json").write_text(json.dumps(document, indent=1))
+    (out_dir / "results.md").write_text(markdown(runs, names, meta))
+
+
+def draw_chart(out_dir):
+    """Run chart.py on results.json; say so when it cannot."""
+    done = subprocess.run([sys.executable, "-B", str(HERE / "chart.py"), str(out_dir / "results.json"),
+                           str(out_dir / "rows_per_s.png")], capture_output=True, text=True)
+    log(done.stdout.strip() or done.stderr.strip())
+
+
+def log(message):
+    """Progress on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000,5000000",
+                        help="comma-separated row counts (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="counted rounds after the warm-up")
+    parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 100000 rows, 1 round")
+    parser.add_argument("--contenders", default="",
+                        help="comma-separated name prefixes to run (the engine always runs)")
+    parser.add_argument("--duckdb-formulations", default=DUCKDB_DEFAULT_FORMULATION,
+                        help=f"comma-separated, of {', '.join(DUCKDB_FORMULATIONS)}, or 'all' "
+                             "(default: %(default)s, the fastest measured)")
+    args = parser.parse_args()
+    args.sizes = [100000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    if args.quick:
+        args.rounds = 1
+    formulations = args.duckdb_formulations.split(",")
+    args.formulations = DUCKDB_FORMULATIONS if formulations == ["all"] else formulations
+    unknown = set(args.formulations) - set(DUCKDB_FORMULATIONS)
+    if unknown:
+        parser.error(f"unknown DuckDB formulations: {', '.join(sorted(unknown))}")
+    args.contenders = [c for c in args.contenders.split(",") if c]
+    return args
+
+
+def main():
+    args = parse_args()
+    ingest = os.environ.get("INGEST_BIN", str(ROOT / "target" / "release" / "ingest"))
+    if not os.access(ingest, os.X_OK):
+        sys.exit(f"engine binary not found: {ingest} (build it, or set INGEST_BIN)")
+    chosen = contenders(ingest, args.formulations, args.contenders)
+    names = [c.name for c in chosen]
+    meta = environment(ingest, args.rounds)
+    meta.update(sizes=args.sizes, seed=SEED, contenders=names)
+    bench = Bench(chosen, args.rounds, DATA_DIR / "work")
+    if not GNU_TIME:
+        log("/usr/bin/time not found: peak RSS from wait4, which includes this runner's own RSS")
+    if not JOB3_SUPPORTED:
+        log(f"job 3 skipped: {JOB3_SKIP_REASON}")
+    for size in args.sizes:
+        dataset = ensure_dataset(ingest, size)
+        for job in JOBS:
+            log(f"{size:,} rows, job {job}: {JOBS[job]}")
+            bench.run_job(dataset, job)
+        write_outputs(args.out, bench.runs, names, meta)
+    draw_chart(args.out)
+    shutil.rmtree(DATA_DIR / "work", ignore_errors=True)
+    log(f"wrote {args.out / 'results.md'}, results.json and rows_per_s.png")
+    print((args.out / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+//! Error codes and skip reasons (SPEC 4), as written to error and result files.
+
+/// What went wrong with a row or a value. Codes are the names CRM users meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// An email that is not an address.
+    InvalidEmail,
+    /// A domain that is not a host name.
+    InvalidDomain,
+    /// A record ID that is not a number or does not exist.
+    InvalidRecordId,
+    /// A unique value already owned by another record.
+    DuplicateUniquePropertyValue,
+    /// A row that would create a record lacks its required properties.
+    MissingRequiredProperty,
+    /// An update-only row without any identifier.
+    MissingIdentifier,
+    /// A row with more or fewer fields than the header.
+    IncorrectNumberOfColumns,
+    /// A number that does not parse in the number locale.
+    CouldNotParseNumber,
+    /// A date that does not parse in the date format.
+    CouldNotParseDate,
+    /// A value that is not a boolean.
+    InvalidBoolean,
+    /// A value that is none of the options.
+    InvalidEnumerationOption,
+    /// A value that names two different options.
+    AmbiguousEnumerationOption,
+    /// A value over 65,536 characters, or a field over the structural limit.
+    ColumnTooLarge,
+    /// Bytes that are not UTF-8 in a UTF-8 file.
+    InvalidUtf8,
+    /// A NUL byte inside a row.
+    NulByte,
+    /// A quote that never closes.
+    UnterminatedQuote,
+}
+
+impl ErrorCode {
+    /// The code as written in files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidEmail => "INVALID_EMAIL",
+            Self::InvalidDomain => "INVALID_DOMAIN",
+            Self::InvalidRecordId => "INVALID_RECORD_ID",
+            Self::DuplicateUniquePropertyValue => "DUPLICATE_UNIQUE_PROPERTY_VALUE",
+            Self::MissingRequiredProperty => "MISSING_REQUIRED_PROPERTY",
+            Self::MissingIdentifier => "MISSING_IDENTIFIER",
+            Self::IncorrectNumberOfColumns => "INCORRECT_NUMBER_OF_COLUMNS",
+            Self::CouldNotParseNumber => "COULD_NOT_PARSE_NUMBER",
+            Self::CouldNotParseDate => "COULD_NOT_PARSE_DATE",
+            Self::InvalidBoolean => "INVALID_BOOLEAN",
+            Self::InvalidEnumerationOption => "INVALID_ENUMERATION_OPTION",
+            Self::AmbiguousEnumerationOption => "AMBIGUOUS_ENUMERATION_OPTION",
+            Self::ColumnTooLarge => "COLUMN_TOO_LARGE",
+            Self::InvalidUtf8 => "INVALID_UTF8",
+            Self::NulByte => "NUL_BYTE",
+            Self::UnterminatedQuote => "UNTERMINATED_QUOTE",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a row was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `create` mode and the record exists.
+    CreateOnlyImport,
+    /// `update` mode and no record matches.
+    UpdateOnlyImport,
+}
+
+impl SkipReason {
+    /// The reason as written in the result file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateOnlyImport => "CREATE_ONLY_IMPORT",
+            Self::UpdateOnlyImport => "UPDATE_ONLY_IMPORT",
+        }
+    }
+}

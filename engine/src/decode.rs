@@ -1,0 +1,647 @@
+//! Decoding a chunk of CSV text into an Arrow record batch.
+//!
+//! One [`decode`] call parses the complete records of a chunk into one `Utf8`
+//! column per header column, a [`RowSpan`] per row (its line and bytes, for error
+//! reports and the rejected-rows file), and a [`BadRow`] for every record that is
+//! structurally broken: wrong number of fields, a quote that never closes, a
+//! field over [`MAX_FIELD_BYTES`], invalid UTF-8 or a NUL byte. Broken records
+//! never stop decoding; the next record is parsed as usual.
+//!
+//! Grammar (RFC 4180, leniently): records end at `\n`, `\r\n` or `\r` outside
+//! quotes; a field that starts with `"` is quoted and `""` inside it is a quote;
+//! text after a closing quote is kept literally; a quote inside an unquoted field
+//! is a literal character. A quote that never closes is reported at the line
+//! where it opened, and decoding resumes on the line after that one, so the rest
+//! of the file is not swallowed into one field. Rows whose fields are all empty
+//! (blank lines) are ignored.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema};
+
+use crate::codes::ErrorCode;
+
+/// Largest field the parser accepts (1 MiB). A longer field fails its row with
+/// `COLUMN_TOO_LARGE`; a quoted one that long is treated like an unterminated
+/// quote, so parsing resumes on the line after its opening quote.
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// A decoded row: where it is in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowSpan {
+    /// Line breaks before the row, counted from the start of the piece.
+    pub line: u32,
+    /// First byte of the row, relative to the piece.
+    pub start: u32,
+    /// One past the row's last byte (its line break included).
+    pub end: u32,
+}
+
+/// A record that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    /// Where the record is; `line` is the line the problem is on.
+    pub span: RowSpan,
+    /// Which error.
+    pub code: ErrorCode,
+    /// The column (0-based) it concerns, where one does.
+    pub column: Option<u32>,
+    /// The offending value (shortened), if any.
+    pub value: String,
+    /// A readable explanation.
+    pub message: String,
+}
+
+/// The decoded records of one piece of input.
+#[derive(Debug)]
+pub struct DecodedPiece {
+    /// Byte offset of the piece in the text.
+    pub offset: usize,
+    /// One `Utf8` column per header column; one row per good record.
+    pub batch: RecordBatch,
+    /// Position of every batch row.
+    pub rows: Vec<RowSpan>,
+    /// Broken records, in input order.
+    pub bad: Vec<BadRow>,
+    /// Bytes of complete records decoded (the piece's length when `clean`).
+    pub consumed: usize,
+    /// Line breaks inside the consumed bytes.
+    pub lines: u32,
+    /// False when the piece ended inside a quoted field that may close later:
+    /// decoding must go on from `offset + consumed` with more input.
+    pub clean: bool,
+}
+
+impl DecodedPiece {
+    /// A piece with no rows (a placeholder).
+    pub fn empty() -> Self {
+        Self {
+            offset: 0,
+            batch: RecordBatch::new_empty(Arc::new(Schema::empty())),
+            rows: Vec::new(),
+            bad: Vec::new(),
+            consumed: 0,
+            lines: 0,
+            clean: true,
+        }
+    }
+}
+
+/// The header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Column names, trimmed.
+    pub names: Vec<String>,
+    /// Bytes the header takes, line break included.
+    pub len: usize,
+    /// Line breaks in the header (1 unless a name holds a newline).
+    pub lines: u32,
+}
+
+/// Why the header cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// The input has no header row.
+    #[error("the file is empty: there is no header row")]
+    Empty,
+    /// The header row is broken.
+    #[error("the header row is broken: {code}: {message}")]
+    Broken {
+        /// Error code.
+        code: ErrorCode,
+        /// Explanation.
+        message: String,
+    },
+}
+
+/// Parses the header: the first non-blank record.
+pub fn header(text: &[u8], delimiter: u8) -> Result<Header, HeaderError> {
+    let mut parser = Parser::new(delimiter);
+    let mut pos = 0;
+    let mut lines = 0;
+    while pos < text.len() {
+        match parser.record(text, pos, true) {
+            Record::Done { next, breaks } => {
+                if parser.all_empty() {
+                    pos = next;
+                    lines += breaks;
+                    continue;
+                }
+                let mut names = Vec::with_capacity(parser.fields.len());
+                for f in 0..parser.fields.len() {
+                    let raw = parser.field(text, f);
+                    let name = std::str::from_utf8(raw).map_err(|_| HeaderError::Broken {
+                        code: ErrorCode::InvalidUtf8,
+                        message: format!("column {} of the header is not valid UTF-8", f + 1),
+                    })?;
+                    let name = name.trim();
+                    // Lenient: `a, "b"` quotes a name after a space.
+                    let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                        Some(inner) => inner.replace("\"\"", "\""),
+                        None => name.to_owned(),
+                    };
+                    names.push(name);
+                }
+                return Ok(Header {
+                    names,
+                    len: next,
+                    lines: lines + breaks,
+                });
+            }
+            Record::Unterminated { .. } => {
+                return Err(HeaderError::Broken {
+                    code: ErrorCode::UnterminatedQuote,
+                    message: "a quote in the header never closes".into(),
+                });
+            }
+            Record::TooLarge { .. } => {
+                return Err(HeaderError::Broken {
+                    code: ErrorCode::ColumnTooLarge,
+                    message: format!("a header name is longer than {MAX_FIELD_BYTES} bytes"),
+                });
+            }
+        }
+    }
+    Err(HeaderError::Empty)
+}
+
+/// Decodes the complete records of `text[range]` into `columns` columns named
+/// `names`. `at_end` says that the range ends at the end of the input, where an
+/// open quote is unterminated rather than continued.
+pub fn decode(
+    text: &[u8],
+    range: Range<usize>,
+    names: &[String],
+    delimiter: u8,
+    at_end: bool,
+) -> DecodedPiece {
+    let piece = &text[range.clone()];
+    let columns = names.len();
+    let mut parser = Parser::new(delimiter);
+    // Whole-piece checks first: almost every piece is valid UTF-8 without NULs, and
+    // then rows need no checks of their own.
+    let check_rows = memchr::memchr(0, piece).is_some() || std::str::from_utf8(piece).is_err();
+    let mut values: Vec<Vec<u8>> = vec![Vec::with_capacity(piece.len() / columns.max(1)); columns];
+    let mut offsets: Vec<Vec<i32>> = vec![vec![0i32]; columns];
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    let (mut pos, mut line) = (0usize, 0u32);
+    let mut clean = true;
+    while pos < piece.len() {
+        let start = pos;
+        let span = |end: usize, line: u32| RowSpan {
+            line,
+            start: start as u32,
+            end: end as u32,
+        };
+        match parser.record(piece, pos, at_end) {
+            Record::Done { next, breaks } => {
+                pos = next;
+                let row = span(next, line);
+                line += breaks;
+                if parser.all_empty() {
+                    continue;
+                }
+                if parser.fields.len() != columns {
+                    bad.push(BadRow {
+                        span: row,
+                        code: ErrorCode::IncorrectNumberOfColumns,
+                        column: None,
+                        value: String::new(),
+                        message: format!(
+                            "expected {columns} fields, found {}",
+                            parser.fields.len()
+                        ),
+                    });
+                    continue;
+                }
+                if let Some(oversize) =
+                    (0..columns).find(|&f| parser.field(piece, f).len() > MAX_FIELD_BYTES)
+                {
+                    bad.push(BadRow {
+                        span: row,
+                        code: ErrorCode::ColumnTooLarge,
+                        column: Some(oversize as u32),
+                        value: String::new(),
+                        message: format!("field is longer than {MAX_FIELD_BYTES} bytes"),
+                    });
+                    continue;
+                }
+                if check_rows && let Some(problem) = row_problem(&parser, piece, row) {
+                    bad.push(problem);
+                    continue;
+                }
+                for f in 0..columns {
+                    let v = parser.field(piece, f);
+                    values[f].extend_from_slice(v);
+                    offsets[f]
+                        .push(i32::try_from(values[f].len()).expect("pieces are far below 2 GiB"));
+                }
+                rows.push(row);
+            }
+            Record::Unterminated {
+                open_breaks,
+                resume,
+                resume_breaks,
+            } if at_end => {
+                bad.push(BadRow {
+                    span: RowSpan { line: line + open_breaks, start: start as u32, end: resume as u32 },
+                    code: ErrorCode::UnterminatedQuote,
+                    column: Some(parser.fields.len() as u32),
+                    value: String::new(),
+                    message: "a quoted field opens on this line and never closes; parsing resumed on the next line".into(),
+                });
+                pos = resume;
+                line += resume_breaks;
+            }
+            Record::Unterminated { .. } => {
+                clean = false;
+                break;
+            }
+            Record::TooLarge {
+                open_breaks,
+                resume,
+                resume_breaks,
+            } => {
+                bad.push(BadRow {
+                    span: RowSpan { line: line + open_breaks, start: start as u32, end: resume as u32 },
+                    code: ErrorCode::ColumnTooLarge,
+                    column: Some(parser.fields.len() as u32),
+                    value: String::new(),
+                    message: format!(
+                        "a quoted field opening on this line runs over {MAX_FIELD_BYTES} bytes; parsing resumed on the next line"
+                    ),
+                });
+                pos = resume;
+                line += resume_breaks;
+            }
+        }
+    }
+    let schema = Arc::new(Schema::new(
+        names
+            .iter()
+            .map(|n| Field::new(n.as_str(), DataType::Utf8, false))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = values
+        .into_iter()
+        .zip(offsets)
+        .map(|(v, o)| {
+            let offsets = OffsetBuffer::new(ScalarBuffer::from(o));
+            Arc::new(
+                StringArray::try_new(offsets, Buffer::from_vec(v), None)
+                    .expect("rows were checked for UTF-8"),
+            ) as ArrayRef
+        })
+        .collect();
+    let batch = RecordBatch::try_new_with_options(
+        schema,
+        arrays,
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
+    )
+    .expect("columns have equal lengths");
+    DecodedPiece {
+        offset: range.start,
+        batch,
+        rows,
+        bad,
+        consumed: pos,
+        lines: line,
+        clean,
+    }
+}
+
+/// Finds a NUL byte or invalid UTF-8 in a row.
+fn row_problem(parser: &Parser, piece: &[u8], row: RowSpan) -> Option<BadRow> {
+    for f in 0..parser.fields.len() {
+        let v = parser.field(piece, f);
+        let (code, message) = if memchr::memchr(0, v).is_some() {
+            (ErrorCode::NulByte, "the field holds a NUL byte")
+        } else if std::str::from_utf8(v).is_err() {
+            (ErrorCode::InvalidUtf8, "the field is not valid UTF-8")
+        } else {
+            continue;
+        };
+        return Some(BadRow {
+            span: row,
+            code,
+            column: Some(f as u32),
+            value: String::from_utf8_lossy(&v[..v.len().min(200)]).replace('\0', "\\0"),
+            message: message.into(),
+        });
+    }
+    None
+}
+
+/// How parsing one record ended.
+enum Record {
+    /// A complete record; `next` is where the next one starts.
+    Done { next: usize, breaks: u32 },
+    /// The input ended inside a quoted field that opened `open_breaks` line breaks
+    /// into the record; `resume` is the start of the line after that one.
+    Unterminated {
+        open_breaks: u32,
+        resume: usize,
+        resume_breaks: u32,
+    },
+    /// A quoted field ran over [`MAX_FIELD_BYTES`]; resume as for `Unterminated`.
+    TooLarge {
+        open_breaks: u32,
+        resume: usize,
+        resume_breaks: u32,
+    },
+}
+
+/// Where a field's bytes are: in the input, or unescaped into the scratch buffer.
+#[derive(Clone, Copy)]
+struct FieldRef {
+    start: u32,
+    end: u32,
+    scratch: bool,
+}
+
+struct Parser {
+    delimiter: u8,
+    fields: Vec<FieldRef>,
+    scratch: Vec<u8>,
+}
+
+fn count_breaks(bytes: &[u8]) -> u32 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (lf + lone_cr) as u32
+}
+
+/// The start of the line after the line holding `at`, and the breaks skipped.
+fn next_line(data: &[u8], at: usize) -> usize {
+    match memchr::memchr2(b'\n', b'\r', &data[at..]) {
+        None => data.len(),
+        Some(off) => {
+            let i = at + off;
+            if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            }
+        }
+    }
+}
+
+impl Parser {
+    fn new(delimiter: u8) -> Self {
+        Self {
+            delimiter,
+            fields: Vec::with_capacity(32),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn field<'a>(&'a self, data: &'a [u8], f: usize) -> &'a [u8] {
+        let r = self.fields[f];
+        if r.scratch {
+            &self.scratch[r.start as usize..r.end as usize]
+        } else {
+            &data[r.start as usize..r.end as usize]
+        }
+    }
+
+    fn all_empty(&self) -> bool {
+        self.fields.iter().all(|f| f.start == f.end)
+    }
+
+    /// Parses one record starting at `pos`.
+    fn record(&mut self, data: &[u8], pos: usize, at_end: bool) -> Record {
+        let _ = at_end;
+        self.fields.clear();
+        self.scratch.clear();
+        let d = self.delimiter;
+        let mut i = pos;
+        let mut breaks = 0u32;
+        loop {
+            if data.get(i) == Some(&b'"') {
+                let open = i;
+                let open_breaks = breaks;
+                i += 1;
+                let mut seg = i;
+                let mut escaped = false;
+                let scratch_start = self.scratch.len();
+                loop {
+                    let Some(off) = memchr::memchr(b'"', &data[i..]) else {
+                        return self.resume_after(data, pos, open, open_breaks, false);
+                    };
+                    let q = i + off;
+                    if q - open > MAX_FIELD_BYTES {
+                        return self.resume_after(data, pos, open, open_breaks, true);
+                    }
+                    breaks += count_breaks(&data[i..q]);
+                    if data.get(q + 1) == Some(&b'"') {
+                        self.scratch.extend_from_slice(&data[seg..=q]);
+                        escaped = true;
+                        i = q + 2;
+                        seg = i;
+                    } else {
+                        i = q + 1;
+                        // Text after the closing quote, up to the delimiter, is kept.
+                        let tail_end = memchr::memchr3(d, b'\n', b'\r', &data[i..])
+                            .map_or(data.len(), |o| i + o);
+                        if escaped || tail_end > i {
+                            self.scratch.extend_from_slice(&data[seg..q]);
+                            self.scratch.extend_from_slice(&data[i..tail_end]);
+                            self.fields.push(FieldRef {
+                                start: scratch_start as u32,
+                                end: self.scratch.len() as u32,
+                                scratch: true,
+                            });
+                        } else {
+                            self.fields.push(FieldRef {
+                                start: seg as u32,
+                                end: q as u32,
+                                scratch: false,
+                            });
+                        }
+                        i = tail_end;
+                        break;
+                    }
+                }
+            } else {
+                let end =
+                    memchr::memchr3(d, b'\n', b'\r', &data[i..]).map_or(data.len(), |o| i + o);
+                self.fields.push(FieldRef {
+                    start: i as u32,
+                    end: end as u32,
+                    scratch: false,
+                });
+                i = end;
+            }
+            match data.get(i) {
+                None => {
+                    return Record::Done {
+                        next: data.len(),
+                        breaks,
+                    };
+                }
+                Some(&b) if b == d => i += 1,
+                Some(b'\r') => {
+                    let next = if data.get(i + 1) == Some(&b'\n') {
+                        i + 2
+                    } else {
+                        i + 1
+                    };
+                    return Record::Done {
+                        next,
+                        breaks: breaks + 1,
+                    };
+                }
+                Some(_) => {
+                    return Record::Done {
+                        next: i + 1,
+                        breaks: breaks + 1,
+                    };
+                }
+            }
+        }
+    }
+
+    fn resume_after(
+        &self,
+        data: &[u8],
+        pos: usize,
+        open: usize,
+        open_breaks: u32,
+        too_large: bool,
+    ) -> Record {
+        let resume = next_line(data, open);
+        let resume_breaks = count_breaks(&data[pos..resume]);
+        if too_large {
+            Record::TooLarge {
+                open_breaks,
+                resume,
+                resume_breaks,
+            }
+        } else {
+            Record::Unterminated {
+                open_breaks,
+                resume,
+                resume_breaks,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    fn cells(p: &DecodedPiece) -> Vec<Vec<String>> {
+        (0..p.batch.num_rows())
+            .map(|r| {
+                (0..p.batch.num_columns())
+                    .map(|c| {
+                        p.batch
+                            .column(c)
+                            .as_any()
+                            .downcast_ref::<StringArray>()
+                            .unwrap()
+                            .value(r)
+                            .to_owned()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("c{i}")).collect()
+    }
+
+    #[test]
+    fn quoted_fields_escapes_and_newlines() {
+        let t = b"a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"multi\nline\",x,y\n";
+        let p = decode(t, 0..t.len(), &names(3), b',', true);
+        assert_eq!(
+            cells(&p),
+            vec![
+                vec!["a", "b,c", "say \"hi\""],
+                vec!["multi\nline", "x", "y"]
+            ]
+        );
+        assert_eq!(
+            p.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![0, 1]
+        );
+        assert_eq!(p.lines, 3);
+        assert!(p.clean && p.bad.is_empty());
+    }
+
+    #[test]
+    fn wrong_field_counts_and_blank_lines() {
+        let t = b"1,2\n\n1,2,3\n,\n4,5";
+        let p = decode(t, 0..t.len(), &names(2), b',', true);
+        assert_eq!(cells(&p), vec![vec!["1", "2"], vec!["4", "5"]]);
+        assert_eq!(p.bad.len(), 1);
+        assert_eq!(
+            (p.bad[0].code, p.bad[0].span.line),
+            (ErrorCode::IncorrectNumberOfColumns, 2)
+        );
+    }
+
+    #[test]
+    fn unterminated_quote_is_reported_where_it_opens_and_parsing_goes_on() {
+        let t = b"1,2\n3,\"oops\n5,6\n7,8\n";
+        let p = decode(t, 0..t.len(), &names(2), b',', true);
+        assert_eq!(p.bad.len(), 1);
+        assert_eq!(
+            (p.bad[0].code, p.bad[0].span.line),
+            (ErrorCode::UnterminatedQuote, 1)
+        );
+        assert_eq!(
+            cells(&p),
+            vec![vec!["1", "2"], vec!["5", "6"], vec!["7", "8"]]
+        );
+        assert_eq!(p.rows[1].line, 2);
+        // Not at the end: the piece stops before the open record.
+        let p = decode(t, 0..t.len(), &names(2), b',', false);
+        assert!(!p.clean);
+        assert_eq!(p.consumed, 4);
+    }
+
+    #[test]
+    fn nul_bytes_and_invalid_utf8_fail_their_row() {
+        let t = b"a,b\nc\0,d\ne,\xff\n";
+        let p = decode(t, 0..t.len(), &names(2), b',', true);
+        assert_eq!(cells(&p), vec![vec!["a", "b"]]);
+        let codes: Vec<_> = p
+            .bad
+            .iter()
+            .map(|b| (b.code, b.column, b.span.line))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                (ErrorCode::NulByte, Some(0), 1),
+                (ErrorCode::InvalidUtf8, Some(1), 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn cr_only_line_endings() {
+        let t = b"1,2\r3,4\r";
+        let p = decode(t, 0..t.len(), &names(2), b',', true);
+        assert_eq!(cells(&p), vec![vec!["1", "2"], vec!["3", "4"]]);
+    }
+
+    #[test]
+    fn header_skips_blank_lines_and_trims() {
+        let h = header(b"\n  Email , \"First Name\"\r\nx,y", b',').unwrap();
+        assert_eq!(h.names, vec!["Email", "First Name"]);
+        assert_eq!(h.lines, 2);
+        assert_eq!(header(b"", b','), Err(HeaderError::Empty));
+    }
+}

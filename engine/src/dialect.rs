@@ -1,0 +1,270 @@
+//! Dialect detection: encoding, byte-order mark, delimiter and line ending (SPEC 9).
+//!
+//! Runs once per input before splitting. Inputs that are not UTF-8 (UTF-16 with a
+//! BOM, Windows-1252) are transcoded to UTF-8 here, so every later stage sees UTF-8.
+
+use std::path::Path;
+
+use crate::source::Source;
+
+/// Text encodings the engine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, with or without BOM.
+    Utf8,
+    /// UTF-16 little endian.
+    Utf16Le,
+    /// UTF-16 big endian.
+    Utf16Be,
+    /// Windows-1252 (a superset of printable Latin-1).
+    Windows1252,
+}
+
+impl Encoding {
+    /// Parses `--encoding`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Some(Self::Utf8),
+            "utf-16le" | "utf16le" | "utf-16" | "utf16" => Some(Self::Utf16Le),
+            "utf-16be" | "utf16be" => Some(Self::Utf16Be),
+            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
+                Some(Self::Windows1252)
+            }
+            _ => None,
+        }
+    }
+
+    /// The name reported by `inspect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Utf8 => "utf-8",
+            Self::Utf16Le => "utf-16le",
+            Self::Utf16Be => "utf-16be",
+            Self::Windows1252 => "windows-1252",
+        }
+    }
+}
+
+/// Line endings, as seen on the first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnding {
+    /// `\n`
+    Lf,
+    /// `\r\n`
+    CrLf,
+    /// `\r`
+    Cr,
+}
+
+impl LineEnding {
+    /// Name reported by `inspect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Lf => "lf",
+            Self::CrLf => "crlf",
+            Self::Cr => "cr",
+        }
+    }
+}
+
+/// What detection found (or the user forced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// Encoding of the original bytes.
+    pub encoding: Encoding,
+    /// Whether the input began with a byte-order mark.
+    pub bom: bool,
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Line ending of the first line.
+    pub line_ending: LineEnding,
+}
+
+/// An input ready for splitting: UTF-8 bytes from `start` on, and its dialect.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The bytes (transcoded if needed).
+    pub source: Source,
+    /// Offset of the first byte after a UTF-8 BOM.
+    pub start: usize,
+    /// The dialect.
+    pub dialect: Dialect,
+}
+
+impl Prepared {
+    /// The UTF-8 text to parse.
+    pub fn text(&self) -> &[u8] {
+        &self.source.bytes()[self.start..]
+    }
+}
+
+/// Delimiters tried by detection, in order of preference on ties.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Detects the dialect and transcodes to UTF-8 where needed.
+pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>) -> Prepared {
+    let bytes = source.bytes();
+    let (detected, bom_len) = match bytes {
+        [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
+        [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
+        [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
+        _ => (
+            if looks_like_windows_1252(bytes) {
+                Encoding::Windows1252
+            } else {
+                Encoding::Utf8
+            },
+            0,
+        ),
+    };
+    let encoding = encoding.unwrap_or(detected);
+    let bom = bom_len > 0;
+    let (source, start) = match encoding {
+        Encoding::Utf8 => (
+            source,
+            if detected == Encoding::Utf8 {
+                bom_len
+            } else {
+                0
+            },
+        ),
+        other => {
+            let codec = match other {
+                Encoding::Utf16Le => encoding_rs::UTF_16LE,
+                Encoding::Utf16Be => encoding_rs::UTF_16BE,
+                _ => encoding_rs::WINDOWS_1252,
+            };
+            let body = if detected == other {
+                &bytes[bom_len..]
+            } else {
+                bytes
+            };
+            let (text, _) = codec.decode_without_bom_handling(body);
+            let path = source.path().to_path_buf();
+            (
+                Source::from_bytes(text.into_owned().into_bytes(), Path::new(&path)),
+                0,
+            )
+        }
+    };
+    let text = &source.bytes()[start..];
+    let dialect = Dialect {
+        encoding,
+        bom,
+        delimiter: delimiter.unwrap_or_else(|| sniff_delimiter(text)),
+        line_ending: line_ending(text),
+    };
+    Prepared {
+        source,
+        start,
+        dialect,
+    }
+}
+
+/// True when the bytes are not UTF-8 and hold no valid multi-byte UTF-8 sequence at
+/// all: then the high bytes are single-byte characters. A UTF-8 file with a few
+/// broken bytes stays UTF-8, and its broken rows fail with `INVALID_UTF8`.
+fn looks_like_windows_1252(bytes: &[u8]) -> bool {
+    if std::str::from_utf8(bytes).is_ok() {
+        return false;
+    }
+    let mut multibyte = false;
+    for chunk in bytes.utf8_chunks() {
+        if !chunk.valid().is_ascii() {
+            multibyte = true;
+            break;
+        }
+    }
+    !multibyte
+}
+
+fn line_ending(text: &[u8]) -> LineEnding {
+    match memchr::memchr2(b'\n', b'\r', text) {
+        Some(i) if text[i] == b'\r' && text.get(i + 1) == Some(&b'\n') => LineEnding::CrLf,
+        Some(i) if text[i] == b'\r' => LineEnding::Cr,
+        _ => LineEnding::Lf,
+    }
+}
+
+/// Picks the delimiter that splits the first records into the most consistent,
+/// non-zero number of fields (counting outside quotes only).
+pub fn sniff_delimiter(text: &[u8]) -> u8 {
+    const SAMPLE: usize = 64 * 1024;
+    const RECORDS: usize = 50;
+    let sample = &text[..text.len().min(SAMPLE)];
+    let mut best = (b',', 0usize, 0usize);
+    for &delim in &DELIMITERS {
+        let mut counts = Vec::with_capacity(RECORDS);
+        let (mut in_quotes, mut count) = (false, 0usize);
+        for &b in sample {
+            match b {
+                b'"' => in_quotes = !in_quotes,
+                b'\n' | b'\r' if !in_quotes => {
+                    if count > 0 || !counts.is_empty() {
+                        counts.push(count);
+                    }
+                    count = 0;
+                    if counts.len() == RECORDS {
+                        break;
+                    }
+                }
+                _ if b == delim && !in_quotes => count += 1,
+                _ => {}
+            }
+        }
+        if count > 0 && counts.len() < RECORDS {
+            counts.push(count);
+        }
+        counts.retain(|&c| c > 0);
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        // Score: records agreeing with the header's count, then the count itself.
+        let agree = counts.iter().filter(|&&c| c == first).count();
+        if (agree, first) > (best.1, best.2) {
+            best = (delim, agree, first);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prep(bytes: &[u8]) -> Prepared {
+        prepare(
+            Source::from_bytes(bytes.to_vec(), Path::new("t.csv")),
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn delimiters_are_sniffed() {
+        assert_eq!(prep(b"a;b;c\n1;2;3\n").dialect.delimiter, b';');
+        assert_eq!(prep(b"a\tb\n1\t2\n").dialect.delimiter, b'\t');
+        assert_eq!(prep(b"a|b\n\"x,y,z\"|2\n").dialect.delimiter, b'|');
+        assert_eq!(prep(b"a,b;c\n1,2;3\n4,5;6\n").dialect.delimiter, b',');
+        assert_eq!(prep(b"single\n1\n").dialect.delimiter, b',');
+    }
+
+    #[test]
+    fn boms_and_encodings_are_detected() {
+        let p = prep(b"\xEF\xBB\xBFa,b\r\n1,2\r\n");
+        assert_eq!(
+            (p.dialect.encoding, p.dialect.bom, p.dialect.line_ending),
+            (Encoding::Utf8, true, LineEnding::CrLf)
+        );
+        assert_eq!(p.text(), b"a,b\r\n1,2\r\n");
+        let p = prep(b"\xFF\xFEa\x00,\x00b\x00\n\x00");
+        assert_eq!(p.dialect.encoding, Encoding::Utf16Le);
+        assert_eq!(p.text(), b"a,b\n");
+        let p = prep(b"name\nJos\xe9\n");
+        assert_eq!(p.dialect.encoding, Encoding::Windows1252);
+        assert_eq!(p.text(), "name\nJosé\n".as_bytes());
+        // Valid multi-byte text plus one broken byte stays UTF-8.
+        let p = prep(b"name\nJos\xc3\xa9\nbad\xff\n");
+        assert_eq!(p.dialect.encoding, Encoding::Utf8);
+    }
+}

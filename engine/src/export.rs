@@ -1,0 +1,98 @@
+//! Reading records back out: `get` and `export` (SPEC 8).
+//!
+//! Values are written normalized, typed by the schema: numbers as JSON numbers,
+//! bools as `true`/`false`, everything else as strings (dates `YYYY-MM-DD`,
+//! datetimes RFC 3339 UTC, enumerations by internal value).
+
+use std::io::Write;
+
+use serde_json::{Map, Value};
+use store::ReadSession;
+use store::record::RecordView;
+
+use crate::schema::{ObjectDef, PropertyType, RECORD_ID};
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header of internal names.
+    Csv,
+}
+
+/// The JSON form of a record: `{"id", "object", "properties", "associations"}`.
+pub fn record_json(object: &ObjectDef, id: u64, view: &RecordView<'_>) -> Value {
+    let mut props = Map::new();
+    for (p, v) in view.values() {
+        if usize::from(p) >= object.properties.len() {
+            continue;
+        }
+        let prop = object.property(p);
+        let value = match prop.ty {
+            PropertyType::Number => serde_json::from_str::<serde_json::Number>(v)
+                .map_or_else(|_| Value::String(v.to_owned()), Value::Number),
+            PropertyType::Bool => Value::Bool(v == "true"),
+            _ => Value::String(v.to_owned()),
+        };
+        props.insert(prop.name.to_owned(), value);
+    }
+    serde_json::json!({"id": id, "object": object.name, "properties": props, "associations": {}})
+}
+
+/// Writes every record of `object` in ID order.
+pub fn export(
+    read: &ReadSession,
+    object: &ObjectDef,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<u64> {
+    let mut n = 0u64;
+    let mut failure: Option<std::io::Error> = None;
+    match format {
+        Format::Jsonl => {
+            read.for_each_record(object.name, |id, view| {
+                let line = record_json(object, id, &view);
+                let r = serde_json::to_writer(&mut *out, &line)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+                n += 1;
+                match r {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                }
+            })?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let names: Vec<&str> = object.properties.iter().map(|p| p.name).collect();
+            w.write_record(&names)?;
+            let mut row: Vec<String> = vec![String::new(); names.len()];
+            read.for_each_record(object.name, |id, view| {
+                row.iter_mut().for_each(String::clear);
+                row[usize::from(RECORD_ID)] = id.to_string();
+                for (p, v) in view.values() {
+                    if let Some(cell) = row.get_mut(usize::from(p)) {
+                        cell.push_str(v);
+                    }
+                }
+                n += 1;
+                match w.write_record(&row) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failure = Some(std::io::Error::other(e));
+                        false
+                    }
+                }
+            })?;
+            w.flush()?;
+        }
+    }
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(n),
+    }
+}

@@ -1,0 +1,638 @@
+//! The import driver: runs the stages over every input file (SPEC 3, 4, 8).
+//!
+//! ```text
+//! main thread:   for each window of chunks:
+//!                  rayon: decode + transform each chunk      (parallel)
+//!                  plan each piece in file order             (sequential)
+//!                  send ──bounded channel──▶ writer thread: commit + report
+//! ```
+//!
+//! Everything an import writes goes into one redb write transaction that is
+//! committed durably at the end, together with the import's log entry: a crash or
+//! an error at any point leaves the store as it was before the import, with the
+//! import listed as `interrupted`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
+
+use crate::commit::{CommitConfig, write_piece};
+use crate::decode::{self, HeaderError};
+use crate::dialect::{self, Encoding, Prepared};
+use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::plan::{Mode, Planned, Planner};
+use crate::progress::Progress;
+use crate::report::Reporter;
+use crate::resolve::KeyIndex;
+use crate::schema::ObjectDef;
+use crate::source::Source;
+use crate::transform::{self, TransformConfig, Transformed};
+use crate::values::{self, DateOrder, NumberLocale, ValueOptions};
+use crate::{pieces, split};
+
+/// Pieces queued between the planner and the writer: enough to keep the writer
+/// busy while the next window decodes, few enough to bound memory.
+const QUEUE_PIECES: usize = 4;
+
+/// Everything `ingest import` takes.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Input files (`-` is standard input).
+    pub files: Vec<PathBuf>,
+    /// `--object` (inferred when empty).
+    pub objects: Vec<String>,
+    /// `--mode`.
+    pub mode: Mode,
+    /// `--map HEADER=TARGET`.
+    pub maps: Vec<String>,
+    /// `--skip-unmapped`.
+    pub skip_unmapped: bool,
+    /// `--id OBJ=PROP`.
+    pub ids: Vec<String>,
+    /// `--header-lang` (default `en`).
+    pub header_lang: Option<String>,
+    /// `--date-format`.
+    pub date_format: Option<String>,
+    /// `--number-locale`.
+    pub number_locale: Option<String>,
+    /// `--no-overwrite PROP,...`.
+    pub no_overwrite: Vec<String>,
+    /// `--no-overwrite-all`.
+    pub no_overwrite_all: bool,
+    /// `--name`.
+    pub name: Option<String>,
+    /// `--delimiter`.
+    pub delimiter: Option<u8>,
+    /// `--encoding`.
+    pub encoding: Option<Encoding>,
+    /// `--results PATH`.
+    pub results: Option<PathBuf>,
+    /// Where the error and rejected-rows files go (default: next to the store).
+    pub report_dir: Option<PathBuf>,
+    /// Chunk size override in bytes (tests, benchmarks).
+    pub chunk_bytes: Option<usize>,
+    /// Worker threads (default: rayon's, which honours `RAYON_NUM_THREADS`).
+    pub threads: Option<usize>,
+}
+
+/// Association counts of the summary.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct AssociationCounts {
+    /// Links created.
+    pub created: u64,
+    /// Links already there.
+    pub existing: u64,
+}
+
+/// The `import --json` summary (SPEC 8).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSummary {
+    /// Import ID.
+    pub import_id: u64,
+    /// `done`.
+    pub status: &'static str,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows with a row error.
+    pub rows_failed: u64,
+    /// Error lines.
+    pub errors: u64,
+    /// Wall time.
+    pub elapsed_ms: u64,
+    /// Counts per object.
+    pub objects: BTreeMap<String, ObjectCounts>,
+    /// Association counts.
+    pub associations: AssociationCounts,
+    /// The error file.
+    pub error_file: String,
+    /// The rejected-rows file.
+    pub rejected_file: String,
+}
+
+/// Why an import could not run (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// An input cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An input's header is missing or broken.
+    #[error("{path}: {source}")]
+    Header {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: HeaderError,
+    },
+    /// Columns could not be mapped.
+    #[error("{path}: {source}")]
+    Mapping {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: MappingError,
+    },
+    /// An option is invalid.
+    #[error("{0}")]
+    Options(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The report files could not be written.
+    #[error("cannot write the import's report files: {0}")]
+    Report(std::io::Error),
+    /// An input changed on disk while it was imported.
+    #[error(
+        "input file {path} changed while it was being imported; the import was stopped and nothing of it was committed"
+    )]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// One input, ready to run.
+struct Input {
+    prepared: Prepared,
+    header: decode::Header,
+    mapping: Mapping,
+}
+
+/// Resolved settings shared by every file of an import.
+struct Settings {
+    object: &'static ObjectDef,
+    identifier: u16,
+    values: ValueOptions,
+    protect: Vec<bool>,
+}
+
+fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings, ImportError> {
+    let lang = opts.header_lang.as_deref().unwrap_or("en");
+    let number_locale = match &opts.number_locale {
+        Some(l) => NumberLocale::parse(l).ok_or_else(|| {
+            ImportError::Options(format!(
+                "unknown --number-locale '{l}' (en, nl, de, da, fr, es)"
+            ))
+        })?,
+        None => NumberLocale::default(),
+    };
+    let date_order = match &opts.date_format {
+        Some(f) => DateOrder::parse(f).ok_or_else(|| {
+            ImportError::Options(format!(
+                "unknown --date-format '{f}' (YYYY-MM-DD, DD-MM-YYYY, MM/DD/YYYY, DD.MM.YYYY)"
+            ))
+        })?,
+        None => DateOrder::default(),
+    };
+    let mut identifier_name = object
+        .identifier
+        .expect("importable objects have an identifier");
+    for id in &opts.ids {
+        let (o, p) = id
+            .split_once('=')
+            .ok_or_else(|| ImportError::Options(format!("--id '{id}': expected OBJ=PROP")))?;
+        if o == object.name {
+            if p != identifier_name {
+                return Err(ImportError::Options(format!(
+                    "--id {id}: {o} can only be matched by {identifier_name} (custom unique properties are not supported yet)"
+                )));
+            }
+            identifier_name = object.identifier.expect("checked");
+        }
+    }
+    let identifier = object
+        .property_number(identifier_name)
+        .expect("schema names its identifier");
+    let mut protect = vec![opts.no_overwrite_all; object.properties.len()];
+    for name in opts
+        .no_overwrite
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let name = name.rsplit('.').next().unwrap_or(name);
+        let p = object.property_number(name).ok_or_else(|| {
+            ImportError::Options(format!(
+                "--no-overwrite: {} has no property '{name}'",
+                object.name
+            ))
+        })?;
+        protect[usize::from(p)] = true;
+    }
+    Ok(Settings {
+        object,
+        identifier,
+        values: ValueOptions {
+            number_locale,
+            date_order,
+            bool_words: values::bool_words(lang),
+        },
+        protect,
+    })
+}
+
+fn open_input(path: &Path, opts: &ImportOptions) -> Result<Input, ImportError> {
+    let source = Source::open(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let prepared = dialect::prepare(source, opts.delimiter, opts.encoding);
+    let header = decode::header(prepared.text(), prepared.dialect.delimiter).map_err(|source| {
+        ImportError::Header {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let req = MappingRequest {
+        objects: &opts.objects,
+        maps: &opts.maps,
+        skip_unmapped: opts.skip_unmapped,
+        lang: opts.header_lang.as_deref().unwrap_or("en"),
+    };
+    let mapping = mapping::map(&header.names, &req).map_err(|source| ImportError::Mapping {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Input {
+        prepared,
+        header,
+        mapping,
+    })
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+enum Msg<'a> {
+    File {
+        header: &'a [String],
+        header_line: &'a [u8],
+        text: &'a [u8],
+    },
+    Piece(Planned),
+    Finish {
+        next_id: u64,
+    },
+}
+
+/// Runs an import to the end.
+pub fn run(
+    store: &Store,
+    opts: &ImportOptions,
+    progress: &Progress,
+) -> Result<ImportSummary, ImportError> {
+    let started = Instant::now();
+    if opts.files.is_empty() {
+        return Err(ImportError::Options("no input file given".into()));
+    }
+    if let Some(lang) = &opts.header_lang
+        && !crate::headers::LANGUAGES.contains(&lang.as_str())
+    {
+        return Err(ImportError::Options(format!(
+            "unknown --header-lang '{lang}' (en, nl, da, de, fr, es)"
+        )));
+    }
+    // Everything that can fail on the inputs fails here, before anything is written.
+    let inputs: Vec<Input> = opts
+        .files
+        .iter()
+        .map(|f| open_input(f, opts))
+        .collect::<Result<_, _>>()?;
+    let object = inputs[0].mapping.objects[0];
+    if let Some(other) = inputs
+        .iter()
+        .find(|i| i.mapping.objects[0].name != object.name)
+    {
+        return Err(ImportError::Options(format!(
+            "all files of one import must hold the same object: {} holds {}, {} holds {}",
+            opts.files[0].display(),
+            object.name,
+            other.prepared.source.path().display(),
+            other.mapping.objects[0].name
+        )));
+    }
+    let settings = settings(opts, object)?;
+    let entry = ImportEntry {
+        id: 0,
+        name: opts.name.clone().unwrap_or_else(|| {
+            opts.files
+                .iter()
+                .map(|f| {
+                    f.file_name().map_or_else(
+                        || f.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+        started_at: now(),
+        finished_at: None,
+        files: opts.files.iter().map(|f| f.display().to_string()).collect(),
+        objects: vec![object.name.to_owned()],
+        mode: opts.mode.name().to_owned(),
+        options: options_json(opts, &inputs),
+        status: ImportStatus::Running,
+        rows: 0,
+        rows_failed: 0,
+        errors: 0,
+        counts: BTreeMap::new(),
+        elapsed_ms: 0,
+        error_file: None,
+        rejected_file: None,
+    };
+    let import_id = store.start_import(entry.clone())?;
+    let entry = ImportEntry {
+        id: import_id,
+        ..entry
+    };
+    let result = run_started(store, opts, &inputs, &settings, entry, started, progress);
+    if result.is_err() {
+        // Best effort: the entry would be marked interrupted at the next open anyway.
+        if let Ok(session) = store.begin_write()
+            && let Ok(Some(mut e)) = store.begin_read().map(|r| {
+                r.imports()
+                    .ok()
+                    .and_then(|v| v.into_iter().find(|e| e.id == import_id))
+            })
+        {
+            e.status = ImportStatus::Interrupted;
+            e.finished_at = Some(now());
+            let _ = session.save_import(&e).and_then(|()| session.commit(true));
+        }
+    }
+    result
+}
+
+fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
+    let mappings: Vec<serde_json::Value> = inputs
+        .iter()
+        .map(|i| {
+            let object = i.mapping.objects[0];
+            let cols: serde_json::Map<String, serde_json::Value> = i
+                .header
+                .names
+                .iter()
+                .zip(&i.mapping.columns)
+                .map(|(h, t)| {
+                    let target = match t {
+                        mapping::Target::Property { property, .. } => {
+                            format!("{}.{}", object.name, object.property(*property).name)
+                        }
+                        mapping::Target::Skip => "-".to_owned(),
+                    };
+                    (h.clone(), serde_json::Value::String(target))
+                })
+                .collect();
+            serde_json::json!({
+                "file": i.prepared.source.path().display().to_string(),
+                "encoding": i.prepared.dialect.encoding.name(),
+                "delimiter": (i.prepared.dialect.delimiter as char).to_string(),
+                "columns": cols,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "objects": opts.objects,
+        "maps": opts.maps,
+        "skip_unmapped": opts.skip_unmapped,
+        "ids": opts.ids,
+        "header_lang": opts.header_lang,
+        "date_format": opts.date_format,
+        "number_locale": opts.number_locale,
+        "no_overwrite": opts.no_overwrite,
+        "no_overwrite_all": opts.no_overwrite_all,
+        "mapping": mappings,
+    })
+}
+
+fn run_started(
+    store: &Store,
+    opts: &ImportOptions,
+    inputs: &[Input],
+    settings: &Settings,
+    entry: ImportEntry,
+    started: Instant,
+    progress: &Progress,
+) -> Result<ImportSummary, ImportError> {
+    let object = settings.object;
+    let identifier_name = object.property(settings.identifier).name;
+    let read = store.begin_read()?;
+    let keys = KeyIndex::load(&read, object.name, identifier_name)?;
+    let next_id = read.next_id(object.name)?;
+    let report_dir = opts.report_dir.clone().unwrap_or_else(|| {
+        let mut p = store.path().as_os_str().to_owned();
+        p.push(".imports");
+        PathBuf::from(p).join(entry.id.to_string())
+    });
+    let mut reporter = Reporter::create(&report_dir, object.name, opts.results.as_deref())
+        .map_err(ImportError::Report)?;
+    let commit_cfg = CommitConfig {
+        object,
+        identifier: identifier_name,
+        import_id: entry.id,
+        protect: settings.protect.clone(),
+    };
+    let protect_identifier = settings.protect[usize::from(settings.identifier)];
+    let mut planner = Planner::new(
+        object,
+        settings.identifier,
+        opts.mode,
+        protect_identifier,
+        &read,
+        next_id,
+    );
+
+    let pool = match opts.threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| ImportError::Options(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let threads = pool.as_ref().map_or_else(
+        rayon::current_num_threads,
+        rayon::ThreadPool::current_num_threads,
+    );
+
+    let (tx, rx) = crossbeam::channel::bounded::<Msg<'_>>(QUEUE_PIECES);
+    let entry_for_writer = entry.clone();
+    let outcome = std::thread::scope(|s| {
+        let writer = s.spawn(|| -> Result<Reporter, ImportError> {
+            let rx = rx;
+            let session = store.begin_write()?;
+            let mut text: &[u8] = &[];
+            let mut outcomes = Vec::new();
+            for msg in rx.iter() {
+                match msg {
+                    Msg::File {
+                        header,
+                        header_line,
+                        text: t,
+                    } => {
+                        reporter.begin_file(header, header_line);
+                        text = t;
+                    }
+                    Msg::Piece(piece) => {
+                        outcomes.clear();
+                        write_piece(&session, &commit_cfg, &piece, &mut outcomes)?;
+                        reporter
+                            .piece(&piece, &outcomes, text)
+                            .map_err(ImportError::Report)?;
+                    }
+                    Msg::Finish { next_id } => {
+                        reporter.finish().map_err(ImportError::Report)?;
+                        session.set_next_id(object.name, next_id)?;
+                        let mut e = entry_for_writer.clone();
+                        e.status = ImportStatus::Done;
+                        e.finished_at = Some(now());
+                        e.rows = reporter.rows;
+                        e.rows_failed = reporter.rows_failed;
+                        e.errors = reporter.errors_written;
+                        e.counts = BTreeMap::from([(object.name.to_owned(), reporter.counts)]);
+                        e.elapsed_ms = started.elapsed().as_millis() as u64;
+                        e.error_file = Some(reporter.error_file.display().to_string());
+                        e.rejected_file = Some(reporter.rejected_file.display().to_string());
+                        session.save_import(&e)?;
+                        session.commit(true)?;
+                        return Ok(reporter);
+                    }
+                }
+            }
+            // The producer stopped without finishing: dropping the session rolls back.
+            Err(ImportError::Options(
+                "import stopped before it finished".into(),
+            ))
+        });
+
+        let mut produce = || -> Result<(), ImportError> {
+            for input in inputs {
+                let cfg = TransformConfig::new(
+                    &input.mapping,
+                    settings.identifier,
+                    settings.values.clone(),
+                );
+                let text = input.prepared.text();
+                let sent = tx.send(Msg::File {
+                    header: &input.header.names,
+                    header_line: &text[..input.header.len],
+                    text,
+                });
+                if sent.is_err() {
+                    return Ok(()); // the writer failed; its error is reported
+                }
+                let ok = pipeline_file(
+                    input,
+                    &cfg,
+                    &keys,
+                    &read,
+                    &mut planner,
+                    &tx,
+                    threads,
+                    opts.chunk_bytes,
+                    pool.as_ref(),
+                    progress,
+                );
+                if !ok {
+                    return Ok(());
+                }
+            }
+            for input in inputs {
+                if !input.prepared.source.unchanged_on_disk() {
+                    return Err(ImportError::Changed {
+                        path: input.prepared.source.path().to_path_buf(),
+                    });
+                }
+            }
+            let _ = tx.send(Msg::Finish {
+                next_id: planner.next_id(),
+            });
+            Ok(())
+        };
+        let produced = produce();
+        drop(tx);
+        let written = writer.join().expect("the writer thread panicked");
+        match (produced, written) {
+            (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+            (Ok(()), Ok(reporter)) => Ok(reporter),
+        }
+    });
+    progress.finish();
+    let reporter = outcome?;
+    Ok(ImportSummary {
+        import_id: entry.id,
+        status: "done",
+        rows: reporter.rows,
+        rows_failed: reporter.rows_failed,
+        errors: reporter.errors_written,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        objects: BTreeMap::from([(object.name.to_owned(), reporter.counts)]),
+        associations: AssociationCounts::default(),
+        error_file: reporter.error_file.display().to_string(),
+        rejected_file: reporter.rejected_file.display().to_string(),
+    })
+}
+
+/// Runs one file through split, decode, transform and plan, sending planned
+/// pieces to the writer. Returns false if the writer hung up.
+#[allow(clippy::too_many_arguments)]
+fn pipeline_file<'a>(
+    input: &'a Input,
+    cfg: &TransformConfig,
+    keys: &KeyIndex,
+    read: &store::ReadSession,
+    planner: &mut Planner<'_>,
+    tx: &crossbeam::channel::Sender<Msg<'a>>,
+    threads: usize,
+    chunk_bytes: Option<usize>,
+    pool: Option<&rayon::ThreadPool>,
+    progress: &Progress,
+) -> bool {
+    let text = input.prepared.text();
+    let names = &input.header.names;
+    let delimiter = input.prepared.dialect.delimiter;
+    let body = input.header.len;
+    let chunk = chunk_bytes
+        .unwrap_or_else(|| split::chunk_size(text.len() - body, threads))
+        .max(1);
+    let ranges: Vec<std::ops::Range<usize>> = split::split(&text[body..], chunk)
+        .into_iter()
+        .map(|r| r.start + body..r.end + body)
+        .collect();
+    let mut resume = body;
+    let mut lines_before = u64::from(input.header.lines);
+    let work = |range: std::ops::Range<usize>| -> Transformed {
+        let at_end = range.end == text.len();
+        transform::transform(
+            decode::decode(text, range, names, delimiter, at_end),
+            cfg,
+            keys,
+            read,
+        )
+    };
+    pieces::for_each_piece(text.len(), &ranges, threads * 2, pool, work, |t| {
+        let end = t.piece.offset + t.piece.consumed;
+        let lines = u64::from(t.piece.lines);
+        let planned = planner.plan(t, lines_before + 1);
+        lines_before += lines;
+        progress.advance((end - resume) as u64);
+        input
+            .prepared
+            .source
+            .release(input.prepared.start + resume..input.prepared.start + end);
+        resume = end;
+        tx.send(Msg::Piece(planned)).is_ok()
+    })
+}

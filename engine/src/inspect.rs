@@ -1,0 +1,107 @@
+//! `ingest inspect`: the dialect, header, row count and structural errors of a
+//! file, without a mapping or a store (SPEC 8).
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::decode;
+use crate::dialect::{self, Encoding};
+use crate::pieces;
+use crate::source::Source;
+use crate::split;
+
+/// One structural error.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StructuralError {
+    /// Line (1-based) the problem is on.
+    pub line: u64,
+    /// Error code.
+    pub code: &'static str,
+    /// Explanation.
+    pub message: String,
+}
+
+/// What `inspect` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectReport {
+    /// Detected (or given) encoding.
+    pub encoding: &'static str,
+    /// Whether a byte-order mark was present.
+    pub bom: bool,
+    /// The delimiter.
+    pub delimiter: String,
+    /// `lf`, `crlf` or `cr`.
+    pub line_ending: &'static str,
+    /// Data rows (good and broken; blank lines excluded).
+    pub rows: u64,
+    /// Header names.
+    pub header: Vec<String>,
+    /// Structural errors, in file order.
+    pub errors: Vec<StructuralError>,
+}
+
+/// Inspects a file.
+pub fn inspect(
+    path: &Path,
+    delimiter: Option<u8>,
+    encoding: Option<Encoding>,
+    chunk_bytes: Option<usize>,
+) -> std::io::Result<InspectReport> {
+    let prepared = dialect::prepare(Source::open(path)?, delimiter, encoding);
+    let d = prepared.dialect;
+    let text = prepared.text();
+    let mut report = InspectReport {
+        encoding: d.encoding.name(),
+        bom: d.bom,
+        delimiter: (d.delimiter as char).to_string(),
+        line_ending: d.line_ending.name(),
+        rows: 0,
+        header: Vec::new(),
+        errors: Vec::new(),
+    };
+    let header = match decode::header(text, d.delimiter) {
+        Ok(h) => h,
+        Err(e) => {
+            let code = match &e {
+                decode::HeaderError::Empty => "EMPTY_FILE",
+                decode::HeaderError::Broken { code, .. } => code.as_str(),
+            };
+            report.errors.push(StructuralError {
+                line: 1,
+                code,
+                message: e.to_string(),
+            });
+            return Ok(report);
+        }
+    };
+    let threads = rayon::current_num_threads();
+    let body = header.len;
+    let chunk = chunk_bytes
+        .unwrap_or_else(|| split::chunk_size(text.len() - body, threads))
+        .max(1);
+    let ranges: Vec<_> = split::split(&text[body..], chunk)
+        .into_iter()
+        .map(|r| r.start + body..r.end + body)
+        .collect();
+    let mut lines_before = u64::from(header.lines);
+    let names = header.names.clone();
+    report.header = header.names;
+    let work = |range: std::ops::Range<usize>| {
+        let at_end = range.end == text.len();
+        decode::decode(text, range, &names, d.delimiter, at_end)
+    };
+    pieces::for_each_piece(text.len(), &ranges, threads * 2, None, work, |piece| {
+        report.rows += (piece.rows.len() + piece.bad.len()) as u64;
+        for b in &piece.bad {
+            report.errors.push(StructuralError {
+                line: lines_before + 1 + u64::from(b.span.line),
+                code: b.code.as_str(),
+                message: b.message.clone(),
+            });
+        }
+        lines_before += u64::from(piece.lines);
+        true
+    });
+    Ok(report)
+}

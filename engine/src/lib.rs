@@ -1,0 +1,43 @@
+//! The streaming CRM import pipeline, and the library behind the `ingest` binary.
+//!
+//! An import flows one way through stages that each live in one module:
+//!
+//! ```text
+//! source -> dialect -> split -> decode -> transform -> plan -> commit
+//! (mmap)   (encoding,  (quote-  (Arrow    (map, validate, (file order: (one redb
+//!           delimiter)  safe     batches,  normalize,      match, create writer
+//!                       chunks)  rayon)    look up keys)   or update)   thread)
+//! ```
+//!
+//! [`import::run`] drives the stages; the commands of the binary (`cli`) are thin
+//! glue over [`import`], [`inspect`], [`export`] and [`datagen`]. The store itself
+//! (tables, record encoding, durability) is the `store` crate.
+//!
+//! ```no_run
+//! use engine::import::{ImportOptions, run};
+//! let store = store::Store::open("crm.redb").unwrap();
+//! let opts = ImportOptions { files: vec!["contacts.csv".into()], ..ImportOptions::default() };
+//! let summary = run(&store, &opts, &engine::progress::Progress::hidden()).unwrap();
+//! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
+//! ```
+
+pub mod codes;
+pub mod commit;
+pub mod datagen;
+pub mod decode;
+pub mod dialect;
+pub mod export;
+mod headers;
+pub mod import;
+pub mod inspect;
+pub mod mapping;
+pub mod pieces;
+pub mod plan;
+pub mod progress;
+pub mod report;
+pub mod resolve;
+pub mod schema;
+pub mod source;
+pub mod split;
+pub mod transform;
+pub mod values;

@@ -1,0 +1,320 @@
+//! The plan stage: decides, in file order, what every row does.
+//!
+//! Rows arrive transformed and with their identifiers already looked up in the
+//! snapshot of the store ([`crate::transform`]). The planner applies SPEC 3 one
+//! row at a time: it matches the row to a record through the import's own
+//! changes (an overlay of identifiers created or moved by earlier rows) or the
+//! snapshot, chooses create, update, skip or fail by mode, and hands out record
+//! IDs in the order of the creating rows. Whether an update changes anything is
+//! only known when the record is read, so the commit stage settles `updated`
+//! versus `unchanged`.
+
+use std::collections::HashMap;
+
+use store::ReadSession;
+use store::record::RecordView;
+
+use crate::codes::{ErrorCode, SkipReason};
+use crate::schema::ObjectDef;
+use crate::transform::{Issue, Transformed};
+
+/// Import mode (SPEC 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Create what matches nothing, update what matches.
+    #[default]
+    Upsert,
+    /// Only create.
+    Create,
+    /// Only update.
+    Update,
+}
+
+impl Mode {
+    /// The mode's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Upsert => "upsert",
+            Self::Create => "create",
+            Self::Update => "update",
+        }
+    }
+}
+
+/// What a row does to its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Creates the record with this ID.
+    Create(u64),
+    /// Updates (or leaves unchanged) the record with this ID.
+    Update(u64),
+    /// Skipped by the mode.
+    Skip(SkipReason),
+    /// Has a row error.
+    Fail,
+}
+
+/// A planned piece: the transformed rows and what each does.
+#[derive(Debug)]
+pub struct Planned {
+    /// The rows.
+    pub rows: Transformed,
+    /// Absolute line number (1-based) of the piece's first byte.
+    pub first_line: u64,
+    /// One action per row.
+    pub actions: Vec<Action>,
+    /// Identifier index entries to write: (row whose key it is, record ID).
+    pub index_puts: Vec<(u32, u64)>,
+    /// Identifier index keys to remove.
+    pub index_removes: Vec<Box<[u8]>>,
+    /// Row and value errors of the rows, in row order.
+    pub issues: Vec<Issue>,
+}
+
+type Overlay = HashMap<Box<[u8]>, u64, ahash::RandomState>;
+
+/// The sequential planner of one import of one object.
+pub struct Planner<'a> {
+    object: &'static ObjectDef,
+    identifier: u16,
+    mode: Mode,
+    protect_identifier: bool,
+    read: &'a ReadSession,
+    first_id: u64,
+    next_id: u64,
+    /// Identifier -> record ID as changed by this import (0: removed).
+    overlay: Overlay,
+    /// Identifiers of records whose identifier an ID-matched row changed.
+    moved: HashMap<u64, Box<[u8]>, ahash::RandomState>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner handing out IDs from `next_id`.
+    pub fn new(
+        object: &'static ObjectDef,
+        identifier: u16,
+        mode: Mode,
+        protect_identifier: bool,
+        read: &'a ReadSession,
+        next_id: u64,
+    ) -> Self {
+        Self {
+            object,
+            identifier,
+            mode,
+            protect_identifier,
+            read,
+            first_id: next_id,
+            next_id,
+            overlay: Overlay::default(),
+            moved: HashMap::default(),
+        }
+    }
+
+    /// The next record ID to hand out.
+    pub fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// The record owning `key` now: this import's changes first, then the snapshot.
+    fn owner(&self, key: &[u8], snapshot_owner: u64) -> u64 {
+        self.overlay.get(key).copied().unwrap_or(snapshot_owner)
+    }
+
+    fn owner_uncached(&self, key: &[u8]) -> u64 {
+        if let Some(&id) = self.overlay.get(key) {
+            return id;
+        }
+        self.read
+            .lookup(
+                self.object.name,
+                self.object.property(self.identifier).name,
+                key,
+            )
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+
+    /// The identifier record `id` holds now.
+    fn current_key(&self, id: u64) -> Option<Box<[u8]>> {
+        if let Some(k) = self.moved.get(&id) {
+            return Some(k.clone());
+        }
+        if id >= self.first_id {
+            // Created by this import: its key is in the overlay (rare path: an ID
+            // given in the file for a record the same file created).
+            return self
+                .overlay
+                .iter()
+                .find(|&(_, &v)| v == id)
+                .map(|(k, _)| k.clone());
+        }
+        let bytes = self.read.record(self.object.name, id).ok().flatten()?;
+        let view = RecordView::parse(&bytes)?;
+        view.get(self.identifier).map(|v| v.as_bytes().into())
+    }
+
+    /// Plans one piece.
+    pub fn plan(&mut self, rows: Transformed, first_line: u64) -> Planned {
+        let n = rows.len();
+        let mut actions = Vec::with_capacity(n);
+        let mut index_puts = Vec::new();
+        let mut removes: Vec<Box<[u8]>> = Vec::new();
+        let mut plan_issues: Vec<Issue> = Vec::new();
+        let id_name = self.object.property(self.identifier).name;
+        for r in 0..n {
+            if rows.failed[r] {
+                actions.push(Action::Fail);
+                continue;
+            }
+            let key = rows.row_key(r);
+            let known = rows.known[r];
+            let mut fail =
+                |code: ErrorCode, column: Option<u32>, value: String, message: String| {
+                    plan_issues.push(Issue {
+                        row: r as u32,
+                        column: column.unwrap_or(u32::MAX),
+                        value,
+                        code,
+                        message,
+                        row_error: true,
+                    });
+                    Action::Fail
+                };
+            let target = if known.record_id != 0 {
+                let exists = known.record_exists
+                    || (known.record_id >= self.first_id && known.record_id < self.next_id);
+                if !exists {
+                    let id = known.record_id;
+                    actions.push(fail(
+                        ErrorCode::InvalidRecordId,
+                        None,
+                        id.to_string(),
+                        format!("{} record {id} does not exist", self.object.name),
+                    ));
+                    continue;
+                }
+                Some(known.record_id)
+            } else if key.is_empty() {
+                None
+            } else {
+                Some(self.owner(key, known.key_owner)).filter(|&id| id != 0)
+            };
+            let action = match (target, self.mode) {
+                (Some(_), Mode::Create) => Action::Skip(SkipReason::CreateOnlyImport),
+                (Some(id), _) => {
+                    if known.record_id != 0 && !key.is_empty() {
+                        match self.move_key(id, key) {
+                            Ok(Some(old)) => {
+                                removes.push(old);
+                                index_puts.push((r as u32, id));
+                                Action::Update(id)
+                            }
+                            Ok(None) => Action::Update(id),
+                            Err(owner) => fail(
+                                ErrorCode::DuplicateUniquePropertyValue,
+                                None,
+                                String::from_utf8_lossy(key).into_owned(),
+                                format!(
+                                    "{id_name} '{}' already belongs to {} record {owner}",
+                                    String::from_utf8_lossy(key),
+                                    self.object.name
+                                ),
+                            ),
+                        }
+                    } else {
+                        Action::Update(id)
+                    }
+                }
+                (None, Mode::Update) if known.record_id == 0 && key.is_empty() => fail(
+                    ErrorCode::MissingIdentifier,
+                    None,
+                    String::new(),
+                    format!("an update needs a record ID or {id_name}"),
+                ),
+                (None, Mode::Update) => Action::Skip(SkipReason::UpdateOnlyImport),
+                (None, _) if !rows.creatable[r] => fail(
+                    ErrorCode::MissingRequiredProperty,
+                    None,
+                    String::new(),
+                    format!(
+                        "a new {} record needs one of: {}",
+                        self.object.name,
+                        self.object.required_any.join(", ")
+                    ),
+                ),
+                (None, _) => {
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    if !key.is_empty() {
+                        self.overlay.insert(key.into(), id);
+                        index_puts.push((r as u32, id));
+                    }
+                    Action::Create(id)
+                }
+            };
+            actions.push(action);
+        }
+        if !removes.is_empty() {
+            // Keep only the final state of keys this piece touched twice.
+            index_puts.retain(|&(r, id)| self.overlay.get(rows.row_key(r as usize)) == Some(&id));
+            removes.retain(|k| self.overlay.get(k) == Some(&0));
+        }
+        let issues = merge_issues(&rows.issues, plan_issues, &actions);
+        Planned {
+            rows,
+            first_line,
+            actions,
+            index_puts,
+            index_removes: removes,
+            issues,
+        }
+    }
+
+    /// Gives record `id` the identifier `key`, as an ID-matched row asks.
+    /// `Ok(Some(old))`: moved, `old` must leave the index; `Ok(None)`: nothing to do
+    /// in the index; `Err(owner)`: another record owns `key`.
+    fn move_key(&mut self, id: u64, key: &[u8]) -> Result<Option<Box<[u8]>>, u64> {
+        let owner = self.owner_uncached(key);
+        if owner == id {
+            return Ok(None);
+        }
+        let old = self.current_key(id);
+        if self.protect_identifier && old.is_some() {
+            return Ok(None);
+        }
+        if owner != 0 {
+            return Err(owner);
+        }
+        self.overlay.insert(key.into(), id);
+        self.moved.insert(id, key.into());
+        Ok(old.inspect(|old| {
+            self.overlay.insert(old.clone(), 0);
+        }))
+    }
+}
+
+/// The errors a piece reports: row errors always, value errors only of rows that
+/// are imported (SPEC 4), in row then column order.
+fn merge_issues(transform: &[Issue], plan: Vec<Issue>, actions: &[Action]) -> Vec<Issue> {
+    let mut out: Vec<Issue> = transform
+        .iter()
+        .filter(|i| {
+            i.row_error
+                || matches!(
+                    actions[i.row as usize],
+                    Action::Create(_) | Action::Update(_)
+                )
+        })
+        .cloned()
+        .collect();
+    if !plan.is_empty() {
+        // A plan-stage row error hides the row's value errors.
+        let failed: std::collections::HashSet<u32> = plan.iter().map(|i| i.row).collect();
+        out.retain(|i| !failed.contains(&i.row));
+        out.extend(plan);
+        out.sort_by_key(|i| (i.row, i.column));
+    }
+    out
+}

@@ -1,0 +1,217 @@
+//! Reports of an import: the error file, the rejected-rows file, the result file
+//! and the counts of the summary (SPEC 4 and 8).
+//!
+//! The writer thread hands every committed piece here, in file order, so the files
+//! come out in input order without sorting.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use store::{ObjectCounts, UpdateOutcome};
+
+use crate::decode::BadRow;
+use crate::plan::{Action, Planned};
+
+/// Writes the reports of one import.
+pub struct Reporter {
+    object: &'static str,
+    header: Vec<String>,
+    header_line: Vec<u8>,
+    errors: csv::Writer<BufWriter<File>>,
+    rejected: BufWriter<File>,
+    rejected_header_written: bool,
+    results: Option<csv::Writer<BufWriter<File>>>,
+    /// Paths written.
+    pub error_file: PathBuf,
+    /// Path of the rejected-rows file.
+    pub rejected_file: PathBuf,
+    /// Row counts.
+    pub counts: ObjectCounts,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows with a row error.
+    pub rows_failed: u64,
+    /// Error lines written.
+    pub errors_written: u64,
+}
+
+impl Reporter {
+    /// Creates the report files in `dir`.
+    pub fn create(
+        dir: &Path,
+        object: &'static str,
+        results: Option<&Path>,
+    ) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let error_file = dir.join("errors.csv");
+        let rejected_file = dir.join("rejected.csv");
+        let mut errors = csv::Writer::from_writer(BufWriter::new(File::create(&error_file)?));
+        errors.write_record(["line", "column", "value", "code", "message"])?;
+        let rejected = BufWriter::new(File::create(&rejected_file)?);
+        let results = match results {
+            Some(p) => {
+                let mut w = csv::Writer::from_writer(BufWriter::new(File::create(p)?));
+                w.write_record(["line", "object", "action", "record_id", "reason"])?;
+                Some(w)
+            }
+            None => None,
+        };
+        Ok(Self {
+            object,
+            header: Vec::new(),
+            header_line: Vec::new(),
+            errors,
+            rejected,
+            rejected_header_written: false,
+            results,
+            error_file,
+            rejected_file,
+            counts: ObjectCounts::default(),
+            rows: 0,
+            rows_failed: 0,
+            errors_written: 0,
+        })
+    }
+
+    /// Starts the rows of a new input file: its header names and raw header line.
+    pub fn begin_file(&mut self, header: &[String], header_line: &[u8]) {
+        self.header = header.to_vec();
+        self.header_line = header_line.to_vec();
+        if !self.header_line.ends_with(b"\n") && !self.header_line.ends_with(b"\r") {
+            self.header_line.push(b'\n');
+        }
+        self.rejected_header_written = false;
+    }
+
+    fn column_name(&self, column: Option<u32>) -> &str {
+        column
+            .and_then(|c| self.header.get(c as usize))
+            .map_or("", String::as_str)
+    }
+
+    fn reject(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        if !self.rejected_header_written {
+            self.rejected.write_all(&self.header_line)?;
+            self.rejected_header_written = true;
+        }
+        self.rejected.write_all(raw)?;
+        if !raw.ends_with(b"\n") && !raw.ends_with(b"\r") {
+            self.rejected.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn result(&mut self, line: u64, action: &str, id: u64, reason: &str) -> std::io::Result<()> {
+        if let Some(w) = &mut self.results {
+            let id = if id == 0 {
+                String::new()
+            } else {
+                id.to_string()
+            };
+            w.write_record([line.to_string().as_str(), self.object, action, &id, reason])?;
+        }
+        Ok(())
+    }
+
+    fn error(
+        &mut self,
+        line: u64,
+        column: Option<u32>,
+        value: &str,
+        code: &str,
+        message: &str,
+    ) -> std::io::Result<()> {
+        let col = self.column_name(column).to_owned();
+        self.errors
+            .write_record([line.to_string().as_str(), &col, value, code, message])?;
+        self.errors_written += 1;
+        Ok(())
+    }
+
+    /// Reports one committed piece; `outcomes` holds one entry per `Update` action.
+    pub fn piece(
+        &mut self,
+        piece: &Planned,
+        outcomes: &[UpdateOutcome],
+        text: &[u8],
+    ) -> std::io::Result<()> {
+        let decoded = &piece.rows.piece;
+        let base = decoded.offset;
+        let mut outcomes = outcomes.iter();
+        let mut issues = piece.issues.iter().peekable();
+        let mut bad = decoded.bad.iter().peekable();
+        for (r, span) in decoded.rows.iter().enumerate() {
+            while let Some(b) = bad.next_if(|b| b.span.start < span.start) {
+                self.bad_row(b, piece.first_line, base, text)?;
+            }
+            self.rows += 1;
+            let line = piece.first_line + u64::from(span.line);
+            while let Some(i) = issues.next_if(|i| i.row as usize == r) {
+                let column = (i.column != u32::MAX).then_some(i.column);
+                self.error(line, column, &i.value, i.code.as_str(), &i.message)?;
+            }
+            match piece.actions[r] {
+                Action::Create(id) => {
+                    self.counts.created += 1;
+                    self.result(line, "created", id, "")?;
+                }
+                Action::Update(id) => match outcomes.next() {
+                    Some(UpdateOutcome::Updated) => {
+                        self.counts.updated += 1;
+                        self.result(line, "updated", id, "")?;
+                    }
+                    _ => {
+                        self.counts.unchanged += 1;
+                        self.result(line, "unchanged", id, "")?;
+                    }
+                },
+                Action::Skip(reason) => {
+                    self.counts.skipped += 1;
+                    self.result(line, "skipped", 0, reason.as_str())?;
+                }
+                Action::Fail => {
+                    self.counts.failed += 1;
+                    self.rows_failed += 1;
+                    let reason = piece
+                        .issues
+                        .iter()
+                        .find(|i| i.row as usize == r && i.row_error)
+                        .map_or("", |i| i.code.as_str());
+                    self.result(line, "failed", 0, reason)?;
+                    self.reject(&text[base + span.start as usize..base + span.end as usize])?;
+                }
+            }
+        }
+        for b in bad {
+            self.bad_row(b, piece.first_line, base, text)?;
+        }
+        Ok(())
+    }
+
+    fn bad_row(
+        &mut self,
+        b: &BadRow,
+        first_line: u64,
+        base: usize,
+        text: &[u8],
+    ) -> std::io::Result<()> {
+        let line = first_line + u64::from(b.span.line);
+        self.rows += 1;
+        self.rows_failed += 1;
+        self.counts.failed += 1;
+        self.error(line, b.column, &b.value, b.code.as_str(), &b.message)?;
+        self.result(line, "failed", 0, b.code.as_str())?;
+        self.reject(&text[base + b.span.start as usize..base + b.span.end as usize])
+    }
+
+    /// Flushes every file.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.errors.flush()?;
+        self.rejected.flush()?;
+        if let Some(w) = &mut self.results {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}

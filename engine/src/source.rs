@@ -1,0 +1,231 @@
+//! The first stage: getting an input's bytes into memory.
+//!
+//! Regular files are memory-mapped through [`Source::open`], the only place the
+//! engine maps a file. Standard input, pipes and anything else that cannot be
+//! mapped are read into private memory.
+//!
+//! A mapped file that another process truncates while the import reads it would
+//! raise SIGBUS and kill the process. The engine installs a SIGBUS handler that
+//! recognises faults inside a mapped input, prints which file changed and exits
+//! with status 1: the import's data is never committed (the final durable commit
+//! had not happened), so the import is left `interrupted` and the store intact.
+//! A file rewritten in place without shrinking does not fault; the import checks
+//! the file's size and modification time again before it commits and fails if
+//! either changed. See ARCHITECTURE.md, "Sources".
+#![allow(unsafe_code)]
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use memmap2::Mmap;
+
+/// The bytes of one input.
+#[derive(Debug)]
+pub struct Source {
+    data: Data,
+    path: PathBuf,
+    stamp: Option<(u64, Option<SystemTime>)>,
+}
+
+#[derive(Debug)]
+enum Data {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Source {
+    /// Opens `path` (`-` is standard input): maps a non-empty regular file, reads
+    /// anything else.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        if path.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            io::stdin().lock().read_to_end(&mut buf)?;
+            return Ok(Self::from_bytes(buf, path));
+        }
+        let mut file = File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.len() == 0 {
+            let mut buf = Vec::new();
+            file.read_to_end(&mut buf)?;
+            return Ok(Self::from_bytes(buf, path));
+        }
+        // SAFETY: the map is read-only and private to this process. Another process
+        // may still truncate the file while it is mapped; reading a page past the new
+        // end raises SIGBUS, which `guard` turns into a clear error exit instead of a
+        // crash (see the module docs). Content changes without truncation cannot
+        // cause undefined behaviour for `&[u8]` reads of plain bytes: the parser
+        // treats the bytes as untrusted input and the change is detected before
+        // commit by `unchanged_on_disk`.
+        let map = unsafe { Mmap::map(&file)? };
+        #[cfg(unix)]
+        {
+            let _ = map.advise(memmap2::Advice::Sequential);
+        }
+        guard::register(map.as_ptr() as usize, map.len(), path);
+        Ok(Self {
+            data: Data::Mapped(map),
+            path: path.to_path_buf(),
+            stamp: Some((meta.len(), meta.modified().ok())),
+        })
+    }
+
+    /// Wraps bytes already in memory (tests, transcoded input).
+    pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Self {
+        Self {
+            data: Data::Owned(bytes),
+            path: path.to_path_buf(),
+            stamp: None,
+        }
+    }
+
+    /// The input's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
+        }
+    }
+
+    /// Where the bytes came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True if a mapped file still has the size and modification time it had when
+    /// it was opened (always true for bytes read into memory).
+    pub fn unchanged_on_disk(&self) -> bool {
+        let Some((len, modified)) = self.stamp else {
+            return true;
+        };
+        match std::fs::metadata(&self.path) {
+            Ok(m) => m.len() == len && m.modified().ok() == modified,
+            Err(_) => false,
+        }
+    }
+
+    /// Tells the kernel that `range` of a mapped file will not be read again soon,
+    /// so its pages leave this process's resident memory (they are re-read from the
+    /// file if touched). Keeps memory flat on inputs larger than RAM.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        if let Data::Mapped(m) = &self.data {
+            const PAGE: usize = 4096;
+            let start = range.start.next_multiple_of(PAGE);
+            let end = range.end / PAGE * PAGE;
+            if end > start {
+                // SAFETY: DONTNEED on a read-only file mapping only drops clean page
+                // cache references; later reads fault the pages back in from the file.
+                let _ = unsafe {
+                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                };
+            }
+        }
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if let Data::Mapped(m) = &self.data {
+            guard::unregister(m.as_ptr() as usize);
+        }
+    }
+}
+
+/// The SIGBUS guard: a registry of mapped ranges and a handler that reports a
+/// fault inside one of them.
+mod guard {
+    use super::{Mutex, Path};
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Mapped ranges: (start, len) pairs read by the signal handler. Slots are
+    /// atomics so that the handler never takes a lock.
+    const SLOTS: usize = 16;
+    static STARTS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    /// The message for each slot, prepared outside the handler.
+    static MESSAGES: Mutex<Vec<(usize, Vec<u8>)>> = Mutex::new(Vec::new());
+    static MESSAGE_PTRS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static MESSAGE_LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static INSTALL: Once = Once::new();
+
+    pub(super) fn register(start: usize, len: usize, path: &Path) {
+        INSTALL.call_once(install);
+        let message = format!(
+            "error: input file {} was truncated or replaced while it was being imported; \
+             the import was stopped and nothing of it was committed\n",
+            path.display()
+        )
+        .into_bytes();
+        let mut messages = MESSAGES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for i in 0..SLOTS {
+            if STARTS[i].load(Ordering::Acquire) == 0 {
+                MESSAGE_PTRS[i].store(message.as_ptr() as usize, Ordering::Release);
+                MESSAGE_LENS[i].store(message.len(), Ordering::Release);
+                messages.push((start, message));
+                LENS[i].store(len, Ordering::Release);
+                STARTS[i].store(start, Ordering::Release);
+                return;
+            }
+        }
+        // More than SLOTS inputs mapped at once: the extra ones are unguarded.
+    }
+
+    pub(super) fn unregister(start: usize) {
+        let mut messages = MESSAGES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for i in 0..SLOTS {
+            if STARTS[i].load(Ordering::Acquire) == start {
+                STARTS[i].store(0, Ordering::Release);
+                LENS[i].store(0, Ordering::Release);
+                MESSAGE_PTRS[i].store(0, Ordering::Release);
+            }
+        }
+        messages.retain(|(s, _)| *s != start);
+    }
+
+    #[cfg(unix)]
+    fn install() {
+        // SAFETY: installs a handler with SA_SIGINFO; `sigaction` is given a zeroed,
+        // fully initialised struct.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = handler as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&raw mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &raw const action, std::ptr::null_mut());
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn install() {}
+
+    #[cfg(unix)]
+    extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+        // SAFETY: only async-signal-safe calls (write, _exit, signal, raise) and
+        // atomic loads happen here; `info` is provided by the kernel.
+        unsafe {
+            let addr = (*info).si_addr() as usize;
+            for i in 0..SLOTS {
+                let start = STARTS[i].load(Ordering::Acquire);
+                let len = LENS[i].load(Ordering::Acquire);
+                if start != 0 && addr >= start && addr < start + len {
+                    let ptr = MESSAGE_PTRS[i].load(Ordering::Acquire) as *const libc::c_void;
+                    let n = MESSAGE_LENS[i].load(Ordering::Acquire);
+                    if !ptr.is_null() {
+                        libc::write(2, ptr, n);
+                    }
+                    libc::_exit(1);
+                }
+            }
+            // Not ours: fall back to the default action.
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+}

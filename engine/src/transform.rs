@@ -1,0 +1,309 @@
+//! The transform stage: mapped, validated, normalized rows, ready for planning.
+//!
+//! Runs on every decoded piece in parallel. For each row it normalizes every
+//! mapped cell by its property's type ([`crate::values`]), packs the row's valid
+//! values into the store's record encoding, extracts the identifier (record ID
+//! and/or unique property) and looks both up in the snapshot of the store taken
+//! when the import started. Everything that needs file order (duplicates inside
+//! the file, ID assignment) is left to [`crate::plan`].
+
+use arrow_array::{Array, StringArray};
+use store::ReadSession;
+use store::record::RecordBuilder;
+
+use crate::codes::ErrorCode;
+use crate::decode::DecodedPiece;
+use crate::mapping::{Mapping, Target};
+use crate::resolve::KeyIndex;
+use crate::schema::{ObjectDef, PropertyType, RECORD_ID};
+use crate::values::{self, ValueOptions};
+
+/// A problem with one cell or row, found before or during planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Row index in the piece.
+    pub row: u32,
+    /// Column index in the file.
+    pub column: u32,
+    /// The raw cell.
+    pub value: String,
+    /// The code.
+    pub code: ErrorCode,
+    /// A readable message.
+    pub message: String,
+    /// True for a row error (the row is not imported), false for a value error.
+    pub row_error: bool,
+}
+
+/// The import-wide settings the transform stage needs.
+#[derive(Debug)]
+pub struct TransformConfig {
+    /// The object.
+    pub object: &'static ObjectDef,
+    /// Value parsing options.
+    pub values: ValueOptions,
+    /// Number of the unique identifier property.
+    pub identifier: u16,
+    columns: Vec<ColumnPlan>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ColumnPlan {
+    column: usize,
+    property: u16,
+    ty: PropertyType,
+}
+
+impl TransformConfig {
+    /// Prepares the per-column work of a mapping (single object).
+    pub fn new(mapping: &Mapping, identifier: u16, values: ValueOptions) -> Self {
+        let object = mapping.objects[0];
+        let mut columns: Vec<ColumnPlan> = mapping
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(column, t)| match *t {
+                Target::Property { property, .. } => Some(ColumnPlan {
+                    column,
+                    property,
+                    ty: object.property(property).ty,
+                }),
+                Target::Skip => None,
+            })
+            .collect();
+        columns.sort_by_key(|c| c.property);
+        Self {
+            object,
+            values,
+            identifier,
+            columns,
+        }
+    }
+
+    /// True when a column holds the record ID.
+    pub fn has_record_id_column(&self) -> bool {
+        self.columns.iter().any(|c| c.property == RECORD_ID)
+    }
+}
+
+/// What the snapshot knows about a row's identifiers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Known {
+    /// The record ID given in the row (0: none).
+    pub record_id: u64,
+    /// Whether that record existed when the import started.
+    pub record_exists: bool,
+    /// The record owning the row's unique identifier at import start (0: none).
+    pub key_owner: u64,
+}
+
+/// The transformed rows of one piece.
+#[derive(Debug)]
+pub struct Transformed {
+    /// The decoded piece (spans, structural errors, line counts).
+    pub piece: DecodedPiece,
+    /// Record-encoded values of every row, back to back.
+    pub values: Vec<u8>,
+    /// End of each row's values in `values`.
+    pub value_ends: Vec<u32>,
+    /// Normalized identifier of every row, back to back (empty: none).
+    pub keys: Vec<u8>,
+    /// End of each row's identifier in `keys`.
+    pub key_ends: Vec<u32>,
+    /// Snapshot lookups per row.
+    pub known: Vec<Known>,
+    /// Whether each row holds one of the required properties for creation.
+    pub creatable: Vec<bool>,
+    /// Whether each row already has a row error.
+    pub failed: Vec<bool>,
+    /// Row and value errors, in row order.
+    pub issues: Vec<Issue>,
+}
+
+impl Transformed {
+    /// The encoded values of row `r`.
+    pub fn row_values(&self, r: usize) -> &[u8] {
+        let start = if r == 0 {
+            0
+        } else {
+            self.value_ends[r - 1] as usize
+        };
+        &self.values[start..self.value_ends[r] as usize]
+    }
+
+    /// The normalized identifier of row `r` (empty: none).
+    pub fn row_key(&self, r: usize) -> &[u8] {
+        let start = if r == 0 {
+            0
+        } else {
+            self.key_ends[r - 1] as usize
+        };
+        &self.keys[start..self.key_ends[r] as usize]
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.value_ends.len()
+    }
+
+    /// True when the piece has no good row.
+    pub fn is_empty(&self) -> bool {
+        self.value_ends.is_empty()
+    }
+}
+
+/// Transforms one decoded piece.
+pub fn transform(
+    piece: DecodedPiece,
+    cfg: &TransformConfig,
+    keys: &KeyIndex,
+    read: &ReadSession,
+) -> Transformed {
+    let n = piece.batch.num_rows();
+    let arrays: Vec<&StringArray> = piece
+        .batch
+        .columns()
+        .iter()
+        .map(|c| {
+            c.as_any()
+                .downcast_ref::<StringArray>()
+                .expect("decode builds Utf8 columns")
+        })
+        .collect();
+    let required: Vec<u16> = cfg
+        .object
+        .required_any
+        .iter()
+        .filter_map(|p| cfg.object.property_number(p))
+        .collect();
+    let mut out = Transformed {
+        values: Vec::with_capacity(piece.batch.get_array_memory_size()),
+        value_ends: Vec::with_capacity(n),
+        keys: Vec::new(),
+        key_ends: Vec::with_capacity(n),
+        known: Vec::with_capacity(n),
+        creatable: Vec::with_capacity(n),
+        failed: Vec::with_capacity(n),
+        issues: Vec::new(),
+        piece: DecodedPiece::empty(),
+    };
+    let mut rec = RecordBuilder::default();
+    let mut norm = String::new();
+    for r in 0..n {
+        rec.clear();
+        let mut known = Known::default();
+        let mut creatable = false;
+        let mut failed = false;
+        let key_start = out.keys.len();
+        for c in &cfg.columns {
+            let raw = arrays[c.column].value(r);
+            let cell = raw.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            let issue = |code: ErrorCode, row_error: bool, message: String| Issue {
+                row: r as u32,
+                column: c.column as u32,
+                value: shorten(raw),
+                code,
+                message,
+                row_error,
+            };
+            if c.property == RECORD_ID {
+                match values::record_id(cell) {
+                    Ok(id) => known.record_id = id,
+                    Err(code) => {
+                        failed = true;
+                        out.issues.push(issue(
+                            code,
+                            true,
+                            format!("'{}' is not a record ID", shorten(cell)),
+                        ));
+                    }
+                }
+                continue;
+            }
+            match values::normalize(c.ty, cell, &cfg.values, &mut norm) {
+                Ok(()) => {
+                    if c.property == cfg.identifier {
+                        out.keys.extend_from_slice(norm.as_bytes());
+                    }
+                    creatable |= required.contains(&c.property);
+                    rec.push(c.property, &norm);
+                }
+                Err(code) => {
+                    let is_identifier = c.property == cfg.identifier;
+                    failed |= is_identifier;
+                    let name = cfg.object.property(c.property).name;
+                    out.issues
+                        .push(issue(code, is_identifier, value_message(code, name, cell)));
+                }
+            }
+        }
+        if !failed {
+            let key = &out.keys[key_start..];
+            if !key.is_empty() {
+                known.key_owner = keys.get(key).unwrap_or(0);
+            }
+            if known.record_id != 0 {
+                known.record_exists =
+                    matches!(read.record(cfg.object.name, known.record_id), Ok(Some(_)));
+            }
+        } else {
+            out.keys.truncate(key_start);
+            // A row error hides the row's value errors (SPEC 4).
+            let first = out
+                .issues
+                .iter()
+                .rposition(|i| i.row != r as u32)
+                .map_or(0, |p| p + 1);
+            let tail: Vec<Issue> = out.issues.drain(first..).filter(|i| i.row_error).collect();
+            out.issues.extend(tail);
+        }
+        out.values.extend_from_slice(rec.values());
+        out.value_ends.push(out.values.len() as u32);
+        out.key_ends.push(out.keys.len() as u32);
+        out.known.push(known);
+        out.creatable.push(creatable);
+        out.failed.push(failed);
+    }
+    drop(arrays);
+    out.piece = piece;
+    out
+}
+
+/// Cuts a value to at most 200 characters for error reports.
+pub fn shorten(v: &str) -> String {
+    if v.len() <= 200 {
+        return v.to_owned();
+    }
+    let mut end = 200;
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &v[..end])
+}
+
+fn value_message(code: ErrorCode, property: &str, cell: &str) -> String {
+    let v = shorten(cell);
+    match code {
+        ErrorCode::InvalidEmail => format!("'{v}' is not a valid email address"),
+        ErrorCode::InvalidDomain => format!("'{v}' is not a valid domain"),
+        ErrorCode::CouldNotParseNumber => {
+            format!("'{v}' is not a number in the import's number locale ({property})")
+        }
+        ErrorCode::CouldNotParseDate => {
+            format!("'{v}' is not a date in the import's date format ({property})")
+        }
+        ErrorCode::InvalidBoolean => format!("'{v}' is not true/false, yes/no or 1/0 ({property})"),
+        ErrorCode::InvalidEnumerationOption => format!("'{v}' is not an option of {property}"),
+        ErrorCode::AmbiguousEnumerationOption => {
+            format!("'{v}' matches more than one option of {property}")
+        }
+        ErrorCode::ColumnTooLarge => format!(
+            "value of {property} is longer than {} characters",
+            values::MAX_VALUE_CHARS
+        ),
+        other => format!("{other} in {property}"),
+    }
+}

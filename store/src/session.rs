@@ -1,0 +1,384 @@
+//! Read and write sessions: the only code that opens redb tables.
+//!
+//! The commit stage holds one [`WriteSession`] per import. It opens a
+//! [`RecordTable`] per object and an [`IndexTable`] per identifier index; the
+//! tables borrow the transaction but are `Send`, so the commit stage fills them
+//! from scoped threads in parallel inside the one transaction.
+
+use std::ops::Bound;
+
+use redb::{
+    Database, Durability, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, Table, TableError, WriteTransaction,
+};
+
+use crate::error::StoreError;
+use crate::imports::ImportEntry;
+use crate::record::{RecordView, encode_record, merge_into};
+use crate::tables::{self, IMPORTS, META};
+
+/// The one write transaction of an import.
+pub struct WriteSession<'db> {
+    db: &'db Database,
+    txn: Option<WriteTransaction>,
+}
+
+/// What an update did to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// At least one value changed.
+    Updated,
+    /// Every value was already there: nothing written.
+    Unchanged,
+}
+
+impl<'db> WriteSession<'db> {
+    pub(crate) fn begin(db: &'db Database) -> Result<Self, StoreError> {
+        Ok(Self {
+            db,
+            txn: Some(db.begin_write()?),
+        })
+    }
+
+    fn txn(&self) -> &WriteTransaction {
+        self.txn
+            .as_ref()
+            .expect("a write session always holds a transaction")
+    }
+
+    /// The next record ID of `object` (1 for an object never written).
+    pub fn next_id(&self, object: &str) -> Result<u64, StoreError> {
+        let meta = self.txn().open_table(META)?;
+        Ok(meta
+            .get(tables::sequence_key(object).as_str())?
+            .map_or(1, |v| v.value()))
+    }
+
+    /// Stores the next record ID of `object`.
+    pub fn set_next_id(&self, object: &str, next: u64) -> Result<(), StoreError> {
+        let mut meta = self.txn().open_table(META)?;
+        meta.insert(tables::sequence_key(object).as_str(), next)?;
+        Ok(())
+    }
+
+    /// Opens the records table of `object`.
+    pub fn records(&self, object: &str) -> Result<RecordTable<'_>, StoreError> {
+        let name = tables::records_name(object);
+        let table = self.txn().open_table(tables::records(&name))?;
+        Ok(RecordTable {
+            table,
+            object: object.to_owned(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Opens the identifier index of `object` on `property`.
+    pub fn index(&self, object: &str, property: &str) -> Result<IndexTable<'_>, StoreError> {
+        let name = tables::index_name(object, property);
+        let table = self.txn().open_table(tables::index(&name))?;
+        Ok(IndexTable { table })
+    }
+
+    /// Writes (or rewrites) an import log entry.
+    pub fn save_import(&self, entry: &ImportEntry) -> Result<(), StoreError> {
+        let mut table = self.txn().open_table(IMPORTS)?;
+        table.insert(entry.id, entry.encode().as_slice())?;
+        Ok(())
+    }
+
+    /// Commits what was written so far and starts a new transaction.
+    ///
+    /// A checkpoint is not durable: it is written with `Durability::None` and becomes
+    /// durable with the next [`WriteSession::commit`]. A crash rolls back to the last
+    /// durable commit, so an import is all or nothing while it stays in one session.
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        let mut txn = self
+            .txn
+            .take()
+            .expect("a write session always holds a transaction");
+        txn.set_durability(Durability::None)?;
+        txn.commit()?;
+        self.txn = Some(self.db.begin_write()?);
+        Ok(())
+    }
+
+    /// Commits; `durable` waits for the data to reach the disk (fsync).
+    pub fn commit(mut self, durable: bool) -> Result<(), StoreError> {
+        let mut txn = self
+            .txn
+            .take()
+            .expect("a write session always holds a transaction");
+        if !durable {
+            txn.set_durability(Durability::None)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+/// The records of one object inside a write session.
+pub struct RecordTable<'txn> {
+    table: Table<'txn, u64, &'static [u8]>,
+    object: String,
+    scratch: Vec<u8>,
+}
+
+impl RecordTable<'_> {
+    /// Appends new records, `(record ID, encoded values)`, IDs strictly ascending and
+    /// above every ID in the table (the planner assigns them from the sequence).
+    pub fn append<'v>(
+        &mut self,
+        import_id: u64,
+        records: impl IntoIterator<Item = (u64, &'v [u8])>,
+    ) -> Result<(), StoreError> {
+        let mut cursor = self.table.upper_bound_mut(Bound::<u64>::Unbounded)?;
+        for (id, values) in records {
+            encode_record(import_id, import_id, values, &mut self.scratch);
+            cursor.insert_before(id, self.scratch.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Applies updates in order, each merging its values into the stored record,
+    /// and pushes one outcome per update. `protect` names the properties that are
+    /// only set where the record has no value (`--no-overwrite`).
+    pub fn update<'v>(
+        &mut self,
+        import_id: u64,
+        updates: impl IntoIterator<Item = (u64, &'v [u8])>,
+        protect: &dyn Fn(u16) -> bool,
+        outcomes: &mut Vec<UpdateOutcome>,
+    ) -> Result<(), StoreError> {
+        for (id, changes) in updates {
+            let changed = {
+                let guard = self
+                    .table
+                    .get(id)?
+                    .ok_or_else(|| StoreError::MissingRecord {
+                        object: self.object.clone(),
+                        id,
+                    })?;
+                let view =
+                    RecordView::parse(guard.value()).ok_or_else(|| StoreError::CorruptRecord {
+                        object: self.object.clone(),
+                        id,
+                    })?;
+                merge_into(&view, changes, protect, import_id, &mut self.scratch).is_some()
+            };
+            if changed {
+                self.table.insert(id, self.scratch.as_slice())?;
+                outcomes.push(UpdateOutcome::Updated);
+            } else {
+                outcomes.push(UpdateOutcome::Unchanged);
+            }
+        }
+        Ok(())
+    }
+
+    /// The value of one property of a record, read inside the write transaction.
+    pub fn get_value(&self, id: u64, property: u16) -> Result<Option<String>, StoreError> {
+        let Some(guard) = self.table.get(id)? else {
+            return Ok(None);
+        };
+        let view = RecordView::parse(guard.value()).ok_or_else(|| StoreError::CorruptRecord {
+            object: self.object.clone(),
+            id,
+        })?;
+        Ok(view.get(property).map(str::to_owned))
+    }
+}
+
+/// One identifier index inside a write session.
+pub struct IndexTable<'txn> {
+    table: Table<'txn, &'static [u8], u64>,
+}
+
+impl IndexTable<'_> {
+    /// Inserts `(key, record ID)` entries given in strictly ascending key order.
+    ///
+    /// Keys are spliced in through a cursor: a run of keys that fall into the same
+    /// gap of the B-tree costs one descent (appending to an empty or smaller index is
+    /// one run). A key already present is overwritten through a plain insert.
+    pub fn put_sorted<'k>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'k [u8], u64)>,
+    ) -> Result<(), StoreError> {
+        let mut entries = entries.into_iter().peekable();
+        while let Some(&(first, _)) = entries.peek() {
+            let mut cursor = self.table.lower_bound_mut(Bound::Included(first))?;
+            let mut placed = false;
+            while let Some(&(key, id)) = entries.peek() {
+                match cursor.insert_before(key, id) {
+                    Ok(()) => {
+                        placed = true;
+                        entries.next();
+                    }
+                    Err(redb::CursorError::UnorderedKey) => break,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            drop(cursor);
+            if !placed {
+                // The first key of this run equals the entry after the gap: overwrite it.
+                let (key, id) = entries.next().expect("peeked");
+                self.table.insert(key, id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes keys.
+    pub fn remove<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+    ) -> Result<(), StoreError> {
+        for key in keys {
+            self.table.remove(key)?;
+        }
+        Ok(())
+    }
+}
+
+/// A consistent snapshot of the store.
+pub struct ReadSession {
+    txn: ReadTransaction,
+}
+
+fn missing_is_empty<T>(r: Result<T, TableError>) -> Result<Option<T>, StoreError> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl ReadSession {
+    pub(crate) fn begin(db: &Database) -> Result<Self, StoreError> {
+        Ok(Self {
+            txn: db.begin_read()?,
+        })
+    }
+
+    fn records_table(
+        &self,
+        object: &str,
+    ) -> Result<Option<ReadOnlyTable<u64, &'static [u8]>>, StoreError> {
+        let name = tables::records_name(object);
+        missing_is_empty(self.txn.open_table(tables::records(&name)))
+    }
+
+    fn index_table(
+        &self,
+        object: &str,
+        property: &str,
+    ) -> Result<Option<ReadOnlyTable<&'static [u8], u64>>, StoreError> {
+        let name = tables::index_name(object, property);
+        missing_is_empty(self.txn.open_table(tables::index(&name)))
+    }
+
+    /// Number of records of `object`.
+    pub fn record_count(&self, object: &str) -> Result<u64, StoreError> {
+        Ok(match self.records_table(object)? {
+            Some(t) => t.len()?,
+            None => 0,
+        })
+    }
+
+    /// The stored bytes of one record.
+    pub fn record(&self, object: &str, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(table) = self.records_table(object)? else {
+            return Ok(None);
+        };
+        Ok(table.get(id)?.map(|g| g.value().to_vec()))
+    }
+
+    /// Calls `f` for every record of `object` in ID order; `f` returns false to stop.
+    pub fn for_each_record(
+        &self,
+        object: &str,
+        mut f: impl FnMut(u64, RecordView<'_>) -> bool,
+    ) -> Result<(), StoreError> {
+        let Some(table) = self.records_table(object)? else {
+            return Ok(());
+        };
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let id = k.value();
+            let view = RecordView::parse(v.value()).ok_or_else(|| StoreError::CorruptRecord {
+                object: object.to_owned(),
+                id,
+            })?;
+            if !f(id, view) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks up a normalized identifier.
+    pub fn lookup(
+        &self,
+        object: &str,
+        property: &str,
+        key: &[u8],
+    ) -> Result<Option<u64>, StoreError> {
+        let Some(table) = self.index_table(object, property)? else {
+            return Ok(None);
+        };
+        Ok(table.get(key)?.map(|g| g.value()))
+    }
+
+    /// Number of entries of an identifier index.
+    pub fn index_len(&self, object: &str, property: &str) -> Result<u64, StoreError> {
+        Ok(match self.index_table(object, property)? {
+            Some(t) => t.len()?,
+            None => 0,
+        })
+    }
+
+    /// Calls `f` for every `(key, record ID)` of an index whose key is in `range`,
+    /// in key order. Disjoint ranges can be read from several threads at once.
+    pub fn for_each_index_entry(
+        &self,
+        object: &str,
+        property: &str,
+        range: (Bound<&[u8]>, Bound<&[u8]>),
+        mut f: impl FnMut(&[u8], u64),
+    ) -> Result<(), StoreError> {
+        let Some(table) = self.index_table(object, property)? else {
+            return Ok(());
+        };
+        for item in table.range::<&[u8]>(range)? {
+            let (k, v) = item?;
+            f(k.value(), v.value());
+        }
+        Ok(())
+    }
+
+    /// The next record ID of `object`.
+    pub fn next_id(&self, object: &str) -> Result<u64, StoreError> {
+        let Some(meta) = missing_is_empty(self.txn.open_table(META))? else {
+            return Ok(1);
+        };
+        Ok(meta
+            .get(tables::sequence_key(object).as_str())?
+            .map_or(1, |v| v.value()))
+    }
+
+    /// Every import in the log, oldest first.
+    pub fn imports(&self) -> Result<Vec<ImportEntry>, StoreError> {
+        let Some(table) = missing_is_empty(self.txn.open_table(IMPORTS))? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let id = k.value();
+            out.push(
+                serde_json::from_slice(v.value())
+                    .map_err(|source| StoreError::CorruptImport { id, source })?,
+            );
+        }
+        Ok(out)
+    }
+}
