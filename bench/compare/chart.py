@@ -7,9 +7,11 @@ magnitude (from `cat` to SQLite).
 Usage: chart.py RESULTS_JSON OUT_PNG
 """
 
+import importlib.util
 import json
 import statistics
 import sys
+import textwrap
 
 
 def medians(runs):
@@ -28,7 +30,7 @@ def medians(runs):
 
 
 def draw(results_path, out_path):
-    """Write the PNG: one panel per job, one line per contender."""
+    """Write the PNG: one panel per job, one line per contender (the engine's drawn thicker)."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot
@@ -37,29 +39,33 @@ def draw(results_path, out_path):
         document = json.load(f)
     table = medians(document["runs"])
     jobs = sorted(table)
-    figure, axes = pyplot.subplots(1, len(jobs), figsize=(7 * len(jobs), 5), squeeze=False)
+    contenders = document["meta"]["contenders"]
+    colors = matplotlib.colormaps["tab10"].colors + matplotlib.colormaps["Dark2"].colors
+    width = 6 * len(jobs) + 2.5
+    figure, axes = pyplot.subplots(1, len(jobs), figsize=(width, 5), squeeze=False)
     for axis, job in zip(axes[0], jobs):
-        for contender in document["meta"]["contenders"]:
+        for number, contender in enumerate(contenders):
             points = sorted(table[job].get(contender, {}).items())
-            if points:
-                style = "--" if contender.startswith(("parse-", "cat")) else "-"
-                axis.plot(*zip(*points), style, marker="o", label=contender)
+            if not points:
+                continue
+            floor = contender.startswith(("parse-", "cat"))
+            axis.plot(*zip(*points), "--" if floor else "-", marker="o", color=colors[number % len(colors)],
+                      linewidth=2.5 if contender.startswith("engine") else 1.2, label=contender)
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("rows in the input file")
         axis.set_ylabel("rows/s (median wall time)")
-        axis.set_title(f"Job {job}: {document['jobs'][str(job)][:60]}", fontsize=9)
+        axis.set_title(textwrap.fill(f"Job {job}: {document['jobs'][str(job)]}", 60), fontsize=9)
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=8)
-    figure.suptitle("ingest import vs peers (dashed: parse ceilings and I/O floor)")
-    figure.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="center right", fontsize=8)
+    figure.suptitle("ingest import vs peers (dashed: parse ceilings and the I/O floor)")
+    figure.tight_layout(rect=(0, 0, 1 - 2.3 / width, 1))
     figure.savefig(out_path, dpi=110)
 
 
 def main():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("matplotlib") is None:
         print("chart skipped: matplotlib is not installed")
         return
     draw(sys.argv[1], sys.argv[2])

@@ -12,6 +12,7 @@ results.md (medians, ratios to the engine) and rows_per_s.png (via chart.py).
 
 import argparse
 import csv
+import fcntl
 import hashlib
 import heapq
 import importlib.util
@@ -29,8 +30,8 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from common import (DUCKDB_DEFAULT_FORMULATION, DUCKDB_FORMULATIONS, HEADER, SAMPLE_PROPERTIES,
-                    normalize_email)
+from common import (DUCKDB_DEFAULT_FORMULATION, DUCKDB_FORMULATIONS, HEADER, PROPERTIES,
+                    SAMPLE_PROPERTIES, normalize_email)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -49,8 +50,10 @@ JOBS = {
 }
 SEED = 42
 SAMPLE_SIZE = 200
+META_VERSION = 4  # of meta.json in a data directory (row counts, samples): bump to recompute
 REFERENCE = "engine"
 EMAIL_COLUMN = HEADER.index("Email")
+SAMPLED_COLUMNS = [PROPERTIES.index(p) for p in SAMPLE_PROPERTIES]  # CSV columns are in PROPERTIES order
 GNU_TIME = shutil.which("time", path="/usr/bin")
 EXPORT_EMAIL = re.compile(r'"email"\s*:\s*"([^"\\]*)"')
 
@@ -69,53 +72,101 @@ class Dataset:
     samples: dict    # job -> file holding the sampled emails (JSON list)
 
 
-def valid_emails(path):
-    """Yield the normalized email, or None when invalid, of each data row of a CSV file."""
+def csv_rows(path):
+    """Yield (normalized email or None when invalid, row) for each data row of a CSV file."""
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         if next(reader) != HEADER:
             sys.exit(f"{path}: unexpected header")
         for row in reader:
-            yield normalize_email(row[EMAIL_COLUMN])
+            yield normalize_email(row[EMAIL_COLUMN]), row
 
 
-def scan(path, emails_so_far):
-    """Count data rows, add valid emails to emails_so_far, return (rows, sample candidates).
+class LowestHashes:
+    """The k distinct emails with the smallest SHA-1 seen: a deterministic sample spread over a file."""
 
-    The candidates are the distinct valid emails with the smallest SHA-1, best
-    first: deterministic and spread over the whole file.
+    def __init__(self, k):
+        self.k = k
+        self.heap = []  # (-key, email): a max-heap of the k smallest keys
+        self.members = set()
+
+    def offer(self, email):
+        """Consider one email (repeats are ignored)."""
+        if email in self.members:
+            return
+        key = int.from_bytes(hashlib.sha1(email.encode()).digest()[:8], "big")
+        if len(self.heap) < self.k:
+            heapq.heappush(self.heap, (-key, email))
+            self.members.add(email)
+        elif key < -self.heap[0][0]:
+            _, dropped = heapq.heapreplace(self.heap, (-key, email))
+            self.members.discard(dropped)
+            self.members.add(email)
+
+    def emails(self):
+        """The sampled emails."""
+        return sorted(self.members)
+
+
+def scan(path, seen, quotas):
+    """Count a file's data rows and sample its valid emails; record them in `seen`.
+
+    `seen` maps each email met so far to a bit mask of the compared properties
+    its record holds a value for. Returns (rows, sample). The sample draws
+    quotas["any"] emails among all, quotas["repeat"] among emails met again (a
+    duplicate in the file, or an update of a contact already in `seen`: tests
+    "last value wins"), and quotas["blank_repeat"] among those met again with a
+    blank cell where the record holds a value (tests "a blank cell never overwrites").
     """
+    samplers = {kind: LowestHashes(k) for kind, k in quotas.items()}
     rows = 0
-    heap = []  # (-key, email): a max-heap of the 2 * SAMPLE_SIZE smallest keys
-    for email in valid_emails(path):
+    for email, row in csv_rows(path):
         rows += 1
         if email is None:
             continue
-        emails_so_far.add(email)
-        key = int.from_bytes(hashlib.sha1(email.encode()).digest()[:8], "big")
-        if len(heap) < 2 * SAMPLE_SIZE:
-            heapq.heappush(heap, (-key, email))
-        elif key < -heap[0][0]:
-            heapq.heapreplace(heap, (-key, email))
-    ranked = sorted((-negated, email) for negated, email in heap)
-    return rows, list(dict.fromkeys(email for _, email in ranked))
+        filled = sum(1 << bit for bit, column in enumerate(SAMPLED_COLUMNS) if row[column])
+        if email in seen:
+            blank_over_value = seen[email] & ~filled
+            samplers["blank_repeat" if blank_over_value else "repeat"].offer(email)
+        seen[email] = seen.get(email, 0) | filled
+        samplers["any"].offer(email)
+    return rows, sorted({email for sampler in samplers.values() for email in sampler.emails()})
+
+
+def describe(directory):
+    """Row counts, expected record counts and email samples of freshly generated files."""
+    emails = {}
+    quarter = SAMPLE_SIZE // 4
+    rows1, sample1 = scan(directory / "contacts.csv", emails,
+                          {"any": 2 * quarter, "repeat": quarter, "blank_repeat": quarter})
+    expected1 = len(emails)
+    from_job1 = LowestHashes(quarter)  # job 2 also checks some contacts sampled for job 1
+    for email in sample1:
+        from_job1.offer(email)
+    rows2, sample2 = scan(directory / "contacts_update.csv", emails,
+                          {"any": quarter, "repeat": quarter, "blank_repeat": quarter})
+    return {"version": META_VERSION, "rows": {"1": rows1, "2": rows2},
+            "expected": {"1": expected1, "2": len(emails)},
+            "samples": {"1": sample1, "2": sorted(set(sample2) | set(from_job1.emails()))}}
 
 
 def ensure_dataset(ingest, size):
     """Generate (or reuse) the files of one size and return their Dataset."""
     directory = DATA_DIR / f"contacts-{size}-seed{SEED}"
-    meta_path = directory / "meta.json"
-    if not meta_path.exists():
+    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv"}
+    if not directory.exists():
         log(f"generating {size:,} rows with `ingest gen` into {directory}")
         partial = directory.with_name(directory.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         subprocess.run([ingest, "gen", "contacts", "--rows", str(size), "--seed", str(SEED),
-                        "--out", str(partial), "--update-file"], check=True)
-        (partial / "meta.json").write_text(json.dumps(describe(partial), indent=1))
-        shutil.rmtree(directory, ignore_errors=True)
+                        "--out", str(partial), "--update-file"], check=True, stdout=subprocess.DEVNULL)
         partial.rename(directory)
-    meta = json.loads(meta_path.read_text())
-    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv"}
+    meta_path = directory / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if meta.get("version") != META_VERSION:
+        log(f"counting rows and sampling emails of {directory}")
+        meta = describe(directory)
+        meta_path.write_text(json.dumps(meta, indent=1))
     samples = {}
     for job in files:
         samples[job] = directory / f"sample-job{job}.json"
@@ -125,19 +176,6 @@ def ensure_dataset(ingest, size):
                    bytes={job: files[job].stat().st_size for job in files},
                    expected={job: meta["expected"][str(job)] for job in files},
                    samples=samples)
-
-
-def describe(directory):
-    """Row counts, expected record counts and email samples of freshly generated files."""
-    emails = set()
-    rows1, candidates1 = scan(directory / "contacts.csv", emails)
-    expected1 = len(emails)
-    rows2, candidates2 = scan(directory / "contacts_update.csv", emails)
-    sample1 = sorted(candidates1[:SAMPLE_SIZE])
-    # Job 2: mostly emails of the update file, plus some contacts it should not touch.
-    sample2 = sorted(set(candidates2[:SAMPLE_SIZE * 3 // 4] + candidates1[:SAMPLE_SIZE // 4]))
-    return {"rows": {"1": rows1, "2": rows2}, "expected": {"1": expected1, "2": len(emails)},
-            "samples": {"1": sample1, "2": sample2}}
 
 
 # ----------------------------------------------------------------------- contenders
@@ -246,13 +284,15 @@ class Run:
     size: int
     round: int
     warmup: bool
-    wall_s: float
-    work_s: float
+    wall_s: float     # child process, start to exit
+    cpu_s: float      # its user + system CPU time
+    work_s: float     # the time it reports itself (engine: elapsed_ms; scripts: after imports)
     rows: int
     bytes: int
     rows_per_s: float
     mb_per_s: float
     max_rss_mb: float
+    load_1min: float  # the machine's load average when the run started (others' work shows here)
     valid: bool       # None: exempt from validation (parse ceilings, I/O floor)
     notes: str
 
@@ -269,7 +309,7 @@ def child_env(contender):
 
 
 def measure(argv, env, stdout_path, stderr_path, rss_path):
-    """Run argv as a child process; return (wall seconds, peak RSS in MB, exit code).
+    """Run argv as a child process; return (wall s, CPU s (user + system), peak RSS MB, exit code).
 
     The child is started through GNU time (`-f %M`), which forks it from its own
     small process: `wait4` on a child forked straight from this Python process
@@ -285,8 +325,9 @@ def measure(argv, env, stdout_path, stderr_path, rss_path):
     child.returncode = os.waitstatus_to_exitcode(status)
     peak_kb = usage.ru_maxrss
     if GNU_TIME:
-        peak_kb = int(Path(rss_path).read_text().split()[-1])
-    return wall, peak_kb / 1024, child.returncode
+        reported = Path(rss_path).read_text().split()  # "%M", after a note if the command failed
+        peak_kb = int(reported[-1]) if reported and reported[-1].isdigit() else peak_kb
+    return wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, child.returncode
 
 
 def last_json_line(path):
@@ -358,9 +399,7 @@ class Bench:
                 if contender.name == REFERENCE and round_no == 0 and dumped is not None:
                     reference = dumped
                 self.runs.append(run)
-                log(f"  [{dataset.size:,} rows, job {job}, round {round_no}{' warm-up' if round_no == 0 else ''}] "
-                    f"{contender.name:<20} {run.wall_s:8.3f} s {run.max_rss_mb:8.1f} MB  "
-                    f"{status_word(run.valid)} {run.notes}")
+                log_run(run)
         for base in bases.values():
             shutil.rmtree(base, ignore_errors=True)
 
@@ -394,8 +433,10 @@ class Bench:
         store = run_dir / contender.store_name if contender.store_name else None
         stdout_path = os.devnull if contender.discard_stdout else run_dir / "stdout"
         os.sync()
-        wall, rss, code = measure(contender.argv(job, dataset.files[job], store), child_env(contender),
-                                  stdout_path, run_dir / "stderr", run_dir / "rss")
+        load = os.getloadavg()[0]
+        argv = contender.argv(job, dataset.files[job], store)
+        wall, cpu, rss, code = measure(argv, child_env(contender), stdout_path, run_dir / "stderr",
+                                       run_dir / "rss")
         answer = None if contender.discard_stdout else last_json_line(stdout_path)
         dumped = None
         notes = answer_problem(contender, answer, dataset, job)
@@ -409,8 +450,8 @@ class Bench:
         else:
             valid, notes, dumped = self.validate(contender, store, dataset, job, reference, round_no)
         shutil.rmtree(run_dir, ignore_errors=True)
-        return self.make_run(contender, dataset, job, round_no, wall, work_seconds(contender, answer),
-                             rss, valid, notes), dumped
+        return self.make_run(contender, dataset, job, round_no, wall, cpu, work_seconds(contender, answer),
+                             rss, load, valid, notes), dumped
 
     def validate(self, contender, store, dataset, job, reference, round_no):
         """Check a store against the engine's reference; returns (valid, notes, dump).
@@ -438,21 +479,26 @@ class Bench:
 
     def failed(self, contender, dataset, job, round_no, notes):
         """A Run that could not be started."""
-        return self.make_run(contender, dataset, job, round_no, float("nan"), None, 0.0, False, notes)
+        return self.make_run(contender, dataset, job, round_no, None, None, None, None,
+                             os.getloadavg()[0], False, notes)
 
     @staticmethod
-    def make_run(contender, dataset, job, round_no, wall, work, rss, valid, notes):
-        """Assemble a Run with the throughput figures of its input file."""
+    def make_run(contender, dataset, job, round_no, wall, cpu, work, rss, load, valid, notes):
+        """Assemble a Run with the throughput figures of its input file (None when it did not run)."""
         rows, size_bytes = dataset.rows[job], dataset.bytes[job]
         return Run(contender=contender.name, job=job, size=dataset.size, round=round_no,
-                   warmup=round_no == 0, wall_s=wall, work_s=work, rows=rows, bytes=size_bytes,
-                   rows_per_s=rows / wall, mb_per_s=size_bytes / 1e6 / wall, max_rss_mb=rss,
-                   valid=valid, notes=notes)
+                   warmup=round_no == 0, wall_s=wall, cpu_s=cpu, work_s=work, rows=rows, bytes=size_bytes,
+                   rows_per_s=wall and rows / wall, mb_per_s=wall and size_bytes / 1e6 / wall,
+                   max_rss_mb=rss, load_1min=load, valid=valid, notes=notes)
 
 
-def status_word(valid):
-    """How a run's validity is printed."""
-    return {True: "valid", False: "INVALID", None: "(exempt)"}[valid]
+def log_run(run):
+    """One progress line per run."""
+    warmup = " warm-up" if run.warmup else ""
+    figures = "" if run.wall_s is None else f"{run.wall_s:8.3f} s {run.max_rss_mb:8.1f} MB"
+    validity = {True: "valid", False: "INVALID", None: "(exempt)"}[run.valid]
+    log(f"  [{run.size:,} rows, job {run.job}, round {run.round}{warmup}] {run.contender:<22} {figures:>21}  "
+        f"{validity} {run.notes}")
 
 
 # -------------------------------------------------------------------------- reports
@@ -501,6 +547,9 @@ def markdown(runs, names, meta):
         f"{SAMPLE_SIZE} records) is reported invalid instead of timed; parse ceilings and "
         "`cat` are exempt. Raw runs: `results.json`; chart: `rows_per_s.png`.",
     ]
+    loads = [r.load_1min for r in runs]
+    lines.append(f"1-minute load average at the start of the runs: {min(loads):.1f} to {max(loads):.1f} "
+                 f"on {os.cpu_count()} cores (above the core count, other work competed with the runs).")
     sizes = sorted({r.size for r in runs})
     for job, description in JOBS.items():
         lines += ["", f"## Job {job}: {description}"]
@@ -516,9 +565,11 @@ def markdown(runs, names, meta):
                 if s is None:
                     continue
                 if "invalid" in s:
-                    lines.append(f"| {name} | invalid: {s['invalid']} | | | | |")
+                    reason = " ".join(s["invalid"].split()).replace("|", "\\|")
+                    lines.append(f"| {name} | invalid: {reason} | | | | |")
                     continue
-                ratio = "" if s["ratio"] is None else f"{s['ratio']:.2f}"
+                ratio = s["ratio"]
+                ratio = "" if ratio is None else f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.4f}"
                 lines.append(f"| {name} | {s['wall_s']:.3f} | {s['rows_per_s']:,.0f} | "
                              f"{s['mb_per_s']:.1f} | {s['max_rss_mb']:.0f} | {ratio} |")
     lines += ["", "## Job 3: contacts + companies with contact-company links", ""]
@@ -607,6 +658,12 @@ def main():
     names = [c.name for c in chosen]
     meta = environment(ingest, args.rounds)
     meta.update(sizes=args.sizes, seed=SEED, contenders=names)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    lock = open(DATA_DIR / "lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"another comparison is running in {DATA_DIR}")
     bench = Bench(chosen, args.rounds, DATA_DIR / "work")
     if not GNU_TIME:
         log("/usr/bin/time not found: peak RSS from wait4, which includes this runner's own RSS")
@@ -620,7 +677,7 @@ def main():
         write_outputs(args.out, bench.runs, names, meta)
     draw_chart(args.out)
     shutil.rmtree(DATA_DIR / "work", ignore_errors=True)
-    log(f"wrote {args.out / 'results.md'}, results.json and rows_per_s.png")
+    log(f"wrote {args.out / 'results.md'} and results.json")
     print((args.out / "results.md").read_text())
 
 

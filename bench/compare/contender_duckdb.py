@@ -22,6 +22,7 @@ Formulations (`--formulation`; all give the same records):
 * `ctas`    job 1: `CREATE TABLE AS` the folded rows, then `CREATE UNIQUE INDEX`;
             job 2: rebuild the table as `existing FULL OUTER JOIN folded` with
             `coalesce(new, old)`, swap it in and re-create the index.
+* `ctas-merge`  job 1 as `ctas`, job 2 as `merge`: the fastest of each (README.md).
 
 Usage: contender_duckdb.py {load,update} CSV DB [--formulation F] | dump DB EMAILS_JSON
 """
@@ -55,29 +56,33 @@ def read_csv(csv_path):
 
 def folded_query(csv_path, ordered):
     """SELECT one row per valid normalized email with last-non-blank-wins values and first_rn."""
-    if ordered:
-        def fold(p):
-            return f"last({p} ORDER BY rn) FILTER (WHERE {p} IS NOT NULL) AS {p}"
-    else:
-        def fold(p):
-            return f"arg_max({p}, rn) FILTER (WHERE {p} IS NOT NULL) AS {p}"
-    raw = ", ".join(p for p in VALUE_PROPERTIES)
+    def fold(p):
+        latest = f"last({p} ORDER BY rn)" if ordered else f"arg_max({p}, rn)"
+        return f"{latest} FILTER (WHERE {p} IS NOT NULL) AS {p}"
+
+    folds = ", ".join(fold(p) for p in VALUE_PROPERTIES)
     return f"""
         WITH numbered AS (
-            SELECT row_number() OVER () AS rn, lower(trim(email, {WHITESPACE})) AS norm, {raw}
+            SELECT row_number() OVER () AS rn, lower(trim(email, {WHITESPACE})) AS norm,
+                   {", ".join(VALUE_PROPERTIES)}
             FROM {read_csv(csv_path)}
         )
-        SELECT norm AS email, min(rn) AS first_rn, {", ".join(fold(p) for p in VALUE_PROPERTIES)}
+        SELECT norm AS email, min(rn) AS first_rn, {folds}
         FROM numbered
         WHERE regexp_full_match(norm, {sql_string(EMAIL_REGEX)})
         GROUP BY norm
     """
 
 
-def create_schema(con):
-    """Create the empty contacts table, its id sequence and the unique email index."""
-    con.execute("CREATE SEQUENCE contacts_id")
-    con.execute(f"CREATE TABLE contacts (id BIGINT NOT NULL DEFAULT nextval('contacts_id'), {COLUMNS})")
+#: New contacts get id = (highest id so far) + (file row of their first appearance):
+#: unique, in first-appearance order, and without a sequence (whose nextval() is
+#: evaluated one row at a time).
+NEXT_ID_BASE = "(SELECT coalesce(max(id), 0) FROM contacts)"
+
+
+def create_schema(con, _csv_path=None):
+    """Create the empty contacts table and the unique email index."""
+    con.execute(f"CREATE TABLE contacts (id BIGINT NOT NULL, {COLUMNS})")
     con.execute("CREATE UNIQUE INDEX contacts_email ON contacts(email)")
 
 
@@ -85,31 +90,36 @@ def upsert(con, csv_path, ordered=False):
     """INSERT the folded rows, updating existing emails with coalesce(new, old)."""
     updates = ", ".join(f"{p} = coalesce(excluded.{p}, {p})" for p in VALUE_PROPERTIES)
     con.execute(f"""
-        INSERT INTO contacts ({", ".join(PROPERTIES)})
-        SELECT {", ".join(PROPERTIES)} FROM ({folded_query(csv_path, ordered)})
+        INSERT INTO contacts ({ALL_COLUMNS})
+        SELECT {NEXT_ID_BASE} + first_rn, {", ".join(PROPERTIES)}
+        FROM ({folded_query(csv_path, ordered)})
         ON CONFLICT (email) DO UPDATE SET {updates}
     """)
+
+
+def upsert_ordered(con, csv_path):
+    """As upsert, folding with the ordered aggregate last(col ORDER BY rn)."""
+    upsert(con, csv_path, ordered=True)
 
 
 def merge(con, csv_path):
     """MERGE the folded rows into contacts."""
     updates = ", ".join(f"{p} = coalesce(n.{p}, contacts.{p})" for p in VALUE_PROPERTIES)
     con.execute(f"""
-        MERGE INTO contacts USING ({folded_query(csv_path, False)}) AS n
+        MERGE INTO contacts
+        USING (SELECT {NEXT_ID_BASE} + first_rn AS id, * FROM ({folded_query(csv_path, False)})) AS n
         ON contacts.email = n.email
         WHEN MATCHED THEN UPDATE SET {updates}
-        WHEN NOT MATCHED THEN INSERT ({", ".join(PROPERTIES)})
-            VALUES ({", ".join(f"n.{p}" for p in PROPERTIES)})
+        WHEN NOT MATCHED THEN INSERT ({ALL_COLUMNS})
+            VALUES ({", ".join(f"n.{p}" for p in ["id"] + PROPERTIES)})
     """)
 
 
 def ctas_load(con, csv_path):
     """Job 1 by CREATE TABLE AS the folded rows, then index."""
-    con.execute("CREATE SEQUENCE contacts_id")
     con.execute(f"""
         CREATE TABLE contacts AS
-        SELECT nextval('contacts_id') AS id, {", ".join(PROPERTIES)}
-        FROM ({folded_query(csv_path, False)})
+        SELECT first_rn AS id, {", ".join(PROPERTIES)} FROM ({folded_query(csv_path, False)})
     """)
     con.execute("CREATE UNIQUE INDEX contacts_email ON contacts(email)")
 
@@ -119,7 +129,8 @@ def ctas_update(con, csv_path):
     merged = ", ".join(f"coalesce(n.{p}, o.{p}) AS {p}" for p in VALUE_PROPERTIES)
     con.execute(f"""
         CREATE TABLE contacts_new AS
-        SELECT coalesce(o.id, nextval('contacts_id')) AS id, coalesce(o.email, n.email) AS email, {merged}
+        SELECT coalesce(o.id, {NEXT_ID_BASE} + n.first_rn) AS id,
+               coalesce(o.email, n.email) AS email, {merged}
         FROM contacts AS o FULL OUTER JOIN ({folded_query(csv_path, False)}) AS n ON o.email = n.email
     """)
     con.execute("DROP TABLE contacts")
@@ -127,20 +138,24 @@ def ctas_update(con, csv_path):
     con.execute("CREATE UNIQUE INDEX contacts_email ON contacts(email)")
 
 
+#: Per formulation, the steps (con, csv_path) of job 1 (`load`) and of job 2 (`update`).
+STEPS = {
+    "upsert": {"load": [create_schema, upsert], "update": [upsert]},
+    "upsert-ordered": {"load": [create_schema, upsert_ordered], "update": [upsert_ordered]},
+    "merge": {"load": [create_schema, merge], "update": [merge]},
+    "ctas": {"load": [ctas_load], "update": [ctas_update]},
+    "ctas-merge": {"load": [ctas_load], "update": [merge]},
+}
+assert list(STEPS) == DUCKDB_FORMULATIONS
+
+
 def apply_file(action, csv_path, db_path, formulation):
     """Run job 1 (`load`) or job 2 (`update`) in one transaction, then close (checkpoint to disk)."""
     check_header(csv_path)
     con = duckdb.connect(db_path)
     con.execute("BEGIN")
-    if formulation == "ctas":
-        (ctas_load if action == "load" else ctas_update)(con, csv_path)
-    else:
-        if action == "load":
-            create_schema(con)
-        if formulation == "merge":
-            merge(con, csv_path)
-        else:
-            upsert(con, csv_path, ordered=formulation == "upsert-ordered")
+    for step in STEPS[formulation][action]:
+        step(con, csv_path)
     con.execute("COMMIT")
     con.close()
 

@@ -3,14 +3,14 @@
 //!
 //! Each piece is written inside the import's single write transaction: new
 //! records are appended through a cursor (their IDs ascend past every stored ID),
-//! updates are merged into the stored record (settling `updated` versus
-//! `unchanged`), and the identifier index is written, sorted, by a second scoped
-//! thread at the same time, since redb tables of one transaction can be filled in
-//! parallel.
+//! and updates are merged into the stored record (settling `updated` versus
+//! `unchanged`). The identifier index is written once, at the end, from the
+//! planner's sorted [`IndexDelta`]: one cursor run per gap of the B-tree instead
+//! of a random insert per row.
 
 use store::{StoreError, UpdateOutcome, WriteSession};
 
-use crate::plan::{Action, Planned};
+use crate::plan::{Action, IndexDelta, Planned};
 use crate::schema::ObjectDef;
 
 /// What the writer needs to know about the import.
@@ -27,6 +27,10 @@ pub struct CommitConfig {
 }
 
 /// Writes one planned piece; pushes one outcome per `Update` action, in order.
+///
+/// Updates are applied in record-ID order (stable, so that several updates of one
+/// record keep their file order), which keeps the B-tree walk local; outcomes are
+/// put back in file order.
 pub fn write_piece(
     session: &WriteSession<'_>,
     cfg: &CommitConfig,
@@ -35,46 +39,66 @@ pub fn write_piece(
 ) -> Result<(), StoreError> {
     let rows = &piece.rows;
     let mut records = session.records(cfg.object.name)?;
-    let needs_index = !piece.index_puts.is_empty() || !piece.index_removes.is_empty();
-    let mut index = if needs_index {
-        Some(session.index(cfg.object.name, cfg.identifier)?)
-    } else {
-        None
-    };
-    std::thread::scope(|s| {
-        let index_job = index.as_mut().map(|index| {
-            s.spawn(move || -> Result<(), StoreError> {
-                index.remove(piece.index_removes.iter().map(AsRef::as_ref))?;
-                let mut puts: Vec<(&[u8], u64)> = piece
-                    .index_puts
-                    .iter()
-                    .map(|&(r, id)| (rows.row_key(r as usize), id))
-                    .collect();
-                puts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                index.put_sorted(puts)
-            })
-        });
-        let creates = piece
+    let creates = piece.actions.iter().enumerate().filter_map(|(r, a)| match a {
+        Action::Create(id) => Some((*id, rows.row_values(r))),
+        _ => None,
+    });
+    crate::timing::timed(crate::timing::Stage::Records, || -> Result<(), StoreError> {
+        records.append(cfg.import_id, creates)?;
+        let mut writes: Vec<(u64, &[u8])> = piece
             .actions
             .iter()
             .enumerate()
             .filter_map(|(r, a)| match a {
-                Action::Create(id) => Some((*id, rows.row_values(r))),
+                Action::Write(id) => Some((*id, rows.row_merged(r))),
                 _ => None,
-            });
-        let written = records.append(cfg.import_id, creates).and_then(|()| {
-            let updates = piece
-                .actions
-                .iter()
-                .enumerate()
-                .filter_map(|(r, a)| match a {
-                    Action::Update(id) => Some((*id, rows.row_values(r))),
-                    _ => None,
-                });
-            let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
-            records.update(cfg.import_id, updates, &protect, outcomes)
+            })
+            .collect();
+        writes.sort_unstable_by_key(|w| w.0);
+        records.put(writes)?;
+        let mut updates: Vec<(u64, usize)> = piece
+            .actions
+            .iter()
+            .enumerate()
+            .filter_map(|(r, a)| match a {
+                Action::Update(id) => Some((*id, r)),
+                _ => None,
+            })
+            .collect();
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut order: Vec<u32> = (0..updates.len() as u32).collect();
+        order.sort_by_key(|&i| updates[i as usize].0);
+        let sorted = order.iter().map(|&i| {
+            let (id, r) = updates[i as usize];
+            (id, rows.row_values(r))
         });
-        let indexed = index_job.map_or(Ok(()), |j| j.join().expect("index writer panicked"));
-        written.and(indexed)
+        let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
+        let mut sorted_outcomes = Vec::with_capacity(updates.len());
+        records.update(cfg.import_id, sorted, &protect, &mut sorted_outcomes)?;
+        let start = outcomes.len();
+        outcomes.resize(start + updates.len(), UpdateOutcome::Unchanged);
+        for (&i, o) in order.iter().zip(sorted_outcomes) {
+            outcomes[start + i as usize] = o;
+        }
+        updates.clear();
+        Ok(())
+    })
+}
+
+/// Writes the import's identifier changes (sorted) to the index.
+pub fn write_index(
+    session: &WriteSession<'_>,
+    cfg: &CommitConfig,
+    delta: &IndexDelta,
+) -> Result<(), StoreError> {
+    if delta.is_empty() {
+        return Ok(());
+    }
+    crate::timing::timed(crate::timing::Stage::Index, || {
+        let mut index = session.index(cfg.object.name, cfg.identifier)?;
+        index.remove(delta.iter().filter(|e| e.1 == 0).map(|e| e.0))?;
+        index.put_sorted(delta.iter().filter(|e| e.1 != 0))
     })
 }

@@ -173,20 +173,11 @@ const STAGES: &[&str] = &[
     "Customer",
     "customer",
 ];
-const INDUSTRIES: &[&str] = &[
-    "Software",
-    "Retail",
-    "Manufacturing",
-    "Finance",
-    "Healthcare",
-    "Logistics",
-    "Education",
-];
+const INDUSTRIES: &[&str] =
+    &["Software", "Retail", "Manufacturing", "Finance", "Healthcare", "Logistics", "Education"];
 
 fn rng(seed: u64, i: u64) -> SmallRng {
-    SmallRng::seed_from_u64(
-        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03),
-    )
+    SmallRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03))
 }
 
 fn pick<'a>(r: &mut SmallRng, list: &[&'a str]) -> &'a str {
@@ -242,12 +233,7 @@ fn base_email(seed: u64, i: u64) -> String {
     let last = pick(&mut r, LAST);
     let word = pick(&mut r, WORDS);
     let tld = pick(&mut r, TLDS);
-    format!(
-        "{}.{}{i}@{word}{}.{tld}",
-        ascii_fold(first),
-        ascii_fold(last),
-        i % 997
-    )
+    format!("{}.{}{i}@{word}{}.{tld}", ascii_fold(first), ascii_fold(last), i % 997)
 }
 
 /// Writes the `(i)`th contact row into `row` (10 cells).
@@ -260,12 +246,7 @@ fn contact(seed: u64, i: u64, row: &mut Vec<String>) {
     let word = pick(&mut r, WORDS);
     let tld = pick(&mut r, TLDS);
     let email = match k {
-        Kind::Normal => format!(
-            "{}.{}{i}@{word}{}.{tld}",
-            ascii_fold(first),
-            ascii_fold(last),
-            i % 997
-        ),
+        Kind::Normal => format!("{}.{}{i}@{word}{}.{tld}", ascii_fold(first), ascii_fold(last), i % 997),
         Kind::Duplicate => {
             let j = i - 1 - r.random_range(0..100);
             let e = base_email(seed, j);
@@ -274,9 +255,7 @@ fn contact(seed: u64, i: u64, row: &mut Vec<String>) {
                 1 => format!("  {e} "),
                 _ => {
                     let mut c = e.chars();
-                    c.next()
-                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                        .unwrap_or_default()
+                    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
                 }
             }
         }
@@ -290,11 +269,7 @@ fn contact(seed: u64, i: u64, row: &mut Vec<String>) {
     let phone = if blank(&mut r, 10) {
         String::new()
     } else {
-        format!(
-            "+31 6 {:04} {:04}",
-            r.random_range(0..10_000),
-            r.random_range(0..10_000)
-        )
+        format!("+31 6 {:04} {:04}", r.random_range(0..10_000), r.random_range(0..10_000))
     };
     let company = format!(
         "{}{} {}",
@@ -302,22 +277,15 @@ fn contact(seed: u64, i: u64, row: &mut Vec<String>) {
         &word[1..],
         if r.random_bool(0.5) { "B.V." } else { "Inc." }
     );
-    let title = if blank(&mut r, 15) {
-        ""
-    } else {
-        pick(&mut r, TITLES)
-    };
+    let title = if blank(&mut r, 15) { "" } else { pick(&mut r, TITLES) };
     let (city, country) = CITIES[r.random_range(0..CITIES.len())];
     let stage = match r.random_range(0..100) {
         0 => "Prospect",
         1..=20 => "",
         _ => pick(&mut r, STAGES),
     };
-    let website = if blank(&mut r, 60) {
-        String::new()
-    } else {
-        format!("https://www.{word}{}.{tld}/", i % 997)
-    };
+    let website =
+        if blank(&mut r, 60) { String::new() } else { format!("https://www.{word}{}.{tld}/", i % 997) };
     row.extend([
         first.to_owned(),
         last.to_owned(),
@@ -412,9 +380,7 @@ pub fn generate(
         match object.as_str() {
             "contacts" => {
                 let path = out.join("contacts.csv");
-                write_rows(&path, &CONTACT_HEADER, 0..rows, |i, row| {
-                    contact(seed, i, row)
-                })?;
+                write_rows(&path, &CONTACT_HEADER, 0..rows, |i, row| contact(seed, i, row))?;
                 written.push(path);
                 if update_file {
                     let path = out.join("contacts_update.csv");
@@ -438,9 +404,7 @@ pub fn generate(
             }
             "companies" => {
                 let path = out.join("companies.csv");
-                write_rows(&path, &COMPANY_HEADER, 0..rows, |i, row| {
-                    company(seed, i, row)
-                })?;
+                write_rows(&path, &COMPANY_HEADER, 0..rows, |i, row| company(seed, i, row))?;
                 written.push(path);
             }
             other => {

@@ -27,9 +27,7 @@ impl Encoding {
             "utf-8" | "utf8" => Some(Self::Utf8),
             "utf-16le" | "utf16le" | "utf-16" | "utf16" => Some(Self::Utf16Le),
             "utf-16be" | "utf16be" => Some(Self::Utf16Be),
-            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
-                Some(Self::Windows1252)
-            }
+            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => Some(Self::Windows1252),
             _ => None,
         }
     }
@@ -108,43 +106,22 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
         [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
         [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
         [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
-        _ => (
-            if looks_like_windows_1252(bytes) {
-                Encoding::Windows1252
-            } else {
-                Encoding::Utf8
-            },
-            0,
-        ),
+        _ => (if looks_like_windows_1252(bytes) { Encoding::Windows1252 } else { Encoding::Utf8 }, 0),
     };
     let encoding = encoding.unwrap_or(detected);
     let bom = bom_len > 0;
     let (source, start) = match encoding {
-        Encoding::Utf8 => (
-            source,
-            if detected == Encoding::Utf8 {
-                bom_len
-            } else {
-                0
-            },
-        ),
+        Encoding::Utf8 => (source, if detected == Encoding::Utf8 { bom_len } else { 0 }),
         other => {
             let codec = match other {
                 Encoding::Utf16Le => encoding_rs::UTF_16LE,
                 Encoding::Utf16Be => encoding_rs::UTF_16BE,
                 _ => encoding_rs::WINDOWS_1252,
             };
-            let body = if detected == other {
-                &bytes[bom_len..]
-            } else {
-                bytes
-            };
+            let body = if detected == other { &bytes[bom_len..] } else { bytes };
             let (text, _) = codec.decode_without_bom_handling(body);
             let path = source.path().to_path_buf();
-            (
-                Source::from_bytes(text.into_owned().into_bytes(), Path::new(&path)),
-                0,
-            )
+            (Source::from_bytes(text.into_owned().into_bytes(), Path::new(&path)), 0)
         }
     };
     let text = &source.bytes()[start..];
@@ -154,11 +131,7 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
         delimiter: delimiter.unwrap_or_else(|| sniff_delimiter(text)),
         line_ending: line_ending(text),
     };
-    Prepared {
-        source,
-        start,
-        dialect,
-    }
+    Prepared { source, start, dialect }
 }
 
 /// True when the bytes are not UTF-8 and hold no valid multi-byte UTF-8 sequence at
@@ -233,11 +206,7 @@ mod tests {
     use super::*;
 
     fn prep(bytes: &[u8]) -> Prepared {
-        prepare(
-            Source::from_bytes(bytes.to_vec(), Path::new("t.csv")),
-            None,
-            None,
-        )
+        prepare(Source::from_bytes(bytes.to_vec(), Path::new("t.csv")), None, None)
     }
 
     #[test]

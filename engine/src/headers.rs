@@ -48,10 +48,7 @@ pub(crate) const LANGUAGES: &[&str] = &["en", "nl", "da", "de", "fr", "es"];
 /// Accents are kept: `"Prénom"` becomes `"prénom"`, `"Phone Number"` becomes
 /// `"phonenumber"` and `"E-Mail-Adresse"` becomes `"emailadresse"`.
 pub(crate) fn normalize_header(s: &str) -> String {
-    s.to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// Header variants of one language (`"en"`, `"nl"`, `"da"`, `"de"`, `"fr"`
@@ -939,22 +936,16 @@ mod tests {
         emails: hs_object_id hs_timestamp hs_email_subject hs_email_text;";
 
     fn model_properties() -> impl Iterator<Item = (&'static str, &'static str)> {
-        MODEL
-            .split(';')
-            .filter_map(|entry| entry.split_once(':'))
-            .flat_map(|(object, properties)| {
-                let object = object.trim();
-                properties.split_whitespace().map(move |p| (object, p))
-            })
+        MODEL.split(';').filter_map(|entry| entry.split_once(':')).flat_map(|(object, properties)| {
+            let object = object.trim();
+            properties.split_whitespace().map(move |p| (object, p))
+        })
     }
 
     /// The property a raw header maps to for `object` in `lang`.
     fn resolve(lang: &str, object: &str, raw: &str) -> Option<&'static str> {
         let key = normalize_header(raw);
-        variants(lang)
-            .iter()
-            .find(|v| v.object == object && v.header == key)
-            .map(|v| v.property)
+        variants(lang).iter().find(|v| v.object == object && v.header == key).map(|v| v.property)
     }
 
     fn assert_maps(lang: &str, object: &str, property: &str, raws: &[&str]) {
@@ -994,11 +985,7 @@ mod tests {
         let labelled: Vec<_> = PROPERTY_LABELS.iter().map(|&(o, p, _)| (o, p)).collect();
         let model: Vec<_> = model_properties().collect();
         assert_eq!(labelled, model);
-        assert!(
-            PROPERTY_LABELS
-                .iter()
-                .all(|&(_, _, label)| !label.trim().is_empty())
-        );
+        assert!(PROPERTY_LABELS.iter().all(|&(_, _, label)| !label.trim().is_empty()));
     }
 
     #[test]
@@ -1008,18 +995,8 @@ mod tests {
             let mut seen: HashMap<(&str, &str), &str> = HashMap::new();
             let mut exact = HashSet::new();
             for v in variants(lang) {
-                assert!(
-                    !v.header.is_empty(),
-                    "{lang}: empty header for {}.{}",
-                    v.object,
-                    v.property
-                );
-                assert_eq!(
-                    v.header,
-                    normalize_header(v.header),
-                    "{lang}: {:?} is not normalized",
-                    v.header
-                );
+                assert!(!v.header.is_empty(), "{lang}: empty header for {}.{}", v.object, v.property);
+                assert_eq!(v.header, normalize_header(v.header), "{lang}: {:?} is not normalized", v.header);
                 assert!(
                     known.contains(&(v.object, v.property)),
                     "{lang}: unknown property {}.{}",
@@ -1042,9 +1019,7 @@ mod tests {
         for lang in LANGUAGES {
             for (object, property) in model_properties() {
                 assert!(
-                    variants(lang)
-                        .iter()
-                        .any(|v| v.object == object && v.property == property),
+                    variants(lang).iter().any(|v| v.object == object && v.property == property),
                     "{lang}: no variant for {object}.{property}"
                 );
             }
@@ -1054,11 +1029,7 @@ mod tests {
     #[test]
     fn english_knows_internal_names_and_labels() {
         for &(object, property, label) in PROPERTY_LABELS {
-            assert_eq!(
-                resolve("en", object, property),
-                Some(property),
-                "internal name {object}.{property}"
-            );
+            assert_eq!(resolve("en", object, property), Some(property), "internal name {object}.{property}");
             assert_eq!(
                 resolve("en", object, label),
                 Some(property),
@@ -1069,11 +1040,7 @@ mod tests {
 
     #[test]
     fn variant_is_plain_data() {
-        let v = Variant {
-            object: "contacts",
-            property: "email",
-            header: "email",
-        };
+        let v = Variant { object: "contacts", property: "email", header: "email" };
         assert_eq!(variants("en").iter().find(|x| **x == v), Some(&v));
     }
 
@@ -1089,18 +1056,8 @@ mod tests {
 
     #[test]
     fn same_word_differs_by_object() {
-        assert_maps(
-            "en",
-            "contacts",
-            "company",
-            &["Company", "Account Name", "Organization"],
-        );
-        assert_maps(
-            "en",
-            "companies",
-            "name",
-            &["Company", "Account Name", "Name", "Organisation"],
-        );
+        assert_maps("en", "contacts", "company", &["Company", "Account Name", "Organization"]);
+        assert_maps("en", "companies", "name", &["Company", "Account Name", "Name", "Organisation"]);
         assert_maps("nl", "contacts", "company", &["Bedrijf"]);
         assert_maps("nl", "companies", "name", &["Bedrijf", "Naam"]);
         assert_maps("da", "companies", "name", &["Navn"]);
@@ -1113,32 +1070,14 @@ mod tests {
         assert_maps("en", "line_items", "hs_product_id", &["Product ID"]);
         assert_maps("en", "products", "hs_object_id", &["Product ID"]);
         assert_eq!(resolve("en", "contacts", "Name"), None);
-        assert_eq!(
-            resolve("fr", "contacts", "Nom de l'entreprise"),
-            Some("company")
-        );
+        assert_eq!(resolve("fr", "contacts", "Nom de l'entreprise"), Some("company"));
     }
 
     #[test]
     fn english_spellings() {
-        assert_maps(
-            "en",
-            "contacts",
-            "email",
-            &["E-mail", "Email Address", "E-mail Address"],
-        );
-        assert_maps(
-            "en",
-            "contacts",
-            "firstname",
-            &["Given Name", "First", "first_name"],
-        );
-        assert_maps(
-            "en",
-            "contacts",
-            "lastname",
-            &["Surname", "Family Name", "Last"],
-        );
+        assert_maps("en", "contacts", "email", &["E-mail", "Email Address", "E-mail Address"]);
+        assert_maps("en", "contacts", "firstname", &["Given Name", "First", "first_name"]);
+        assert_maps("en", "contacts", "lastname", &["Surname", "Family Name", "Last"]);
         assert_maps("en", "contacts", "phone", &["Phone", "Telephone", "Tel"]);
         assert_maps("en", "contacts", "mobilephone", &["Mobile", "Cell"]);
         assert_maps("en", "contacts", "company", &["Organisation"]);
@@ -1220,18 +1159,8 @@ mod tests {
         assert_maps("fr", c, "email", &["E-mail", "Adresse e-mail", "Courriel"]);
         assert_maps("fr", c, "phone", &["Téléphone", "Numéro de téléphone"]);
         assert_maps("fr", c, "mobilephone", &["Portable", "Mobile"]);
-        assert_maps(
-            "fr",
-            c,
-            "company",
-            &["Entreprise", "Société", "Nom de l'entreprise"],
-        );
-        assert_maps(
-            "fr",
-            c,
-            "jobtitle",
-            &["Poste", "Intitulé du poste", "Fonction"],
-        );
+        assert_maps("fr", c, "company", &["Entreprise", "Société", "Nom de l'entreprise"]);
+        assert_maps("fr", c, "jobtitle", &["Poste", "Intitulé du poste", "Fonction"]);
         assert_maps("fr", c, "city", &["Ville"]);
         assert_maps("fr", c, "zip", &["Code postal"]);
         assert_maps("fr", c, "address", &["Adresse"]);
@@ -1248,12 +1177,7 @@ mod tests {
         assert_maps("es", c, "email", &["Correo electrónico", "Correo", "Email"]);
         assert_maps("es", c, "phone", &["Teléfono", "Número de teléfono"]);
         assert_maps("es", c, "mobilephone", &["Móvil", "Celular"]);
-        assert_maps(
-            "es",
-            c,
-            "company",
-            &["Empresa", "Nombre de la empresa", "Compañía"],
-        );
+        assert_maps("es", c, "company", &["Empresa", "Nombre de la empresa", "Compañía"]);
         assert_maps("es", c, "jobtitle", &["Cargo", "Puesto"]);
         assert_maps("es", c, "city", &["Ciudad"]);
         assert_maps("es", c, "zip", &["Código postal"]);

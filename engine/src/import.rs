@@ -19,16 +19,17 @@ use std::time::Instant;
 use serde::Serialize;
 use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
 
-use crate::commit::{CommitConfig, write_piece};
+use crate::commit::{CommitConfig, write_index, write_piece};
 use crate::decode::{self, HeaderError};
 use crate::dialect::{self, Encoding, Prepared};
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
-use crate::plan::{Mode, Planned, Planner};
+use crate::plan::{IndexDelta, Mode, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
 use crate::resolve::KeyIndex;
 use crate::schema::ObjectDef;
 use crate::source::Source;
+use crate::timing::{Stage, timed};
 use crate::transform::{self, TransformConfig, Transformed};
 use crate::values::{self, DateOrder, NumberLocale, ValueOptions};
 use crate::{pieces, split};
@@ -117,7 +118,7 @@ pub struct ImportSummary {
 #[non_exhaustive]
 pub enum ImportError {
     /// An input cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -125,7 +126,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// An input's header is missing or broken.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Header {
         /// The file.
         path: PathBuf,
@@ -133,7 +134,7 @@ pub enum ImportError {
         source: HeaderError,
     },
     /// Columns could not be mapped.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Mapping {
         /// The file.
         path: PathBuf,
@@ -178,9 +179,7 @@ fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings
     let lang = opts.header_lang.as_deref().unwrap_or("en");
     let number_locale = match &opts.number_locale {
         Some(l) => NumberLocale::parse(l).ok_or_else(|| {
-            ImportError::Options(format!(
-                "unknown --number-locale '{l}' (en, nl, de, da, fr, es)"
-            ))
+            ImportError::Options(format!("unknown --number-locale '{l}' (en, nl, de, da, fr, es)"))
         })?,
         None => NumberLocale::default(),
     };
@@ -192,9 +191,7 @@ fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings
         })?,
         None => DateOrder::default(),
     };
-    let mut identifier_name = object
-        .identifier
-        .expect("importable objects have an identifier");
+    let mut identifier_name = object.identifier.expect("importable objects have an identifier");
     for id in &opts.ids {
         let (o, p) = id
             .split_once('=')
@@ -208,65 +205,38 @@ fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings
             identifier_name = object.identifier.expect("checked");
         }
     }
-    let identifier = object
-        .property_number(identifier_name)
-        .expect("schema names its identifier");
+    let identifier = object.property_number(identifier_name).expect("schema names its identifier");
     let mut protect = vec![opts.no_overwrite_all; object.properties.len()];
-    for name in opts
-        .no_overwrite
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    for name in opts.no_overwrite.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
         let name = name.rsplit('.').next().unwrap_or(name);
         let p = object.property_number(name).ok_or_else(|| {
-            ImportError::Options(format!(
-                "--no-overwrite: {} has no property '{name}'",
-                object.name
-            ))
+            ImportError::Options(format!("--no-overwrite: {} has no property '{name}'", object.name))
         })?;
         protect[usize::from(p)] = true;
     }
     Ok(Settings {
         object,
         identifier,
-        values: ValueOptions {
-            number_locale,
-            date_order,
-            bool_words: values::bool_words(lang),
-        },
+        values: ValueOptions { number_locale, date_order, bool_words: values::bool_words(lang) },
         protect,
     })
 }
 
 fn open_input(path: &Path, opts: &ImportOptions) -> Result<Input, ImportError> {
-    let source = Source::open(path).map_err(|source| ImportError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source =
+        Source::open(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
     let prepared = dialect::prepare(source, opts.delimiter, opts.encoding);
-    let header = decode::header(prepared.text(), prepared.dialect.delimiter).map_err(|source| {
-        ImportError::Header {
-            path: path.to_path_buf(),
-            source,
-        }
-    })?;
+    let header = decode::header(prepared.text(), prepared.dialect.delimiter)
+        .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
     let req = MappingRequest {
         objects: &opts.objects,
         maps: &opts.maps,
         skip_unmapped: opts.skip_unmapped,
         lang: opts.header_lang.as_deref().unwrap_or("en"),
     };
-    let mapping = mapping::map(&header.names, &req).map_err(|source| ImportError::Mapping {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(Input {
-        prepared,
-        header,
-        mapping,
-    })
+    let mapping = mapping::map(&header.names, &req)
+        .map_err(|source| ImportError::Mapping { path: path.to_path_buf(), source })?;
+    Ok(Input { prepared, header, mapping })
 }
 
 fn now() -> String {
@@ -274,23 +244,13 @@ fn now() -> String {
 }
 
 enum Msg<'a> {
-    File {
-        header: &'a [String],
-        header_line: &'a [u8],
-        text: &'a [u8],
-    },
+    File { header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
     Piece(Planned),
-    Finish {
-        next_id: u64,
-    },
+    Finish { next_id: u64, delta: IndexDelta },
 }
 
 /// Runs an import to the end.
-pub fn run(
-    store: &Store,
-    opts: &ImportOptions,
-    progress: &Progress,
-) -> Result<ImportSummary, ImportError> {
+pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
     if opts.files.is_empty() {
         return Err(ImportError::Options("no input file given".into()));
@@ -298,21 +258,12 @@ pub fn run(
     if let Some(lang) = &opts.header_lang
         && !crate::headers::LANGUAGES.contains(&lang.as_str())
     {
-        return Err(ImportError::Options(format!(
-            "unknown --header-lang '{lang}' (en, nl, da, de, fr, es)"
-        )));
+        return Err(ImportError::Options(format!("unknown --header-lang '{lang}' (en, nl, da, de, fr, es)")));
     }
     // Everything that can fail on the inputs fails here, before anything is written.
-    let inputs: Vec<Input> = opts
-        .files
-        .iter()
-        .map(|f| open_input(f, opts))
-        .collect::<Result<_, _>>()?;
+    let inputs: Vec<Input> = opts.files.iter().map(|f| open_input(f, opts)).collect::<Result<_, _>>()?;
     let object = inputs[0].mapping.objects[0];
-    if let Some(other) = inputs
-        .iter()
-        .find(|i| i.mapping.objects[0].name != object.name)
-    {
+    if let Some(other) = inputs.iter().find(|i| i.mapping.objects[0].name != object.name) {
         return Err(ImportError::Options(format!(
             "all files of one import must hold the same object: {} holds {}, {} holds {}",
             opts.files[0].display(),
@@ -328,10 +279,8 @@ pub fn run(
             opts.files
                 .iter()
                 .map(|f| {
-                    f.file_name().map_or_else(
-                        || f.display().to_string(),
-                        |n| n.to_string_lossy().into_owned(),
-                    )
+                    f.file_name()
+                        .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -352,19 +301,14 @@ pub fn run(
         rejected_file: None,
     };
     let import_id = store.start_import(entry.clone())?;
-    let entry = ImportEntry {
-        id: import_id,
-        ..entry
-    };
+    let entry = ImportEntry { id: import_id, ..entry };
     let result = run_started(store, opts, &inputs, &settings, entry, started, progress);
     if result.is_err() {
         // Best effort: the entry would be marked interrupted at the next open anyway.
         if let Ok(session) = store.begin_write()
-            && let Ok(Some(mut e)) = store.begin_read().map(|r| {
-                r.imports()
-                    .ok()
-                    .and_then(|v| v.into_iter().find(|e| e.id == import_id))
-            })
+            && let Ok(Some(mut e)) = store
+                .begin_read()
+                .map(|r| r.imports().ok().and_then(|v| v.into_iter().find(|e| e.id == import_id)))
         {
             e.status = ImportStatus::Interrupted;
             e.finished_at = Some(now());
@@ -428,15 +372,15 @@ fn run_started(
     let object = settings.object;
     let identifier_name = object.property(settings.identifier).name;
     let read = store.begin_read()?;
-    let keys = KeyIndex::load(&read, object.name, identifier_name)?;
+    let keys = timed(Stage::LoadIndex, || KeyIndex::load(&read, object.name, identifier_name))?;
     let next_id = read.next_id(object.name)?;
     let report_dir = opts.report_dir.clone().unwrap_or_else(|| {
         let mut p = store.path().as_os_str().to_owned();
         p.push(".imports");
         PathBuf::from(p).join(entry.id.to_string())
     });
-    let mut reporter = Reporter::create(&report_dir, object.name, opts.results.as_deref())
-        .map_err(ImportError::Report)?;
+    let mut reporter =
+        Reporter::create(&report_dir, object.name, opts.results.as_deref()).map_err(ImportError::Report)?;
     let commit_cfg = CommitConfig {
         object,
         identifier: identifier_name,
@@ -444,14 +388,8 @@ fn run_started(
         protect: settings.protect.clone(),
     };
     let protect_identifier = settings.protect[usize::from(settings.identifier)];
-    let mut planner = Planner::new(
-        object,
-        settings.identifier,
-        opts.mode,
-        protect_identifier,
-        &read,
-        next_id,
-    );
+    let mut planner =
+        Planner::new(object, settings.identifier, opts.mode, protect_identifier, &read, next_id);
 
     let pool = match opts.threads {
         Some(n) => Some(
@@ -462,10 +400,8 @@ fn run_started(
         ),
         None => None,
     };
-    let threads = pool.as_ref().map_or_else(
-        rayon::current_num_threads,
-        rayon::ThreadPool::current_num_threads,
-    );
+    let threads =
+        pool.as_ref().map_or_else(rayon::current_num_threads, rayon::ThreadPool::current_num_threads);
 
     let (tx, rx) = crossbeam::channel::bounded::<Msg<'_>>(QUEUE_PIECES);
     let entry_for_writer = entry.clone();
@@ -477,22 +413,18 @@ fn run_started(
             let mut outcomes = Vec::new();
             for msg in rx.iter() {
                 match msg {
-                    Msg::File {
-                        header,
-                        header_line,
-                        text: t,
-                    } => {
+                    Msg::File { header, header_line, text: t } => {
                         reporter.begin_file(header, header_line);
                         text = t;
                     }
                     Msg::Piece(piece) => {
                         outcomes.clear();
                         write_piece(&session, &commit_cfg, &piece, &mut outcomes)?;
-                        reporter
-                            .piece(&piece, &outcomes, text)
+                        timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
                             .map_err(ImportError::Report)?;
                     }
-                    Msg::Finish { next_id } => {
+                    Msg::Finish { next_id, delta } => {
+                        write_index(&session, &commit_cfg, &delta)?;
                         reporter.finish().map_err(ImportError::Report)?;
                         session.set_next_id(object.name, next_id)?;
                         let mut e = entry_for_writer.clone();
@@ -506,15 +438,13 @@ fn run_started(
                         e.error_file = Some(reporter.error_file.display().to_string());
                         e.rejected_file = Some(reporter.rejected_file.display().to_string());
                         session.save_import(&e)?;
-                        session.commit(true)?;
+                        timed(Stage::Commit, || session.commit(true))?;
                         return Ok(reporter);
                     }
                 }
             }
             // The producer stopped without finishing: dropping the session rolls back.
-            Err(ImportError::Options(
-                "import stopped before it finished".into(),
-            ))
+            Err(ImportError::Options("import stopped before it finished".into()))
         });
 
         let mut produce = || -> Result<(), ImportError> {
@@ -523,6 +453,8 @@ fn run_started(
                     &input.mapping,
                     settings.identifier,
                     settings.values.clone(),
+                    settings.protect.clone(),
+                    entry.id,
                 );
                 let text = input.prepared.text();
                 let sent = tx.send(Msg::File {
@@ -551,14 +483,12 @@ fn run_started(
             }
             for input in inputs {
                 if !input.prepared.source.unchanged_on_disk() {
-                    return Err(ImportError::Changed {
-                        path: input.prepared.source.path().to_path_buf(),
-                    });
+                    return Err(ImportError::Changed { path: input.prepared.source.path().to_path_buf() });
                 }
             }
-            let _ = tx.send(Msg::Finish {
-                next_id: planner.next_id(),
-            });
+            let next_id = planner.next_id();
+            let delta = timed(Stage::Plan, || planner.finish());
+            let _ = tx.send(Msg::Finish { next_id, delta });
             Ok(())
         };
         let produced = produce();
@@ -570,6 +500,7 @@ fn run_started(
         }
     });
     progress.finish();
+    crate::timing::report();
     let reporter = outcome?;
     Ok(ImportSummary {
         import_id: entry.id,
@@ -604,10 +535,8 @@ fn pipeline_file<'a>(
     let names = &input.header.names;
     let delimiter = input.prepared.dialect.delimiter;
     let body = input.header.len;
-    let chunk = chunk_bytes
-        .unwrap_or_else(|| split::chunk_size(text.len() - body, threads))
-        .max(1);
-    let ranges: Vec<std::ops::Range<usize>> = split::split(&text[body..], chunk)
+    let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - body, threads)).max(1);
+    let ranges: Vec<std::ops::Range<usize>> = timed(Stage::Split, || split::split(&text[body..], chunk))
         .into_iter()
         .map(|r| r.start + body..r.end + body)
         .collect();
@@ -615,24 +544,17 @@ fn pipeline_file<'a>(
     let mut lines_before = u64::from(input.header.lines);
     let work = |range: std::ops::Range<usize>| -> Transformed {
         let at_end = range.end == text.len();
-        transform::transform(
-            decode::decode(text, range, names, delimiter, at_end),
-            cfg,
-            keys,
-            read,
-        )
+        let piece = timed(Stage::Decode, || decode::decode(text, range, names, delimiter, at_end));
+        timed(Stage::Transform, || transform::transform(piece, cfg, keys, read))
     };
     pieces::for_each_piece(text.len(), &ranges, threads * 2, pool, work, |t| {
         let end = t.piece.offset + t.piece.consumed;
         let lines = u64::from(t.piece.lines);
-        let planned = planner.plan(t, lines_before + 1);
+        let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));
         lines_before += lines;
         progress.advance((end - resume) as u64);
-        input
-            .prepared
-            .source
-            .release(input.prepared.start + resume..input.prepared.start + end);
+        input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);
         resume = end;
-        tx.send(Msg::Piece(planned)).is_ok()
+        timed(Stage::QueueWait, || tx.send(Msg::Piece(planned)).is_ok())
     })
 }

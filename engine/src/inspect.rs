@@ -67,23 +67,15 @@ pub fn inspect(
                 decode::HeaderError::Empty => "EMPTY_FILE",
                 decode::HeaderError::Broken { code, .. } => code.as_str(),
             };
-            report.errors.push(StructuralError {
-                line: 1,
-                code,
-                message: e.to_string(),
-            });
+            report.errors.push(StructuralError { line: 1, code, message: e.to_string() });
             return Ok(report);
         }
     };
     let threads = rayon::current_num_threads();
     let body = header.len;
-    let chunk = chunk_bytes
-        .unwrap_or_else(|| split::chunk_size(text.len() - body, threads))
-        .max(1);
-    let ranges: Vec<_> = split::split(&text[body..], chunk)
-        .into_iter()
-        .map(|r| r.start + body..r.end + body)
-        .collect();
+    let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - body, threads)).max(1);
+    let ranges: Vec<_> =
+        split::split(&text[body..], chunk).into_iter().map(|r| r.start + body..r.end + body).collect();
     let mut lines_before = u64::from(header.lines);
     let names = header.names.clone();
     report.header = header.names;

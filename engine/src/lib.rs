@@ -39,5 +39,6 @@ pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod split;
+pub mod timing;
 pub mod transform;
 pub mod values;

@@ -16,11 +16,7 @@ use engine::schema;
 use store::Store;
 
 #[derive(Parser)]
-#[command(
-    name = "ingest",
-    version,
-    about = "Fast, exact CRM imports into a local store"
-)]
+#[command(name = "ingest", version, about = "Fast, exact CRM imports into a local store")]
 struct Cli {
     /// The store file.
     #[arg(long, global = true, env = "INGEST_STORE", default_value = "crm.redb")]
@@ -214,9 +210,8 @@ fn byte_arg(name: &str, s: Option<&str>) -> anyhow::Result<Option<u8>> {
 
 fn encoding_arg(s: Option<&str>) -> anyhow::Result<Option<Encoding>> {
     s.map(|e| {
-        Encoding::parse(e).with_context(|| {
-            format!("unknown --encoding '{e}' (utf-8, utf-16le, utf-16be, windows-1252)")
-        })
+        Encoding::parse(e)
+            .with_context(|| format!("unknown --encoding '{e}' (utf-8, utf-16le, utf-16be, windows-1252)"))
     })
     .transpose()
 }
@@ -279,17 +274,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 threads,
             };
             let store = open_store(&cli.store)?;
-            let total: u64 = opts
-                .files
-                .iter()
-                .filter_map(|f| std::fs::metadata(f).ok())
-                .map(|m| m.len())
-                .sum();
-            let progress = if json {
-                Progress::hidden()
-            } else {
-                Progress::for_terminal(total, "importing")
-            };
+            let total: u64 =
+                opts.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+            let progress = if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
             let summary = import::run(&store, &opts, &progress)?;
             if json {
                 print_json(&summary)?;
@@ -297,12 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_summary(&summary);
             }
         }
-        Command::Inspect {
-            file,
-            delimiter,
-            encoding,
-            json,
-        } => {
+        Command::Inspect { file, delimiter, encoding, json } => {
             let report = engine::inspect::inspect(
                 &file,
                 byte_arg("delimiter", delimiter.as_deref())?,
@@ -313,11 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                println!(
-                    "encoding:    {}{}",
-                    report.encoding,
-                    if report.bom { " (BOM)" } else { "" }
-                );
+                println!("encoding:    {}{}", report.encoding, if report.bom { " (BOM)" } else { "" });
                 println!("delimiter:   {:?}", report.delimiter);
                 println!("line ending: {}", report.line_ending);
                 println!("header:      {}", report.header.join(" | "));
@@ -364,12 +342,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Get {
-            object,
-            id,
-            by,
-            json,
-        } => {
+        Command::Get { object, id, by, json } => {
             let def = object_arg(&object)?;
             let store = open_store(&cli.store)?;
             let read = store.begin_read()?;
@@ -381,10 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .property_number(prop)
                         .with_context(|| format!("{object} has no property '{prop}'"))?;
                     if Some(prop) != def.identifier {
-                        bail!(
-                            "--by needs a unique property of {object}: {}",
-                            def.identifier.unwrap_or("-")
-                        );
+                        bail!("--by needs a unique property of {object}: {}", def.identifier.unwrap_or("-"));
                     }
                     let mut norm = String::new();
                     engine::values::normalize(
@@ -399,9 +369,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => bail!("give a record ID or --by PROP=VALUE"),
             };
-            let bytes = read
-                .record(def.name, id)?
-                .with_context(|| format!("no {object} record {id}"))?;
+            let bytes = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
             let view = store::record::RecordView::parse(&bytes).context("the record is corrupt")?;
             let value = export::record_json(def, id, &view);
             if json {
@@ -410,11 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&value)?);
             }
         }
-        Command::Export {
-            object,
-            format,
-            out,
-        } => {
+        Command::Export { object, format, out } => {
             let def = object_arg(&object)?;
             let store = open_store(&cli.store)?;
             let read = store.begin_read()?;
@@ -455,48 +419,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{:<12} 0", "associations");
             }
         }
-        Command::Gen {
-            objects,
-            rows,
-            seed,
-            out,
-            update_file,
-        } => {
+        Command::Gen { objects, rows, seed, out, update_file } => {
             for path in engine::datagen::generate(&objects, rows, seed, &out, update_file)? {
                 println!("{}", path.display());
             }
         }
         Command::Demo { rows, json } => {
             let dir = PathBuf::from("demo-data");
-            eprintln!(
-                "generating {rows} contacts and {} companies in {}/ ...",
-                rows / 10,
-                dir.display()
-            );
+            eprintln!("generating {rows} contacts and {} companies in {}/ ...", rows / 10, dir.display());
             engine::datagen::generate(&["contacts".to_owned()], rows, 42, &dir, false)?;
             let companies_dir = dir.join("companies");
-            engine::datagen::generate(
-                &["companies".to_owned()],
-                rows / 10,
-                42,
-                &companies_dir,
-                false,
-            )?;
+            engine::datagen::generate(&["companies".to_owned()], rows / 10, 42, &companies_dir, false)?;
             let store = open_store(&cli.store)?;
-            for file in [
-                dir.join("contacts.csv"),
-                companies_dir.join("companies.csv"),
-            ] {
+            for file in [dir.join("contacts.csv"), companies_dir.join("companies.csv")] {
                 let total = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-                let progress = if json {
-                    Progress::hidden()
-                } else {
-                    Progress::for_terminal(total, "importing")
-                };
-                let opts = ImportOptions {
-                    files: vec![file.clone()],
-                    ..ImportOptions::default()
-                };
+                let progress =
+                    if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
+                let opts = ImportOptions { files: vec![file.clone()], ..ImportOptions::default() };
                 let summary = import::run(&store, &opts, &progress)?;
                 if json {
                     print_json(&summary)?;
@@ -524,11 +463,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn print_summary(s: &import::ImportSummary) {
     let secs = s.elapsed_ms as f64 / 1000.0;
-    let rate = if secs > 0.0 {
-        s.rows as f64 / secs
-    } else {
-        0.0
-    };
+    let rate = if secs > 0.0 { s.rows as f64 / secs } else { 0.0 };
     println!(
         "import {}: {} rows in {secs:.2} s ({rate:.0} rows/s), {} failed, {} errors",
         s.import_id, s.rows, s.rows_failed, s.errors

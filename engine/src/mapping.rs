@@ -70,9 +70,7 @@ pub enum MappingError {
         target: String,
     },
     /// More than one object: multi-object imports come later.
-    #[error(
-        "importing several objects from one file is not supported yet; import one object per file"
-    )]
+    #[error("importing several objects from one file is not supported yet; import one object per file")]
     MultiObject,
 }
 
@@ -106,17 +104,11 @@ pub struct MappingRequest<'a> {
 /// the others.
 pub fn lookup(object: &ObjectDef, header: &str, lang: &str) -> Option<u16> {
     let norm = normalize_header(header);
-    let order = std::iter::once(lang).chain(std::iter::once("en")).chain(
-        headers::LANGUAGES
-            .iter()
-            .copied()
-            .filter(|l| *l != lang && *l != "en"),
-    );
+    let order = std::iter::once(lang)
+        .chain(std::iter::once("en"))
+        .chain(headers::LANGUAGES.iter().copied().filter(|l| *l != lang && *l != "en"));
     for l in order {
-        if let Some(v) = headers::variants(l)
-            .iter()
-            .find(|v| v.object == object.name && v.header == norm)
-        {
+        if let Some(v) = headers::variants(l).iter().find(|v| v.object == object.name && v.header == norm) {
             return object.property_number(v.property);
         }
     }
@@ -128,27 +120,16 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
     let objects = choose_objects(header, req)?;
     let mut columns: Vec<Option<Target>> = vec![None; header.len()];
     for spec in req.maps {
-        let (col_name, target) = spec
-            .rsplit_once('=')
-            .ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
+        let (col_name, target) = spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
         let col = find_column(header, col_name).ok_or_else(|| {
-            bad(
-                spec,
-                &format!(
-                    "no column named '{col_name}' (columns: {})",
-                    header.join(", ")
-                ),
-            )
+            bad(spec, &format!("no column named '{col_name}' (columns: {})", header.join(", ")))
         })?;
         columns[col] = Some(parse_target(spec, target.trim(), &objects)?);
     }
     for (i, name) in header.iter().enumerate() {
         if columns[i].is_none() {
             columns[i] = objects.iter().enumerate().find_map(|(oi, o)| {
-                lookup(o, name, req.lang).map(|property| Target::Property {
-                    object: oi,
-                    property,
-                })
+                lookup(o, name, req.lang).map(|property| Target::Property { object: oi, property })
             });
         }
     }
@@ -156,18 +137,12 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
         .iter()
         .zip(&columns)
         .filter(|(_, t)| t.is_none())
-        .map(|(h, _)| Unmapped {
-            header: h.clone(),
-            suggestions: suggest(h, &objects),
-        })
+        .map(|(h, _)| Unmapped { header: h.clone(), suggestions: suggest(h, &objects) })
         .collect();
     if !unmapped.is_empty() && !req.skip_unmapped {
         return Err(MappingError::Unmapped(unmapped));
     }
-    let columns: Vec<Target> = columns
-        .into_iter()
-        .map(|t| t.unwrap_or(Target::Skip))
-        .collect();
+    let columns: Vec<Target> = columns.into_iter().map(|t| t.unwrap_or(Target::Skip)).collect();
     for (i, t) in columns.iter().enumerate() {
         if let Target::Property { object, property } = t
             && let Some(j) = columns[..i].iter().position(|u| u == t)
@@ -175,11 +150,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             return Err(MappingError::Duplicate {
                 first: header[j].clone(),
                 second: header[i].clone(),
-                target: format!(
-                    "{}.{}",
-                    objects[*object].name,
-                    objects[*object].property(*property).name
-                ),
+                target: format!("{}.{}", objects[*object].name, objects[*object].property(*property).name),
             });
         }
     }
@@ -187,10 +158,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
 }
 
 fn bad(spec: &str, reason: &str) -> MappingError {
-    MappingError::BadMap {
-        spec: spec.to_owned(),
-        reason: reason.to_owned(),
-    }
+    MappingError::BadMap { spec: spec.to_owned(), reason: reason.to_owned() }
 }
 
 fn find_column(header: &[String], name: &str) -> Option<usize> {
@@ -201,50 +169,31 @@ fn find_column(header: &[String], name: &str) -> Option<usize> {
     })
 }
 
-fn parse_target(
-    spec: &str,
-    target: &str,
-    objects: &[&'static ObjectDef],
-) -> Result<Target, MappingError> {
+fn parse_target(spec: &str, target: &str, objects: &[&'static ObjectDef]) -> Result<Target, MappingError> {
     if target == "-" {
         return Ok(Target::Skip);
     }
     if target.starts_with('+') {
-        return Err(bad(
-            spec,
-            "creating custom properties from a column is not supported yet",
-        ));
+        return Err(bad(spec, "creating custom properties from a column is not supported yet"));
     }
     if target.starts_with("assoc:") {
         return Err(bad(spec, "association columns are not supported yet"));
     }
     let (object, prop) = match target.split_once('.') {
         Some((o, p)) => {
-            let oi = objects.iter().position(|d| d.name == o).ok_or_else(|| {
-                bad(
-                    spec,
-                    &format!("object '{o}' is not one of this import's objects"),
-                )
-            })?;
+            let oi = objects
+                .iter()
+                .position(|d| d.name == o)
+                .ok_or_else(|| bad(spec, &format!("object '{o}' is not one of this import's objects")))?;
             (oi, p)
         }
         None => (0, target),
     };
     let def = objects[object];
-    let property = def
-        .property_number(prop)
-        .or_else(|| lookup(def, prop, "en"))
-        .ok_or_else(|| {
-            let names: Vec<&str> = def.properties.iter().map(|p| p.name).collect();
-            bad(
-                spec,
-                &format!(
-                    "{} has no property '{prop}' (properties: {})",
-                    def.name,
-                    names.join(", ")
-                ),
-            )
-        })?;
+    let property = def.property_number(prop).or_else(|| lookup(def, prop, "en")).ok_or_else(|| {
+        let names: Vec<&str> = def.properties.iter().map(|p| p.name).collect();
+        bad(spec, &format!("{} has no property '{prop}' (properties: {})", def.name, names.join(", ")))
+    })?;
     Ok(Target::Property { object, property })
 }
 
@@ -268,15 +217,9 @@ fn choose_objects(
         .iter()
         .copied()
         .max_by_key(|o| {
-            let hits = header
-                .iter()
-                .filter(|h| lookup(o, h, req.lang).is_some())
-                .count();
+            let hits = header.iter().filter(|h| lookup(o, h, req.lang).is_some()).count();
             // max_by_key keeps the last maximum: rank earlier objects higher on ties.
-            (
-                hits,
-                std::cmp::Reverse(schema::OBJECTS.iter().position(|x| x.name == o.name)),
-            )
+            (hits, std::cmp::Reverse(schema::OBJECTS.iter().position(|x| x.name == o.name)))
         })
         .expect("there is at least one object");
     Ok(vec![best])
@@ -315,21 +258,12 @@ mod tests {
     }
 
     fn req<'a>(objects: &'a [String], maps: &'a [String], lang: &'a str) -> MappingRequest<'a> {
-        MappingRequest {
-            objects,
-            maps,
-            skip_unmapped: false,
-            lang,
-        }
+        MappingRequest { objects, maps, skip_unmapped: false, lang }
     }
 
     #[test]
     fn headers_in_several_languages() {
-        let m = map(
-            &h(&["Voornaam", "Achternaam", "E-mailadres"]),
-            &req(&[], &[], "nl"),
-        )
-        .unwrap();
+        let m = map(&h(&["Voornaam", "Achternaam", "E-mailadres"]), &req(&[], &[], "nl")).unwrap();
         assert_eq!(m.objects[0].name, "contacts");
         let props: Vec<_> = m
             .columns
@@ -342,35 +276,18 @@ mod tests {
         assert_eq!(props, vec!["firstname", "lastname", "email"]);
         // Danish header, English fallback for "Email".
         let m = map(&h(&["Fornavn", "Email"]), &req(&[], &[], "da")).unwrap();
-        assert!(
-            m.columns
-                .iter()
-                .all(|t| matches!(t, Target::Property { .. }))
-        );
+        assert!(m.columns.iter().all(|t| matches!(t, Target::Property { .. })));
     }
 
     #[test]
     fn companies_are_inferred_and_unmapped_columns_are_listed() {
-        let m = map(
-            &h(&["Company name", "Company Domain Name", "Industry"]),
-            &req(&[], &[], "en"),
-        )
-        .unwrap();
+        let m = map(&h(&["Company name", "Company Domain Name", "Industry"]), &req(&[], &[], "en")).unwrap();
         assert_eq!(m.objects[0].name, "companies");
         let objs = vec!["contacts".to_owned()];
-        let err = map(
-            &h(&["Email", "Frist Name", "Shoe size"]),
-            &req(&objs, &[], "en"),
-        )
-        .unwrap_err();
-        let MappingError::Unmapped(cols) = err else {
-            panic!()
-        };
+        let err = map(&h(&["Email", "Frist Name", "Shoe size"]), &req(&objs, &[], "en")).unwrap_err();
+        let MappingError::Unmapped(cols) = err else { panic!() };
         assert_eq!(cols.len(), 2);
-        assert_eq!(
-            cols[0].suggestions.first().map(String::as_str),
-            Some("contacts.firstname")
-        );
+        assert_eq!(cols[0].suggestions.first().map(String::as_str), Some("contacts.firstname"));
     }
 
     #[test]
@@ -379,31 +296,17 @@ mod tests {
         let maps = vec!["Shoe size=-".to_owned(), "Mail=contacts.email".to_owned()];
         let m = map(&h(&["Mail", "Shoe size"]), &req(&objs, &maps, "en")).unwrap();
         assert_eq!(m.columns[1], Target::Skip);
-        assert_eq!(
-            m.columns[0],
-            Target::Property {
-                object: 0,
-                property: 1
-            }
-        );
+        assert_eq!(m.columns[0], Target::Property { object: 0, property: 1 });
         let err = map(&h(&["Email", "E-mail"]), &req(&objs, &[], "en")).unwrap_err();
         assert!(matches!(err, MappingError::Duplicate { .. }));
         let maps = vec!["Email=contacts.shoe".to_owned()];
-        assert!(matches!(
-            map(&h(&["Email"]), &req(&objs, &maps, "en")),
-            Err(MappingError::BadMap { .. })
-        ));
+        assert!(matches!(map(&h(&["Email"]), &req(&objs, &maps, "en")), Err(MappingError::BadMap { .. })));
     }
 
     #[test]
     fn skip_unmapped_drops_unknown_columns() {
         let objs = vec!["contacts".to_owned()];
-        let r = MappingRequest {
-            objects: &objs,
-            maps: &[],
-            skip_unmapped: true,
-            lang: "en",
-        };
+        let r = MappingRequest { objects: &objs, maps: &[], skip_unmapped: true, lang: "en" };
         let m = map(&h(&["Email", "Shoe size"]), &r).unwrap();
         assert_eq!(m.columns[1], Target::Skip);
     }

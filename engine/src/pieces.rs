@@ -41,10 +41,7 @@ pub fn for_each_piece<T: Send + PieceEnd>(
         let batch = &ranges[index..(index + window.max(1)).min(ranges.len())];
         let skip_before = resume;
         let run = || -> Vec<Option<T>> {
-            batch
-                .par_iter()
-                .map(|r| (r.start >= skip_before).then(|| work(r.clone())))
-                .collect()
+            batch.par_iter().map(|r| (r.start >= skip_before).then(|| work(r.clone()))).collect()
         };
         let mut done = match pool {
             Some(p) => p.install(run),

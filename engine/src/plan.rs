@@ -9,14 +9,17 @@
 //! only known when the record is read, so the commit stage settles `updated`
 //! versus `unchanged`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use rayon::slice::ParallelSliceMut;
 
 use store::ReadSession;
 use store::record::RecordView;
 
 use crate::codes::{ErrorCode, SkipReason};
+use crate::resolve::{KeyTable, hash_key};
 use crate::schema::ObjectDef;
-use crate::transform::{Issue, Transformed};
+use crate::transform::{Issue, Known, Premerge, Transformed};
 
 /// Import mode (SPEC 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,8 +49,12 @@ impl Mode {
 pub enum Action {
     /// Creates the record with this ID.
     Create(u64),
-    /// Updates (or leaves unchanged) the record with this ID.
+    /// Merges into the record with this ID at commit (updated or unchanged).
     Update(u64),
+    /// Writes the row's premerged record (see [`Premerge`]): updated.
+    Write(u64),
+    /// The row's premerge changed nothing: unchanged, nothing written.
+    Unchanged(u64),
     /// Skipped by the mode.
     Skip(SkipReason),
     /// Has a row error.
@@ -63,15 +70,34 @@ pub struct Planned {
     pub first_line: u64,
     /// One action per row.
     pub actions: Vec<Action>,
-    /// Identifier index entries to write: (row whose key it is, record ID).
-    pub index_puts: Vec<(u32, u64)>,
-    /// Identifier index keys to remove.
-    pub index_removes: Vec<Box<[u8]>>,
     /// Row and value errors of the rows, in row order.
     pub issues: Vec<Issue>,
 }
 
-type Overlay = HashMap<Box<[u8]>, u64, ahash::RandomState>;
+/// The import's changes to an identifier index, sorted by key; ID 0 removes.
+#[derive(Debug, Default)]
+pub struct IndexDelta {
+    keys: Vec<u8>,
+    /// `(end of the key in the arena, record ID or 0)`, ascending by key.
+    entries: Vec<(usize, u64)>,
+}
+
+impl IndexDelta {
+    /// `(key, record ID or 0)`, strictly ascending by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        let mut start = 0;
+        self.entries.iter().map(move |&(end, id)| {
+            let key = &self.keys[start..end];
+            start = end;
+            (key, id)
+        })
+    }
+
+    /// True when the import changed no identifier.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
 
 /// The sequential planner of one import of one object.
 pub struct Planner<'a> {
@@ -83,7 +109,9 @@ pub struct Planner<'a> {
     first_id: u64,
     next_id: u64,
     /// Identifier -> record ID as changed by this import (0: removed).
-    overlay: Overlay,
+    overlay: KeyTable,
+    /// Stored records this import has changed (their snapshot is stale).
+    touched: HashSet<u64, ahash::RandomState>,
     /// Identifiers of records whose identifier an ID-matched row changed.
     moved: HashMap<u64, Box<[u8]>, ahash::RandomState>,
 }
@@ -106,8 +134,9 @@ impl<'a> Planner<'a> {
             read,
             first_id: next_id,
             next_id,
-            overlay: Overlay::default(),
+            overlay: KeyTable::default(),
             moved: HashMap::default(),
+            touched: HashSet::default(),
         }
     }
 
@@ -117,20 +146,16 @@ impl<'a> Planner<'a> {
     }
 
     /// The record owning `key` now: this import's changes first, then the snapshot.
-    fn owner(&self, key: &[u8], snapshot_owner: u64) -> u64 {
-        self.overlay.get(key).copied().unwrap_or(snapshot_owner)
+    fn owner(&self, hash: u64, key: &[u8], snapshot_owner: u64) -> u64 {
+        self.overlay.get(hash, key).unwrap_or(snapshot_owner)
     }
 
     fn owner_uncached(&self, key: &[u8]) -> u64 {
-        if let Some(&id) = self.overlay.get(key) {
+        if let Some(id) = self.overlay.get(hash_key(key), key) {
             return id;
         }
         self.read
-            .lookup(
-                self.object.name,
-                self.object.property(self.identifier).name,
-                key,
-            )
+            .lookup(self.object.name, self.object.property(self.identifier).name, key)
             .ok()
             .flatten()
             .unwrap_or(0)
@@ -144,11 +169,7 @@ impl<'a> Planner<'a> {
         if id >= self.first_id {
             // Created by this import: its key is in the overlay (rare path: an ID
             // given in the file for a record the same file created).
-            return self
-                .overlay
-                .iter()
-                .find(|&(_, &v)| v == id)
-                .map(|(k, _)| k.clone());
+            return self.overlay.iter().find(|&(_, v)| v == id).map(|(k, _)| k.into());
         }
         let bytes = self.read.record(self.object.name, id).ok().flatten()?;
         let view = RecordView::parse(&bytes)?;
@@ -159,8 +180,6 @@ impl<'a> Planner<'a> {
     pub fn plan(&mut self, rows: Transformed, first_line: u64) -> Planned {
         let n = rows.len();
         let mut actions = Vec::with_capacity(n);
-        let mut index_puts = Vec::new();
-        let mut removes: Vec<Box<[u8]>> = Vec::new();
         let mut plan_issues: Vec<Issue> = Vec::new();
         let id_name = self.object.property(self.identifier).name;
         for r in 0..n {
@@ -170,18 +189,17 @@ impl<'a> Planner<'a> {
             }
             let key = rows.row_key(r);
             let known = rows.known[r];
-            let mut fail =
-                |code: ErrorCode, column: Option<u32>, value: String, message: String| {
-                    plan_issues.push(Issue {
-                        row: r as u32,
-                        column: column.unwrap_or(u32::MAX),
-                        value,
-                        code,
-                        message,
-                        row_error: true,
-                    });
-                    Action::Fail
-                };
+            let mut fail = |code: ErrorCode, column: Option<u32>, value: String, message: String| {
+                plan_issues.push(Issue {
+                    row: r as u32,
+                    column: column.unwrap_or(u32::MAX),
+                    value,
+                    code,
+                    message,
+                    row_error: true,
+                });
+                Action::Fail
+            };
             let target = if known.record_id != 0 {
                 let exists = known.record_exists
                     || (known.record_id >= self.first_id && known.record_id < self.next_id);
@@ -199,19 +217,14 @@ impl<'a> Planner<'a> {
             } else if key.is_empty() {
                 None
             } else {
-                Some(self.owner(key, known.key_owner)).filter(|&id| id != 0)
+                Some(self.owner(rows.key_hashes[r], key, known.key_owner)).filter(|&id| id != 0)
             };
             let action = match (target, self.mode) {
                 (Some(_), Mode::Create) => Action::Skip(SkipReason::CreateOnlyImport),
                 (Some(id), _) => {
                     if known.record_id != 0 && !key.is_empty() {
                         match self.move_key(id, key) {
-                            Ok(Some(old)) => {
-                                removes.push(old);
-                                index_puts.push((r as u32, id));
-                                Action::Update(id)
-                            }
-                            Ok(None) => Action::Update(id),
+                            Ok(()) => self.update(id, known),
                             Err(owner) => fail(
                                 ErrorCode::DuplicateUniquePropertyValue,
                                 None,
@@ -224,7 +237,7 @@ impl<'a> Planner<'a> {
                             ),
                         }
                     } else {
-                        Action::Update(id)
+                        self.update(id, known)
                     }
                 }
                 (None, Mode::Update) if known.record_id == 0 && key.is_empty() => fail(
@@ -248,50 +261,70 @@ impl<'a> Planner<'a> {
                     let id = self.next_id;
                     self.next_id += 1;
                     if !key.is_empty() {
-                        self.overlay.insert(key.into(), id);
-                        index_puts.push((r as u32, id));
+                        self.overlay.set(rows.key_hashes[r], key, id);
                     }
                     Action::Create(id)
                 }
             };
             actions.push(action);
         }
-        if !removes.is_empty() {
-            // Keep only the final state of keys this piece touched twice.
-            index_puts.retain(|&(r, id)| self.overlay.get(rows.row_key(r as usize)) == Some(&id));
-            removes.retain(|k| self.overlay.get(k) == Some(&0));
-        }
         let issues = merge_issues(&rows.issues, plan_issues, &actions);
-        Planned {
-            rows,
-            first_line,
-            actions,
-            index_puts,
-            index_removes: removes,
-            issues,
+        Planned { rows, first_line, actions, issues }
+    }
+
+    /// The update of record `id`: the premerge computed against the snapshot if
+    /// this import has not changed the record yet, else a merge at commit time.
+    fn update(&mut self, id: u64, known: Known) -> Action {
+        let untouched = id < self.first_id && !self.touched.contains(&id);
+        match known.premerge {
+            Premerge::Unchanged if untouched && known.premerge_target == id => Action::Unchanged(id),
+            Premerge::Changed if untouched && known.premerge_target == id => {
+                self.touched.insert(id);
+                Action::Write(id)
+            }
+            _ => {
+                self.touched.insert(id);
+                Action::Update(id)
+            }
         }
     }
 
-    /// Gives record `id` the identifier `key`, as an ID-matched row asks.
-    /// `Ok(Some(old))`: moved, `old` must leave the index; `Ok(None)`: nothing to do
-    /// in the index; `Err(owner)`: another record owns `key`.
-    fn move_key(&mut self, id: u64, key: &[u8]) -> Result<Option<Box<[u8]>>, u64> {
+    /// Gives record `id` the identifier `key`, as an ID-matched row asks;
+    /// `Err(owner)` if another record owns `key`.
+    fn move_key(&mut self, id: u64, key: &[u8]) -> Result<(), u64> {
         let owner = self.owner_uncached(key);
         if owner == id {
-            return Ok(None);
+            return Ok(());
         }
         let old = self.current_key(id);
         if self.protect_identifier && old.is_some() {
-            return Ok(None);
+            return Ok(());
         }
         if owner != 0 {
             return Err(owner);
         }
-        self.overlay.insert(key.into(), id);
+        self.overlay.set(hash_key(key), key, id);
         self.moved.insert(id, key.into());
-        Ok(old.inspect(|old| {
-            self.overlay.insert(old.clone(), 0);
-        }))
+        if let Some(old) = old {
+            self.overlay.set(hash_key(&old), &old, 0);
+        }
+        Ok(())
+    }
+
+    /// Ends planning: the changes to the identifier index, sorted by key, as
+    /// `(key, Some(id))` to set and `(key, None)` to remove. The overlay holds the
+    /// final owner of every identifier the import touched, so the index is written
+    /// once, in key order, at the end.
+    pub fn finish(&mut self) -> IndexDelta {
+        let overlay = std::mem::take(&mut self.overlay);
+        let mut entries: Vec<(&[u8], u64)> = overlay.iter().collect();
+        entries.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut delta = IndexDelta::default();
+        for (k, id) in entries {
+            delta.keys.extend_from_slice(k);
+            delta.entries.push((delta.keys.len(), id));
+        }
+        delta
     }
 }
 
@@ -304,7 +337,7 @@ fn merge_issues(transform: &[Issue], plan: Vec<Issue>, actions: &[Action]) -> Ve
             i.row_error
                 || matches!(
                     actions[i.row as usize],
-                    Action::Create(_) | Action::Update(_)
+                    Action::Create(_) | Action::Update(_) | Action::Write(_) | Action::Unchanged(_)
                 )
         })
         .cloned()

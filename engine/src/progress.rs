@@ -22,11 +22,9 @@ impl Progress {
         }
         let bar = ProgressBar::new(total_bytes);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_message(message.to_owned());
         Self { bar: Some(bar) }

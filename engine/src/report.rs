@@ -38,11 +38,7 @@ pub struct Reporter {
 
 impl Reporter {
     /// Creates the report files in `dir`.
-    pub fn create(
-        dir: &Path,
-        object: &'static str,
-        results: Option<&Path>,
-    ) -> std::io::Result<Self> {
+    pub fn create(dir: &Path, object: &'static str, results: Option<&Path>) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let error_file = dir.join("errors.csv");
         let rejected_file = dir.join("rejected.csv");
@@ -85,9 +81,7 @@ impl Reporter {
     }
 
     fn column_name(&self, column: Option<u32>) -> &str {
-        column
-            .and_then(|c| self.header.get(c as usize))
-            .map_or("", String::as_str)
+        column.and_then(|c| self.header.get(c as usize)).map_or("", String::as_str)
     }
 
     fn reject(&mut self, raw: &[u8]) -> std::io::Result<()> {
@@ -104,11 +98,7 @@ impl Reporter {
 
     fn result(&mut self, line: u64, action: &str, id: u64, reason: &str) -> std::io::Result<()> {
         if let Some(w) = &mut self.results {
-            let id = if id == 0 {
-                String::new()
-            } else {
-                id.to_string()
-            };
+            let id = if id == 0 { String::new() } else { id.to_string() };
             w.write_record([line.to_string().as_str(), self.object, action, &id, reason])?;
         }
         Ok(())
@@ -123,19 +113,13 @@ impl Reporter {
         message: &str,
     ) -> std::io::Result<()> {
         let col = self.column_name(column).to_owned();
-        self.errors
-            .write_record([line.to_string().as_str(), &col, value, code, message])?;
+        self.errors.write_record([line.to_string().as_str(), &col, value, code, message])?;
         self.errors_written += 1;
         Ok(())
     }
 
     /// Reports one committed piece; `outcomes` holds one entry per `Update` action.
-    pub fn piece(
-        &mut self,
-        piece: &Planned,
-        outcomes: &[UpdateOutcome],
-        text: &[u8],
-    ) -> std::io::Result<()> {
+    pub fn piece(&mut self, piece: &Planned, outcomes: &[UpdateOutcome], text: &[u8]) -> std::io::Result<()> {
         let decoded = &piece.rows.piece;
         let base = decoded.offset;
         let mut outcomes = outcomes.iter();
@@ -155,6 +139,14 @@ impl Reporter {
                 Action::Create(id) => {
                     self.counts.created += 1;
                     self.result(line, "created", id, "")?;
+                }
+                Action::Write(id) => {
+                    self.counts.updated += 1;
+                    self.result(line, "updated", id, "")?;
+                }
+                Action::Unchanged(id) => {
+                    self.counts.unchanged += 1;
+                    self.result(line, "unchanged", id, "")?;
                 }
                 Action::Update(id) => match outcomes.next() {
                     Some(UpdateOutcome::Updated) => {
@@ -189,13 +181,7 @@ impl Reporter {
         Ok(())
     }
 
-    fn bad_row(
-        &mut self,
-        b: &BadRow,
-        first_line: u64,
-        base: usize,
-        text: &[u8],
-    ) -> std::io::Result<()> {
+    fn bad_row(&mut self, b: &BadRow, first_line: u64, base: usize, text: &[u8]) -> std::io::Result<()> {
         let line = first_line + u64::from(b.span.line);
         self.rows += 1;
         self.rows_failed += 1;

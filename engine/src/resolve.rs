@@ -1,116 +1,175 @@
-//! Identifier resolution: the in-memory, sharded hash index of the store's
-//! identifiers as they were when the import started.
+//! Identifier resolution: hash tables of normalized identifiers -> record IDs.
 //!
-//! [`KeyIndex::load`] reads an identifier index of the store (normalized value ->
-//! record ID) into shards of `ahash` maps, reading disjoint key ranges in parallel.
-//! The transform stage looks every row's identifier up here from many threads at
-//! once; the plan stage layers the import's own changes on top (an overlay), so
-//! the snapshot itself is never written during an import.
+//! [`KeyTable`] is the building block: an open-addressing table whose keys live
+//! back to back in one arena, with the hash computed once per row by the
+//! transform stage ([`hash_key`]) and passed in, so lookups and inserts allocate
+//! nothing. [`KeyIndex`] is the store's identifier index as it was when the
+//! import started, loaded into shards of such tables from disjoint key ranges in
+//! parallel; many transform threads read it at once. The plan stage keeps the
+//! import's own changes in a separate [`KeyTable`] (the overlay).
 
-use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::LazyLock;
 
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use store::{ReadSession, StoreError};
 
-/// Number of shards: a power of two, enough for parallel building.
+/// Number of shards of a [`KeyIndex`]: a power of two.
 const SHARDS: usize = 64;
 
-type Map = HashMap<Box<[u8]>, u64, ahash::RandomState>;
+static HASHER: LazyLock<ahash::RandomState> =
+    LazyLock::new(|| ahash::RandomState::with_seeds(0x5eed, 0xc0ffee, 0xfeed, 0xbeef));
 
-/// A read-only map from normalized identifier to record ID.
+/// The hash of a normalized identifier, shared by every table.
+pub fn hash_key(key: &[u8]) -> u64 {
+    HASHER.hash_one(key)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u64,
+    offset: usize,
+    len: u32,
+    id: u64,
+}
+
+/// A map from identifier bytes to record ID, keys stored in one arena.
+#[derive(Default)]
+pub struct KeyTable {
+    table: HashTable<Slot>,
+    arena: Vec<u8>,
+}
+
+impl std::fmt::Debug for KeyTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyTable").field("len", &self.table.len()).finish_non_exhaustive()
+    }
+}
+
+impl KeyTable {
+    fn key(&self, s: &Slot) -> &[u8] {
+        &self.arena[s.offset..s.offset + s.len as usize]
+    }
+
+    /// The ID stored for `key` (whose hash is `hash`).
+    pub fn get(&self, hash: u64, key: &[u8]) -> Option<u64> {
+        self.table.find(hash, |s| s.hash == hash && self.key(s) == key).map(|s| s.id)
+    }
+
+    /// Sets the ID of `key`, inserting it if new.
+    pub fn set(&mut self, hash: u64, key: &[u8], id: u64) {
+        let arena = &self.arena;
+        if let Some(slot) = self
+            .table
+            .find_mut(hash, |s| s.hash == hash && &arena[s.offset..s.offset + s.len as usize] == key)
+        {
+            slot.id = id;
+            return;
+        }
+        let slot = Slot { hash, offset: self.arena.len(), len: key.len() as u32, id };
+        self.arena.extend_from_slice(key);
+        self.table.insert_unique(hash, slot, |s| s.hash);
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Every `(key, id)`, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        self.table.iter().map(|s| (self.key(s), s.id))
+    }
+
+    fn reserve(&mut self, n: usize, bytes: usize) {
+        self.table.reserve(n, |s| s.hash);
+        self.arena.reserve(bytes);
+    }
+}
+
+/// The store's identifier index at import start, read-only and sharded.
 pub struct KeyIndex {
-    hasher: ahash::RandomState,
-    shards: Vec<Map>,
+    shards: Vec<KeyTable>,
     len: usize,
 }
 
 impl std::fmt::Debug for KeyIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyIndex")
-            .field("len", &self.len)
-            .finish_non_exhaustive()
+        f.debug_struct("KeyIndex").field("len", &self.len).finish_non_exhaustive()
     }
+}
+
+fn shard_of(hash: u64) -> usize {
+    // Middle bits: hashbrown uses the low bits for the position and the top 7 for
+    // its control bytes.
+    ((hash >> 32) as usize) & (SHARDS - 1)
 }
 
 impl KeyIndex {
     /// An empty index.
     pub fn empty() -> Self {
-        let hasher = ahash::RandomState::with_seeds(1, 2, 3, 4);
-        let shards = (0..SHARDS)
-            .map(|_| Map::with_hasher(hasher.clone()))
-            .collect();
-        Self {
-            hasher,
-            shards,
-            len: 0,
-        }
+        Self { shards: (0..SHARDS).map(|_| KeyTable::default()).collect(), len: 0 }
     }
 
     /// Loads the store's index of `object` on `property`.
     ///
     /// The key space is cut at byte values into ranges read in parallel; each range
-    /// fills its own partial shards, which are merged shard by shard in parallel.
+    /// sorts its entries into per-shard lists, which are then built into the shard
+    /// tables in parallel.
     pub fn load(read: &ReadSession, object: &str, property: &str) -> Result<Self, StoreError> {
         let mut index = Self::empty();
         if read.index_len(object, property)? == 0 {
             return Ok(index);
         }
-        let cuts: Vec<Vec<u8>> = [b'0', b'a', b'e', b'i', b'm', b'q', b'u']
-            .iter()
-            .map(|&b| vec![b])
-            .collect();
+        let cuts: Vec<[u8; 1]> = [b'0', b'a', b'e', b'i', b'm', b'q', b'u'].iter().map(|&b| [b]).collect();
         let ranges: Vec<(Bound<&[u8]>, Bound<&[u8]>)> = (0..=cuts.len())
             .map(|i| {
-                let lo = if i == 0 {
-                    Bound::Unbounded
-                } else {
-                    Bound::Included(cuts[i - 1].as_slice())
-                };
-                let hi = if i == cuts.len() {
-                    Bound::Unbounded
-                } else {
-                    Bound::Excluded(cuts[i].as_slice())
-                };
+                let lo = if i == 0 { Bound::Unbounded } else { Bound::Included(&cuts[i - 1][..]) };
+                let hi = if i == cuts.len() { Bound::Unbounded } else { Bound::Excluded(&cuts[i][..]) };
                 (lo, hi)
             })
             .collect();
-        let hasher = index.hasher.clone();
-        let partials: Vec<Vec<Vec<(Box<[u8]>, u64)>>> = ranges
+        // Per range and shard: (hash, id, key offset, key len) plus the range's key bytes.
+        type Part = (Vec<Vec<(u64, u64, usize, u32)>>, Vec<u8>);
+        let parts: Vec<Part> = ranges
             .into_par_iter()
             .map(|range| {
-                let mut parts: Vec<Vec<(Box<[u8]>, u64)>> = vec![Vec::new(); SHARDS];
+                let mut lists: Vec<Vec<(u64, u64, usize, u32)>> = vec![Vec::new(); SHARDS];
+                let mut bytes = Vec::new();
                 read.for_each_index_entry(object, property, range, |k, id| {
-                    parts[shard_of(&hasher, k)].push((k.into(), id));
+                    let hash = hash_key(k);
+                    lists[shard_of(hash)].push((hash, id, bytes.len(), k.len() as u32));
+                    bytes.extend_from_slice(k);
                 })?;
-                Ok(parts)
+                Ok((lists, bytes))
             })
             .collect::<Result<_, StoreError>>()?;
-        // Transpose [range][shard] into [shard][range], moving the vectors.
-        let mut by_shard: Vec<Vec<Vec<(Box<[u8]>, u64)>>> =
-            (0..SHARDS).map(|_| Vec::new()).collect();
-        for parts in partials {
-            for (s, part) in parts.into_iter().enumerate() {
-                by_shard[s].push(part);
-            }
-        }
-        index
-            .shards
-            .par_iter_mut()
-            .zip(by_shard)
-            .for_each(|(shard, parts)| {
-                shard.reserve(parts.iter().map(Vec::len).sum());
-                for part in parts {
-                    shard.extend(part);
+        index.shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
+            let n = parts.iter().map(|p| p.0[s].len()).sum();
+            let bytes = parts.iter().map(|p| p.0[s].iter().map(|e| e.3 as usize).sum::<usize>()).sum();
+            shard.reserve(n, bytes);
+            for (lists, arena) in &parts {
+                for &(hash, id, off, len) in &lists[s] {
+                    shard.set(hash, &arena[off..off + len as usize], id);
                 }
-            });
-        index.len = index.shards.iter().map(HashMap::len).sum();
+            }
+        });
+        index.len = index.shards.iter().map(KeyTable::len).sum();
         Ok(index)
     }
 
-    /// The record ID owning `key`, if any.
-    pub fn get(&self, key: &[u8]) -> Option<u64> {
-        self.shards[shard_of(&self.hasher, key)].get(key).copied()
+    /// The record ID owning `key` (hash `hash`), if any.
+    pub fn get(&self, hash: u64, key: &[u8]) -> Option<u64> {
+        if self.len == 0 {
+            return None;
+        }
+        self.shards[shard_of(hash)].get(hash, key)
     }
 
     /// Number of keys.
@@ -124,6 +183,21 @@ impl KeyIndex {
     }
 }
 
-fn shard_of(hasher: &ahash::RandomState, key: &[u8]) -> usize {
-    (hasher.hash_one(key) as usize) & (SHARDS - 1)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_table_sets_and_overwrites() {
+        let mut t = KeyTable::default();
+        for i in 0..1000u64 {
+            let k = format!("k{i}@x.com");
+            t.set(hash_key(k.as_bytes()), k.as_bytes(), i);
+        }
+        t.set(hash_key(b"k7@x.com"), b"k7@x.com", 70);
+        assert_eq!(t.len(), 1000);
+        assert_eq!(t.get(hash_key(b"k7@x.com"), b"k7@x.com"), Some(70));
+        assert_eq!(t.get(hash_key(b"k8@x.com"), b"k8@x.com"), Some(8));
+        assert_eq!(t.get(hash_key(b"nope"), b"nope"), None);
+    }
 }

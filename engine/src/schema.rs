@@ -66,10 +66,7 @@ pub struct ObjectDef {
 impl ObjectDef {
     /// The number of a property by internal name.
     pub fn property_number(&self, name: &str) -> Option<u16> {
-        self.properties
-            .iter()
-            .position(|p| p.name == name)
-            .map(|i| i as u16)
+        self.properties.iter().position(|p| p.name == name).map(|i| i as u16)
     }
 
     /// The property with a given number.
@@ -89,38 +86,14 @@ impl ObjectDef {
 
 /// HubSpot's lifecycle stages.
 pub const LIFECYCLE_STAGES: &[EnumOption] = &[
-    EnumOption {
-        value: "subscriber",
-        label: "Subscriber",
-    },
-    EnumOption {
-        value: "lead",
-        label: "Lead",
-    },
-    EnumOption {
-        value: "marketingqualifiedlead",
-        label: "Marketing Qualified Lead",
-    },
-    EnumOption {
-        value: "salesqualifiedlead",
-        label: "Sales Qualified Lead",
-    },
-    EnumOption {
-        value: "opportunity",
-        label: "Opportunity",
-    },
-    EnumOption {
-        value: "customer",
-        label: "Customer",
-    },
-    EnumOption {
-        value: "evangelist",
-        label: "Evangelist",
-    },
-    EnumOption {
-        value: "other",
-        label: "Other",
-    },
+    EnumOption { value: "subscriber", label: "Subscriber" },
+    EnumOption { value: "lead", label: "Lead" },
+    EnumOption { value: "marketingqualifiedlead", label: "Marketing Qualified Lead" },
+    EnumOption { value: "salesqualifiedlead", label: "Sales Qualified Lead" },
+    EnumOption { value: "opportunity", label: "Opportunity" },
+    EnumOption { value: "customer", label: "Customer" },
+    EnumOption { value: "evangelist", label: "Evangelist" },
+    EnumOption { value: "other", label: "Other" },
 ];
 
 const fn p(name: &'static str, ty: PropertyType) -> Property {
@@ -185,17 +158,8 @@ pub static COMPANIES: ObjectDef = ObjectDef {
 pub static OBJECTS: &[&ObjectDef] = &[&CONTACTS, &COMPANIES];
 
 /// Objects of the model that imports do not handle yet.
-pub const NOT_YET_IMPORTABLE: &[&str] = &[
-    "deals",
-    "tickets",
-    "products",
-    "line_items",
-    "calls",
-    "tasks",
-    "notes",
-    "meetings",
-    "emails",
-];
+pub const NOT_YET_IMPORTABLE: &[&str] =
+    &["deals", "tickets", "products", "line_items", "calls", "tasks", "notes", "meetings", "emails"];
 
 /// Looks an object up by name.
 pub fn object(name: &str) -> Option<&'static ObjectDef> {
@@ -223,9 +187,6 @@ mod tests {
 
     #[test]
     fn labels_come_from_the_vocabulary() {
-        assert_eq!(
-            CONTACTS.label(CONTACTS.property_number("firstname").unwrap()),
-            "First Name"
-        );
+        assert_eq!(CONTACTS.label(CONTACTS.property_number("firstname").unwrap()), "First Name");
     }
 }

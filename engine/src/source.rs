@@ -74,11 +74,7 @@ impl Source {
 
     /// Wraps bytes already in memory (tests, transcoded input).
     pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Self {
-        Self {
-            data: Data::Owned(bytes),
-            path: path.to_path_buf(),
-            stamp: None,
-        }
+        Self { data: Data::Owned(bytes), path: path.to_path_buf(), stamp: None }
     }
 
     /// The input's bytes.
@@ -159,9 +155,7 @@ mod guard {
             path.display()
         )
         .into_bytes();
-        let mut messages = MESSAGES
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut messages = MESSAGES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for i in 0..SLOTS {
             if STARTS[i].load(Ordering::Acquire) == 0 {
                 MESSAGE_PTRS[i].store(message.as_ptr() as usize, Ordering::Release);
@@ -176,9 +170,7 @@ mod guard {
     }
 
     pub(super) fn unregister(start: usize) {
-        let mut messages = MESSAGES
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut messages = MESSAGES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for i in 0..SLOTS {
             if STARTS[i].load(Ordering::Acquire) == start {
                 STARTS[i].store(0, Ordering::Release);

@@ -43,14 +43,9 @@ pub fn split(text: &[u8], target: usize) -> Vec<Range<usize>> {
     if len <= target {
         return vec![0..len];
     }
-    let segments: Vec<Range<usize>> = (0..len)
-        .step_by(target)
-        .map(|s| s..(s + target).min(len))
-        .collect();
-    let quotes: Vec<usize> = segments
-        .par_iter()
-        .map(|r| memchr::memchr_iter(b'"', &text[r.clone()]).count())
-        .collect();
+    let segments: Vec<Range<usize>> = (0..len).step_by(target).map(|s| s..(s + target).min(len)).collect();
+    let quotes: Vec<usize> =
+        segments.par_iter().map(|r| memchr::memchr_iter(b'"', &text[r.clone()]).count()).collect();
     let mut parity = Vec::with_capacity(segments.len());
     let mut total = 0usize;
     for q in &quotes {
@@ -61,7 +56,7 @@ pub fn split(text: &[u8], target: usize) -> Vec<Range<usize>> {
         .par_iter()
         .zip(parity.par_iter())
         .skip(1)
-        .map(|(r, &inside)| first_boundary(text, r.start, inside))
+        .map(|(r, &inside)| first_boundary(text, r.start, inside, target))
         .collect();
     let mut ranges = Vec::with_capacity(segments.len());
     let mut start = 0;
@@ -75,19 +70,30 @@ pub fn split(text: &[u8], target: usize) -> Vec<Range<usize>> {
     ranges
 }
 
-/// The position after the first newline at or after `from` at even quote parity.
-fn first_boundary(text: &[u8], from: usize, mut inside: bool) -> Option<usize> {
-    let mut i = from;
-    while let Some(off) = memchr::memchr2(b'"', b'\n', &text[i..]) {
+/// The position after the first newline at or after `from` at even quote parity,
+/// searched up to [`search_limit`] bytes; failing that (a stray quote upsets the
+/// parity for the rest of the input), the first newline at all within that limit.
+/// Any newline is a safe boundary: the decoder stitches across one that falls
+/// inside a record. Bounding the search keeps splitting linear.
+fn first_boundary(text: &[u8], from: usize, mut inside: bool, target: usize) -> Option<usize> {
+    let end = text.len().min(from.saturating_add(search_limit(target)));
+    let window = &text[from..end];
+    let mut i = 0;
+    while let Some(off) = memchr::memchr2(b'"', b'\n', &window[i..]) {
         let at = i + off;
-        if text[at] == b'"' {
+        if window[at] == b'"' {
             inside = !inside;
         } else if !inside {
-            return Some(at + 1);
+            return Some(from + at + 1);
         }
         i = at + 1;
     }
-    None
+    memchr::memchr(b'\n', window).map(|at| from + at + 1)
+}
+
+/// How far a boundary is searched for: past the longest field a record can hold.
+fn search_limit(target: usize) -> usize {
+    target.max(crate::decode::MAX_FIELD_BYTES) * 2
 }
 
 #[cfg(test)]
@@ -106,13 +112,22 @@ mod tests {
             }
             for r in &ranges[..ranges.len() - 1] {
                 let prefix = &text[..r.end];
-                assert_eq!(
-                    prefix.iter().filter(|&&b| b == b'"').count() % 2,
-                    0,
-                    "target {target}"
-                );
+                assert_eq!(prefix.iter().filter(|&&b| b == b'"').count() % 2, 0, "target {target}");
                 assert_eq!(prefix.last(), Some(&b'\n'));
             }
+        }
+    }
+
+    #[test]
+    fn a_stray_quote_does_not_stop_splitting() {
+        let mut text = b"a\nx\"y\n".to_vec();
+        for _ in 0..200_000 {
+            text.extend_from_slice(b"1234567890123456789\n");
+        }
+        let ranges = split(&text, 1 << 20);
+        assert!(ranges.len() >= 3, "{} chunks", ranges.len());
+        for r in &ranges[..ranges.len() - 1] {
+            assert_eq!(text[r.end - 1], b'\n');
         }
     }
 

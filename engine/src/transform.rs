@@ -9,12 +9,12 @@
 
 use arrow_array::{Array, StringArray};
 use store::ReadSession;
-use store::record::RecordBuilder;
+use store::record::{RecordBuilder, RecordView, merge_into};
 
 use crate::codes::ErrorCode;
 use crate::decode::DecodedPiece;
 use crate::mapping::{Mapping, Target};
-use crate::resolve::KeyIndex;
+use crate::resolve::{KeyIndex, hash_key};
 use crate::schema::{ObjectDef, PropertyType, RECORD_ID};
 use crate::values::{self, ValueOptions};
 
@@ -44,6 +44,10 @@ pub struct TransformConfig {
     pub values: ValueOptions,
     /// Number of the unique identifier property.
     pub identifier: u16,
+    /// Per property number: only set where the record has no value (`--no-overwrite`).
+    pub protect: Vec<bool>,
+    /// The import, recorded as the last writer of records it changes.
+    pub import_id: u64,
     columns: Vec<ColumnPlan>,
 }
 
@@ -56,28 +60,27 @@ struct ColumnPlan {
 
 impl TransformConfig {
     /// Prepares the per-column work of a mapping (single object).
-    pub fn new(mapping: &Mapping, identifier: u16, values: ValueOptions) -> Self {
+    pub fn new(
+        mapping: &Mapping,
+        identifier: u16,
+        values: ValueOptions,
+        protect: Vec<bool>,
+        import_id: u64,
+    ) -> Self {
         let object = mapping.objects[0];
         let mut columns: Vec<ColumnPlan> = mapping
             .columns
             .iter()
             .enumerate()
             .filter_map(|(column, t)| match *t {
-                Target::Property { property, .. } => Some(ColumnPlan {
-                    column,
-                    property,
-                    ty: object.property(property).ty,
-                }),
+                Target::Property { property, .. } => {
+                    Some(ColumnPlan { column, property, ty: object.property(property).ty })
+                }
                 Target::Skip => None,
             })
             .collect();
         columns.sort_by_key(|c| c.property);
-        Self {
-            object,
-            values,
-            identifier,
-            columns,
-        }
+        Self { object, values, identifier, protect, import_id, columns }
     }
 
     /// True when a column holds the record ID.
@@ -95,6 +98,24 @@ pub struct Known {
     pub record_exists: bool,
     /// The record owning the row's unique identifier at import start (0: none).
     pub key_owner: u64,
+    /// The record the row matched in the snapshot (0: none), and what merging the
+    /// row into it gives.
+    pub premerge_target: u64,
+    /// The result of that merge.
+    pub premerge: Premerge,
+}
+
+/// The merge of a row into the stored record it matched, computed in parallel
+/// against the snapshot. Valid only while this import has not changed that record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Premerge {
+    /// Not computed (no match in the snapshot).
+    #[default]
+    None,
+    /// The row changes nothing.
+    Unchanged,
+    /// The row changes the record into [`Transformed::merged`].
+    Changed,
 }
 
 /// The transformed rows of one piece.
@@ -110,6 +131,8 @@ pub struct Transformed {
     pub keys: Vec<u8>,
     /// End of each row's identifier in `keys`.
     pub key_ends: Vec<u32>,
+    /// [`hash_key`] of each row's identifier (0 when it has none).
+    pub key_hashes: Vec<u64>,
     /// Snapshot lookups per row.
     pub known: Vec<Known>,
     /// Whether each row holds one of the required properties for creation.
@@ -118,27 +141,29 @@ pub struct Transformed {
     pub failed: Vec<bool>,
     /// Row and value errors, in row order.
     pub issues: Vec<Issue>,
+    /// Merged records of rows whose premerge is `Changed`, back to back.
+    pub merged: Vec<u8>,
+    /// End of each row's merged record in `merged` (equal to the previous end when none).
+    pub merged_ends: Vec<u32>,
 }
 
 impl Transformed {
     /// The encoded values of row `r`.
     pub fn row_values(&self, r: usize) -> &[u8] {
-        let start = if r == 0 {
-            0
-        } else {
-            self.value_ends[r - 1] as usize
-        };
+        let start = if r == 0 { 0 } else { self.value_ends[r - 1] as usize };
         &self.values[start..self.value_ends[r] as usize]
     }
 
     /// The normalized identifier of row `r` (empty: none).
     pub fn row_key(&self, r: usize) -> &[u8] {
-        let start = if r == 0 {
-            0
-        } else {
-            self.key_ends[r - 1] as usize
-        };
+        let start = if r == 0 { 0 } else { self.key_ends[r - 1] as usize };
         &self.keys[start..self.key_ends[r] as usize]
+    }
+
+    /// The merged record of row `r` (empty unless its premerge is `Changed`).
+    pub fn row_merged(&self, r: usize) -> &[u8] {
+        let start = if r == 0 { 0 } else { self.merged_ends[r - 1] as usize };
+        &self.merged[start..self.merged_ends[r] as usize]
     }
 
     /// Number of rows.
@@ -164,30 +189,27 @@ pub fn transform(
         .batch
         .columns()
         .iter()
-        .map(|c| {
-            c.as_any()
-                .downcast_ref::<StringArray>()
-                .expect("decode builds Utf8 columns")
-        })
+        .map(|c| c.as_any().downcast_ref::<StringArray>().expect("decode builds Utf8 columns"))
         .collect();
-    let required: Vec<u16> = cfg
-        .object
-        .required_any
-        .iter()
-        .filter_map(|p| cfg.object.property_number(p))
-        .collect();
+    let required: Vec<u16> =
+        cfg.object.required_any.iter().filter_map(|p| cfg.object.property_number(p)).collect();
     let mut out = Transformed {
         values: Vec::with_capacity(piece.batch.get_array_memory_size()),
         value_ends: Vec::with_capacity(n),
         keys: Vec::new(),
         key_ends: Vec::with_capacity(n),
+        key_hashes: Vec::with_capacity(n),
         known: Vec::with_capacity(n),
         creatable: Vec::with_capacity(n),
         failed: Vec::with_capacity(n),
         issues: Vec::new(),
+        merged: Vec::new(),
+        merged_ends: Vec::with_capacity(n),
         piece: DecodedPiece::empty(),
     };
     let mut rec = RecordBuilder::default();
+    let mut merged = Vec::new();
+    let records = read.record_reader(cfg.object.name).unwrap_or_else(|_| store::RecordReader::empty());
     let mut norm = String::new();
     for r in 0..n {
         rec.clear();
@@ -214,11 +236,7 @@ pub fn transform(
                     Ok(id) => known.record_id = id,
                     Err(code) => {
                         failed = true;
-                        out.issues.push(issue(
-                            code,
-                            true,
-                            format!("'{}' is not a record ID", shorten(cell)),
-                        ));
+                        out.issues.push(issue(code, true, format!("'{}' is not a record ID", shorten(cell))));
                     }
                 }
                 continue;
@@ -235,34 +253,53 @@ pub fn transform(
                     let is_identifier = c.property == cfg.identifier;
                     failed |= is_identifier;
                     let name = cfg.object.property(c.property).name;
-                    out.issues
-                        .push(issue(code, is_identifier, value_message(code, name, cell)));
+                    out.issues.push(issue(code, is_identifier, value_message(code, name, cell)));
                 }
             }
         }
+        let mut hash = 0;
         if !failed {
             let key = &out.keys[key_start..];
             if !key.is_empty() {
-                known.key_owner = keys.get(key).unwrap_or(0);
+                hash = hash_key(key);
+                known.key_owner = keys.get(hash, key).unwrap_or(0);
             }
-            if known.record_id != 0 {
-                known.record_exists =
-                    matches!(read.record(cfg.object.name, known.record_id), Ok(Some(_)));
+            let target = if known.record_id != 0 { known.record_id } else { known.key_owner };
+            if target != 0 {
+                let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
+                let premerge = records
+                    .with(target, |bytes| match RecordView::parse(bytes) {
+                        Some(view) => {
+                            match merge_into(&view, rec.values(), &protect, cfg.import_id, &mut merged) {
+                                Some(()) => Premerge::Changed,
+                                None => Premerge::Unchanged,
+                            }
+                        }
+                        None => Premerge::None,
+                    })
+                    .ok()
+                    .flatten();
+                known.record_exists = premerge.is_some();
+                if let Some(p) = premerge.filter(|p| *p != Premerge::None) {
+                    known.premerge_target = target;
+                    known.premerge = p;
+                    if p == Premerge::Changed {
+                        out.merged.extend_from_slice(&merged);
+                    }
+                }
             }
         } else {
             out.keys.truncate(key_start);
             // A row error hides the row's value errors (SPEC 4).
-            let first = out
-                .issues
-                .iter()
-                .rposition(|i| i.row != r as u32)
-                .map_or(0, |p| p + 1);
+            let first = out.issues.iter().rposition(|i| i.row != r as u32).map_or(0, |p| p + 1);
             let tail: Vec<Issue> = out.issues.drain(first..).filter(|i| i.row_error).collect();
             out.issues.extend(tail);
         }
         out.values.extend_from_slice(rec.values());
         out.value_ends.push(out.values.len() as u32);
         out.key_ends.push(out.keys.len() as u32);
+        out.key_hashes.push(hash);
+        out.merged_ends.push(out.merged.len() as u32);
         out.known.push(known);
         out.creatable.push(creatable);
         out.failed.push(failed);
@@ -300,10 +337,9 @@ fn value_message(code: ErrorCode, property: &str, cell: &str) -> String {
         ErrorCode::AmbiguousEnumerationOption => {
             format!("'{v}' matches more than one option of {property}")
         }
-        ErrorCode::ColumnTooLarge => format!(
-            "value of {property} is longer than {} characters",
-            values::MAX_VALUE_CHARS
-        ),
+        ErrorCode::ColumnTooLarge => {
+            format!("value of {property} is longer than {} characters", values::MAX_VALUE_CHARS)
+        }
         other => format!("{other} in {property}"),
     }
 }

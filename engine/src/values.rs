@@ -48,11 +48,8 @@ pub enum DateOrder {
 impl DateOrder {
     /// Parses a format such as `DD-MM-YYYY`; the separator does not matter.
     pub fn parse(s: &str) -> Option<Self> {
-        let letters: String = s
-            .chars()
-            .filter(char::is_ascii_alphabetic)
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let letters: String =
+            s.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_uppercase();
         match letters.as_str() {
             "YYYYMMDD" => Some(Self::Ymd),
             "DDMMYYYY" => Some(Self::Dmy),
@@ -131,18 +128,13 @@ pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
         return Err(ErrorCode::InvalidEmail);
     };
     let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
-    let local_ok = !local.is_empty()
-        && local
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"._%+'-".contains(&b));
+    let local_ok =
+        !local.is_empty() && local.iter().all(|&b| b.is_ascii_alphanumeric() || b"._%+'-".contains(&b));
     let mut labels = 0;
     let domain_ok = !domain.is_empty()
         && domain.split(|&b| b == b'.').all(|label| {
             labels += 1;
-            !label.is_empty()
-                && label
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+            !label.is_empty() && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
         });
     if !(local_ok && domain_ok && labels >= 2) {
         return Err(ErrorCode::InvalidEmail);
@@ -183,11 +175,7 @@ pub fn domain(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
-    if ok && labels >= 2 {
-        Ok(())
-    } else {
-        Err(ErrorCode::InvalidDomain)
-    }
+    if ok && labels >= 2 { Ok(()) } else { Err(ErrorCode::InvalidDomain) }
 }
 
 /// Parses a number written in `locale`; currency symbols and spaces are ignored.
@@ -249,8 +237,7 @@ pub fn number(raw: &str, locale: NumberLocale, out: &mut String) -> Result<(), E
         if group_len > 0 {
             groups.push(group_len);
         }
-        let ok = groups.len() == 1
-            || ((1..=3).contains(&groups[0]) && groups[1..].iter().all(|&g| g == 3));
+        let ok = groups.len() == 1 || ((1..=3).contains(&groups[0]) && groups[1..].iter().all(|&g| g == 3));
         if !ok {
             return Err(ErrorCode::CouldNotParseNumber);
         }
@@ -281,9 +268,7 @@ fn three_numbers(s: &str) -> Option<(&str, &str, &str)> {
     let mut parts = s.split(sep);
     let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some()
-        || [a, b, c]
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        || [a, b, c].iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return None;
     }
@@ -315,24 +300,16 @@ pub fn date(raw: &str, order: DateOrder, out: &mut String) -> Result<(), ErrorCo
 /// (midnight UTC), or milliseconds since the epoch (13 digits, HubSpot's form).
 pub fn datetime(raw: &str, order: DateOrder, out: &mut String) -> Result<(), ErrorCode> {
     use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
-    let parsed: Option<DateTime<Utc>> =
-        if raw.len() >= 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
-            raw.parse::<i64>()
-                .ok()
-                .and_then(DateTime::from_timestamp_millis)
-        } else if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
-            Some(dt.with_timezone(&Utc))
-        } else {
-            [
-                "%Y-%m-%dT%H:%M:%S%.f",
-                "%Y-%m-%d %H:%M:%S%.f",
-                "%Y-%m-%dT%H:%M",
-                "%Y-%m-%d %H:%M",
-            ]
+    let parsed: Option<DateTime<Utc>> = if raw.len() >= 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        raw.parse::<i64>().ok().and_then(DateTime::from_timestamp_millis)
+    } else if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
+        Some(dt.with_timezone(&Utc))
+    } else {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
             .iter()
             .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
             .map(|n| n.and_utc())
-        };
+    };
     if let Some(dt) = parsed {
         out.push_str(&dt.to_rfc3339_opts(SecondsFormat::Secs, true));
         return Ok(());
@@ -346,13 +323,9 @@ pub fn datetime(raw: &str, order: DateOrder, out: &mut String) -> Result<(), Err
 pub fn boolean(raw: &str, opts: &ValueOptions, out: &mut String) -> Result<(), ErrorCode> {
     let lower = raw.to_lowercase();
     let (t, f) = opts.bool_words;
-    let value = if ["true", "yes", "y", "1", "t"].contains(&lower.as_str())
-        || t.contains(&lower.as_str())
-    {
+    let value = if ["true", "yes", "y", "1", "t"].contains(&lower.as_str()) || t.contains(&lower.as_str()) {
         "true"
-    } else if ["false", "no", "n", "0", "f"].contains(&lower.as_str())
-        || f.contains(&lower.as_str())
-    {
+    } else if ["false", "no", "n", "0", "f"].contains(&lower.as_str()) || f.contains(&lower.as_str()) {
         "false"
     } else {
         return Err(ErrorCode::InvalidBoolean);
@@ -364,12 +337,16 @@ pub fn boolean(raw: &str, opts: &ValueOptions, out: &mut String) -> Result<(), E
 /// Matches an enumeration option by internal value or label, case-insensitively.
 /// A value that is one option's value and another option's label is ambiguous.
 pub fn enumeration(raw: &str, options: &[EnumOption], out: &mut String) -> Result<(), ErrorCode> {
-    let by_value = options.iter().find(|o| {
-        o.value.eq_ignore_ascii_case(raw) || o.value.to_lowercase() == raw.to_lowercase()
-    });
-    let by_label = options
-        .iter()
-        .find(|o| o.label.to_lowercase() == raw.to_lowercase());
+    // Case-insensitive without allocating for ASCII input (the common case).
+    let lowered;
+    let eq: &dyn Fn(&str) -> bool = if raw.is_ascii() {
+        &|s: &str| s.eq_ignore_ascii_case(raw)
+    } else {
+        lowered = raw.to_lowercase();
+        &|s: &str| s.to_lowercase() == lowered
+    };
+    let by_value = options.iter().find(|o| eq(o.value));
+    let by_label = options.iter().find(|o| eq(o.label));
     let chosen = match (by_value, by_label) {
         (Some(v), Some(l)) if v.value != l.value => {
             return Err(ErrorCode::AmbiguousEnumerationOption);
@@ -386,29 +363,15 @@ mod tests {
     use super::*;
     use crate::schema::LIFECYCLE_STAGES;
 
-    fn run(
-        f: impl Fn(&str, &mut String) -> Result<(), ErrorCode>,
-        raw: &str,
-    ) -> Result<String, ErrorCode> {
+    fn run(f: impl Fn(&str, &mut String) -> Result<(), ErrorCode>, raw: &str) -> Result<String, ErrorCode> {
         let mut out = String::new();
         f(raw, &mut out).map(|()| out)
     }
 
     #[test]
     fn emails() {
-        assert_eq!(
-            run(email, "Ada.Lovelace@Example.COM").unwrap(),
-            "ada.lovelace@example.com"
-        );
-        for bad in [
-            "jane.doe@",
-            "not-an-email",
-            "a b@x.com",
-            "@x.com",
-            "a@b",
-            "a@b..com",
-            "a@@b.com",
-        ] {
+        assert_eq!(run(email, "Ada.Lovelace@Example.COM").unwrap(), "ada.lovelace@example.com");
+        for bad in ["jane.doe@", "not-an-email", "a b@x.com", "@x.com", "a@b", "a@b..com", "a@@b.com"] {
             assert_eq!(run(email, bad), Err(ErrorCode::InvalidEmail), "{bad}");
         }
     }
@@ -465,10 +428,7 @@ mod tests {
     #[test]
     fn datetimes_in_utc() {
         let f = |r: &str, o: &mut String| datetime(r, DateOrder::Ymd, o);
-        assert_eq!(
-            run(f, "2024-01-31T10:00:00+02:00").unwrap(),
-            "2024-01-31T08:00:00Z"
-        );
+        assert_eq!(run(f, "2024-01-31T10:00:00+02:00").unwrap(), "2024-01-31T08:00:00Z");
         assert_eq!(run(f, "2024-01-31 10:00").unwrap(), "2024-01-31T10:00:00Z");
         assert_eq!(run(f, "2024-01-31").unwrap(), "2024-01-31T00:00:00Z");
         assert_eq!(run(f, "1706695200000").unwrap(), "2024-01-31T10:00:00Z");
@@ -476,10 +436,7 @@ mod tests {
 
     #[test]
     fn booleans_with_language_words() {
-        let opts = ValueOptions {
-            bool_words: bool_words("nl"),
-            ..ValueOptions::default()
-        };
+        let opts = ValueOptions { bool_words: bool_words("nl"), ..ValueOptions::default() };
         let f = |r: &str, o: &mut String| boolean(r, &opts, o);
         assert_eq!(run(f, "Yes").unwrap(), "true");
         assert_eq!(run(f, "nee").unwrap(), "false");
@@ -489,22 +446,11 @@ mod tests {
     #[test]
     fn enumerations_by_value_or_label() {
         let f = |r: &str, o: &mut String| enumeration(r, LIFECYCLE_STAGES, o);
-        assert_eq!(
-            run(f, "Marketing Qualified Lead").unwrap(),
-            "marketingqualifiedlead"
-        );
+        assert_eq!(run(f, "Marketing Qualified Lead").unwrap(), "marketingqualifiedlead");
         assert_eq!(run(f, "CUSTOMER").unwrap(), "customer");
         assert_eq!(run(f, "Prospect"), Err(ErrorCode::InvalidEnumerationOption));
-        const TRICKY: &[EnumOption] = &[
-            EnumOption {
-                value: "a",
-                label: "Bee",
-            },
-            EnumOption {
-                value: "bee",
-                label: "Other",
-            },
-        ];
+        const TRICKY: &[EnumOption] =
+            &[EnumOption { value: "a", label: "Bee" }, EnumOption { value: "bee", label: "Other" }];
         let g = |r: &str, o: &mut String| enumeration(r, TRICKY, o);
         assert_eq!(run(g, "bee"), Err(ErrorCode::AmbiguousEnumerationOption));
     }
@@ -514,12 +460,7 @@ mod tests {
         let big = "x".repeat(MAX_VALUE_CHARS + 1);
         let mut out = String::new();
         assert_eq!(
-            normalize(
-                PropertyType::String,
-                &big,
-                &ValueOptions::default(),
-                &mut out
-            ),
+            normalize(PropertyType::String, &big, &ValueOptions::default(), &mut out),
             Err(ErrorCode::ColumnTooLarge)
         );
     }

@@ -33,5 +33,5 @@ pub mod tables;
 
 pub use error::{OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
-pub use session::{IndexTable, ReadSession, RecordTable, UpdateOutcome, WriteSession};
+pub use session::{IndexTable, ReadSession, RecordReader, RecordTable, UpdateOutcome, WriteSession};
 pub use store::Store;

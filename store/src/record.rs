@@ -49,10 +49,7 @@ pub struct RecordBuilder {
 impl RecordBuilder {
     /// Appends a value. Properties must come in strictly ascending order.
     pub fn push(&mut self, property: u16, value: &str) {
-        debug_assert!(
-            self.last.is_none_or(|l| l < property),
-            "properties out of order"
-        );
+        debug_assert!(self.last.is_none_or(|l| l < property), "properties out of order");
         self.last = Some(property);
         put_varint(&mut self.buf, u64::from(property));
         put_varint(&mut self.buf, value.len() as u64);
@@ -99,11 +96,7 @@ impl<'a> RecordView<'a> {
     pub fn parse(mut bytes: &'a [u8]) -> Option<Self> {
         let created_by = get_varint(&mut bytes)?;
         let updated_by = get_varint(&mut bytes)?;
-        let view = Self {
-            created_by,
-            updated_by,
-            values: bytes,
-        };
+        let view = Self { created_by, updated_by, values: bytes };
         // Validate once so that iteration can trust the bytes.
         let mut it = Values { buf: bytes };
         for item in &mut it {
@@ -251,10 +244,7 @@ mod tests {
         encode_record(3, 4, &values(&[(0, "a@b.co"), (5, "Zoë")]), &mut rec);
         let view = RecordView::parse(&rec).unwrap();
         assert_eq!((view.created_by, view.updated_by), (3, 4));
-        assert_eq!(
-            view.values().collect::<Vec<_>>(),
-            vec![(0, "a@b.co"), (5, "Zoë")]
-        );
+        assert_eq!(view.values().collect::<Vec<_>>(), vec![(0, "a@b.co"), (5, "Zoë")]);
         assert_eq!(view.get(5), Some("Zoë"));
         assert_eq!(view.get(1), None);
     }
@@ -274,19 +264,9 @@ mod tests {
         // Same values: unchanged.
         assert!(merge_into(&view, &values(&[(0, "a")]), &|_| false, 2, &mut out).is_none());
         // New property and a changed one.
-        merge_into(
-            &view,
-            &values(&[(1, "n"), (2, "y")]),
-            &|_| false,
-            2,
-            &mut out,
-        )
-        .unwrap();
+        merge_into(&view, &values(&[(1, "n"), (2, "y")]), &|_| false, 2, &mut out).unwrap();
         let merged = RecordView::parse(&out).unwrap();
-        assert_eq!(
-            merged.values().collect::<Vec<_>>(),
-            vec![(0, "a"), (1, "n"), (2, "y")]
-        );
+        assert_eq!(merged.values().collect::<Vec<_>>(), vec![(0, "a"), (1, "n"), (2, "y")]);
         assert_eq!((merged.created_by, merged.updated_by), (1, 2));
         // Protected property with a value keeps it; protected without a value is set.
         assert!(merge_into(&view, &values(&[(2, "y")]), &|p| p == 2, 2, &mut out).is_none());

@@ -34,24 +34,17 @@ pub enum UpdateOutcome {
 
 impl<'db> WriteSession<'db> {
     pub(crate) fn begin(db: &'db Database) -> Result<Self, StoreError> {
-        Ok(Self {
-            db,
-            txn: Some(db.begin_write()?),
-        })
+        Ok(Self { db, txn: Some(db.begin_write()?) })
     }
 
     fn txn(&self) -> &WriteTransaction {
-        self.txn
-            .as_ref()
-            .expect("a write session always holds a transaction")
+        self.txn.as_ref().expect("a write session always holds a transaction")
     }
 
     /// The next record ID of `object` (1 for an object never written).
     pub fn next_id(&self, object: &str) -> Result<u64, StoreError> {
         let meta = self.txn().open_table(META)?;
-        Ok(meta
-            .get(tables::sequence_key(object).as_str())?
-            .map_or(1, |v| v.value()))
+        Ok(meta.get(tables::sequence_key(object).as_str())?.map_or(1, |v| v.value()))
     }
 
     /// Stores the next record ID of `object`.
@@ -65,11 +58,7 @@ impl<'db> WriteSession<'db> {
     pub fn records(&self, object: &str) -> Result<RecordTable<'_>, StoreError> {
         let name = tables::records_name(object);
         let table = self.txn().open_table(tables::records(&name))?;
-        Ok(RecordTable {
-            table,
-            object: object.to_owned(),
-            scratch: Vec::new(),
-        })
+        Ok(RecordTable { table, object: object.to_owned(), scratch: Vec::new() })
     }
 
     /// Opens the identifier index of `object` on `property`.
@@ -92,10 +81,7 @@ impl<'db> WriteSession<'db> {
     /// durable with the next [`WriteSession::commit`]. A crash rolls back to the last
     /// durable commit, so an import is all or nothing while it stays in one session.
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
-        let mut txn = self
-            .txn
-            .take()
-            .expect("a write session always holds a transaction");
+        let mut txn = self.txn.take().expect("a write session always holds a transaction");
         txn.set_durability(Durability::None)?;
         txn.commit()?;
         self.txn = Some(self.db.begin_write()?);
@@ -104,10 +90,7 @@ impl<'db> WriteSession<'db> {
 
     /// Commits; `durable` waits for the data to reach the disk (fsync).
     pub fn commit(mut self, durable: bool) -> Result<(), StoreError> {
-        let mut txn = self
-            .txn
-            .take()
-            .expect("a write session always holds a transaction");
+        let mut txn = self.txn.take().expect("a write session always holds a transaction");
         if !durable {
             txn.set_durability(Durability::None)?;
         }
@@ -139,6 +122,15 @@ impl RecordTable<'_> {
         Ok(())
     }
 
+    /// Writes whole records (header included), overwriting those stored. Give IDs
+    /// in ascending order for locality.
+    pub fn put<'v>(&mut self, records: impl IntoIterator<Item = (u64, &'v [u8])>) -> Result<(), StoreError> {
+        for (id, bytes) in records {
+            self.table.insert(id, bytes)?;
+        }
+        Ok(())
+    }
+
     /// Applies updates in order, each merging its values into the stored record,
     /// and pushes one outcome per update. `protect` names the properties that are
     /// only set where the record has no value (`--no-overwrite`).
@@ -150,23 +142,18 @@ impl RecordTable<'_> {
         outcomes: &mut Vec<UpdateOutcome>,
     ) -> Result<(), StoreError> {
         for (id, changes) in updates {
+            // One descent per update: the entry reads the old value and writes the new.
+            let redb::Entry::Occupied(mut entry) = self.table.entry(id)? else {
+                return Err(StoreError::MissingRecord { object: self.object.clone(), id });
+            };
             let changed = {
-                let guard = self
-                    .table
-                    .get(id)?
-                    .ok_or_else(|| StoreError::MissingRecord {
-                        object: self.object.clone(),
-                        id,
-                    })?;
-                let view =
-                    RecordView::parse(guard.value()).ok_or_else(|| StoreError::CorruptRecord {
-                        object: self.object.clone(),
-                        id,
-                    })?;
+                let guard = entry.get()?;
+                let view = RecordView::parse(guard.value())
+                    .ok_or_else(|| StoreError::CorruptRecord { object: self.object.clone(), id })?;
                 merge_into(&view, changes, protect, import_id, &mut self.scratch).is_some()
             };
             if changed {
-                self.table.insert(id, self.scratch.as_slice())?;
+                entry.insert(self.scratch.as_slice())?;
                 outcomes.push(UpdateOutcome::Updated);
             } else {
                 outcomes.push(UpdateOutcome::Unchanged);
@@ -180,10 +167,8 @@ impl RecordTable<'_> {
         let Some(guard) = self.table.get(id)? else {
             return Ok(None);
         };
-        let view = RecordView::parse(guard.value()).ok_or_else(|| StoreError::CorruptRecord {
-            object: self.object.clone(),
-            id,
-        })?;
+        let view = RecordView::parse(guard.value())
+            .ok_or_else(|| StoreError::CorruptRecord { object: self.object.clone(), id })?;
         Ok(view.get(property).map(str::to_owned))
     }
 }
@@ -228,14 +213,29 @@ impl IndexTable<'_> {
     }
 
     /// Removes keys.
-    pub fn remove<'k>(
-        &mut self,
-        keys: impl IntoIterator<Item = &'k [u8]>,
-    ) -> Result<(), StoreError> {
+    pub fn remove<'k>(&mut self, keys: impl IntoIterator<Item = &'k [u8]>) -> Result<(), StoreError> {
         for key in keys {
             self.table.remove(key)?;
         }
         Ok(())
+    }
+}
+
+/// Point reads of one object's records in a snapshot (one table open for many reads).
+pub struct RecordReader {
+    table: Option<ReadOnlyTable<u64, &'static [u8]>>,
+}
+
+impl RecordReader {
+    /// A reader that finds nothing.
+    pub fn empty() -> Self {
+        Self { table: None }
+    }
+
+    /// Calls `f` with the stored bytes of record `id`, if it exists.
+    pub fn with<T>(&self, id: u64, f: impl FnOnce(&[u8]) -> T) -> Result<Option<T>, StoreError> {
+        let Some(table) = &self.table else { return Ok(None) };
+        Ok(table.get(id)?.map(|g| f(g.value())))
     }
 }
 
@@ -254,15 +254,10 @@ fn missing_is_empty<T>(r: Result<T, TableError>) -> Result<Option<T>, StoreError
 
 impl ReadSession {
     pub(crate) fn begin(db: &Database) -> Result<Self, StoreError> {
-        Ok(Self {
-            txn: db.begin_read()?,
-        })
+        Ok(Self { txn: db.begin_read()? })
     }
 
-    fn records_table(
-        &self,
-        object: &str,
-    ) -> Result<Option<ReadOnlyTable<u64, &'static [u8]>>, StoreError> {
+    fn records_table(&self, object: &str) -> Result<Option<ReadOnlyTable<u64, &'static [u8]>>, StoreError> {
         let name = tables::records_name(object);
         missing_is_empty(self.txn.open_table(tables::records(&name)))
     }
@@ -292,6 +287,11 @@ impl ReadSession {
         Ok(table.get(id)?.map(|g| g.value().to_vec()))
     }
 
+    /// Opens the records of `object` for many point reads.
+    pub fn record_reader(&self, object: &str) -> Result<RecordReader, StoreError> {
+        Ok(RecordReader { table: self.records_table(object)? })
+    }
+
     /// Calls `f` for every record of `object` in ID order; `f` returns false to stop.
     pub fn for_each_record(
         &self,
@@ -304,10 +304,8 @@ impl ReadSession {
         for item in table.iter()? {
             let (k, v) = item?;
             let id = k.value();
-            let view = RecordView::parse(v.value()).ok_or_else(|| StoreError::CorruptRecord {
-                object: object.to_owned(),
-                id,
-            })?;
+            let view = RecordView::parse(v.value())
+                .ok_or_else(|| StoreError::CorruptRecord { object: object.to_owned(), id })?;
             if !f(id, view) {
                 break;
             }
@@ -316,12 +314,7 @@ impl ReadSession {
     }
 
     /// Looks up a normalized identifier.
-    pub fn lookup(
-        &self,
-        object: &str,
-        property: &str,
-        key: &[u8],
-    ) -> Result<Option<u64>, StoreError> {
+    pub fn lookup(&self, object: &str, property: &str, key: &[u8]) -> Result<Option<u64>, StoreError> {
         let Some(table) = self.index_table(object, property)? else {
             return Ok(None);
         };
@@ -360,9 +353,7 @@ impl ReadSession {
         let Some(meta) = missing_is_empty(self.txn.open_table(META))? else {
             return Ok(1);
         };
-        Ok(meta
-            .get(tables::sequence_key(object).as_str())?
-            .map_or(1, |v| v.value()))
+        Ok(meta.get(tables::sequence_key(object).as_str())?.map_or(1, |v| v.value()))
     }
 
     /// Every import in the log, oldest first.

@@ -27,23 +27,15 @@ impl Store {
     /// import would hold the file lock, so none can be running now.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(&path)
-            .map_err(|source| match source {
+        let db =
+            Database::builder().set_cache_size(CACHE_BYTES).create(&path).map_err(|source| match source {
                 DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: path.clone() },
-                source => OpenError::Invalid {
-                    path: path.clone(),
-                    source,
-                },
+                source => OpenError::Invalid { path: path.clone(), source },
             })?;
         let store = Self { db, path };
         store
             .mark_interrupted()
-            .map_err(|source| OpenError::Store {
-                path: store.path.clone(),
-                source: Box::new(source),
-            })?;
+            .map_err(|source| OpenError::Store { path: store.path.clone(), source: Box::new(source) })?;
         Ok(store)
     }
 
@@ -73,8 +65,7 @@ impl Store {
             meta.insert(IMPORT_SEQUENCE, id + 1)?;
             entry.id = id;
             entry.status = ImportStatus::Running;
-            txn.open_table(IMPORTS)?
-                .insert(id, entry.encode().as_slice())?;
+            txn.open_table(IMPORTS)?.insert(id, entry.encode().as_slice())?;
         }
         txn.commit()?;
         Ok(id)
@@ -86,11 +77,8 @@ impl Store {
     }
 
     fn mark_interrupted(&self) -> Result<(), StoreError> {
-        let stale: Vec<ImportEntry> = self
-            .imports()?
-            .into_iter()
-            .filter(|e| e.status == ImportStatus::Running)
-            .collect();
+        let stale: Vec<ImportEntry> =
+            self.imports()?.into_iter().filter(|e| e.status == ImportStatus::Running).collect();
         if stale.is_empty() {
             return Ok(());
         }
@@ -109,8 +97,6 @@ impl Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
     }
 }

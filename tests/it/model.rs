@@ -1,0 +1,266 @@
+//! Model-based tests: random sequences of small imports (random modes,
+//! duplicates, blanks, invalid values, record IDs, don't-overwrite) are checked
+//! against a plain one-row-at-a-time model of SPEC 3.
+
+use std::collections::BTreeMap;
+
+use engine::import::{ImportOptions, run};
+use engine::plan::Mode;
+use engine::progress::Progress;
+use proptest::prelude::*;
+use store::{ObjectCounts, Store};
+
+/// One generated row: each cell is raw text as written in the file.
+#[derive(Debug, Clone)]
+struct Row {
+    id: String,
+    email: String,
+    first: String,
+    city: String,
+    optout: String,
+}
+
+#[derive(Debug, Clone)]
+struct Import {
+    mode: Mode,
+    no_overwrite: Vec<&'static str>,
+    threads: usize,
+    rows: Vec<Row>,
+}
+
+fn row() -> impl Strategy<Value = Row> {
+    let email = prop::sample::select(vec![
+        "",
+        "",
+        "a@x.com",
+        " A@X.com ",
+        "b@x.com",
+        "B@x.COM",
+        "c@y.org",
+        "d@y.org",
+        "not-an-email",
+        "e@",
+    ]);
+    let id = prop::sample::select(vec!["", "", "", "", "", "1", "2", "3", "9", "x"]);
+    let first = prop::sample::select(vec!["", "Zoë", "Ana", "Søren", " Ana "]);
+    let city = prop::sample::select(vec!["", "", "Oslo", "Köln", "Paris"]);
+    let optout = prop::sample::select(vec!["", "", "yes", "no", "maybe"]);
+    (id, email, first, city, optout).prop_map(|(id, email, first, city, optout)| Row {
+        id: id.into(),
+        email: email.into(),
+        first: first.into(),
+        city: city.into(),
+        optout: optout.into(),
+    })
+}
+
+fn import() -> impl Strategy<Value = Import> {
+    let mode = prop::sample::select(vec![Mode::Upsert, Mode::Upsert, Mode::Create, Mode::Update]);
+    let no_overwrite = prop::sample::subsequence(vec!["email", "firstname", "city"], 0..=2);
+    (mode, no_overwrite, 1usize..=3, prop::collection::vec(row(), 0..12))
+        .prop_map(|(mode, no_overwrite, threads, rows)| Import { mode, no_overwrite, threads, rows })
+}
+
+/// The model: records by ID, each a map of property -> value, plus the email index.
+#[derive(Debug, Default)]
+struct Model {
+    records: BTreeMap<u64, BTreeMap<&'static str, String>>,
+    next_id: u64,
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|l| !l.is_empty())
+        && !e.contains(' ')
+}
+
+impl Model {
+    fn owner(&self, email: &str) -> Option<u64> {
+        self.records
+            .iter()
+            .find(|(_, r)| r.get("email").map(String::as_str) == Some(email))
+            .map(|(id, _)| *id)
+    }
+
+    /// Applies one import row by row; returns the counts and the number of errors.
+    fn apply(&mut self, imp: &Import) -> (ObjectCounts, u64) {
+        let mut c = ObjectCounts::default();
+        let mut errors = 0;
+        for r in &imp.rows {
+            let email = r.email.trim().to_lowercase();
+            let first = r.first.trim().to_owned();
+            let city = r.city.trim().to_owned();
+            let cells = [r.id.trim(), email.as_str(), first.as_str(), city.as_str(), r.optout.trim()];
+            if cells.iter().all(|c| c.is_empty()) {
+                continue; // blank rows are ignored
+            }
+            let id = r.id.trim();
+            let id: Option<u64> = if id.is_empty() {
+                None
+            } else {
+                match id.parse::<u64>() {
+                    Ok(v) if v > 0 => Some(v),
+                    _ => {
+                        c.failed += 1;
+                        errors += 1 + u64::from(!email.is_empty() && !valid_email(&email));
+                        continue;
+                    }
+                }
+            };
+            if !email.is_empty() && !valid_email(&email) {
+                c.failed += 1;
+                errors += 1;
+                continue;
+            }
+            let optout = match r.optout.trim() {
+                "" => None,
+                "yes" => Some(Some("true")),
+                "no" => Some(Some("false")),
+                _ => Some(None), // value error: row imported without it
+            };
+            let mut values: Vec<(&'static str, String)> = Vec::new();
+            if !email.is_empty() {
+                values.push(("email", email.clone()));
+            }
+            if !first.is_empty() {
+                values.push(("firstname", first.clone()));
+            }
+            if !city.is_empty() {
+                values.push(("city", city.clone()));
+            }
+            if let Some(Some(v)) = optout {
+                values.push(("hs_email_optout", v.to_owned()));
+            }
+            let value_errors = u64::from(matches!(optout, Some(None)));
+            let target = match id {
+                Some(id) if self.records.contains_key(&id) => Some(id),
+                Some(_) => {
+                    c.failed += 1;
+                    errors += 1;
+                    continue;
+                }
+                None if !email.is_empty() => self.owner(&email),
+                None => None,
+            };
+            match (target, imp.mode) {
+                (Some(_), Mode::Create) => c.skipped += 1,
+                (Some(t), _) => {
+                    let protect = |p: &str| imp.no_overwrite.contains(&p);
+                    if id.is_some() && !email.is_empty() {
+                        let owner = self.owner(&email);
+                        let has_email = self.records[&t].contains_key("email");
+                        if owner.is_some_and(|o| o != t) && !(protect("email") && has_email) {
+                            c.failed += 1;
+                            errors += 1;
+                            continue;
+                        }
+                    }
+                    let rec = self.records.get_mut(&t).unwrap();
+                    let mut changed = false;
+                    for (p, v) in values {
+                        if protect(p) && rec.contains_key(p) {
+                            continue;
+                        }
+                        if rec.get(p) != Some(&v) {
+                            rec.insert(p, v);
+                            changed = true;
+                        }
+                    }
+                    if changed {
+                        c.updated += 1;
+                    } else {
+                        c.unchanged += 1;
+                    }
+                    errors += value_errors;
+                }
+                (None, Mode::Update) => {
+                    if id.is_none() && email.is_empty() {
+                        c.failed += 1;
+                        errors += 1;
+                    } else {
+                        c.skipped += 1;
+                    }
+                }
+                (None, _) => {
+                    if email.is_empty() && first.is_empty() {
+                        c.failed += 1;
+                        errors += 1;
+                        continue;
+                    }
+                    self.next_id += 1;
+                    self.records.insert(self.next_id, values.into_iter().collect());
+                    c.created += 1;
+                    errors += value_errors;
+                }
+            }
+        }
+        (c, errors)
+    }
+
+    fn export(&self) -> String {
+        let mut out = String::new();
+        for (id, props) in &self.records {
+            let props: serde_json::Map<String, serde_json::Value> = props
+                .iter()
+                .map(|(k, v)| {
+                    let v = if *k == "hs_email_optout" {
+                        serde_json::Value::Bool(v == "true")
+                    } else {
+                        v.clone().into()
+                    };
+                    ((*k).to_owned(), v)
+                })
+                .collect();
+            let line =
+                serde_json::json!({"id": id, "object": "contacts", "properties": props, "associations": {}});
+            out.push_str(&serde_json::to_string(&line).unwrap());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn imports_equal_the_row_by_row_model(imports in prop::collection::vec(import(), 1..5)) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let mut model = Model::default();
+        for (i, imp) in imports.iter().enumerate() {
+            let mut text = String::from("hs_object_id,email,firstname,city,hs_email_optout\n");
+            for r in &imp.rows {
+                let cells = [&r.id, &r.email, &r.first, &r.city, &r.optout].map(|c| csv_cell(c));
+                text.push_str(&cells.join(","));
+                text.push('\n');
+            }
+            let file = dir.path().join(format!("in{i}.csv"));
+            std::fs::write(&file, text).unwrap();
+            let opts = ImportOptions {
+                files: vec![file],
+                objects: vec!["contacts".into()],
+                mode: imp.mode,
+                no_overwrite: imp.no_overwrite.iter().map(|s| (*s).to_owned()).collect(),
+                threads: Some(imp.threads),
+                chunk_bytes: Some(16),
+                report_dir: Some(dir.path().join(format!("r{i}"))),
+                ..ImportOptions::default()
+            };
+            let summary = run(&store, &opts, &Progress::hidden()).unwrap();
+            let (counts, errors) = model.apply(imp);
+            prop_assert_eq!(summary.objects.get("contacts").copied().unwrap_or_default(), counts, "import {}", i);
+            prop_assert_eq!(summary.errors, errors, "errors of import {}", i);
+        }
+        let mut export = Vec::new();
+        let read = store.begin_read().unwrap();
+        engine::export::export(&read, &engine::schema::CONTACTS, engine::export::Format::Jsonl, &mut export).unwrap();
+        prop_assert_eq!(String::from_utf8(export).unwrap(), model.export());
+    }
+}
