@@ -1,1 +1,280 @@
-//! See main.rs.
+//! CLI tests: every command, the exit codes, the JSON outputs and the report files.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{ingest, ok_stdout};
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn import_prints_the_summary_and_writes_error_and_rejected_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "c.csv",
+        "Email,First Name,Lifecycle Stage\n\
+         ada@example.com,Ada,Lead\n\
+         not-an-email,Bob,Lead\n\
+         ADA@example.com ,Ada L.,Prospect\n\
+         ,,\n\
+         ,Cy,customer\n",
+    );
+    let results = dir.path().join("results.csv");
+    let out =
+        ingest(&store, &["import", file.to_str().unwrap(), "--json", "--results", results.to_str().unwrap()]);
+    let s = json(&out);
+    assert_eq!(s["status"], "done");
+    assert_eq!(s["rows"], 4);
+    assert_eq!(s["rows_failed"], 1);
+    assert_eq!(s["errors"], 2);
+    assert_eq!(s["objects"]["contacts"]["created"], 2);
+    assert_eq!(s["objects"]["contacts"]["updated"], 1);
+    assert_eq!(s["objects"]["contacts"]["failed"], 1);
+    assert_eq!(s["associations"]["created"], 0);
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        errors,
+        "line,column,value,code,message\n\
+         3,Email,not-an-email,INVALID_EMAIL,'not-an-email' is not a valid email address\n\
+         4,Lifecycle Stage,Prospect,INVALID_ENUMERATION_OPTION,'Prospect' is not an option of lifecyclestage\n"
+    );
+    let rejected = std::fs::read_to_string(s["rejected_file"].as_str().unwrap()).unwrap();
+    assert_eq!(rejected, "Email,First Name,Lifecycle Stage\nnot-an-email,Bob,Lead\n");
+    let results = std::fs::read_to_string(results).unwrap();
+    assert_eq!(
+        results,
+        "line,object,action,record_id,reason\n\
+         2,contacts,created,1,\n\
+         3,contacts,failed,,INVALID_EMAIL\n\
+         4,contacts,updated,1,\n\
+         6,contacts,created,2,\n"
+    );
+    // The record holds the normalized, merged values.
+    let got = json(&ingest(&store, &["get", "contacts", "--by", "email= Ada@Example.com", "--json"]));
+    assert_eq!(got["id"], 1);
+    assert_eq!(got["properties"]["firstname"], "Ada L.");
+    assert_eq!(got["properties"]["lifecyclestage"], "lead");
+    assert_eq!(got["properties"]["email"], "ada@example.com");
+}
+
+#[test]
+fn modes_skip_with_their_reasons_and_stats_count_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let a = write(dir.path(), "a.csv", "Email,First Name\na@x.com,A\nb@x.com,B\n");
+    json(&ingest(&store, &["import", a.to_str().unwrap(), "--json"]));
+    let b = write(dir.path(), "b.csv", "Email,First Name\na@x.com,A2\nc@x.com,C\n,NoKey\n");
+    let results = dir.path().join("r.csv");
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            b.to_str().unwrap(),
+            "--mode",
+            "update",
+            "--json",
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(s["objects"]["contacts"]["updated"], 1);
+    assert_eq!(s["objects"]["contacts"]["skipped"], 1);
+    assert_eq!(s["objects"]["contacts"]["failed"], 1);
+    let r = std::fs::read_to_string(&results).unwrap();
+    assert!(r.contains("3,contacts,skipped,,UPDATE_ONLY_IMPORT"), "{r}");
+    assert!(r.contains("4,contacts,failed,,MISSING_IDENTIFIER"), "{r}");
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            b.to_str().unwrap(),
+            "--mode",
+            "create",
+            "--json",
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(s["objects"]["contacts"]["created"], 2);
+    assert_eq!(s["objects"]["contacts"]["skipped"], 1);
+    let r = std::fs::read_to_string(&results).unwrap();
+    assert!(r.contains("2,contacts,skipped,,CREATE_ONLY_IMPORT"), "{r}");
+    let stats = json(&ingest(&store, &["stats", "--json"]));
+    assert_eq!(stats["objects"]["contacts"], 4);
+    assert_eq!(stats["objects"]["companies"], 0);
+    assert_eq!(stats["associations"], 0);
+}
+
+#[test]
+fn unmapped_columns_stop_the_import_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let f = write(dir.path(), "c.csv", "Email,Frist Name,Shoe Size\na@x.com,A,42\n");
+    let out = ingest(&store, &["import", f.to_str().unwrap(), "--object", "contacts"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'Frist Name'") && err.contains("contacts.firstname"), "{err}");
+    assert!(err.contains("'Shoe Size'"), "{err}");
+    let history = json(&ingest(&store, &["history", "--json"]));
+    assert_eq!(history.as_array().unwrap().len(), 0);
+    // --skip-unmapped and --map make it go through.
+    let s = json(&ingest(
+        &store,
+        &["import", f.to_str().unwrap(), "--map", "Frist Name=firstname", "--skip-unmapped", "--json"],
+    ));
+    assert_eq!(s["objects"]["contacts"]["created"], 1);
+}
+
+#[test]
+fn exit_codes_usage_and_unreadable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    assert_eq!(ingest(&store, &["import"]).status.code(), Some(2));
+    assert_eq!(ingest(&store, &["frobnicate"]).status.code(), Some(2));
+    let out = ingest(&store, &["import", dir.path().join("missing.csv").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    let bad = ingest(&store, &["import", "x.csv", "--mode", "sideways"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn a_store_in_use_is_reported_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let held = store::Store::open(&path).unwrap();
+    let f = write(dir.path(), "c.csv", "Email\na@x.com\n");
+    let out = ingest(&path, &["import", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in use"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(held);
+    assert!(ingest(&path, &["import", f.to_str().unwrap()]).status.success());
+}
+
+#[test]
+fn history_export_and_get_show_what_was_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let f = write(
+        dir.path(),
+        "co.csv",
+        "Company name;Company Domain Name;Number of Employees;Annual Revenue;Is Public\n\
+         Acme;https://www.Acme.com/about;1.200;1.234.567,50;ja\n\
+         Globex;globex.nl;12;abc;nee\n",
+    );
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            f.to_str().unwrap(),
+            "--number-locale",
+            "nl",
+            "--header-lang",
+            "nl",
+            "--name",
+            "firms",
+            "--json",
+        ],
+    ));
+    assert_eq!(s["objects"]["companies"]["created"], 2);
+    assert_eq!(s["errors"], 1);
+    let h = json(&ingest(&store, &["history", "--json"]));
+    assert_eq!(h[0]["name"], "firms");
+    assert_eq!(h[0]["status"], "done");
+    assert_eq!(h[0]["counts"]["companies"]["created"], 2);
+    let one = json(&ingest(&store, &["history", "1", "--json"]));
+    assert_eq!(one["options"]["mapping"][0]["columns"]["Company Domain Name"], "companies.domain");
+    let out = ingest(&store, &["export", "companies", "--format", "jsonl"]);
+    let lines: Vec<Value> = ok_stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["properties"]["domain"], "acme.com");
+    assert_eq!(lines[0]["properties"]["numberofemployees"], 1200);
+    assert_eq!(lines[0]["properties"]["annualrevenue"], serde_json::json!(1_234_567.5));
+    assert_eq!(lines[0]["properties"]["is_public"], true);
+    assert!(lines[1]["properties"].get("annualrevenue").is_none());
+    let csv = ok_stdout(&ingest(&store, &["export", "companies", "--format", "csv"]));
+    assert!(csv.starts_with("hs_object_id,name,domain,"), "{csv}");
+    assert!(csv.contains("1,Acme,acme.com,,1200,1234567.5,"), "{csv}");
+    let got = json(&ingest(&store, &["get", "companies", "--by", "domain=http://acme.com", "--json"]));
+    assert_eq!(got["id"], 1);
+    assert_eq!(ingest(&store, &["get", "companies", "9"]).status.code(), Some(1));
+}
+
+#[test]
+fn inspect_reports_dialect_and_structural_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.csv");
+    std::fs::write(&f, b"\xEF\xBB\xBFa;b\r\n1;2\r\n3\r\n\"open;4\r\n5;6\r\n").unwrap();
+    let r = json(&ingest(&dir.path().join("unused.redb"), &["inspect", f.to_str().unwrap(), "--json"]));
+    assert_eq!(r["encoding"], "utf-8");
+    assert_eq!(r["bom"], true);
+    assert_eq!(r["delimiter"], ";");
+    assert_eq!(r["line_ending"], "crlf");
+    assert_eq!(r["header"], serde_json::json!(["a", "b"]));
+    assert_eq!(r["rows"], 4);
+    let errors: Vec<(u64, &str)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, vec![(3, "INCORRECT_NUMBER_OF_COLUMNS"), (4, "UNTERMINATED_QUOTE")]);
+    assert!(!dir.path().join("unused.redb").exists(), "inspect needs no store");
+}
+
+#[test]
+fn gen_writes_reproducible_files_and_header_languages_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    for sub in ["a", "b"] {
+        let out = dir.path().join(sub);
+        ok_stdout(&ingest(
+            &store,
+            &["gen", "contacts", "companies", "--rows", "500", "--seed", "9", "--out", out.to_str().unwrap()],
+        ));
+    }
+    let a = std::fs::read(dir.path().join("a/contacts.csv")).unwrap();
+    assert_eq!(a, std::fs::read(dir.path().join("b/contacts.csv")).unwrap());
+    assert_eq!(String::from_utf8(a).unwrap().lines().count(), 501);
+    let nl = write(
+        dir.path(),
+        "nl.csv",
+        "Voornaam,Achternaam,E-mailadres,Woonplaats\nJan,Jansen,jan@x.nl,Utrecht\n",
+    );
+    let s = json(&ingest(&store, &["import", nl.to_str().unwrap(), "--header-lang", "nl", "--json"]));
+    assert_eq!(s["objects"]["contacts"]["created"], 1);
+    let got = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(got["properties"]["lastname"], "Jansen");
+    assert_eq!(got["properties"]["city"], "Utrecht");
+}
+
+#[test]
+fn no_overwrite_keeps_existing_values_and_unchanged_rows_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let a = write(dir.path(), "a.csv", "Email,City,Job Title\na@x.com,Oslo,\n");
+    json(&ingest(&store, &["import", a.to_str().unwrap(), "--json"]));
+    let b = write(dir.path(), "b.csv", "Email,City,Job Title\na@x.com,Rome,CEO\n");
+    let s = json(&ingest(&store, &["import", b.to_str().unwrap(), "--no-overwrite", "city", "--json"]));
+    assert_eq!(s["objects"]["contacts"]["updated"], 1);
+    let got = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(got["properties"]["city"], "Oslo");
+    assert_eq!(got["properties"]["jobtitle"], "CEO");
+    let s = json(&ingest(&store, &["import", b.to_str().unwrap(), "--no-overwrite-all", "--json"]));
+    assert_eq!(s["objects"]["contacts"]["unchanged"], 1);
+}
