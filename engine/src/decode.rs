@@ -185,7 +185,7 @@ pub fn decode(
     let mut parser = Parser::new(delimiter);
     // Whole-piece checks first: almost every piece is valid UTF-8 without NULs, and
     // then rows need no checks of their own.
-    let check_rows = memchr::memchr(0, piece).is_some() || std::str::from_utf8(piece).is_err();
+    let check_rows = memchr::memchr(0, piece).is_some() || simdutf8::basic::from_utf8(piece).is_err();
     let mut values: Vec<Vec<u8>> = vec![Vec::with_capacity(piece.len() / columns.max(1)); columns];
     let mut offsets: Vec<Vec<i32>> = vec![vec![0i32]; columns];
     let mut rows = Vec::new();

@@ -138,7 +138,7 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
 /// all: then the high bytes are single-byte characters. A UTF-8 file with a few
 /// broken bytes stays UTF-8, and its broken rows fail with `INVALID_UTF8`.
 fn looks_like_windows_1252(bytes: &[u8]) -> bool {
-    if std::str::from_utf8(bytes).is_ok() {
+    if is_utf8_parallel(bytes) {
         return false;
     }
     let mut multibyte = false;
@@ -149,6 +149,24 @@ fn looks_like_windows_1252(bytes: &[u8]) -> bool {
         }
     }
     !multibyte
+}
+
+/// Validates UTF-8 in parallel, in 4 MiB blocks. A block boundary inside a
+/// multi-byte character moves forward to the next character start.
+fn is_utf8_parallel(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const BLOCK: usize = 4 << 20;
+    let char_start = |mut i: usize| {
+        while i < bytes.len() && i % BLOCK < 4 && (bytes[i] & 0xC0) == 0x80 {
+            i += 1;
+        }
+        i
+    };
+    (0..bytes.len().div_ceil(BLOCK)).into_par_iter().all(|b| {
+        let start = char_start(b * BLOCK);
+        let end = char_start(((b + 1) * BLOCK).min(bytes.len()));
+        start >= end || simdutf8::basic::from_utf8(&bytes[start..end]).is_ok()
+    })
 }
 
 fn line_ending(text: &[u8]) -> LineEnding {

@@ -547,7 +547,7 @@ fn pipeline_file<'a>(
         let piece = timed(Stage::Decode, || decode::decode(text, range, names, delimiter, at_end));
         timed(Stage::Transform, || transform::transform(piece, cfg, keys, read))
     };
-    pieces::for_each_piece(text.len(), &ranges, threads * 2, pool, work, |t| {
+    pieces::for_each_piece(text.len(), &ranges, threads, pool, work, |t| {
         let end = t.piece.offset + t.piece.consumed;
         let lines = u64::from(t.piece.lines);
         let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));

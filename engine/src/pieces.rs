@@ -1,8 +1,8 @@
 //! Turning chunks into pieces: parallel work over a window of chunks, then a
 //! sequential pass that stitches chunk boundaries the decoder did not accept.
 //!
-//! Chunks from [`crate::split`] are decoded in parallel, a window at a time. The
-//! sequential pass hands each result on in file order; when a piece did not end
+//! Chunks from [`crate::split`] are decoded in parallel, a window at a time, on a
+//! decode-ahead thread. The sequential pass hands each result on in file order; when a piece did not end
 //! cleanly (a quoted field crosses the boundary, see [`crate::decode`]), decoding
 //! continues sequentially from the piece's last complete record up to the end of
 //! the next chunk, and chunk results already covered are dropped. The pieces thus
@@ -21,9 +21,13 @@ pub trait PieceEnd {
     fn clean(&self) -> bool;
 }
 
-/// Runs `work` over `ranges` (parallel, in windows of `window` chunks, in `pool`
-/// if given) and calls `emit` on every piece in file order. `emit` returns false
-/// to stop; then so does this function.
+/// Runs `work` over `ranges` and calls `emit` on every piece in file order. `emit`
+/// returns false to stop; then so does this function.
+///
+/// A decode-ahead thread runs `work` over one window of `window` chunks at a time
+/// (in parallel, in `pool` if given) while the calling thread stitches and emits
+/// the previous window, so the sequential stage overlaps the parallel one. At most
+/// one finished window waits.
 pub fn for_each_piece<T: Send + PieceEnd>(
     text_len: usize,
     ranges: &[Range<usize>],
@@ -32,47 +36,51 @@ pub fn for_each_piece<T: Send + PieceEnd>(
     work: impl Fn(Range<usize>) -> T + Sync,
     mut emit: impl FnMut(T) -> bool,
 ) -> bool {
-    let Some(first) = ranges.first() else {
-        return true;
-    };
-    let mut resume = first.start;
-    let mut index = 0;
-    while index < ranges.len() {
-        let batch = &ranges[index..(index + window.max(1)).min(ranges.len())];
-        let skip_before = resume;
-        let run = || -> Vec<Option<T>> {
-            batch.par_iter().map(|r| (r.start >= skip_before).then(|| work(r.clone()))).collect()
-        };
-        let mut done = match pool {
-            Some(p) => p.install(run),
-            None => run(),
-        };
-        for (k, r) in batch.iter().enumerate() {
-            if r.end <= resume {
-                continue;
-            }
-            let mut piece = match done[k].take() {
-                Some(t) if r.start == resume => t,
-                _ => work(resume..r.end),
-            };
-            let mut next = index + k + 1;
-            loop {
-                let (end, clean) = (piece.end(), piece.clean());
-                resume = end;
-                if !emit(piece) {
-                    return false;
-                }
-                if clean {
+    let Some(first) = ranges.first() else { return true };
+    let window = window.max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        let (tx, rx) = crossbeam::channel::bounded::<Vec<T>>(1);
+        s.spawn(move || {
+            for batch in ranges.chunks(window) {
+                let run = || batch.par_iter().map(|r| work(r.clone())).collect::<Vec<T>>();
+                let done = match pool {
+                    Some(p) => p.install(run),
+                    None => run(),
+                };
+                if tx.send(done).is_err() {
                     break;
                 }
-                let until = ranges.get(next).map_or(text_len, |r| r.end);
-                next += 1;
-                piece = work(resume..until);
+            }
+        });
+        let mut resume = first.start;
+        for (w, done) in rx.iter().enumerate() {
+            let index = w * window;
+            let batch = &ranges[index..(index + window).min(ranges.len())];
+            for ((k, r), result) in batch.iter().enumerate().zip(done) {
+                if r.end <= resume {
+                    continue;
+                }
+                let mut piece = if r.start == resume { result } else { work(resume..r.end) };
+                let mut next = index + k + 1;
+                loop {
+                    let (end, clean) = (piece.end(), piece.clean());
+                    resume = end;
+                    if !emit(piece) {
+                        return false;
+                    }
+                    if clean {
+                        break;
+                    }
+                    // The piece ended inside a quoted field: decode on across the boundary.
+                    let until = ranges.get(next).map_or(text_len, |r| r.end);
+                    next += 1;
+                    piece = work(resume..until);
+                }
             }
         }
-        index += batch.len();
-    }
-    true
+        true
+    })
 }
 
 impl PieceEnd for crate::decode::DecodedPiece {

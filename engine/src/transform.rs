@@ -8,8 +8,8 @@
 //! the file, ID assignment) is left to [`crate::plan`].
 
 use arrow_array::{Array, StringArray};
-use store::ReadSession;
 use store::record::{RecordBuilder, RecordView, merge_into};
+use store::{ReadSession, RecordReader};
 
 use crate::codes::ErrorCode;
 use crate::decode::DecodedPiece;
@@ -143,15 +143,18 @@ pub struct Transformed {
     pub issues: Vec<Issue>,
     /// Merged records of rows whose premerge is `Changed`, back to back.
     pub merged: Vec<u8>,
-    /// End of each row's merged record in `merged` (equal to the previous end when none).
-    pub merged_ends: Vec<u32>,
+    /// Each row's merged record in `merged` (empty when none).
+    pub merged_spans: Vec<(u32, u32)>,
 }
 
 impl Transformed {
+    fn value_start(&self, r: usize) -> usize {
+        if r == 0 { 0 } else { self.value_ends[r - 1] as usize }
+    }
+
     /// The encoded values of row `r`.
     pub fn row_values(&self, r: usize) -> &[u8] {
-        let start = if r == 0 { 0 } else { self.value_ends[r - 1] as usize };
-        &self.values[start..self.value_ends[r] as usize]
+        &self.values[self.value_start(r)..self.value_ends[r] as usize]
     }
 
     /// The normalized identifier of row `r` (empty: none).
@@ -162,8 +165,8 @@ impl Transformed {
 
     /// The merged record of row `r` (empty unless its premerge is `Changed`).
     pub fn row_merged(&self, r: usize) -> &[u8] {
-        let start = if r == 0 { 0 } else { self.merged_ends[r - 1] as usize };
-        &self.merged[start..self.merged_ends[r] as usize]
+        let (start, end) = self.merged_spans[r];
+        &self.merged[start as usize..end as usize]
     }
 
     /// Number of rows.
@@ -204,12 +207,12 @@ pub fn transform(
         failed: Vec::with_capacity(n),
         issues: Vec::new(),
         merged: Vec::new(),
-        merged_ends: Vec::with_capacity(n),
+        merged_spans: Vec::new(),
         piece: DecodedPiece::empty(),
     };
     let mut rec = RecordBuilder::default();
-    let mut merged = Vec::new();
-    let records = read.record_reader(cfg.object.name).unwrap_or_else(|_| store::RecordReader::empty());
+    let mut matched: Vec<(u64, u32)> = Vec::new();
+    let records = read.record_reader(cfg.object.name).unwrap_or_else(|_| RecordReader::empty());
     let mut norm = String::new();
     for r in 0..n {
         rec.clear();
@@ -266,27 +269,7 @@ pub fn transform(
             }
             let target = if known.record_id != 0 { known.record_id } else { known.key_owner };
             if target != 0 {
-                let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
-                let premerge = records
-                    .with(target, |bytes| match RecordView::parse(bytes) {
-                        Some(view) => {
-                            match merge_into(&view, rec.values(), &protect, cfg.import_id, &mut merged) {
-                                Some(()) => Premerge::Changed,
-                                None => Premerge::Unchanged,
-                            }
-                        }
-                        None => Premerge::None,
-                    })
-                    .ok()
-                    .flatten();
-                known.record_exists = premerge.is_some();
-                if let Some(p) = premerge.filter(|p| *p != Premerge::None) {
-                    known.premerge_target = target;
-                    known.premerge = p;
-                    if p == Premerge::Changed {
-                        out.merged.extend_from_slice(&merged);
-                    }
-                }
+                matched.push((target, r as u32));
             }
         } else {
             out.keys.truncate(key_start);
@@ -299,14 +282,53 @@ pub fn transform(
         out.value_ends.push(out.values.len() as u32);
         out.key_ends.push(out.keys.len() as u32);
         out.key_hashes.push(hash);
-        out.merged_ends.push(out.merged.len() as u32);
         out.known.push(known);
         out.creatable.push(creatable);
         out.failed.push(failed);
     }
     drop(arrays);
     out.piece = piece;
+    premerge(&mut out, matched, cfg, &records);
     out
+}
+
+/// Merges every matched row into its stored record, reading the records in ID
+/// order so that rows sharing a B-tree page read it once.
+fn premerge(
+    out: &mut Transformed,
+    mut matched: Vec<(u64, u32)>,
+    cfg: &TransformConfig,
+    records: &RecordReader,
+) {
+    out.merged_spans = vec![(0, 0); out.len()];
+    matched.sort_unstable();
+    let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
+    let mut merged = Vec::new();
+    for (target, r) in matched {
+        let r = r as usize;
+        let changes = &out.values[out.value_start(r)..out.value_ends[r] as usize];
+        let premerge = records
+            .with(target, |bytes| match RecordView::parse(bytes) {
+                Some(view) => match merge_into(&view, changes, &protect, cfg.import_id, &mut merged) {
+                    Some(()) => Premerge::Changed,
+                    None => Premerge::Unchanged,
+                },
+                None => Premerge::None,
+            })
+            .ok()
+            .flatten();
+        let known = &mut out.known[r];
+        known.record_exists = premerge.is_some();
+        if let Some(p) = premerge.filter(|p| *p != Premerge::None) {
+            known.premerge_target = target;
+            known.premerge = p;
+            if p == Premerge::Changed {
+                let start = out.merged.len() as u32;
+                out.merged.extend_from_slice(&merged);
+                out.merged_spans[r] = (start, out.merged.len() as u32);
+            }
+        }
+    }
 }
 
 /// Cuts a value to at most 200 characters for error reports.

@@ -10,8 +10,8 @@ use crate::session::{ReadSession, WriteSession};
 use crate::tables::{IMPORT_SEQUENCE, IMPORTS, META};
 
 /// Page cache given to redb. The write path keeps a transaction's dirty pages in
-/// it, so it bounds memory; 256 MiB holds a 1M-row import of contacts comfortably.
-const CACHE_BYTES: usize = 256 << 20;
+/// it, so it bounds memory. 512 MiB holds the pages a 1M-row import touches.
+const CACHE_BYTES: usize = 512 << 20;
 
 /// An open store file. Only one process can hold it open at a time.
 pub struct Store {
