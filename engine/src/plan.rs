@@ -317,15 +317,28 @@ impl<'a> Planner<'a> {
     /// once, in key order, at the end.
     pub fn finish(&mut self) -> IndexDelta {
         let overlay = std::mem::take(&mut self.overlay);
-        let mut entries: Vec<(&[u8], u64)> = overlay.iter().collect();
-        entries.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Sort by the first 8 bytes as an integer, then by the whole key: most
+        // comparisons never touch the key bytes.
+        let mut entries: Vec<(u64, &[u8], u64)> = overlay.iter().map(|(k, id)| (prefix(k), k, id)).collect();
+        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         let mut delta = IndexDelta::default();
-        for (k, id) in entries {
+        delta.keys.reserve(entries.iter().map(|e| e.1.len()).sum());
+        delta.entries.reserve(entries.len());
+        for (_, k, id) in entries {
             delta.keys.extend_from_slice(k);
             delta.entries.push((delta.keys.len(), id));
         }
         delta
     }
+}
+
+/// The first 8 bytes of a key as a big-endian integer (zero-padded): ordering by it
+/// agrees with ordering by the key bytes.
+fn prefix(key: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = key.len().min(8);
+    buf[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(buf)
 }
 
 /// The errors a piece reports: row errors always, value errors only of rows that

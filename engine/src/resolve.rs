@@ -59,17 +59,24 @@ impl KeyTable {
 
     /// Sets the ID of `key`, inserting it if new.
     pub fn set(&mut self, hash: u64, key: &[u8], id: u64) {
-        let arena = &self.arena;
-        if let Some(slot) = self
-            .table
-            .find_mut(hash, |s| s.hash == hash && &arena[s.offset..s.offset + s.len as usize] == key)
-        {
-            slot.id = id;
-            return;
+        let arena = &mut self.arena;
+        match self.table.entry(
+            hash,
+            |s| s.hash == hash && &arena[s.offset..s.offset + s.len as usize] == key,
+            |s| s.hash,
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut e) => e.get_mut().id = id,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(Slot { hash, offset: arena.len(), len: key.len() as u32, id });
+                arena.extend_from_slice(key);
+            }
         }
-        let slot = Slot { hash, offset: self.arena.len(), len: key.len() as u32, id };
-        self.arena.extend_from_slice(key);
-        self.table.insert_unique(hash, slot, |s| s.hash);
+    }
+
+    /// Makes room for `n` more keys of `bytes` bytes in all.
+    pub fn reserve(&mut self, n: usize, bytes: usize) {
+        self.table.reserve(n, |s| s.hash);
+        self.arena.reserve(bytes);
     }
 
     /// Number of keys.
@@ -85,11 +92,6 @@ impl KeyTable {
     /// Every `(key, id)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
         self.table.iter().map(|s| (self.key(s), s.id))
-    }
-
-    fn reserve(&mut self, n: usize, bytes: usize) {
-        self.table.reserve(n, |s| s.hash);
-        self.arena.reserve(bytes);
     }
 }
 

@@ -222,7 +222,7 @@ pub fn transform(
         let key_start = out.keys.len();
         for c in &cfg.columns {
             let raw = arrays[c.column].value(r);
-            let cell = raw.trim();
+            let cell = trim(raw);
             if cell.is_empty() {
                 continue;
             }
@@ -244,13 +244,21 @@ pub fn transform(
                 }
                 continue;
             }
-            match values::normalize(c.ty, cell, &cfg.values, &mut norm) {
-                Ok(()) => {
+            // Text kept as written needs no normalized copy.
+            let verbatim = matches!(c.ty, PropertyType::String | PropertyType::Phone | PropertyType::Url)
+                && cell.len() <= values::MAX_VALUE_CHARS;
+            let normalized = if verbatim {
+                Ok(cell)
+            } else {
+                values::normalize(c.ty, cell, &cfg.values, &mut norm).map(|()| norm.as_str())
+            };
+            match normalized {
+                Ok(value) => {
                     if c.property == cfg.identifier {
-                        out.keys.extend_from_slice(norm.as_bytes());
+                        out.keys.extend_from_slice(value.as_bytes());
                     }
                     creatable |= required.contains(&c.property);
-                    rec.push(c.property, &norm);
+                    rec.push(c.property, value);
                 }
                 Err(code) => {
                     let is_identifier = c.property == cfg.identifier;
@@ -304,30 +312,52 @@ fn premerge(
     matched.sort_unstable();
     let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
     let mut merged = Vec::new();
-    for (target, r) in matched {
+    let ids: Vec<u64> = matched.iter().map(|m| m.0).collect();
+    let values = &out.values;
+    let value_ends = &out.value_ends;
+    let mut results: Vec<Option<Premerge>> = vec![None; matched.len()];
+    let mut merged_spans: Vec<(u32, u32)> = vec![(0, 0); matched.len()];
+    let mut arena: Vec<u8> = Vec::new();
+    let read = records.with_sorted(&ids, |i, bytes| {
+        let r = matched[i].1 as usize;
+        let start = if r == 0 { 0 } else { value_ends[r - 1] as usize };
+        let changes = &values[start..value_ends[r] as usize];
+        results[i] = bytes.map(|bytes| match RecordView::parse(bytes) {
+            Some(view) => match merge_into(&view, changes, &protect, cfg.import_id, &mut merged) {
+                Some(()) => {
+                    let from = arena.len() as u32;
+                    arena.extend_from_slice(&merged);
+                    merged_spans[i] = (from, arena.len() as u32);
+                    Premerge::Changed
+                }
+                None => Premerge::Unchanged,
+            },
+            None => Premerge::None,
+        });
+    });
+    if read.is_err() {
+        // Unreadable snapshot: leave every merge to the writer.
+        return;
+    }
+    out.merged = arena;
+    for (i, &(target, r)) in matched.iter().enumerate() {
         let r = r as usize;
-        let changes = &out.values[out.value_start(r)..out.value_ends[r] as usize];
-        let premerge = records
-            .with(target, |bytes| match RecordView::parse(bytes) {
-                Some(view) => match merge_into(&view, changes, &protect, cfg.import_id, &mut merged) {
-                    Some(()) => Premerge::Changed,
-                    None => Premerge::Unchanged,
-                },
-                None => Premerge::None,
-            })
-            .ok()
-            .flatten();
         let known = &mut out.known[r];
-        known.record_exists = premerge.is_some();
-        if let Some(p) = premerge.filter(|p| *p != Premerge::None) {
+        known.record_exists = results[i].is_some();
+        if let Some(p) = results[i].filter(|p| *p != Premerge::None) {
             known.premerge_target = target;
             known.premerge = p;
-            if p == Premerge::Changed {
-                let start = out.merged.len() as u32;
-                out.merged.extend_from_slice(&merged);
-                out.merged_spans[r] = (start, out.merged.len() as u32);
-            }
+            out.merged_spans[r] = merged_spans[i];
         }
+    }
+}
+
+/// Trims whitespace like `str::trim`, with a fast path for the common case of
+/// cells that start and end with a visible ASCII character.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&b)) if a > b' ' && a < 0x80 && b > b' ' && b < 0x80 => s,
+        _ => s.trim(),
     }
 }
 

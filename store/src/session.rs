@@ -237,6 +237,42 @@ impl RecordReader {
         let Some(table) = &self.table else { return Ok(None) };
         Ok(table.get(id)?.map(|g| f(g.value())))
     }
+
+    /// Calls `f(i, bytes)` for every `ids[i]` (ascending, repeats allowed) with the
+    /// stored record, if it exists. Dense IDs are read with one range scan instead of
+    /// one B-tree descent each.
+    pub fn with_sorted(
+        &self,
+        ids: &[u64],
+        mut f: impl FnMut(usize, Option<&[u8]>),
+    ) -> Result<(), StoreError> {
+        debug_assert!(ids.is_sorted());
+        let (Some(table), Some(&first), Some(&last)) = (&self.table, ids.first(), ids.last()) else {
+            (0..ids.len()).for_each(|i| f(i, None));
+            return Ok(());
+        };
+        if last - first < 4 * ids.len() as u64 {
+            let mut range = table.range(first..=last)?;
+            let mut current = range.next().transpose()?;
+            for (i, &id) in ids.iter().enumerate() {
+                while current.as_ref().is_some_and(|(k, _)| k.value() < id) {
+                    current = range.next().transpose()?;
+                }
+                match &current {
+                    Some((k, v)) if k.value() == id => f(i, Some(v.value())),
+                    _ => f(i, None),
+                }
+            }
+        } else {
+            for (i, &id) in ids.iter().enumerate() {
+                match table.get(id)? {
+                    Some(g) => f(i, Some(g.value())),
+                    None => f(i, None),
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A consistent snapshot of the store.
