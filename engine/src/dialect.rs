@@ -106,7 +106,7 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
         [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
         [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
         [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
-        _ => (if looks_like_windows_1252(bytes) { Encoding::Windows1252 } else { Encoding::Utf8 }, 0),
+        _ => (if looks_like_windows_1252(&source) { Encoding::Windows1252 } else { Encoding::Utf8 }, 0),
     };
     let encoding = encoding.unwrap_or(detected);
     let bom = bom_len > 0;
@@ -137,10 +137,11 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
 /// True when the bytes are not UTF-8 and hold no valid multi-byte UTF-8 sequence at
 /// all: then the high bytes are single-byte characters. A UTF-8 file with a few
 /// broken bytes stays UTF-8, and its broken rows fail with `INVALID_UTF8`.
-fn looks_like_windows_1252(bytes: &[u8]) -> bool {
-    if is_utf8_parallel(bytes) {
+fn looks_like_windows_1252(source: &Source) -> bool {
+    if is_utf8_parallel(source) {
         return false;
     }
+    let bytes = source.bytes();
     let mut multibyte = false;
     for chunk in bytes.utf8_chunks() {
         if !chunk.valid().is_ascii() {
@@ -151,10 +152,11 @@ fn looks_like_windows_1252(bytes: &[u8]) -> bool {
     !multibyte
 }
 
-/// Validates UTF-8 in parallel, in 4 MiB blocks. A block boundary inside a
+/// Validates UTF-8 in parallel, in 4 MiB blocks, releasing each block's pages. A block boundary inside a
 /// multi-byte character moves forward to the next character start.
-fn is_utf8_parallel(bytes: &[u8]) -> bool {
+fn is_utf8_parallel(source: &Source) -> bool {
     use rayon::prelude::*;
+    let bytes = source.bytes();
     const BLOCK: usize = 4 << 20;
     let char_start = |mut i: usize| {
         while i < bytes.len() && i % BLOCK < 4 && (bytes[i] & 0xC0) == 0x80 {
@@ -165,7 +167,11 @@ fn is_utf8_parallel(bytes: &[u8]) -> bool {
     (0..bytes.len().div_ceil(BLOCK)).into_par_iter().all(|b| {
         let start = char_start(b * BLOCK);
         let end = char_start(((b + 1) * BLOCK).min(bytes.len()));
-        start >= end || simdutf8::basic::from_utf8(&bytes[start..end]).is_ok()
+        let ok = start >= end || simdutf8::basic::from_utf8(&bytes[start..end]).is_ok();
+        // The pages are read again when their rows are decoded; until then they need
+        // not stay resident.
+        source.release(start..end);
+        ok
     })
 }
 

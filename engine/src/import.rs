@@ -302,6 +302,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     };
     let import_id = store.start_import(entry.clone())?;
     let entry = ImportEntry { id: import_id, ..entry };
+    fault_injection_pause();
     let result = run_started(store, opts, &inputs, &settings, entry, started, progress);
     if result.is_err() {
         // Best effort: the entry would be marked interrupted at the next open anyway.
@@ -316,6 +317,17 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
         }
     }
     result
+}
+
+/// Fault injection for the tests of inputs that change during an import: with
+/// `INGEST_FAULT_PAUSE_MS=N` the import sleeps N ms after its inputs are mapped and
+/// checked and before their rows are read, so that a test can truncate or rewrite
+/// a file at that moment.
+fn fault_injection_pause() {
+    if let Some(ms) = std::env::var("INGEST_FAULT_PAUSE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        eprintln!("fault injection: pausing {ms} ms");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
@@ -532,29 +544,29 @@ fn pipeline_file<'a>(
     progress: &Progress,
 ) -> bool {
     let text = input.prepared.text();
-    let names = &input.header.names;
-    let delimiter = input.prepared.dialect.delimiter;
     let body = input.header.len;
-    let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - body, threads)).max(1);
-    let ranges: Vec<std::ops::Range<usize>> = timed(Stage::Split, || split::split(&text[body..], chunk))
-        .into_iter()
-        .map(|r| r.start + body..r.end + body)
-        .collect();
+    let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - body, threads));
     let mut resume = body;
     let mut lines_before = u64::from(input.header.lines);
-    let work = |range: std::ops::Range<usize>| -> Transformed {
-        let at_end = range.end == text.len();
-        let piece = timed(Stage::Decode, || decode::decode(text, range, names, delimiter, at_end));
-        timed(Stage::Transform, || transform::transform(piece, cfg, keys, read))
-    };
-    pieces::for_each_piece(text.len(), &ranges, threads, pool, work, |t| {
-        let end = t.piece.offset + t.piece.consumed;
-        let lines = u64::from(t.piece.lines);
-        let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));
-        lines_before += lines;
-        progress.advance((end - resume) as u64);
-        input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);
-        resume = end;
-        timed(Stage::QueueWait, || tx.send(Msg::Piece(planned)).is_ok())
-    })
+    let then = |piece| timed(Stage::Transform, || transform::transform(piece, cfg, keys, read));
+    let delimiter = input.prepared.dialect.delimiter;
+    pieces::for_each_body_piece(
+        text,
+        &input.header,
+        delimiter,
+        chunk,
+        threads,
+        pool,
+        then,
+        |t: Transformed| {
+            let end = t.piece.offset + t.piece.consumed;
+            let lines = u64::from(t.piece.lines);
+            let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));
+            lines_before += lines;
+            progress.advance((end - resume) as u64);
+            input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);
+            resume = end;
+            timed(Stage::QueueWait, || tx.send(Msg::Piece(planned)).is_ok())
+        },
+    )
 }

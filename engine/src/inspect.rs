@@ -72,28 +72,30 @@ pub fn inspect(
         }
     };
     let threads = rayon::current_num_threads();
-    let body = header.len;
-    let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - body, threads)).max(1);
-    let ranges: Vec<_> =
-        split::split(&text[body..], chunk).into_iter().map(|r| r.start + body..r.end + body).collect();
+    let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - header.len, threads));
     let mut lines_before = u64::from(header.lines);
-    let names = header.names.clone();
-    report.header = header.names;
-    let work = |range: std::ops::Range<usize>| {
-        let at_end = range.end == text.len();
-        decode::decode(text, range, &names, d.delimiter, at_end)
-    };
-    pieces::for_each_piece(text.len(), &ranges, threads * 2, None, work, |piece| {
-        report.rows += (piece.rows.len() + piece.bad.len()) as u64;
-        for b in &piece.bad {
-            report.errors.push(StructuralError {
-                line: lines_before + 1 + u64::from(b.span.line),
-                code: b.code.as_str(),
-                message: b.message.clone(),
-            });
-        }
-        lines_before += u64::from(piece.lines);
-        true
-    });
+    report.header.clone_from(&header.names);
+    let delimiter = d.delimiter;
+    pieces::for_each_body_piece(
+        text,
+        &header,
+        delimiter,
+        chunk,
+        threads * 2,
+        None,
+        |p| p,
+        |piece| {
+            report.rows += (piece.rows.len() + piece.bad.len()) as u64;
+            for b in &piece.bad {
+                report.errors.push(StructuralError {
+                    line: lines_before + 1 + u64::from(b.span.line),
+                    code: b.code.as_str(),
+                    message: b.message.clone(),
+                });
+            }
+            lines_before += u64::from(piece.lines);
+            true
+        },
+    );
     Ok(report)
 }

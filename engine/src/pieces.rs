@@ -12,6 +12,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::decode::{DecodedPiece, Header};
+use crate::timing::{Stage, timed};
+
 /// Where a piece ended: the offset after its last complete record, and whether it
 /// ended at its range's end.
 pub trait PieceEnd {
@@ -81,6 +84,36 @@ pub fn for_each_piece<T: Send + PieceEnd>(
         }
         true
     })
+}
+
+/// Decodes the body of `text` (everything after `header`) in chunks of about
+/// `chunk_bytes`, applies `then` to every decoded piece (in parallel, like the
+/// decoding) and emits the results in file order: the shared loop of `import`,
+/// `inspect`, the tests and the fuzz target.
+#[allow(clippy::too_many_arguments)]
+pub fn for_each_body_piece<T: Send + PieceEnd>(
+    text: &[u8],
+    header: &Header,
+    delimiter: u8,
+    chunk_bytes: usize,
+    window: usize,
+    pool: Option<&rayon::ThreadPool>,
+    then: impl Fn(DecodedPiece) -> T + Sync,
+    emit: impl FnMut(T) -> bool,
+) -> bool {
+    let body = header.len;
+    let ranges: Vec<Range<usize>> =
+        timed(Stage::Split, || crate::split::split(&text[body..], chunk_bytes.max(1)))
+            .into_iter()
+            .map(|r| r.start + body..r.end + body)
+            .collect();
+    let work = |range: Range<usize>| {
+        let at_end = range.end == text.len();
+        let piece =
+            timed(Stage::Decode, || crate::decode::decode(text, range, &header.names, delimiter, at_end));
+        then(piece)
+    };
+    for_each_piece(text.len(), &ranges, window, pool, work, emit)
 }
 
 impl PieceEnd for crate::decode::DecodedPiece {

@@ -77,20 +77,16 @@ pub struct Planned {
 /// The import's changes to an identifier index, sorted by key; ID 0 removes.
 #[derive(Debug, Default)]
 pub struct IndexDelta {
-    keys: Vec<u8>,
-    /// `(end of the key in the arena, record ID or 0)`, ascending by key.
-    entries: Vec<(usize, u64)>,
+    /// The keys, in the overlay's arena.
+    arena: Vec<u8>,
+    /// `(key prefix, key offset, key length, record ID or 0)`, ascending by key.
+    entries: Vec<(u64, usize, u32, u64)>,
 }
 
 impl IndexDelta {
     /// `(key, record ID or 0)`, strictly ascending by key.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
-        let mut start = 0;
-        self.entries.iter().map(move |&(end, id)| {
-            let key = &self.keys[start..end];
-            start = end;
-            (key, id)
-        })
+        self.entries.iter().map(|&(_, offset, len, id)| (&self.arena[offset..offset + len as usize], id))
     }
 
     /// True when the import changed no identifier.
@@ -316,19 +312,15 @@ impl<'a> Planner<'a> {
     /// final owner of every identifier the import touched, so the index is written
     /// once, in key order, at the end.
     pub fn finish(&mut self) -> IndexDelta {
-        let overlay = std::mem::take(&mut self.overlay);
-        // Sort by the first 8 bytes as an integer, then by the whole key: most
+        // The keys stay where the overlay put them; only the order is computed, by
+        // the first 8 bytes as an integer and then the whole key, so that most
         // comparisons never touch the key bytes.
-        let mut entries: Vec<(u64, &[u8], u64)> = overlay.iter().map(|(k, id)| (prefix(k), k, id)).collect();
-        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        let mut delta = IndexDelta::default();
-        delta.keys.reserve(entries.iter().map(|e| e.1.len()).sum());
-        delta.entries.reserve(entries.len());
-        for (_, k, id) in entries {
-            delta.keys.extend_from_slice(k);
-            delta.entries.push((delta.keys.len(), id));
-        }
-        delta
+        let (arena, spans) = std::mem::take(&mut self.overlay).into_parts();
+        let mut entries: Vec<(u64, usize, u32, u64)> =
+            spans.into_iter().map(|(o, l, id)| (prefix(&arena[o..o + l as usize]), o, l, id)).collect();
+        let key = |e: &(u64, usize, u32, u64)| &arena[e.1..e.1 + e.2 as usize];
+        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
+        IndexDelta { arena, entries }
     }
 }
 

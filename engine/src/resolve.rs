@@ -93,6 +93,13 @@ impl KeyTable {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
         self.table.iter().map(|s| (self.key(s), s.id))
     }
+
+    /// Takes the table apart: the key arena and `(key offset, key length, id)` of
+    /// every key, freeing the hash table itself.
+    pub fn into_parts(self) -> (Vec<u8>, Vec<(usize, u32, u64)>) {
+        let spans = self.table.iter().map(|s| (s.offset, s.len, s.id)).collect();
+        (self.arena, spans)
+    }
 }
 
 /// The store's identifier index at import start, read-only and sharded.

@@ -2,7 +2,7 @@
 //!
 //! Arbitrary bytes go through `dialect::prepare` and `decode::header`; the body is
 //! then decoded as the pipeline does it (`split` into chunks, `decode` in parallel,
-//! stitched by `pieces::for_each_piece`) once as a single chunk and once with small
+//! stitched by `pieces::for_each_body_piece`) once as a single chunk and once with small
 //! chunks. Chunking must never change the result: the same good rows (lines, bytes,
 //! cells), the same bad rows (lines, bytes, codes, columns) and the same line count.
 //! Nothing may panic or hang. `tests/it/corpora.rs` runs the same property on
@@ -15,7 +15,7 @@ use std::path::Path;
 use arrow_array::{Array, StringArray};
 use engine::decode::{self, DecodedPiece, Header};
 use engine::source::Source;
-use engine::{dialect, pieces, split};
+use engine::{dialect, pieces};
 use libfuzzer_sys::fuzz_target;
 
 /// A good row: 1-based line, bytes in the text, cells.
@@ -38,15 +38,9 @@ struct Decoded {
 /// and `import` do, and checks that the pieces tile the body.
 fn decode_all(text: &[u8], header: &Header, delimiter: u8, chunk: usize) -> Decoded {
     let start = header.len;
-    let ranges: Vec<Range<usize>> =
-        split::split(&text[start..], chunk).into_iter().map(|r| r.start + start..r.end + start).collect();
-    let work = |range: Range<usize>| {
-        let at_end = range.end == text.len();
-        decode::decode(text, range, &header.names, delimiter, at_end)
-    };
     let mut out = Decoded { rows: Vec::new(), bad: Vec::new(), lines: u64::from(header.lines) };
     let mut cursor = start;
-    pieces::for_each_piece(text.len(), &ranges, 3, None, work, |piece| {
+    pieces::for_each_body_piece(text, header, delimiter, chunk, 3, None, |p| p, |piece| {
         assert_eq!(piece.offset, cursor, "a piece does not start where the last ended");
         cursor = piece.offset + piece.consumed;
         absorb(&piece, &mut out);

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use arrow_array::{Array, StringArray};
 use engine::decode::{self, DecodedPiece, Header, HeaderError};
 use engine::dialect::{self, Encoding, Prepared};
+use engine::pieces;
 use engine::source::Source;
-use engine::{pieces, split};
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
@@ -87,24 +87,27 @@ fn prepare_bytes(bytes: &[u8]) -> Prepared {
 
 /// Decodes the body of `text` (everything after `header`) the way `inspect` and
 /// `import` do: split into chunks of about `chunk` bytes, decoded in parallel
-/// windows and stitched in file order by [`pieces::for_each_piece`]. Panics unless
+/// windows and stitched in file order by [`pieces::for_each_body_piece`]. Panics unless
 /// the pieces tile the body exactly.
 fn decode_body(text: &[u8], header: &Header, delimiter: u8, chunk: usize) -> Body {
     let start = header.len;
-    let ranges: Vec<Range<usize>> =
-        split::split(&text[start..], chunk).into_iter().map(|r| r.start + start..r.end + start).collect();
-    let work = |range: Range<usize>| {
-        let at_end = range.end == text.len();
-        decode::decode(text, range, &header.names, delimiter, at_end)
-    };
     let mut body = Body { rows: Vec::new(), bad: Vec::new(), lines: u64::from(header.lines) };
     let mut cursor = start;
-    let finished = pieces::for_each_piece(text.len(), &ranges, WINDOW, None, work, |piece| {
-        assert_eq!(piece.offset, cursor, "a piece does not start where the last ended");
-        cursor = piece.offset + piece.consumed;
-        absorb(&piece, &mut body);
-        true
-    });
+    let finished = pieces::for_each_body_piece(
+        text,
+        header,
+        delimiter,
+        chunk,
+        WINDOW,
+        None,
+        |p| p,
+        |piece| {
+            assert_eq!(piece.offset, cursor, "a piece does not start where the last ended");
+            cursor = piece.offset + piece.consumed;
+            absorb(&piece, &mut body);
+            true
+        },
+    );
     assert!(finished);
     assert_eq!(cursor, text.len(), "the pieces do not cover the body");
     body
