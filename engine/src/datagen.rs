@@ -191,13 +191,12 @@ fn ascii_fold(s: &str) -> String {
                 'á' | 'à' | 'ä' | 'â' | 'å' | 'Å' | 'Á' => 'a',
                 'é' | 'è' | 'ë' | 'ê' | 'É' => 'e',
                 'í' | 'ï' | 'ı' | 'İ' => 'i',
-                'ó' | 'ö' | 'ô' | 'ø' | 'Ø' | 'Ó' => 'o',
+                'ó' | 'ö' | 'ô' | 'ø' | 'Ø' | 'Ó' | 'ő' => 'o',
                 'ú' | 'ü' | 'û' => 'u',
                 'ñ' => 'n',
                 'ç' => 'c',
                 'ł' | 'Ł' => 'l',
                 'ř' => 'r',
-                'ő' => 'o',
                 c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
                 _ => return None,
             };
@@ -237,6 +236,7 @@ fn base_email(seed: u64, i: u64) -> String {
 }
 
 /// Writes the `(i)`th contact row into `row` (10 cells).
+#[allow(clippy::many_single_char_names)]
 fn contact(seed: u64, i: u64, row: &mut Vec<String>) {
     row.clear();
     let mut r = rng(seed, i);
@@ -338,7 +338,7 @@ fn group_thousands(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -385,13 +385,13 @@ pub fn generate(
                 if update_file {
                     let path = out.join("contacts_update.csv");
                     write_rows(&path, &CONTACT_HEADER, 0..rows, |j, row| {
-                        let mut r = rng(seed ^ 0x0BDA7E, j);
+                        let mut r = rng(seed ^ 0x000B_DA7E, j);
                         let x: u32 = r.random_range(0..100);
                         if x < 40 {
                             contact(seed, r.random_range(0..rows.max(1)), row);
                             if x >= 20 {
                                 row[3] = format!("+31 20 {:07}", r.random_range(0..10_000_000));
-                                row[5] = pick(&mut r, TITLES).to_owned();
+                                pick(&mut r, TITLES).clone_into(&mut row[5]);
                                 let (city, country) = CITIES[r.random_range(0..CITIES.len())];
                                 (row[6], row[7]) = (city.to_owned(), country.to_owned());
                             }

@@ -402,11 +402,11 @@ impl Parser {
                         // Longer than the limit whether or not it closes later: the
                         // same answer a parse of the whole input gives.
                         let too_large = data.len() - open > MAX_FIELD_BYTES;
-                        return self.resume_after(data, pos, open, open_breaks, too_large);
+                        return Self::resume_after(data, pos, open, open_breaks, too_large);
                     };
                     let q = i + off;
                     if q - open > MAX_FIELD_BYTES {
-                        return self.resume_after(data, pos, open, open_breaks, true);
+                        return Self::resume_after(data, pos, open, open_breaks, true);
                     }
                     breaks += count_breaks(&data[i..q]);
                     if data.get(q + 1) == Some(&b'"') {
@@ -455,14 +455,7 @@ impl Parser {
         }
     }
 
-    fn resume_after(
-        &self,
-        data: &[u8],
-        pos: usize,
-        open: usize,
-        open_breaks: u32,
-        too_large: bool,
-    ) -> Record {
+    fn resume_after(data: &[u8], pos: usize, open: usize, open_breaks: u32, too_large: bool) -> Record {
         let resume = next_line(data, open);
         let resume_breaks = count_breaks(&data[pos..resume]);
         if too_large {

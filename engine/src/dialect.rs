@@ -156,8 +156,8 @@ fn looks_like_windows_1252(source: &Source) -> bool {
 /// multi-byte character moves forward to the next character start.
 fn is_utf8_parallel(source: &Source) -> bool {
     use rayon::prelude::*;
-    let bytes = source.bytes();
     const BLOCK: usize = 4 << 20;
+    let bytes = source.bytes();
     let char_start = |mut i: usize| {
         while i < bytes.len() && i % BLOCK < 4 && (bytes[i] & 0xC0) == 0x80 {
             i += 1;

@@ -245,7 +245,7 @@ fn now() -> String {
 
 enum Msg<'a> {
     File { header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
-    Piece(Planned),
+    Piece(Box<Planned>),
     Finish { next_id: u64, delta: IndexDelta },
 }
 
@@ -303,7 +303,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     let import_id = store.start_import(entry.clone())?;
     let entry = ImportEntry { id: import_id, ..entry };
     fault_injection_pause();
-    let result = run_started(store, opts, &inputs, &settings, entry, started, progress);
+    let result = run_started(store, opts, &inputs, &settings, &entry, started, progress);
     if result.is_err() {
         // Best effort: the entry would be marked interrupted at the next open anyway.
         if let Ok(session) = store.begin_write()
@@ -377,7 +377,7 @@ fn run_started(
     opts: &ImportOptions,
     inputs: &[Input],
     settings: &Settings,
-    entry: ImportEntry,
+    entry: &ImportEntry,
     started: Instant,
     progress: &Progress,
 ) -> Result<ImportSummary, ImportError> {
@@ -423,7 +423,7 @@ fn run_started(
             let session = store.begin_write()?;
             let mut text: &[u8] = &[];
             let mut outcomes = Vec::new();
-            for msg in rx.iter() {
+            for msg in &rx {
                 match msg {
                     Msg::File { header, header_line, text: t } => {
                         reporter.begin_file(header, header_line);
@@ -566,7 +566,7 @@ fn pipeline_file<'a>(
             progress.advance((end - resume) as u64);
             input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);
             resume = end;
-            timed(Stage::QueueWait, || tx.send(Msg::Piece(planned)).is_ok())
+            timed(Stage::QueueWait, || tx.send(Msg::Piece(Box::new(planned))).is_ok())
         },
     )
 }

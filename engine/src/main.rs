@@ -39,6 +39,7 @@ enum FormatArg {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 enum Command {
     /// Import CSV files.
     Import {
@@ -93,7 +94,7 @@ enum Command {
         /// Chunk size in bytes (for tests and benchmarks).
         #[arg(long, hide = true)]
         chunk_bytes: Option<usize>,
-        /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+        /// Worker threads (default: all cores, or `RAYON_NUM_THREADS`).
         #[arg(long)]
         threads: Option<usize>,
     },
@@ -163,7 +164,7 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
-        /// Also write contacts_update.csv (40% updates, 60% new) for the update benchmark.
+        /// Also write `contacts_update.csv` (40% updates, 60% new) for the update benchmark.
         #[arg(long)]
         update_file: bool,
     },
@@ -386,20 +387,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 FormatArg::Jsonl => Format::Jsonl,
                 FormatArg::Csv => Format::Csv,
             };
-            match out {
-                Some(path) => {
-                    let mut w = std::io::BufWriter::new(
-                        std::fs::File::create(&path)
-                            .with_context(|| format!("cannot create {}", path.display()))?,
-                    );
-                    export::export(&read, def, format, &mut w)?;
-                    w.flush()?;
-                }
-                None => {
-                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-                    export::export(&read, def, format, &mut w)?;
-                    w.flush()?;
-                }
+            if let Some(path) = out {
+                let mut w = std::io::BufWriter::new(
+                    std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?,
+                );
+                export::export(&read, def, format, &mut w)?;
+                w.flush()?;
+            } else {
+                let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                export::export(&read, def, format, &mut w)?;
+                w.flush()?;
             }
         }
         Command::Stats { json } => {
@@ -432,7 +430,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             engine::datagen::generate(&["companies".to_owned()], rows / 10, 42, &companies_dir, false)?;
             let store = open_store(&cli.store)?;
             for file in [dir.join("contacts.csv"), companies_dir.join("companies.csv")] {
-                let total = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+                let total = std::fs::metadata(&file).map_or(0, |m| m.len());
                 let progress =
                     if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
                 let opts = ImportOptions { files: vec![file.clone()], ..ImportOptions::default() };

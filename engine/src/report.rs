@@ -148,16 +148,15 @@ impl Reporter {
                     self.counts.unchanged += 1;
                     self.result(line, "unchanged", id, "")?;
                 }
-                Action::Update(id) => match outcomes.next() {
-                    Some(UpdateOutcome::Updated) => {
+                Action::Update(id) => {
+                    if let Some(UpdateOutcome::Updated) = outcomes.next() {
                         self.counts.updated += 1;
                         self.result(line, "updated", id, "")?;
-                    }
-                    _ => {
+                    } else {
                         self.counts.unchanged += 1;
                         self.result(line, "unchanged", id, "")?;
                     }
-                },
+                }
                 Action::Skip(reason) => {
                     self.counts.skipped += 1;
                     self.result(line, "skipped", 0, reason.as_str())?;

@@ -19,7 +19,7 @@ use store::{ReadSession, StoreError};
 const SHARDS: usize = 64;
 
 static HASHER: LazyLock<ahash::RandomState> =
-    LazyLock::new(|| ahash::RandomState::with_seeds(0x5eed, 0xc0ffee, 0xfeed, 0xbeef));
+    LazyLock::new(|| ahash::RandomState::with_seeds(0x5eed, 0x00c0_ffee, 0xfeed, 0xbeef));
 
 /// The hash of a normalized identifier, shared by every table.
 pub fn hash_key(key: &[u8]) -> u64 {
@@ -102,6 +102,11 @@ impl KeyTable {
     }
 }
 
+/// A range of keys read by one loader thread.
+type KeyRange<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
+/// Per shard: `(hash, id, key offset, key len)`, plus the range's key bytes.
+type Part = (Vec<Vec<(u64, u64, usize, u32)>>, Vec<u8>);
+
 /// The store's identifier index at import start, read-only and sharded.
 pub struct KeyIndex {
     shards: Vec<KeyTable>,
@@ -137,15 +142,13 @@ impl KeyIndex {
             return Ok(index);
         }
         let cuts: Vec<[u8; 1]> = [b'0', b'a', b'e', b'i', b'm', b'q', b'u'].iter().map(|&b| [b]).collect();
-        let ranges: Vec<(Bound<&[u8]>, Bound<&[u8]>)> = (0..=cuts.len())
+        let ranges: Vec<KeyRange<'_>> = (0..=cuts.len())
             .map(|i| {
                 let lo = if i == 0 { Bound::Unbounded } else { Bound::Included(&cuts[i - 1][..]) };
                 let hi = if i == cuts.len() { Bound::Unbounded } else { Bound::Excluded(&cuts[i][..]) };
                 (lo, hi)
             })
             .collect();
-        // Per range and shard: (hash, id, key offset, key len) plus the range's key bytes.
-        type Part = (Vec<Vec<(u64, u64, usize, u32)>>, Vec<u8>);
         let parts: Vec<Part> = ranges
             .into_par_iter()
             .map(|range| {

@@ -84,7 +84,7 @@ impl ObjectDef {
     }
 }
 
-/// HubSpot's lifecycle stages.
+/// `HubSpot`'s lifecycle stages.
 pub const LIFECYCLE_STAGES: &[EnumOption] = &[
     EnumOption { value: "subscriber", label: "Subscriber" },
     EnumOption { value: "lead", label: "Lead" },

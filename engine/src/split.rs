@@ -41,7 +41,7 @@ pub fn split(text: &[u8], target: usize) -> Vec<Range<usize>> {
     let target = target.max(1);
     let len = text.len();
     if len <= target {
-        return vec![0..len];
+        return std::iter::once(0..len).collect();
     }
     let segments: Vec<Range<usize>> = (0..len).step_by(target).map(|s| s..(s + target).min(len)).collect();
     let quotes: Vec<usize> =
@@ -112,7 +112,7 @@ mod tests {
             }
             for r in &ranges[..ranges.len() - 1] {
                 let prefix = &text[..r.end];
-                assert_eq!(prefix.iter().filter(|&&b| b == b'"').count() % 2, 0, "target {target}");
+                assert_eq!(memchr::memchr_iter(b'"', prefix).count() % 2, 0, "target {target}");
                 assert_eq!(prefix.last(), Some(&b'\n'));
             }
         }

@@ -269,7 +269,13 @@ pub fn transform(
             }
         }
         let mut hash = 0;
-        if !failed {
+        if failed {
+            out.keys.truncate(key_start);
+            // A row error hides the row's value errors (SPEC 4).
+            let first = out.issues.iter().rposition(|i| i.row != r as u32).map_or(0, |p| p + 1);
+            let tail: Vec<Issue> = out.issues.drain(first..).filter(|i| i.row_error).collect();
+            out.issues.extend(tail);
+        } else {
             let key = &out.keys[key_start..];
             if !key.is_empty() {
                 hash = hash_key(key);
@@ -279,12 +285,6 @@ pub fn transform(
             if target != 0 {
                 matched.push((target, r as u32));
             }
-        } else {
-            out.keys.truncate(key_start);
-            // A row error hides the row's value errors (SPEC 4).
-            let first = out.issues.iter().rposition(|i| i.row != r as u32).map_or(0, |p| p + 1);
-            let tail: Vec<Issue> = out.issues.drain(first..).filter(|i| i.row_error).collect();
-            out.issues.extend(tail);
         }
         out.values.extend_from_slice(rec.values());
         out.value_ends.push(out.values.len() as u32);

@@ -256,8 +256,8 @@ pub fn number(raw: &str, locale: NumberLocale, out: &mut String) -> Result<(), E
 }
 
 fn ymd(y: i32, m: u32, d: u32, out: &mut String) -> Result<(), ErrorCode> {
-    let date = chrono::NaiveDate::from_ymd_opt(y, m, d).ok_or(ErrorCode::CouldNotParseDate)?;
     use std::fmt::Write;
+    let date = chrono::NaiveDate::from_ymd_opt(y, m, d).ok_or(ErrorCode::CouldNotParseDate)?;
     write!(out, "{}", date.format("%Y-%m-%d")).expect("writing to a String");
     Ok(())
 }
@@ -297,7 +297,7 @@ pub fn date(raw: &str, order: DateOrder, out: &mut String) -> Result<(), ErrorCo
 }
 
 /// Parses a datetime: RFC 3339 / ISO 8601 (a missing offset means UTC), a date
-/// (midnight UTC), or milliseconds since the epoch (13 digits, HubSpot's form).
+/// (midnight UTC), or milliseconds since the epoch (13 digits, `HubSpot`'s form).
 pub fn datetime(raw: &str, order: DateOrder, out: &mut String) -> Result<(), ErrorCode> {
     use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
     let parsed: Option<DateTime<Utc>> = if raw.len() >= 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
@@ -445,12 +445,12 @@ mod tests {
 
     #[test]
     fn enumerations_by_value_or_label() {
+        const TRICKY: &[EnumOption] =
+            &[EnumOption { value: "a", label: "Bee" }, EnumOption { value: "bee", label: "Other" }];
         let f = |r: &str, o: &mut String| enumeration(r, LIFECYCLE_STAGES, o);
         assert_eq!(run(f, "Marketing Qualified Lead").unwrap(), "marketingqualifiedlead");
         assert_eq!(run(f, "CUSTOMER").unwrap(), "customer");
         assert_eq!(run(f, "Prospect"), Err(ErrorCode::InvalidEnumerationOption));
-        const TRICKY: &[EnumOption] =
-            &[EnumOption { value: "a", label: "Bee" }, EnumOption { value: "bee", label: "Other" }];
         let g = |r: &str, o: &mut String| enumeration(r, TRICKY, o);
         assert_eq!(run(g, "bee"), Err(ErrorCode::AmbiguousEnumerationOption));
     }

@@ -195,22 +195,24 @@ pub fn merge_into(
                 changed = true;
                 new.next();
             }
-            (Some((op, ov)), Some((np, nv))) => {
-                if op < np {
+            (Some((op, ov)), Some((np, nv))) => match op.cmp(&np) {
+                std::cmp::Ordering::Less => {
                     values.push_bytes(op, ov);
                     old.next();
-                } else if np < op {
+                }
+                std::cmp::Ordering::Greater => {
                     values.push_bytes(np, nv);
                     changed = true;
                     new.next();
-                } else {
+                }
+                std::cmp::Ordering::Equal => {
                     let keep_old = ov == nv || (protect(op) && !ov.is_empty());
                     values.push_bytes(op, if keep_old { ov } else { nv });
                     changed |= !keep_old;
                     old.next();
                     new.next();
                 }
-            }
+            },
         }
     }
     if !changed {

@@ -1,5 +1,8 @@
 //! Integration tests of the ingest engine: one test binary, one module per concern.
 
+// Test data is built with `push_str(&format!(..))` for readability.
+#![allow(clippy::format_push_string)]
+
 mod cli;
 mod corpora;
 mod differential;
