@@ -18,7 +18,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 
@@ -76,6 +76,15 @@ pub struct DecodedPiece {
 }
 
 impl DecodedPiece {
+    /// The batch's columns as string arrays (decode only builds `Utf8` columns).
+    pub fn columns(&self) -> Vec<&StringArray> {
+        self.batch
+            .columns()
+            .iter()
+            .map(|c| c.as_any().downcast_ref::<StringArray>().expect("decode builds Utf8 columns"))
+            .collect()
+    }
+
     /// A piece with no rows (a placeholder).
     pub fn empty() -> Self {
         Self {

@@ -7,7 +7,6 @@
 //! when the import started. Everything that needs file order (duplicates inside
 //! the file, ID assignment) is left to [`crate::plan`].
 
-use arrow_array::{Array, StringArray};
 use store::record::{RecordBuilder, RecordView, merge_into};
 use store::{ReadSession, RecordReader};
 
@@ -188,12 +187,7 @@ pub fn transform(
     read: &ReadSession,
 ) -> Transformed {
     let n = piece.batch.num_rows();
-    let arrays: Vec<&StringArray> = piece
-        .batch
-        .columns()
-        .iter()
-        .map(|c| c.as_any().downcast_ref::<StringArray>().expect("decode builds Utf8 columns"))
-        .collect();
+    let arrays = piece.columns();
     let required: Vec<u16> =
         cfg.object.required_any.iter().filter_map(|p| cfg.object.property_number(p)).collect();
     let mut out = Transformed {

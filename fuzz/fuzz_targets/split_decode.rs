@@ -12,7 +12,6 @@
 use std::ops::Range;
 use std::path::Path;
 
-use arrow_array::{Array, StringArray};
 use engine::decode::{self, DecodedPiece, Header};
 use engine::source::Source;
 use engine::{dialect, pieces};
@@ -54,12 +53,7 @@ fn decode_all(text: &[u8], header: &Header, delimiter: u8, chunk: usize) -> Deco
 fn absorb(piece: &DecodedPiece, out: &mut Decoded) {
     let before = out.lines;
     let at = |start: u32, end: u32| piece.offset + start as usize..piece.offset + end as usize;
-    let columns: Vec<&StringArray> = piece
-        .batch
-        .columns()
-        .iter()
-        .map(|c| c.as_any().downcast_ref::<StringArray>().expect("Utf8 column"))
-        .collect();
+    let columns = piece.columns();
     for (r, span) in piece.rows.iter().enumerate() {
         let cells = columns.iter().map(|c| c.value(r).to_owned()).collect();
         out.rows.push((before + 1 + u64::from(span.line), at(span.start, span.end), cells));

@@ -18,7 +18,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use arrow_array::{Array, StringArray};
 use engine::decode::{self, DecodedPiece, Header, HeaderError};
 use engine::dialect::{self, Encoding, Prepared};
 use engine::pieces;
@@ -117,12 +116,7 @@ fn decode_body(text: &[u8], header: &Header, delimiter: u8, chunk: usize) -> Bod
 fn absorb(piece: &DecodedPiece, body: &mut Body) {
     let before = body.lines;
     let at = |start: u32, end: u32| piece.offset + start as usize..piece.offset + end as usize;
-    let columns: Vec<&StringArray> = piece
-        .batch
-        .columns()
-        .iter()
-        .map(|c| c.as_any().downcast_ref::<StringArray>().expect("Utf8 column"))
-        .collect();
+    let columns = piece.columns();
     assert_eq!(piece.batch.num_rows(), piece.rows.len());
     for (r, span) in piece.rows.iter().enumerate() {
         body.rows.push(Row {
