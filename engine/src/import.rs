@@ -150,6 +150,9 @@ pub enum ImportError {
     /// The report files could not be written.
     #[error("cannot write the import's report files: {0}")]
     Report(std::io::Error),
+    /// Reading the store's snapshot failed during the import.
+    #[error("reading the store failed during the import; nothing of it was committed: {0}")]
+    StoreRead(String),
     /// An input changed on disk while it was imported.
     #[error(
         "input file {path} changed while it was being imported; the import was stopped and nothing of it was committed"
@@ -477,6 +480,7 @@ fn run_started(
                 if sent.is_err() {
                     return Ok(()); // the writer failed; its error is reported
                 }
+                let mut failure = None;
                 let ok = pipeline_file(
                     input,
                     &cfg,
@@ -488,7 +492,11 @@ fn run_started(
                     opts.chunk_bytes,
                     pool.as_ref(),
                     progress,
+                    &mut failure,
                 );
+                if let Some(e) = failure {
+                    return Err(e);
+                }
                 if !ok {
                     return Ok(());
                 }
@@ -529,7 +537,8 @@ fn run_started(
 }
 
 /// Runs one file through split, decode, transform and plan, sending planned
-/// pieces to the writer. Returns false if the writer hung up.
+/// pieces to the writer. Returns false if the writer hung up or, with `failure`
+/// set, if the store could not be read.
 #[allow(clippy::too_many_arguments)]
 fn pipeline_file<'a>(
     input: &'a Input,
@@ -542,6 +551,7 @@ fn pipeline_file<'a>(
     chunk_bytes: Option<usize>,
     pool: Option<&rayon::ThreadPool>,
     progress: &Progress,
+    failure: &mut Option<ImportError>,
 ) -> bool {
     let text = input.prepared.text();
     let body = input.header.len;
@@ -559,6 +569,10 @@ fn pipeline_file<'a>(
         pool,
         then,
         |t: Transformed| {
+            if let Some(e) = &t.store_error {
+                *failure = Some(ImportError::StoreRead(e.clone()));
+                return false;
+            }
             let end = t.piece.offset + t.piece.consumed;
             let lines = u64::from(t.piece.lines);
             let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));

@@ -144,6 +144,8 @@ pub struct Transformed {
     pub merged: Vec<u8>,
     /// Each row's merged record in `merged` (empty when none).
     pub merged_spans: Vec<(u32, u32)>,
+    /// Reading the snapshot failed: the import must stop.
+    pub store_error: Option<String>,
 }
 
 impl Transformed {
@@ -202,6 +204,7 @@ pub fn transform(
         issues: Vec::new(),
         merged: Vec::new(),
         merged_spans: Vec::new(),
+        store_error: None,
         piece: DecodedPiece::empty(),
     };
     let mut rec = RecordBuilder::default();
@@ -329,8 +332,9 @@ fn premerge(
             None => Premerge::None,
         });
     });
-    if read.is_err() {
-        // Unreadable snapshot: leave every merge to the writer.
+    if let Err(e) = read {
+        // The import cannot go on without knowing which records exist.
+        out.store_error = Some(e.to_string());
         return;
     }
     out.merged = arena;
