@@ -81,11 +81,6 @@ impl TransformConfig {
         columns.sort_by_key(|c| c.property);
         Self { object, values, identifier, protect, import_id, columns }
     }
-
-    /// True when a column holds the record ID.
-    pub fn has_record_id_column(&self) -> bool {
-        self.columns.iter().any(|c| c.property == RECORD_ID)
-    }
 }
 
 /// What the snapshot knows about a row's identifiers.

@@ -161,16 +161,6 @@ impl RecordTable<'_> {
         }
         Ok(())
     }
-
-    /// The value of one property of a record, read inside the write transaction.
-    pub fn get_value(&self, id: u64, property: u16) -> Result<Option<String>, StoreError> {
-        let Some(guard) = self.table.get(id)? else {
-            return Ok(None);
-        };
-        let view = RecordView::parse(guard.value())
-            .ok_or_else(|| StoreError::CorruptRecord { object: self.object.clone(), id })?;
-        Ok(view.get(property).map(str::to_owned))
-    }
 }
 
 /// One identifier index inside a write session.
@@ -230,12 +220,6 @@ impl RecordReader {
     /// A reader that finds nothing.
     pub fn empty() -> Self {
         Self { table: None }
-    }
-
-    /// Calls `f` with the stored bytes of record `id`, if it exists.
-    pub fn with<T>(&self, id: u64, f: impl FnOnce(&[u8]) -> T) -> Result<Option<T>, StoreError> {
-        let Some(table) = &self.table else { return Ok(None) };
-        Ok(table.get(id)?.map(|g| f(g.value())))
     }
 
     /// Calls `f(i, bytes)` for every `ids[i]` (ascending, repeats allowed) with the
