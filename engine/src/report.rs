@@ -131,9 +131,14 @@ impl Reporter {
             }
             self.rows += 1;
             let line = piece.first_line + u64::from(span.line);
+            // The row's first row error is its reason in the result file.
+            let mut reason = "";
             while let Some(i) = issues.next_if(|i| i.row as usize == r) {
                 let column = (i.column != u32::MAX).then_some(i.column);
                 self.error(line, column, &i.value, i.code.as_str(), &i.message)?;
+                if i.row_error && reason.is_empty() {
+                    reason = i.code.as_str();
+                }
             }
             match piece.actions[r] {
                 Action::Create(id) => {
@@ -164,11 +169,6 @@ impl Reporter {
                 Action::Fail => {
                     self.counts.failed += 1;
                     self.rows_failed += 1;
-                    let reason = piece
-                        .issues
-                        .iter()
-                        .find(|i| i.row as usize == r && i.row_error)
-                        .map_or("", |i| i.code.as_str());
                     self.result(line, "failed", 0, reason)?;
                     self.reject(&text[base + span.start as usize..base + span.end as usize])?;
                 }
