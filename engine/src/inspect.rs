@@ -63,11 +63,12 @@ pub fn inspect(
     let header = match decode::header(text, d.delimiter) {
         Ok(h) => h,
         Err(e) => {
-            let code = match &e {
-                decode::HeaderError::Empty => "EMPTY_FILE",
-                decode::HeaderError::Broken { code, .. } => code.as_str(),
-            };
-            report.errors.push(StructuralError { line: 1, code, message: e.to_string() });
+            // Without a header there are no rows to count; the error says why.
+            report.errors.push(StructuralError {
+                line: e.line(),
+                code: e.code_str(),
+                message: e.to_string(),
+            });
             return Ok(report);
         }
     };

@@ -6,5 +6,6 @@
 mod cli;
 mod corpora;
 mod differential;
+mod limits;
 mod model;
 mod support;
