@@ -85,6 +85,13 @@ impl DecodedPiece {
             .collect()
     }
 
+    /// The piece without its columns (an empty batch), once they have been read:
+    /// spans, structural errors and counts stay.
+    #[must_use]
+    pub fn without_columns(self) -> Self {
+        Self { batch: RecordBatch::new_empty(Arc::new(Schema::empty())), ..self }
+    }
+
     /// A piece with no rows (a placeholder).
     pub fn empty() -> Self {
         Self {

@@ -77,6 +77,7 @@ pub fn inspect(
     let mut lines_before = u64::from(header.lines);
     report.header.clone_from(&header.names);
     let delimiter = d.delimiter;
+    let mut resume = header.len;
     pieces::for_each_body_piece(
         text,
         &header,
@@ -95,6 +96,10 @@ pub fn inspect(
                 });
             }
             lines_before += u64::from(piece.lines);
+            // Pages read are not needed again: resident memory stays flat.
+            let end = piece.offset + piece.consumed;
+            prepared.source.release(prepared.start + resume..prepared.start + end);
+            resume = end;
             true
         },
     );
