@@ -69,6 +69,9 @@ pub struct ImportEntry {
     pub error_file: Option<String>,
     /// The rejected-rows file written, if any.
     pub rejected_file: Option<String>,
+    /// What went wrong at the end, if something did (a failed durable commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl ImportEntry {

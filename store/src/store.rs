@@ -44,6 +44,11 @@ impl Store {
         &self.path
     }
 
+    /// The store's identity (placeholder until the store records one).
+    pub fn identity(&self) -> String {
+        self.path.display().to_string()
+    }
+
     /// Starts the single write session.
     pub fn begin_write(&self) -> Result<WriteSession<'_>, StoreError> {
         WriteSession::begin(&self.db)

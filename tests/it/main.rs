@@ -7,4 +7,5 @@ mod cli;
 mod corpora;
 mod differential;
 mod model;
+mod safety;
 mod support;
