@@ -261,12 +261,13 @@ pub fn settle_failed_commit(store: &Store, import_id: u64, cause: &str) -> Resul
     let note = match state {
         CommitState::NotCommitted => {
             entry.status = ImportStatus::Interrupted;
-            if let Some(f) = entry.error_file.take() {
+            // Its report files describe an import that did not happen.
+            for f in [entry.error_file.take(), entry.rejected_file.take()].into_iter().flatten() {
+                let _ = std::fs::remove_file(&f);
                 if let Some(folder) = Path::new(&f).parent() {
-                    crate::reports_folder::remove(folder);
+                    let _ = std::fs::remove_dir(folder); // only if empty
                 }
             }
-            entry.rejected_file = None;
             format!("the final commit failed, nothing was committed: {cause}")
         }
         CommitState::CommittedNotDurable => {

@@ -44,6 +44,7 @@ pub struct Protected {
 }
 
 #[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // None on other platforms
 fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     Some((meta.dev(), meta.ino()))
