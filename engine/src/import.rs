@@ -575,7 +575,13 @@ fn pipeline_file<'a>(
             }
             let end = t.piece.offset + t.piece.consumed;
             let lines = u64::from(t.piece.lines);
-            let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));
+            let planned = match timed(Stage::Plan, || planner.plan(t, lines_before + 1)) {
+                Ok(planned) => planned,
+                Err(e) => {
+                    *failure = Some(ImportError::StoreRead(e.to_string()));
+                    return false;
+                }
+            };
             lines_before += lines;
             progress.advance((end - resume) as u64);
             input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);

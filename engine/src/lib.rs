@@ -21,6 +21,7 @@
 //! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
 //! ```
 
+pub mod check;
 pub mod codes;
 pub mod commit;
 pub mod datagen;

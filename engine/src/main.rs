@@ -370,9 +370,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => bail!("give a record ID or --by PROP=VALUE"),
             };
-            let bytes = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
-            let view = store::record::RecordView::parse(&bytes).context("the record is corrupt")?;
-            let value = export::record_json(def, id, &view);
+            let record = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
+            let value = export::record_json(def, id, &record.view());
             if json {
                 print_json(&value)?;
             } else {
