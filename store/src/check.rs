@@ -205,7 +205,7 @@ impl<'a> Checker<'a> {
                 Some(TableKind::Meta | TableKind::Imports) => {}
                 Some(TableKind::Records(object)) => records.push(object.to_owned()),
                 Some(TableKind::Index(object, property)) => {
-                    indexes.push((object.to_owned(), property.to_owned()))
+                    indexes.push((object.to_owned(), property.to_owned()));
                 }
                 None => self.report.problem(name, "", "a table the store never writes"),
             }
@@ -217,10 +217,10 @@ impl<'a> Checker<'a> {
         }
         for object in &records {
             let table = tables::records_name(object);
-            if let Some(max_id) = self.guarded(&table, |c| c.records(object)) {
-                if max_id > 0 {
-                    self.sequence_above(&meta, &tables::sequence_key(object), max_id, "record");
-                }
+            if let Some(max_id) = self.guarded(&table, |c| c.records(object))
+                && max_id > 0
+            {
+                self.sequence_above(&meta, &tables::sequence_key(object), max_id, "record");
             }
         }
         for (object, property) in &indexes {

@@ -187,11 +187,13 @@ impl StoreError {
     /// True when the error means the file's content is damaged (as opposed to an
     /// I/O failure or a misuse).
     pub fn is_corruption(&self) -> bool {
-        match self {
-            Self::CorruptRecord { .. } | Self::CorruptImport { .. } | Self::Panicked { .. } => true,
-            Self::Redb(redb::Error::Corrupted(_)) => true,
-            _ => false,
-        }
+        matches!(
+            self,
+            Self::CorruptRecord { .. }
+                | Self::CorruptImport { .. }
+                | Self::Panicked { .. }
+                | Self::Redb(redb::Error::Corrupted(_))
+        )
     }
 }
 

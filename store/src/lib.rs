@@ -36,6 +36,8 @@ pub mod record;
 mod session;
 mod store;
 pub mod tables;
+#[cfg(test)]
+mod tests;
 
 pub use check::{CheckCounts, CheckReport, IdentifierSpec, MAX_PROBLEMS, Problem};
 pub use error::{ImportCorruption, NotAStoreReason, OpenError, StoreError};

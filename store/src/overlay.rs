@@ -111,7 +111,7 @@ impl StorageBackend for CowOverlay {
             state.base_len = state.base_len.min(len);
             let first_gone = len.div_ceil(BLOCK);
             state.blocks.split_off(&first_gone);
-            if len % BLOCK != 0
+            if !len.is_multiple_of(BLOCK)
                 && let Some(block) = state.blocks.get_mut(&(len / BLOCK))
             {
                 block[(len % BLOCK) as usize..].fill(0);

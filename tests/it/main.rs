@@ -5,6 +5,7 @@
 
 mod cli;
 mod corpora;
+mod corruption;
 mod differential;
 mod model;
 mod support;
