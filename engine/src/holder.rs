@@ -42,7 +42,9 @@ pub struct HolderInfo {
 impl std::fmt::Display for HolderInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.import_id {
-            Some(id) => write!(f, "import {id} (`ingest {}`, pid {}, since {})", self.command, self.pid, self.since),
+            Some(id) => {
+                write!(f, "import {id} (`ingest {}`, pid {}, since {})", self.command, self.pid, self.since)
+            }
             None => write!(f, "`ingest {}` (pid {}, since {})", self.command, self.pid, self.since),
         }
     }
@@ -122,7 +124,7 @@ pub struct Busy {
 fn holder_text(h: Option<&HolderInfo>) -> String {
     match h {
         Some(h) => format!("{h} holds it"),
-        None => "another process (an import or a read-only command) holds it".to_owned(),
+        None => "it is in use by another process (an import or a read-only command)".to_owned(),
     }
 }
 

@@ -20,11 +20,11 @@ use serde::Serialize;
 use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
 
 use crate::commit::{CommitConfig, write_index, write_piece};
-use crate::output::{Clobber, Protected};
 use crate::decode::{self, HeaderError};
 use crate::dialect::{self, Encoding, Prepared};
 use crate::holder::Holder;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::output::{Clobber, Protected};
 use crate::plan::{IndexDelta, Mode, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
@@ -146,8 +146,8 @@ pub enum ImportError {
     /// An option is invalid.
     #[error("{0}")]
     Options(String),
-    /// The store failed.
-    #[error(transparent)]
+    /// The store failed (before the final commit: nothing of the import is in it).
+    #[error("{0}; nothing of the import was committed")]
     Store(#[from] StoreError),
     /// The report files could not be written.
     #[error("cannot write the import's report files: {0}")]
@@ -443,7 +443,10 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     let result = match report_dir {
         Ok(dir) => {
             let result = run_started(store, opts, &inputs, &settings, &entry, &dir, started, progress);
-            if result.is_err() && opts.report_dir.is_none() && !matches!(result, Err(ImportError::Commit { .. })) {
+            if result.is_err()
+                && opts.report_dir.is_none()
+                && !matches!(result, Err(ImportError::Commit { .. }))
+            {
                 crate::reports_folder::remove(&dir);
             }
             result
@@ -739,7 +742,13 @@ fn pipeline_file<'a>(
             }
             let end = t.piece.offset + t.piece.consumed;
             let lines = u64::from(t.piece.lines);
-            let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));
+            let planned = match timed(Stage::Plan, || planner.plan(t, lines_before + 1)) {
+                Ok(planned) => planned,
+                Err(e) => {
+                    *failure = Some(ImportError::StoreRead(e.to_string()));
+                    return false;
+                }
+            };
             lines_before += lines;
             progress.advance((end - resume) as u64);
             input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);

@@ -9,8 +9,8 @@
 //! signal exits at once, whatever is running: the store is crash-safe, so it is
 //! then as before the import or, if the commit had begun, possibly as after it.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 

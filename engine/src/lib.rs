@@ -21,6 +21,7 @@
 //! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
 //! ```
 
+pub mod check;
 pub mod codes;
 pub mod commit;
 pub mod datagen;
@@ -28,8 +29,8 @@ pub mod decode;
 pub mod dialect;
 pub mod export;
 mod headers;
-pub mod import;
 pub mod holder;
+pub mod import;
 pub mod inspect;
 pub mod interrupt;
 pub mod mapping;

@@ -154,6 +154,14 @@ enum Command {
         #[arg(long)]
         excel_safe: bool,
     },
+    /// Verify the whole store: redb's integrity, every record's checksum, the
+    /// identifier indexes against the records, the ID sequences and the import log.
+    /// Exits with 1 if anything is wrong. Never changes the store.
+    Check {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Record counts per object.
     Stats {
         /// Print JSON.
@@ -218,7 +226,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            if let Some(i @ import::ImportError::Interrupted { .. }) = e.downcast_ref::<import::ImportError>() {
+            if let Some(i @ import::ImportError::Interrupted { .. }) = e.downcast_ref::<import::ImportError>()
+            {
                 eprintln!("{i}");
             } else {
                 eprintln!("error: {e:#}");
@@ -226,11 +235,8 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(&e))
         }
         Err(_) => {
-            let (message, location) = PANIC
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone()
-                .unwrap_or_default();
+            let (message, location) =
+                PANIC.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone().unwrap_or_default();
             if location.contains("redb") {
                 // redb trusts its pages; a damaged page can make it index out of range.
                 eprintln!(
@@ -253,12 +259,19 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         if let Some(i) = cause.downcast_ref::<import::ImportError>() {
             return i.exit_code();
         }
-        if cause.downcast_ref::<engine::output::Clobber>().is_some() || cause.downcast_ref::<Usage>().is_some() {
+        if cause.downcast_ref::<engine::output::Clobber>().is_some()
+            || cause.downcast_ref::<Usage>().is_some()
+        {
             return 2;
         }
     }
     1
 }
+
+/// `ingest check` found problems (exit code 1, the report is already printed).
+#[derive(Debug, thiserror::Error)]
+#[error("the store has {0} problem(s); see the report above")]
+struct CheckFailed(u64);
 
 /// A usage error found by the command line glue (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -276,7 +289,7 @@ fn open_store(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
 
 /// Opens the store for a read-only command: never creates or changes it.
 fn open_read(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
-    engine::holder::open_waiting(path, wait_arg(wait), |p| Store::open(p))
+    engine::holder::open_waiting(path, wait_arg(wait), |p| Store::open_read_only(p))
 }
 
 /// Runs an import; after a failed final commit, reopens the store to tell the user
@@ -301,7 +314,9 @@ fn run_import(
             let cause = source.to_string();
             drop(store);
             let store = Store::open(path).with_context(|| {
-                format!("the final commit of import {import_id} failed ({cause}) and the store cannot be reopened")
+                format!(
+                    "the final commit of import {import_id} failed ({cause}) and the store cannot be reopened"
+                )
             })?;
             let state = import::settle_failed_commit(&store, import_id, &cause)
                 .with_context(|| format!("the final commit of import {import_id} failed ({cause})"))?;
@@ -483,9 +498,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => bail!("give a record ID or --by PROP=VALUE"),
             };
-            let bytes = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
-            let view = store::record::RecordView::parse(&bytes).context("the record is corrupt")?;
-            let value = export::record_json(def, id, &view);
+            let record = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
+            let value = export::record_json(def, id, &record.view());
             if json {
                 print_json(&value)?;
             } else {
@@ -516,6 +530,50 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let mut w = std::io::BufWriter::new(std::io::stdout().lock());
                 export::export(&read, def, format, &mut w)?;
                 w.flush()?;
+            }
+        }
+        Command::Check { json } => {
+            let started = std::time::Instant::now();
+            let report = loop {
+                match engine::check::run(&cli.store) {
+                    Err(store::OpenError::InUse { .. })
+                        if wait_arg(cli.wait).is_some_and(|w| started.elapsed() < w) =>
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    Err(e @ store::OpenError::InUse { .. }) => {
+                        let busy = engine::holder::Busy {
+                            path: cli.store.clone(),
+                            holder: engine::holder::current(&cli.store),
+                            waited: wait_arg(cli.wait),
+                        };
+                        return Err(anyhow::Error::new(e).context(busy.to_string()));
+                    }
+                    r => break r?,
+                }
+            };
+            if json {
+                print_json(&report)?;
+            } else {
+                println!("store:    {}", report.path);
+                println!(
+                    "checked:  {} tables, {} records, {} index entries, {} imports, redb integrity {}",
+                    report.checked.tables,
+                    report.checked.records,
+                    report.checked.index_entries,
+                    report.checked.imports,
+                    if report.redb_integrity { "ok" } else { "FAILED" }
+                );
+                for p in &report.problems {
+                    println!("  {} [{}]: {}", p.table, p.key, p.problem);
+                }
+                if report.problems_omitted > 0 {
+                    println!("  ... and {} more problems", report.problems_omitted);
+                }
+                println!("{}", if report.is_ok() { "ok" } else { "PROBLEMS FOUND" });
+            }
+            if !report.is_ok() {
+                return Err(CheckFailed(report.problems.len() as u64 + report.problems_omitted).into());
             }
         }
         Command::Stats { json } => {

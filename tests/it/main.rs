@@ -5,7 +5,9 @@
 
 mod cli;
 mod corpora;
+mod corruption;
 mod differential;
+mod faults;
 mod model;
 mod safety;
 mod support;

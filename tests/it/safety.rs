@@ -151,7 +151,10 @@ fn the_error_file_neutralizes_formulas_and_the_rejected_file_stays_byte_identica
                 ada@example.com,@SUM(1+1)\n\
                 bob@example.com,-1+2\n";
     let file = write(dir.path(), "c.csv", text);
-    let s = json(&ingest(&store, &["import", file.to_str().unwrap(), "--map", "=Birthday=date_of_birth", "--json"]));
+    let s = json(&ingest(
+        &store,
+        &["import", file.to_str().unwrap(), "--map", "=Birthday=date_of_birth", "--json"],
+    ));
     let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
     for line in errors.lines().skip(1) {
         let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
@@ -161,7 +164,10 @@ fn the_error_file_neutralizes_formulas_and_the_rejected_file_stays_byte_identica
         }
     }
     assert!(errors.contains("'=HYPERLINK"), "{errors}");
-    assert!(errors.contains("'@SUM(1+1)") && errors.contains("'-1+2") && errors.contains("'=Birthday"), "{errors}");
+    assert!(
+        errors.contains("'@SUM(1+1)") && errors.contains("'-1+2") && errors.contains("'=Birthday"),
+        "{errors}"
+    );
     assert_eq!(errors.lines().count(), 4, "{errors}");
     let rejected = std::fs::read_to_string(s["rejected_file"].as_str().unwrap()).unwrap();
     assert_eq!(rejected, "Email,=Birthday\n=HYPERLINK(\"http://evil\"),1990-01-01\n");
