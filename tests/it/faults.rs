@@ -153,7 +153,7 @@ fn fail_at_every_operation(base: &Path, file: &Path, work: &Path) {
                 match state {
                     CommitState::NotCommitted => assert!(message.contains("was not committed"), "{message}"),
                     CommitState::CommittedNotDurable => {
-                        assert!(message.contains("data is in the store"), "{message}")
+                        assert!(message.contains("data is in the store"), "{message}");
                     }
                 }
                 state == CommitState::CommittedNotDurable
