@@ -265,3 +265,35 @@ fn a_store_left_by_a_killed_import_is_readable_read_only_without_changing_it() {
     assert!(engine::check::run(&path).unwrap().is_ok());
     assert_eq!(export(&path, false).unwrap(), before);
 }
+
+#[test]
+fn the_binary_reports_a_damaged_store_with_exit_1_and_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build_store(dir.path());
+    let original = std::fs::read(&path).unwrap();
+    let copy = dir.path().join("damaged.redb");
+    let offsets = offsets(&original);
+    let mut exit_1 = 0;
+    // Every fourth offset: each costs two runs of the binary.
+    for &offset in offsets.iter().step_by(4) {
+        let mut bytes = original.clone();
+        bytes[offset] ^= 0x55;
+        std::fs::write(&copy, &bytes).unwrap();
+        for args in [&["check"][..], &["export", "contacts"], &["get", "contacts", "7"]] {
+            let out = crate::support::ingest(&copy, args);
+            let code = out.status.code();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(matches!(code, Some(0 | 1)), "offset {offset}, {args:?}: exit {code:?}: {err}");
+            assert!(
+                !err.contains("internal error") && !err.contains("RUST_BACKTRACE"),
+                "offset {offset}: {err}"
+            );
+            if code == Some(1) {
+                exit_1 += 1;
+                assert!(err.lines().count() <= 2 || args[0] == "check", "offset {offset}: {err}");
+            }
+        }
+        assert!(std::fs::read(&copy).unwrap() == bytes, "offset {offset}: a read-only command wrote");
+    }
+    assert!(exit_1 > 0);
+}

@@ -290,3 +290,37 @@ fn a_busy_store_names_the_import_that_holds_it_and_wait_waits() {
     assert!(child.wait().unwrap().success(), "{}", std::io::read_to_string(&mut err).unwrap());
     assert_eq!(waited["objects"]["contacts"], 20_002);
 }
+
+#[test]
+fn open_errors_name_their_cause_once_and_read_only_commands_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = write(d, "c.csv", "Email\nada@example.com\n");
+    std::fs::write(d.join("empty.redb"), b"").unwrap();
+    std::fs::write(d.join("text.redb"), b"Email\nnot a store\n").unwrap();
+    let cases = [
+        (d.join("no-such-dir").join("s.redb"), "does not exist"),
+        (d.join("missing.redb"), "does not exist"),
+        (d.join("empty.redb"), "empty file"),
+        (d.join("text.redb"), "not a redb database"),
+    ];
+    for (store, cause) in &cases {
+        for args in
+            [&["stats"][..], &["history"], &["export", "contacts"], &["get", "contacts", "1"], &["check"]]
+        {
+            let out = ingest(store, args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{args:?} on {}: {err}", store.display());
+            assert_eq!(err.matches(cause).count(), 1, "{args:?}: the cause once: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        assert!(!d.join("missing.redb").exists(), "a read-only command created the store");
+    }
+    // Writing commands refuse the empty file and the text file too, and leave them as they were.
+    for name in ["empty.redb", "text.redb"] {
+        let before = std::fs::read(d.join(name)).unwrap();
+        let out = ingest(&d.join(name), &["import", input.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(std::fs::read(d.join(name)).unwrap() == before);
+    }
+}
