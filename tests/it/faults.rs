@@ -198,7 +198,7 @@ fn a_fault_at_any_write_or_sync_leaves_the_store_before_or_after_an_import() {
     drop(Store::open(&base).unwrap());
     let mut text = String::from("Email,First Name,City\n");
     for i in 0..300 {
-        text.push_str(&format!("jose.mueller{i}@example.de,Jos\u{e9}{i},K\u{f8}benhavn\n"));
+        text.push_str(&format!("jos\u{e9}.m\u{fc}ller{i}@ex\u{e4}mple.de,Jos\u{e9}{i},K\u{f8}benhavn\n"));
     }
     let file = write(dir.path(), "new.csv", &text);
     fail_at_every_operation(&base, &file, dir.path());
