@@ -29,7 +29,6 @@ fn chunk(c: &mut Criterion) {
 
 fn file(c: &mut Criterion) {
     let input = Input::open(&contacts_csv(FILE_ROWS));
-    let text = input.text();
     let body = input.body();
     let rows = input.row_count();
     let mut group = c.benchmark_group("decode/file");
@@ -46,8 +45,7 @@ fn file(c: &mut Criterion) {
                 let ranges = pool.install(|| input.ranges(chunk));
                 let mut decoded = 0usize;
                 engine::pieces::for_each_piece(
-                    text.len(),
-                    &ranges,
+                    ranges.iter().cloned(),
                     t * 2,
                     Some(&pool),
                     |r| input.decode(r),

@@ -249,8 +249,7 @@ impl Input {
         let ranges = self.ranges(chunk_bytes);
         let mut pieces = Vec::with_capacity(ranges.len());
         engine::pieces::for_each_piece(
-            self.text().len(),
-            &ranges,
+            ranges.into_iter(),
             4,
             None,
             |r| self.decode(r),

@@ -36,6 +36,10 @@ pub enum ErrorCode {
     NulByte,
     /// A quote that never closes.
     UnterminatedQuote,
+    /// A header with more columns than [`crate::decode::MAX_COLUMNS`].
+    TooManyColumns,
+    /// A header whose names are all blank (a line of delimiters).
+    BlankHeader,
 }
 
 impl ErrorCode {
@@ -58,6 +62,8 @@ impl ErrorCode {
             Self::InvalidUtf8 => "INVALID_UTF8",
             Self::NulByte => "NUL_BYTE",
             Self::UnterminatedQuote => "UNTERMINATED_QUOTE",
+            Self::TooManyColumns => "TOO_MANY_COLUMNS",
+            Self::BlankHeader => "BLANK_HEADER",
         }
     }
 }

@@ -85,6 +85,13 @@ impl DecodedPiece {
             .collect()
     }
 
+    /// The piece without its columns (an empty batch), once they have been read:
+    /// spans, structural errors and counts stay.
+    #[must_use]
+    pub fn without_columns(self) -> Self {
+        Self { batch: RecordBatch::new_empty(Arc::new(Schema::empty())), ..self }
+    }
+
     /// A piece with no rows (a placeholder).
     pub fn empty() -> Self {
         Self {
@@ -98,6 +105,14 @@ impl DecodedPiece {
         }
     }
 }
+
+/// Most columns a file may have (16,384, as in a spreadsheet): a header with more
+/// fails the import (`TOO_MANY_COLUMNS`) as soon as its 16,385th column starts,
+/// without reading the rest of the line. Header names obey [`MAX_FIELD_BYTES`]
+/// like every field, so a header is parsed reading at most about
+/// `MAX_COLUMNS * MAX_FIELD_BYTES` bytes, and a header over either limit fails
+/// after reading little more than the limit.
+pub const MAX_COLUMNS: usize = 16_384;
 
 /// The header row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,25 +131,77 @@ pub enum HeaderError {
     /// The input has no header row.
     #[error("the file is empty: there is no header row")]
     Empty,
-    /// The header row is broken.
-    #[error("the header row is broken: {code}: {message}")]
+    /// The header row is broken or over a limit.
+    #[error("the header (line {line}) {message}")]
     Broken {
+        /// Line (1-based) the problem is on: where the header, or the broken name, starts.
+        line: u64,
+        /// The column (0-based) it concerns, where one does.
+        column: Option<u32>,
         /// Error code.
         code: ErrorCode,
-        /// Explanation.
+        /// Explanation (follows "the header (line N)").
         message: String,
     },
 }
 
-/// Parses the header: the first non-blank record.
+impl HeaderError {
+    /// The line (1-based) the error is reported on.
+    pub fn line(&self) -> u64 {
+        match self {
+            Self::Empty => 1,
+            Self::Broken { line, .. } => *line,
+        }
+    }
+
+    /// The code as reported by `inspect` (`EMPTY_FILE` for an empty input).
+    pub fn code_str(&self) -> &'static str {
+        match self {
+            Self::Empty => "EMPTY_FILE",
+            Self::Broken { code, .. } => code.as_str(),
+        }
+    }
+}
+
+/// Parses the header: the first record that is not an empty line.
+///
+/// A record holding only delimiters (`,,,`) is a header without names, an error;
+/// a header over [`MAX_COLUMNS`] columns or with a name over [`MAX_FIELD_BYTES`]
+/// fails without the rest of the line being read.
 pub fn header(text: &[u8], delimiter: u8) -> Result<Header, HeaderError> {
-    let mut parser = Parser::new(delimiter);
+    scan_header(text, delimiter).map_err(|(e, _)| e)
+}
+
+/// `Some(n)` when the header breaks a size limit ([`MAX_COLUMNS`], or a name over
+/// [`MAX_FIELD_BYTES`]): the input fails whatever else it holds, and `n` bytes
+/// were read to find out.
+pub fn header_over_limits(text: &[u8], delimiter: u8) -> Option<usize> {
+    match scan_header(text, delimiter) {
+        Err((
+            HeaderError::Broken { code: ErrorCode::TooManyColumns | ErrorCode::ColumnTooLarge, .. },
+            read,
+        )) => Some(read),
+        _ => None,
+    }
+}
+
+/// The header, or its error and the bytes read to find it.
+fn scan_header(text: &[u8], delimiter: u8) -> Result<Header, (HeaderError, usize)> {
+    let mut parser = Parser::for_header(delimiter);
     let mut pos = 0;
-    let mut lines = 0;
+    let mut lines = 0u32;
     while pos < text.len() {
-        match parser.record(text, pos, true) {
+        let line = u64::from(lines) + 1;
+        let broken = |at: u32, column: Option<usize>, code: ErrorCode, message: String| HeaderError::Broken {
+            line: line + u64::from(at),
+            column: column.map(|c| c as u32),
+            code,
+            message,
+        };
+        match parser.record(text, pos) {
             Record::Done { next, breaks } => {
-                if parser.all_empty() {
+                if parser.count == 1 && parser.blank {
+                    // An empty line before the header.
                     pos = next;
                     lines += breaks;
                     continue;
@@ -142,16 +209,21 @@ pub fn header(text: &[u8], delimiter: u8) -> Result<Header, HeaderError> {
                 let mut names = Vec::with_capacity(parser.fields.len());
                 for f in 0..parser.fields.len() {
                     let raw = parser.field(text, f);
-                    if raw.contains(&0) {
-                        return Err(HeaderError::Broken {
-                            code: ErrorCode::NulByte,
-                            message: format!("column {} of the header holds a NUL byte", f + 1),
-                        });
+                    let fail = |code: ErrorCode, what: String| {
+                        (broken(0, Some(f), code, format!("is broken: column {} {what}", f + 1)), next)
+                    };
+                    if raw.len() > MAX_FIELD_BYTES {
+                        return Err(fail(
+                            ErrorCode::ColumnTooLarge,
+                            format!("is longer than {MAX_FIELD_BYTES} bytes, the limit for a column name"),
+                        ));
                     }
-                    let name = std::str::from_utf8(raw).map_err(|_| HeaderError::Broken {
-                        code: ErrorCode::InvalidUtf8,
-                        message: format!("column {} of the header is not valid UTF-8", f + 1),
-                    })?;
+                    if raw.contains(&0) {
+                        return Err(fail(ErrorCode::NulByte, "holds a NUL byte".into()));
+                    }
+                    let Ok(name) = std::str::from_utf8(raw) else {
+                        return Err(fail(ErrorCode::InvalidUtf8, "is not valid UTF-8".into()));
+                    };
                     let name = name.trim();
                     // Lenient: `a, "b"` quotes a name after a space.
                     let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
@@ -160,23 +232,49 @@ pub fn header(text: &[u8], delimiter: u8) -> Result<Header, HeaderError> {
                     };
                     names.push(name);
                 }
+                if names.iter().all(String::is_empty) {
+                    let which = match names.len() {
+                        1 => "column 1 is blank".to_owned(),
+                        n => format!("columns 1-{n} are blank"),
+                    };
+                    return Err((
+                        broken(0, None, ErrorCode::BlankHeader, format!("has no column names: {which}")),
+                        next,
+                    ));
+                }
                 return Ok(Header { names, len: next, lines: lines + breaks });
             }
-            Record::Unterminated { .. } => {
-                return Err(HeaderError::Broken {
-                    code: ErrorCode::UnterminatedQuote,
-                    message: "a quote in the header never closes".into(),
-                });
+            Record::Unterminated { open_breaks, resume, .. } => {
+                let column = parser.count - 1;
+                let message = format!("is broken: a quote opening in column {} never closes", column + 1);
+                return Err((
+                    broken(open_breaks, Some(column), ErrorCode::UnterminatedQuote, message),
+                    resume,
+                ));
             }
-            Record::TooLarge { .. } => {
-                return Err(HeaderError::Broken {
-                    code: ErrorCode::ColumnTooLarge,
-                    message: format!("a header name is longer than {MAX_FIELD_BYTES} bytes"),
-                });
+            Record::TooLarge { open_breaks, resume, .. } => {
+                let column = parser.count - 1;
+                let message = format!(
+                    "is broken: column {} is longer than {MAX_FIELD_BYTES} bytes, the limit for a column name",
+                    column + 1
+                );
+                return Err((broken(open_breaks, Some(column), ErrorCode::ColumnTooLarge, message), resume));
+            }
+            Record::OverLimit { stop, breaks, limit: Limit::Columns } => {
+                let message = format!("has more than {MAX_COLUMNS} columns, the most a file may have");
+                return Err((broken(breaks, Some(MAX_COLUMNS), ErrorCode::TooManyColumns, message), stop));
+            }
+            Record::OverLimit { stop, breaks, limit: Limit::FieldBytes } => {
+                let column = parser.count - 1;
+                let message = format!(
+                    "is broken: column {} is longer than {MAX_FIELD_BYTES} bytes, the limit for a column name",
+                    column + 1
+                );
+                return Err((broken(breaks, Some(column), ErrorCode::ColumnTooLarge, message), stop));
             }
         }
     }
-    Err(HeaderError::Empty)
+    Err((HeaderError::Empty, text.len()))
 }
 
 /// Decodes the complete records of `text[range]` into `columns` columns named
@@ -191,7 +289,8 @@ pub fn decode(
 ) -> DecodedPiece {
     let piece = &text[range.clone()];
     let columns = names.len();
-    let mut parser = Parser::new(delimiter);
+    // A record with more fields than that is broken anyway: the rest are counted, not kept.
+    let mut parser = Parser::new(delimiter, columns + 1);
     // Whole-piece checks first: almost every piece is valid UTF-8 without NULs, and
     // then rows need no checks of their own.
     let check_rows = memchr::memchr(0, piece).is_some() || simdutf8::basic::from_utf8(piece).is_err();
@@ -204,7 +303,7 @@ pub fn decode(
     while pos < piece.len() {
         let start = pos;
         let span = |end: usize, line: u32| RowSpan { line, start: start as u32, end: end as u32 };
-        match parser.record(piece, pos, at_end) {
+        match parser.record(piece, pos) {
             Record::Done { next, breaks } => {
                 pos = next;
                 let row = span(next, line);
@@ -212,13 +311,13 @@ pub fn decode(
                 if parser.all_empty() {
                     continue;
                 }
-                if parser.fields.len() != columns {
+                if parser.count != columns {
                     bad.push(BadRow {
                         span: row,
                         code: ErrorCode::IncorrectNumberOfColumns,
                         column: None,
                         value: String::new(),
-                        message: format!("expected {columns} fields, found {}", parser.fields.len()),
+                        message: format!("expected {columns} fields, found {}", parser.count),
                     });
                     continue;
                 }
@@ -248,7 +347,7 @@ pub fn decode(
                 bad.push(BadRow {
                     span: RowSpan { line: line + open_breaks, start: start as u32, end: resume as u32 },
                     code: ErrorCode::UnterminatedQuote,
-                    column: Some(parser.fields.len() as u32),
+                    column: Some((parser.count - 1) as u32),
                     value: String::new(),
                     message:
                         "a quoted field opens on this line and never closes; parsing resumed on the next line"
@@ -261,11 +360,12 @@ pub fn decode(
                 clean = false;
                 break;
             }
+            Record::OverLimit { .. } => unreachable!("only a header parser stops at a limit"),
             Record::TooLarge { open_breaks, resume, resume_breaks } => {
                 bad.push(BadRow {
                     span: RowSpan { line: line + open_breaks, start: start as u32, end: resume as u32 },
                     code: ErrorCode::ColumnTooLarge,
-                    column: Some(parser.fields.len() as u32),
+                    column: Some((parser.count - 1) as u32),
                     value: String::new(),
                     message: format!(
                         "a quoted field opening on this line runs over {MAX_FIELD_BYTES} bytes; parsing resumed on the next line"
@@ -339,6 +439,17 @@ enum Record {
     Unterminated { open_breaks: u32, resume: usize, resume_breaks: u32 },
     /// A quoted field ran over [`MAX_FIELD_BYTES`]; resume as for `Unterminated`.
     TooLarge { open_breaks: u32, resume: usize, resume_breaks: u32 },
+    /// Header parsing only: the record breaks a limit; parsing stopped at `stop`,
+    /// `breaks` line breaks into the record (where the offending field starts).
+    OverLimit { stop: usize, breaks: u32, limit: Limit },
+}
+
+/// The limit a header broke.
+enum Limit {
+    /// More than [`MAX_COLUMNS`] fields.
+    Columns,
+    /// A field over [`MAX_FIELD_BYTES`].
+    FieldBytes,
 }
 
 /// Where a field's bytes are: in the input, or unescaped into the scratch buffer.
@@ -351,7 +462,18 @@ struct FieldRef {
 
 struct Parser {
     delimiter: u8,
+    /// The first `keep` fields of the current record.
     fields: Vec<FieldRef>,
+    /// Fields of the current record, kept or not.
+    count: usize,
+    /// Every field of the current record is empty.
+    blank: bool,
+    /// Most fields kept per record: a record with more is broken anyway, and
+    /// keeping them all would let memory grow with the length of a line.
+    keep: usize,
+    /// Header mode: stop at [`MAX_COLUMNS`] fields and at a field over
+    /// [`MAX_FIELD_BYTES`] instead of reading on to the end of the record.
+    header: bool,
     scratch: Vec<u8>,
 }
 
@@ -373,8 +495,20 @@ fn next_line(data: &[u8], at: usize) -> usize {
 }
 
 impl Parser {
-    fn new(delimiter: u8) -> Self {
-        Self { delimiter, fields: Vec::with_capacity(32), scratch: Vec::new() }
+    fn new(delimiter: u8, keep: usize) -> Self {
+        Self {
+            delimiter,
+            fields: Vec::with_capacity(keep.min(32)),
+            count: 0,
+            blank: true,
+            keep,
+            header: false,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn for_header(delimiter: u8) -> Self {
+        Self { header: true, ..Self::new(delimiter, MAX_COLUMNS) }
     }
 
     fn field<'a>(&'a self, data: &'a [u8], f: usize) -> &'a [u8] {
@@ -387,30 +521,48 @@ impl Parser {
     }
 
     fn all_empty(&self) -> bool {
-        self.fields.iter().all(|f| f.start == f.end)
+        self.blank
+    }
+
+    /// Where the scan of a field starting at `from` may stop: the end of the data,
+    /// or in header mode the first byte past the longest field allowed.
+    fn scan_end(&self, data: &[u8], from: usize) -> usize {
+        if self.header { data.len().min(from.saturating_add(MAX_FIELD_BYTES + 1)) } else { data.len() }
     }
 
     /// Parses one record starting at `pos`.
-    fn record(&mut self, data: &[u8], pos: usize, at_end: bool) -> Record {
-        let _ = at_end;
+    fn record(&mut self, data: &[u8], pos: usize) -> Record {
         self.fields.clear();
         self.scratch.clear();
+        self.count = 0;
+        self.blank = true;
         let d = self.delimiter;
         let mut i = pos;
         let mut breaks = 0u32;
         loop {
+            let keep = self.count < self.keep;
+            self.count += 1;
             if data.get(i) == Some(&b'"') {
                 let open = i;
                 let open_breaks = breaks;
+                // A closing quote past this closes a field over the limit.
+                let window = self.scan_end(data, open);
                 i += 1;
                 let mut seg = i;
                 let mut escaped = false;
                 let scratch_start = self.scratch.len();
                 loop {
-                    let Some(off) = memchr::memchr(b'"', &data[i..]) else {
+                    let Some(off) = memchr::memchr(b'"', &data[i.min(window)..window]) else {
                         // Longer than the limit whether or not it closes later: the
                         // same answer a parse of the whole input gives.
                         let too_large = data.len() - open > MAX_FIELD_BYTES;
+                        if self.header && too_large {
+                            return Record::OverLimit {
+                                stop: window,
+                                breaks: open_breaks,
+                                limit: Limit::FieldBytes,
+                            };
+                        }
                         return Self::resume_after(data, pos, open, open_breaks, too_large);
                     };
                     let q = i + off;
@@ -419,16 +571,27 @@ impl Parser {
                     }
                     breaks += count_breaks(&data[i..q]);
                     if data.get(q + 1) == Some(&b'"') {
-                        self.scratch.extend_from_slice(&data[seg..=q]);
+                        if keep {
+                            self.scratch.extend_from_slice(&data[seg..=q]);
+                        }
                         escaped = true;
                         i = q + 2;
                         seg = i;
                     } else {
                         i = q + 1;
                         // Text after the closing quote, up to the delimiter, is kept.
+                        let limit = self.scan_end(data, i);
                         let tail_end =
-                            memchr::memchr3(d, b'\n', b'\r', &data[i..]).map_or(data.len(), |o| i + o);
-                        if escaped || tail_end > i {
+                            memchr::memchr3(d, b'\n', b'\r', &data[i..limit]).map_or(limit, |o| i + o);
+                        if tail_end < data.len() && tail_end == limit {
+                            return Record::OverLimit {
+                                stop: limit,
+                                breaks: open_breaks,
+                                limit: Limit::FieldBytes,
+                            };
+                        }
+                        self.blank &= !escaped && q == seg && tail_end == i;
+                        if keep && (escaped || tail_end > i) {
                             self.scratch.extend_from_slice(&data[seg..q]);
                             self.scratch.extend_from_slice(&data[i..tail_end]);
                             self.fields.push(FieldRef {
@@ -436,7 +599,7 @@ impl Parser {
                                 end: self.scratch.len() as u32,
                                 scratch: true,
                             });
-                        } else {
+                        } else if keep {
                             self.fields.push(FieldRef { start: seg as u32, end: q as u32, scratch: false });
                         }
                         i = tail_end;
@@ -444,15 +607,28 @@ impl Parser {
                     }
                 }
             } else {
-                let end = memchr::memchr3(d, b'\n', b'\r', &data[i..]).map_or(data.len(), |o| i + o);
-                self.fields.push(FieldRef { start: i as u32, end: end as u32, scratch: false });
+                let limit = self.scan_end(data, i);
+                let end = memchr::memchr3(d, b'\n', b'\r', &data[i..limit]).map_or(limit, |o| i + o);
+                if end < data.len() && end == limit {
+                    return Record::OverLimit { stop: limit, breaks, limit: Limit::FieldBytes };
+                }
+                self.blank &= end == i;
+                if keep {
+                    self.fields.push(FieldRef { start: i as u32, end: end as u32, scratch: false });
+                }
                 i = end;
             }
             match data.get(i) {
                 None => {
                     return Record::Done { next: data.len(), breaks };
                 }
-                Some(&b) if b == d => i += 1,
+                Some(&b) if b == d => {
+                    if self.header && self.count == MAX_COLUMNS {
+                        // Another column starts: one more than a file may have.
+                        return Record::OverLimit { stop: i + 1, breaks, limit: Limit::Columns };
+                    }
+                    i += 1;
+                }
                 Some(b'\r') => {
                     let next = if data.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
                     return Record::Done { next, breaks: breaks + 1 };
@@ -551,5 +727,69 @@ mod tests {
         assert_eq!(h.names, vec!["Email", "First Name"]);
         assert_eq!(h.lines, 2);
         assert_eq!(header(b"", b','), Err(HeaderError::Empty));
+    }
+
+    fn code(e: &HeaderError) -> (u64, Option<u32>, ErrorCode) {
+        match e {
+            HeaderError::Broken { line, column, code, .. } => (*line, *column, *code),
+            HeaderError::Empty => panic!("not a broken header"),
+        }
+    }
+
+    #[test]
+    fn a_header_over_the_limits_is_rejected_after_reading_little_past_them() {
+        // 100,000 columns: parsing stops where the 16,385th starts.
+        let cols: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+        let line = format!("{}\n", cols.join(","));
+        let e = header(line.as_bytes(), b',').unwrap_err();
+        assert_eq!(code(&e), (1, Some(MAX_COLUMNS as u32), ErrorCode::TooManyColumns));
+        assert!(e.to_string().contains("more than 16384 columns"), "{e}");
+        let at_limit = cols[..MAX_COLUMNS].join(",").len() + 1;
+        assert_eq!(header_over_limits(line.as_bytes(), b','), Some(at_limit));
+        // A name of 8 MiB, unquoted or quoted: parsing reads one byte past the limit.
+        let long = "n".repeat(8 << 20);
+        for (text, from) in [(format!("a,{long}\n"), 2), (format!("a,\"{long}\"\n"), 2)] {
+            let e = header(text.as_bytes(), b',').unwrap_err();
+            assert_eq!(code(&e), (1, Some(1), ErrorCode::ColumnTooLarge));
+            let read = header_over_limits(text.as_bytes(), b',').unwrap();
+            assert_eq!(read, from + MAX_FIELD_BYTES + 1);
+        }
+        // After a name holding a newline, the line is the one the long name opens on.
+        let text = format!("\n\"two\nlines\",\"{long}\"\n");
+        assert_eq!(
+            code(&header(text.as_bytes(), b',').unwrap_err()),
+            (3, Some(1), ErrorCode::ColumnTooLarge)
+        );
+        // Exactly at the limits: a header.
+        let text = format!("{},{}\n", cols[..MAX_COLUMNS - 1].join(","), "n".repeat(MAX_FIELD_BYTES));
+        let h = header(text.as_bytes(), b',').unwrap();
+        assert_eq!(h.names.len(), MAX_COLUMNS);
+        assert_eq!(header_over_limits(text.as_bytes(), b','), None);
+    }
+
+    #[test]
+    fn a_header_of_delimiters_has_no_names_but_empty_lines_are_skipped() {
+        let e = header(b"\r\n\r\n,,,,,\r\na,b,c,d,e,f\r\n", b',').unwrap_err();
+        assert_eq!(code(&e), (3, None, ErrorCode::BlankHeader));
+        assert_eq!(e.to_string(), "the header (line 3) has no column names: columns 1-6 are blank");
+        let e = header(b"  \nx\n", b',').unwrap_err();
+        assert_eq!(e.to_string(), "the header (line 1) has no column names: column 1 is blank");
+        // `""` alone on a line is an empty line; some blank names make a header.
+        let h = header(b"\"\"\nEmail,,Name,\n", b',').unwrap();
+        assert_eq!(h.names, vec!["Email", "", "Name", ""]);
+        assert_eq!(h.lines, 2);
+    }
+
+    #[test]
+    fn a_data_record_keeps_at_most_one_field_more_than_the_header() {
+        let wide = format!("{}\n", vec!["x"; 10_000].join(","));
+        let mut parser = Parser::new(b',', 3);
+        assert!(matches!(parser.record(wide.as_bytes(), 0), Record::Done { .. }));
+        assert_eq!((parser.count, parser.fields.len()), (10_000, 3));
+        let text = format!("1,2\n{wide},,,,,,,,\n3,4\n");
+        let p = decode(text.as_bytes(), 0..text.len(), &names(2), b',', true);
+        assert_eq!(cells(&p), vec![vec!["1", "2"], vec!["3", "4"]]);
+        assert_eq!(p.bad.len(), 1);
+        assert_eq!(p.bad[0].message, "expected 2 fields, found 10000");
     }
 }

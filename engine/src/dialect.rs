@@ -99,9 +99,33 @@ impl Prepared {
 /// Delimiters tried by detection, in order of preference on ties.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
+/// Bytes at the start of the text that delimiter detection looks at.
+const SNIFF_SAMPLE: usize = 64 * 1024;
+
 /// Detects the dialect and transcodes to UTF-8 where needed.
+///
+/// Detecting the encoding reads the whole input. An input whose header breaks a
+/// size limit ([`crate::decode::MAX_COLUMNS`], a name over
+/// [`crate::decode::MAX_FIELD_BYTES`]) cannot be imported whatever the rest holds:
+/// when the bytes read to find that out are UTF-8, they mean the same in every
+/// encoding detection could pick, so detection stops there (UTF-8) and the header
+/// fails without the rest of the input being read.
 pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>) -> Prepared {
     let bytes = source.bytes();
+    let utf8_bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let utf16_bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !utf16_bom && matches!(encoding, None | Some(Encoding::Utf8)) {
+        let start = if utf8_bom { 3 } else { 0 };
+        let text = &bytes[start..];
+        let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
+        if let Some(read) = crate::decode::header_over_limits(text, delimiter)
+            && utf8_prefix(text, read.max(SNIFF_SAMPLE))
+        {
+            let line_ending = line_ending(&text[..read.min(text.len())]);
+            let dialect = Dialect { encoding: Encoding::Utf8, bom: utf8_bom, delimiter, line_ending };
+            return Prepared { source, start, dialect };
+        }
+    }
     let (detected, bom_len) = match bytes {
         [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
         [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
@@ -132,6 +156,13 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
         line_ending: line_ending(text),
     };
     Prepared { source, start, dialect }
+}
+
+/// True when the first `len` bytes of `text` (all of it if shorter) are valid UTF-8,
+/// a character cut at that point included.
+fn utf8_prefix(text: &[u8], len: usize) -> bool {
+    let end = len.min(text.len());
+    (end..(end + 4).min(text.len() + 1)).any(|e| std::str::from_utf8(&text[..e]).is_ok())
 }
 
 /// True when the bytes are not UTF-8 and hold no valid multi-byte UTF-8 sequence at
@@ -186,9 +217,8 @@ fn line_ending(text: &[u8]) -> LineEnding {
 /// Picks the delimiter that splits the first records into the most consistent,
 /// non-zero number of fields (counting outside quotes only).
 pub fn sniff_delimiter(text: &[u8]) -> u8 {
-    const SAMPLE: usize = 64 * 1024;
     const RECORDS: usize = 50;
-    let sample = &text[..text.len().min(SAMPLE)];
+    let sample = &text[..text.len().min(SNIFF_SAMPLE)];
     let mut best = (b',', 0usize, 0usize);
     for &delim in &DELIMITERS {
         let mut counts = Vec::with_capacity(RECORDS);

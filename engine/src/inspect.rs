@@ -63,11 +63,12 @@ pub fn inspect(
     let header = match decode::header(text, d.delimiter) {
         Ok(h) => h,
         Err(e) => {
-            let code = match &e {
-                decode::HeaderError::Empty => "EMPTY_FILE",
-                decode::HeaderError::Broken { code, .. } => code.as_str(),
-            };
-            report.errors.push(StructuralError { line: 1, code, message: e.to_string() });
+            // Without a header there are no rows to count; the error says why.
+            report.errors.push(StructuralError {
+                line: e.line(),
+                code: e.code_str(),
+                message: e.to_string(),
+            });
             return Ok(report);
         }
     };
@@ -76,6 +77,7 @@ pub fn inspect(
     let mut lines_before = u64::from(header.lines);
     report.header.clone_from(&header.names);
     let delimiter = d.delimiter;
+    let mut resume = header.len;
     pieces::for_each_body_piece(
         text,
         &header,
@@ -94,6 +96,10 @@ pub fn inspect(
                 });
             }
             lines_before += u64::from(piece.lines);
+            // Pages read are not needed again: resident memory stays flat.
+            let end = piece.offset + piece.consumed;
+            prepared.source.release(prepared.start + resume..prepared.start + end);
+            resume = end;
             true
         },
     );

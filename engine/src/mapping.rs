@@ -6,11 +6,31 @@
 //! the rest; otherwise an unmapped column stops the import before anything is
 //! written, with the closest properties as suggestions.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::headers::{self, normalize_header};
 use crate::schema::{self, ObjectDef};
 
+/// Unmapped columns listed in the error, with suggestions (the first ones, in
+/// column order); the rest are counted ("... and 312 more").
+pub const MAX_LISTED: usize = 20;
+
+/// Longest normalized name (in characters) that suggestions are computed for.
+/// Similarity costs the product of the two lengths, and a name much longer than
+/// every header spelling (the longest has about 30 characters) is similar to none.
+pub const MAX_SUGGEST_CHARS: usize = 64;
+
+/// Longest normalized name (in characters) matched by normalization (`--map`
+/// spelled differently from the header, the vocabulary); longer names are only
+/// matched as written.
+const MAX_KEY_CHARS: usize = 256;
+
+/// Header names longer than this (in bytes) are shortened in messages.
+const SHOWN_NAME_BYTES: usize = 100;
+
 /// Where a column goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A property of one of the import's objects (index into [`Mapping::objects`]).
     Property {
@@ -35,7 +55,9 @@ pub struct Mapping {
 /// An unmapped column and what it might have meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unmapped {
-    /// The header as written.
+    /// The column (0-based).
+    pub column: usize,
+    /// The header as written (empty: the column has no name).
     pub header: String,
     /// Up to three `object.property` suggestions, closest first.
     pub suggestions: Vec<String>,
@@ -46,8 +68,13 @@ pub struct Unmapped {
 #[non_exhaustive]
 pub enum MappingError {
     /// Columns match no property.
-    #[error("{} column(s) match no property (map them with --map 'HEADER=object.property' or 'HEADER=-', or pass --skip-unmapped):\n{}", .0.len(), list_unmapped(.0))]
-    Unmapped(Vec<Unmapped>),
+    #[error("{count} column(s) match no property (map them with --map 'HEADER=object.property' or 'HEADER=-', or pass --skip-unmapped):\n{}", list_unmapped(listed, *count))]
+    Unmapped {
+        /// How many columns match no property.
+        count: usize,
+        /// The first [`MAX_LISTED`] of them, in column order.
+        listed: Vec<Unmapped>,
+    },
     /// An object this version cannot import.
     #[error("unknown or unsupported object '{0}' (importable: contacts, companies)")]
     UnknownObject(String),
@@ -62,9 +89,9 @@ pub enum MappingError {
     /// Two columns map to the same property.
     #[error("columns '{first}' and '{second}' both map to {target}")]
     Duplicate {
-        /// First column.
+        /// First column (shortened if long).
         first: String,
-        /// Second column.
+        /// Second column (shortened if long).
         second: String,
         /// The property.
         target: String,
@@ -74,17 +101,35 @@ pub enum MappingError {
     MultiObject,
 }
 
-fn list_unmapped(cols: &[Unmapped]) -> String {
-    cols.iter()
+/// A header name as shown in messages: whole if short, else its start and length.
+pub fn shown_name(name: &str) -> String {
+    if name.len() <= SHOWN_NAME_BYTES {
+        return name.to_owned();
+    }
+    let mut end = SHOWN_NAME_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &name[..end], name.len())
+}
+
+fn list_unmapped(cols: &[Unmapped], count: usize) -> String {
+    let mut lines: Vec<String> = cols
+        .iter()
         .map(|u| {
-            if u.suggestions.is_empty() {
-                format!("  '{}'", u.header)
+            if u.header.is_empty() {
+                format!("  column {} has no name", u.column + 1)
+            } else if u.suggestions.is_empty() {
+                format!("  '{}'", shown_name(&u.header))
             } else {
-                format!("  '{}' (closest: {})", u.header, u.suggestions.join(", "))
+                format!("  '{}' (closest: {})", shown_name(&u.header), u.suggestions.join(", "))
             }
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    if count > cols.len() {
+        lines.push(format!("  ... and {} more", count - cols.len()));
+    }
+    lines.join("\n")
 }
 
 /// What the user asked for.
@@ -100,58 +145,107 @@ pub struct MappingRequest<'a> {
     pub lang: &'a str,
 }
 
-/// Finds the property a header names for `object`: header language, English, then
-/// the others.
-pub fn lookup(object: &ObjectDef, header: &str, lang: &str) -> Option<u16> {
-    let norm = normalize_header(header);
+/// One language's header vocabulary: `(object, normalized header) -> property`.
+type Vocabulary = HashMap<(&'static str, &'static str), &'static str>;
+
+/// The header vocabulary of every language, for lookups in constant time.
+static VOCABULARY: LazyLock<Vec<(&'static str, Vocabulary)>> = LazyLock::new(|| {
+    headers::LANGUAGES
+        .iter()
+        .map(|&lang| {
+            let mut table = HashMap::new();
+            for v in headers::variants(lang) {
+                table.entry((v.object, v.header)).or_insert(v.property);
+            }
+            (lang, table)
+        })
+        .collect()
+});
+
+/// The normalized form of a header name, if it is short enough to be matched by
+/// normalization at all (see [`MAX_KEY_CHARS`]).
+fn match_key(name: &str) -> Option<String> {
+    let key = normalize_header(name);
+    (key.chars().count() <= MAX_KEY_CHARS).then_some(key)
+}
+
+/// Finds the property a normalized header names for `object`: header language,
+/// English, then the others.
+fn lookup_key(object: &ObjectDef, key: &str, lang: &str) -> Option<u16> {
     let order = std::iter::once(lang)
         .chain(std::iter::once("en"))
         .chain(headers::LANGUAGES.iter().copied().filter(|l| *l != lang && *l != "en"));
     for l in order {
-        if let Some(v) = headers::variants(l).iter().find(|v| v.object == object.name && v.header == norm) {
-            return object.property_number(v.property);
+        if let Some((_, table)) = VOCABULARY.iter().find(|(name, _)| *name == l)
+            && let Some(property) = table.get(&(object.name, key))
+        {
+            return object.property_number(property);
         }
     }
     None
 }
 
+/// Finds the property a header names for `object`: header language, English, then
+/// the others.
+pub fn lookup(object: &ObjectDef, header: &str, lang: &str) -> Option<u16> {
+    lookup_key(object, &normalize_header(header), lang)
+}
+
 /// Builds the mapping of `header` for a request.
+///
+/// Linear in the size of the header: every name is normalized once, looked up in
+/// hash tables, and suggestions are computed for the listed columns only.
 pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, MappingError> {
-    let objects = choose_objects(header, req)?;
+    let keys: Vec<Option<String>> = header.iter().map(|h| match_key(h)).collect();
+    let objects = choose_objects(&keys, req)?;
     let mut columns: Vec<Option<Target>> = vec![None; header.len()];
-    for spec in req.maps {
-        let (col_name, target) = spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
-        let col = find_column(header, col_name).ok_or_else(|| {
-            bad(spec, &format!("no column named '{col_name}' (columns: {})", header.join(", ")))
-        })?;
-        columns[col] = Some(parse_target(spec, target.trim(), &objects)?);
+    if !req.maps.is_empty() {
+        let finder = ColumnFinder::new(header, &keys);
+        for spec in req.maps {
+            let (col_name, target) =
+                spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
+            let col = finder.find(col_name).ok_or_else(|| {
+                bad(spec, &format!("no column named '{col_name}' (columns: {})", list_names(header)))
+            })?;
+            columns[col] = Some(parse_target(spec, target.trim(), &objects)?);
+        }
     }
-    for (i, name) in header.iter().enumerate() {
-        if columns[i].is_none() {
-            columns[i] = objects.iter().enumerate().find_map(|(oi, o)| {
-                lookup(o, name, req.lang).map(|property| Target::Property { object: oi, property })
+    for (column, key) in columns.iter_mut().zip(&keys) {
+        if column.is_none()
+            && let Some(key) = key
+        {
+            *column = objects.iter().enumerate().find_map(|(oi, o)| {
+                lookup_key(o, key, req.lang).map(|property| Target::Property { object: oi, property })
             });
         }
     }
-    let unmapped: Vec<Unmapped> = header
-        .iter()
-        .zip(&columns)
-        .filter(|(_, t)| t.is_none())
-        .map(|(h, _)| Unmapped { header: h.clone(), suggestions: suggest(h, &objects) })
-        .collect();
-    if !unmapped.is_empty() && !req.skip_unmapped {
-        return Err(MappingError::Unmapped(unmapped));
+    let count = columns.iter().filter(|t| t.is_none()).count();
+    if count > 0 && !req.skip_unmapped {
+        let listed = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_none())
+            .take(MAX_LISTED)
+            .map(|(column, _)| Unmapped {
+                column,
+                header: header[column].clone(),
+                suggestions: suggest(keys[column].as_deref(), &objects),
+            })
+            .collect();
+        return Err(MappingError::Unmapped { count, listed });
     }
     let columns: Vec<Target> = columns.into_iter().map(|t| t.unwrap_or(Target::Skip)).collect();
+    let mut first: HashMap<Target, usize> = HashMap::new();
     for (i, t) in columns.iter().enumerate() {
-        if let Target::Property { object, property } = t
-            && let Some(j) = columns[..i].iter().position(|u| u == t)
-        {
-            return Err(MappingError::Duplicate {
-                first: header[j].clone(),
-                second: header[i].clone(),
-                target: format!("{}.{}", objects[*object].name, objects[*object].property(*property).name),
-            });
+        if let Target::Property { object, property } = *t {
+            if let Some(&j) = first.get(t) {
+                return Err(MappingError::Duplicate {
+                    first: shown_name(&header[j]),
+                    second: shown_name(&header[i]),
+                    target: format!("{}.{}", objects[object].name, objects[object].property(property).name),
+                });
+            }
+            first.insert(*t, i);
         }
     }
     Ok(Mapping { objects, columns })
@@ -161,12 +255,39 @@ fn bad(spec: &str, reason: &str) -> MappingError {
     MappingError::BadMap { spec: spec.to_owned(), reason: reason.to_owned() }
 }
 
-fn find_column(header: &[String], name: &str) -> Option<usize> {
-    let name = name.trim();
-    header.iter().position(|h| h == name).or_else(|| {
-        let norm = normalize_header(name);
-        header.iter().position(|h| normalize_header(h) == norm)
-    })
+/// The first [`MAX_LISTED`] names of a header, for messages.
+fn list_names(header: &[String]) -> String {
+    let mut names: Vec<String> = header.iter().take(MAX_LISTED).map(|h| shown_name(h)).collect();
+    if header.len() > MAX_LISTED {
+        names.push(format!("... and {} more", header.len() - MAX_LISTED));
+    }
+    names.join(", ")
+}
+
+/// Finds the column a `--map` names: as written, else by normalized name; the
+/// first such column.
+struct ColumnFinder<'h> {
+    exact: HashMap<&'h str, usize>,
+    normalized: HashMap<&'h str, usize>,
+}
+
+impl<'h> ColumnFinder<'h> {
+    fn new(header: &'h [String], keys: &'h [Option<String>]) -> Self {
+        let mut exact = HashMap::with_capacity(header.len());
+        let mut normalized = HashMap::with_capacity(header.len());
+        for (i, (h, k)) in header.iter().zip(keys).enumerate() {
+            exact.entry(h.as_str()).or_insert(i);
+            if let Some(k) = k {
+                normalized.entry(k.as_str()).or_insert(i);
+            }
+        }
+        Self { exact, normalized }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        let name = name.trim();
+        self.exact.get(name).or_else(|| self.normalized.get(normalize_header(name).as_str())).copied()
+    }
 }
 
 fn parse_target(spec: &str, target: &str, objects: &[&'static ObjectDef]) -> Result<Target, MappingError> {
@@ -198,7 +319,7 @@ fn parse_target(spec: &str, target: &str, objects: &[&'static ObjectDef]) -> Res
 }
 
 fn choose_objects(
-    header: &[String],
+    keys: &[Option<String>],
     req: &MappingRequest<'_>,
 ) -> Result<Vec<&'static ObjectDef>, MappingError> {
     if !req.objects.is_empty() {
@@ -217,7 +338,7 @@ fn choose_objects(
         .iter()
         .copied()
         .max_by_key(|o| {
-            let hits = header.iter().filter(|h| lookup(o, h, req.lang).is_some()).count();
+            let hits = keys.iter().flatten().filter(|k| lookup_key(o, k, req.lang).is_some()).count();
             // max_by_key keeps the last maximum: rank earlier objects higher on ties.
             (hits, std::cmp::Reverse(schema::OBJECTS.iter().position(|x| x.name == o.name)))
         })
@@ -225,23 +346,27 @@ fn choose_objects(
     Ok(vec![best])
 }
 
-fn suggest(header: &str, objects: &[&'static ObjectDef]) -> Vec<String> {
-    let norm = normalize_header(header);
-    let mut scored: Vec<(f64, String)> = Vec::new();
+/// The closest properties to a normalized name (none for a name too long to be
+/// similar to any, see [`MAX_SUGGEST_CHARS`]).
+fn suggest(key: Option<&str>, objects: &[&'static ObjectDef]) -> Vec<String> {
+    let Some(norm) = key.filter(|k| !k.is_empty() && k.chars().count() <= MAX_SUGGEST_CHARS) else {
+        return Vec::new();
+    };
+    let mut scored: Vec<(f64, &'static str, &'static str)> = Vec::new();
     for lang in headers::LANGUAGES {
         for v in headers::variants(lang) {
             if objects.iter().any(|o| o.name == v.object) {
-                let score = strsim::jaro_winkler(&norm, v.header);
-                scored.push((score, format!("{}.{}", v.object, v.property)));
+                scored.push((strsim::jaro_winkler(norm, v.header), v.object, v.property));
             }
         }
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut out: Vec<String> = Vec::new();
-    for (score, name) in scored {
+    for (score, object, property) in scored {
         if score < 0.6 || out.len() == 3 {
             break;
         }
+        let name = format!("{object}.{property}");
         if !out.contains(&name) {
             out.push(name);
         }
@@ -285,7 +410,7 @@ mod tests {
         assert_eq!(m.objects[0].name, "companies");
         let objs = vec!["contacts".to_owned()];
         let err = map(&h(&["Email", "Frist Name", "Shoe size"]), &req(&objs, &[], "en")).unwrap_err();
-        let MappingError::Unmapped(cols) = err else { panic!() };
+        let MappingError::Unmapped { listed: cols, .. } = err else { panic!() };
         assert_eq!(cols.len(), 2);
         assert_eq!(cols[0].suggestions.first().map(String::as_str), Some("contacts.firstname"));
     }
@@ -301,6 +426,38 @@ mod tests {
         assert!(matches!(err, MappingError::Duplicate { .. }));
         let maps = vec!["Email=contacts.shoe".to_owned()];
         assert!(matches!(map(&h(&["Email"]), &req(&objs, &maps, "en")), Err(MappingError::BadMap { .. })));
+    }
+
+    #[test]
+    fn unmapped_columns_are_counted_and_the_first_ones_listed() {
+        let objs = vec!["contacts".to_owned()];
+        let header: Vec<String> = (0..16_384).map(|i| format!("col{i}")).collect();
+        let err = map(&header, &req(&objs, &[], "en")).unwrap_err();
+        let MappingError::Unmapped { count, listed } = &err else { panic!("{err}") };
+        assert_eq!((*count, listed.len()), (16_384, MAX_LISTED));
+        assert_eq!(listed.iter().map(|u| u.column).collect::<Vec<_>>(), (0..MAX_LISTED).collect::<Vec<_>>());
+        assert!(err.to_string().ends_with("\n  ... and 16364 more"), "{err}");
+        // Blank names are named by their column; long names are shortened and
+        // suggest nothing.
+        let long = format!("Email{}", "x".repeat(MAX_SUGGEST_CHARS));
+        let err = map(&h(&["Email", "", &long]), &req(&objs, &[], "en")).unwrap_err();
+        let MappingError::Unmapped { count: 2, listed } = &err else { panic!("{err}") };
+        assert_eq!((listed[0].column, listed[0].header.as_str()), (1, ""));
+        assert!(listed[1].suggestions.is_empty());
+        let text = err.to_string();
+        assert!(text.contains("\n  column 2 has no name\n"), "{text}");
+        let long = "x".repeat(10_000);
+        let err = map(&h(&["Email", &long]), &req(&objs, &[], "en")).unwrap_err();
+        assert!(err.to_string().ends_with(&format!("'{}… (10000 bytes)'", "x".repeat(100))), "{err}");
+    }
+
+    #[test]
+    fn every_header_spelling_is_short_enough_to_be_matched_and_suggested() {
+        for lang in headers::LANGUAGES {
+            for v in headers::variants(lang) {
+                assert!(v.header.chars().count() <= MAX_SUGGEST_CHARS, "{}", v.header);
+            }
+        }
     }
 
     #[test]

@@ -27,58 +27,55 @@ pub trait PieceEnd {
 /// Runs `work` over `ranges` and calls `emit` on every piece in file order. `emit`
 /// returns false to stop; then so does this function.
 ///
-/// A decode-ahead thread runs `work` over one window of `window` chunks at a time
+/// A decode-ahead thread takes `window` ranges at a time from `ranges` (which may
+/// compute them lazily, like [`crate::split::Splitter`]) and runs `work` over them
 /// (in parallel, in `pool` if given) while the calling thread stitches and emits
 /// the previous window, so the sequential stage overlaps the parallel one. At most
 /// one finished window waits.
+///
+/// Stitching: a piece that did not end cleanly stopped at the last complete record
+/// before a quoted field that crosses its range's end; the next range is then
+/// decoded again from there (its parallel result is dropped). Every decode so ends
+/// at a range end, and the pieces equal one sequential decode of the input.
 pub fn for_each_piece<T: Send + PieceEnd>(
-    text_len: usize,
-    ranges: &[Range<usize>],
+    ranges: impl Iterator<Item = Range<usize>> + Send,
     window: usize,
     pool: Option<&rayon::ThreadPool>,
     work: impl Fn(Range<usize>) -> T + Sync,
     mut emit: impl FnMut(T) -> bool,
 ) -> bool {
-    let Some(first) = ranges.first() else { return true };
     let window = window.max(1);
     let work = &work;
     std::thread::scope(|s| {
-        let (tx, rx) = crossbeam::channel::bounded::<Vec<T>>(1);
+        let (tx, rx) = crossbeam::channel::bounded::<Vec<(Range<usize>, T)>>(1);
         s.spawn(move || {
-            for batch in ranges.chunks(window) {
-                let run = || batch.par_iter().map(|r| work(r.clone())).collect::<Vec<T>>();
+            let mut ranges = ranges;
+            loop {
+                let mut run = || {
+                    let batch: Vec<Range<usize>> =
+                        timed(Stage::Split, || ranges.by_ref().take(window).collect());
+                    let results = batch.par_iter().map(|r| work(r.clone())).collect::<Vec<T>>();
+                    batch.into_iter().zip(results).collect::<Vec<_>>()
+                };
                 let done = match pool {
                     Some(p) => p.install(run),
                     None => run(),
                 };
-                if tx.send(done).is_err() {
+                if done.is_empty() || tx.send(done).is_err() {
                     break;
                 }
             }
         });
-        let mut resume = first.start;
-        for (w, done) in rx.iter().enumerate() {
-            let index = w * window;
-            let batch = &ranges[index..(index + window).min(ranges.len())];
-            for ((k, r), result) in batch.iter().enumerate().zip(done) {
-                if r.end <= resume {
-                    continue;
-                }
-                let mut piece = if r.start == resume { result } else { work(resume..r.end) };
-                let mut next = index + k + 1;
-                loop {
-                    let (end, clean) = (piece.end(), piece.clean());
-                    resume = end;
-                    if !emit(piece) {
-                        return false;
-                    }
-                    if clean {
-                        break;
-                    }
-                    // The piece ended inside a quoted field: decode on across the boundary.
-                    let until = ranges.get(next).map_or(text_len, |r| r.end);
-                    next += 1;
-                    piece = work(resume..until);
+        let mut resume = None;
+        for done in &rx {
+            for (r, result) in done {
+                let piece = match resume {
+                    Some(at) if at != r.start => work(at..r.end),
+                    _ => result,
+                };
+                resume = Some(piece.end());
+                if !emit(piece) {
+                    return false;
                 }
             }
         }
@@ -89,7 +86,8 @@ pub fn for_each_piece<T: Send + PieceEnd>(
 /// Decodes the body of `text` (everything after `header`) in chunks of about
 /// `chunk_bytes`, applies `then` to every decoded piece (in parallel, like the
 /// decoding) and emits the results in file order: the shared loop of `import`,
-/// `inspect`, the tests and the fuzz target.
+/// `inspect`, the tests and the fuzz target. The body is split as it is decoded
+/// ([`crate::split::Splitter`]), a window of `window` chunks at a time.
 #[allow(clippy::too_many_arguments)]
 pub fn for_each_body_piece<T: Send + PieceEnd>(
     text: &[u8],
@@ -102,18 +100,15 @@ pub fn for_each_body_piece<T: Send + PieceEnd>(
     emit: impl FnMut(T) -> bool,
 ) -> bool {
     let body = header.len;
-    let ranges: Vec<Range<usize>> =
-        timed(Stage::Split, || crate::split::split(&text[body..], chunk_bytes.max(1)))
-            .into_iter()
-            .map(|r| r.start + body..r.end + body)
-            .collect();
+    let ranges = crate::split::Splitter::new(&text[body..], chunk_bytes.max(1), window.max(1))
+        .map(|r| r.start + body..r.end + body);
     let work = |range: Range<usize>| {
         let at_end = range.end == text.len();
         let piece =
             timed(Stage::Decode, || crate::decode::decode(text, range, &header.names, delimiter, at_end));
         then(piece)
     };
-    for_each_piece(text.len(), &ranges, window, pool, work, emit)
+    for_each_piece(ranges, window, pool, work, emit)
 }
 
 impl PieceEnd for crate::decode::DecodedPiece {
@@ -131,5 +126,41 @@ impl PieceEnd for crate::transform::Transformed {
     }
     fn clean(&self) -> bool {
         self.piece.clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn ranges_are_taken_a_window_ahead_of_the_pieces_emitted() {
+        let text: Vec<u8> = (0..2_000).flat_map(|i| format!("{i},\"a\nb\"\n").into_bytes()).collect();
+        let header = Header { names: vec!["n".into(), "t".into()], len: 0, lines: 0 };
+        for (chunk, window) in [(1, 1), (10, 3), (200, 2)] {
+            // Every range the splitter hands out, counted as it is taken.
+            let taken = AtomicUsize::new(0);
+            let ranges = crate::split::Splitter::new(&text, chunk, window).inspect(|r| {
+                taken.fetch_max(r.end, Ordering::SeqCst);
+            });
+            let mut emitted = 0;
+            let mut rows = 0;
+            let work = |r: Range<usize>| {
+                let at_end = r.end == text.len();
+                crate::decode::decode(&text, r, &header.names, b',', at_end)
+            };
+            let finished = for_each_piece(ranges, window, None, work, |p| {
+                let end = p.end();
+                // At most the window being emitted, the one waiting and the one decoding.
+                let ahead = taken.load(Ordering::SeqCst).saturating_sub(end);
+                assert!(ahead <= 3 * window * (chunk + 16), "chunk {chunk}: {ahead} bytes taken ahead");
+                emitted = end;
+                rows += p.rows.len();
+                true
+            });
+            assert!(finished);
+            assert_eq!((emitted, rows), (text.len(), 2_000), "chunk {chunk}");
+        }
     }
 }

@@ -36,38 +36,106 @@ pub fn chunk_size(len: usize, threads: usize) -> usize {
 }
 
 /// Splits `text` into ranges of about `target` bytes, each ending after a newline
-/// at even quote parity (or at the end of the text).
+/// at even quote parity (or at the end of the text). The same ranges as a
+/// [`Splitter`] yields, computed all at once.
 pub fn split(text: &[u8], target: usize) -> Vec<Range<usize>> {
-    let target = target.max(1);
-    let len = text.len();
-    if len <= target {
-        return std::iter::once(0..len).collect();
-    }
-    let segments: Vec<Range<usize>> = (0..len).step_by(target).map(|s| s..(s + target).min(len)).collect();
-    let quotes: Vec<usize> =
-        segments.par_iter().map(|r| memchr::memchr_iter(b'"', &text[r.clone()]).count()).collect();
-    let mut parity = Vec::with_capacity(segments.len());
-    let mut total = 0usize;
-    for q in &quotes {
-        parity.push(total % 2 == 1);
-        total += q;
-    }
-    let boundaries: Vec<Option<usize>> = segments
-        .par_iter()
-        .zip(parity.par_iter())
-        .skip(1)
-        .map(|(r, &inside)| first_boundary(text, r.start, inside, target))
-        .collect();
-    let mut ranges = Vec::with_capacity(segments.len());
-    let mut start = 0;
-    for b in boundaries.into_iter().flatten() {
-        if b > start && b < len {
-            ranges.push(start..b);
-            start = b;
+    Splitter::new(text, target, usize::MAX).collect()
+}
+
+/// The ranges of [`split`], computed as they are consumed: a batch of segments at a
+/// time, in parallel. Splitting reads every byte (it counts quotes); lazily, it
+/// reads each part of the input just before that part is decoded, so a mapped
+/// input is resident only where the pipeline is working (pages already decoded are
+/// released by the caller), not from the start of the import to its end.
+#[derive(Debug)]
+pub struct Splitter<'a> {
+    text: &'a [u8],
+    target: usize,
+    /// Segments examined per batch.
+    batch: usize,
+    /// Where the next boundary search starts (a multiple of `target`).
+    next: usize,
+    /// Quotes in `text[..next - target]`.
+    quotes: usize,
+    /// Start of the range being built.
+    start: usize,
+    /// Ranges found, not yet taken.
+    ready: std::collections::VecDeque<Range<usize>>,
+    done: bool,
+}
+
+impl<'a> Splitter<'a> {
+    /// Splits `text` into ranges of about `target` bytes, examining `batch`
+    /// segments of `target` bytes at a time.
+    pub fn new(text: &'a [u8], target: usize, batch: usize) -> Self {
+        let target = target.max(1);
+        Self {
+            text,
+            target,
+            batch: batch.max(1),
+            next: target,
+            quotes: 0,
+            start: 0,
+            ready: std::collections::VecDeque::new(),
+            done: false,
         }
     }
-    ranges.push(start..len);
-    ranges
+
+    /// Bytes of the text examined so far: quotes are counted up to here, and
+    /// boundaries are searched for at most [`search_limit`] bytes past it.
+    pub fn examined(&self) -> usize {
+        (self.next - self.target).min(self.text.len())
+    }
+
+    /// Finds the boundaries of the next `batch` segments.
+    fn refill(&mut self) {
+        let (text, target, len) = (self.text, self.target, self.text.len());
+        let points: Vec<usize> = (self.next..len).step_by(target).take(self.batch).collect();
+        let Some(&last) = points.last() else {
+            self.ready.push_back(self.start..len);
+            self.done = true;
+            return;
+        };
+        // Quotes of the segment before each boundary, in parallel; then the parity
+        // of the quotes before each boundary.
+        let counts: Vec<usize> =
+            points.par_iter().map(|&p| memchr::memchr_iter(b'"', &text[p - target..p]).count()).collect();
+        let inside: Vec<bool> = counts
+            .iter()
+            .map(|c| {
+                self.quotes += c;
+                self.quotes % 2 == 1
+            })
+            .collect();
+        let boundaries: Vec<Option<usize>> = points
+            .par_iter()
+            .zip(inside.par_iter())
+            .map(|(&p, &inside)| first_boundary(text, p, inside, target))
+            .collect();
+        for b in boundaries.into_iter().flatten() {
+            if b > self.start && b < len {
+                self.ready.push_back(self.start..b);
+                self.start = b;
+            }
+        }
+        self.next = last + target;
+    }
+}
+
+impl Iterator for Splitter<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        loop {
+            if let Some(r) = self.ready.pop_front() {
+                return Some(r);
+            }
+            if self.done {
+                return None;
+            }
+            self.refill();
+        }
+    }
 }
 
 /// The position after the first newline at or after `from` at even quote parity,
@@ -128,6 +196,26 @@ mod tests {
         assert!(ranges.len() >= 3, "{} chunks", ranges.len());
         for r in &ranges[..ranges.len() - 1] {
             assert_eq!(text[r.end - 1], b'\n');
+        }
+    }
+
+    #[test]
+    fn the_splitter_reads_the_input_as_its_ranges_are_taken() {
+        let mut text = b"email,note\n".to_vec();
+        for i in 0..3_000 {
+            text.extend_from_slice(format!("a{i}@x.com,\"two\nlines, \"\"quoted\"\"\"\n").as_bytes());
+        }
+        for (target, batch) in [(1, 1), (7, 3), (100, 2), (4096, 4), (1 << 20, 2)] {
+            let all = split(&text, target);
+            let mut lazy = Splitter::new(&text, target, batch);
+            let first: Vec<Range<usize>> = lazy.by_ref().take(3).collect();
+            assert_eq!(first[..], all[..3.min(all.len())], "target {target}");
+            if all.len() > 10 {
+                // Three ranges taken: about three batches of segments examined, not the input.
+                assert!(lazy.examined() <= first[2].end + batch * target, "target {target}");
+            }
+            let rest: Vec<Range<usize>> = lazy.collect();
+            assert_eq!([first, rest].concat(), all, "target {target}, batch {batch}");
         }
     }
 

@@ -115,7 +115,8 @@ pub enum Premerge {
 /// The transformed rows of one piece.
 #[derive(Debug)]
 pub struct Transformed {
-    /// The decoded piece (spans, structural errors, line counts).
+    /// The decoded piece (spans, structural errors, line counts), without its
+    /// columns (see [`DecodedPiece::without_columns`]).
     pub piece: DecodedPiece,
     /// Record-encoded values of every row, back to back.
     pub values: Vec<u8>,
@@ -294,7 +295,10 @@ pub fn transform(
         out.failed.push(failed);
     }
     drop(arrays);
-    out.piece = piece;
+    // The rows are in `values` now; later stages need the piece's spans and
+    // structural errors, not its columns, which are freed here rather than when
+    // the piece has been committed.
+    out.piece = piece.without_columns();
     if out.store_error.is_none() {
         premerge(&mut out, matched, cfg, &records);
     }

@@ -8,6 +8,7 @@ mod corpora;
 mod corruption;
 mod differential;
 mod faults;
+mod limits;
 mod model;
 mod safety;
 mod support;
