@@ -336,7 +336,7 @@ impl Input {
         let mut line = self.first_line();
         for piece in pieces {
             let lines = u64::from(piece.piece.lines);
-            let planned = planner.plan(piece, line);
+            let planned = planner.plan(piece, line).expect("plan");
             line += lines;
             outcomes.clear();
             write_piece(&session, &cfg, &planned, &mut outcomes).expect("write piece");

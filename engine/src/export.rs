@@ -19,6 +19,9 @@ pub enum Format {
     Jsonl,
     /// CSV with a header of internal names.
     Csv,
+    /// CSV whose values are neutralized against formula injection for spreadsheets
+    /// ([`crate::output::excel_safe`]).
+    CsvExcelSafe,
 }
 
 /// The JSON form of a record: `{"id", "object", "properties", "associations"}`.
@@ -66,7 +69,8 @@ pub fn export(
                 }
             })?;
         }
-        Format::Csv => {
+        Format::Csv | Format::CsvExcelSafe => {
+            let safe = format == Format::CsvExcelSafe;
             let mut w = csv::Writer::from_writer(&mut *out);
             let names: Vec<&str> = object.properties.iter().map(|p| p.name).collect();
             w.write_record(&names)?;
@@ -76,7 +80,7 @@ pub fn export(
                 row[usize::from(RECORD_ID)] = id.to_string();
                 for (p, v) in view.values() {
                     if let Some(cell) = row.get_mut(usize::from(p)) {
-                        cell.push_str(v);
+                        cell.push_str(if safe { crate::output::excel_safe(v) } else { v.into() }.as_ref());
                     }
                 }
                 n += 1;

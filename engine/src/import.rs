@@ -22,7 +22,9 @@ use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
 use crate::commit::{CommitConfig, write_index, write_piece};
 use crate::decode::{self, HeaderError};
 use crate::dialect::{self, Encoding, Prepared};
+use crate::holder::Holder;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::output::{Clobber, Protected};
 use crate::plan::{IndexDelta, Mode, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
@@ -144,8 +146,8 @@ pub enum ImportError {
     /// An option is invalid.
     #[error("{0}")]
     Options(String),
-    /// The store failed.
-    #[error(transparent)]
+    /// The store failed (before the final commit: nothing of the import is in it).
+    #[error("{0}; nothing of the import was committed")]
     Store(#[from] StoreError),
     /// The report files could not be written.
     #[error("cannot write the import's report files: {0}")]
@@ -161,6 +163,122 @@ pub enum ImportError {
         /// The file.
         path: PathBuf,
     },
+    /// A usage error: an option out of its bounds (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// An output path is the store or an input (exit code 2); nothing was touched.
+    #[error(transparent)]
+    Clobber(#[from] Clobber),
+    /// SIGINT, SIGTERM or SIGHUP stopped the import before its commit.
+    #[error("interrupted: nothing was committed, the store is as before")]
+    Interrupted {
+        /// The signal number.
+        signal: i32,
+    },
+    /// The final durable commit failed: the store must be reopened to tell whether
+    /// the import's data is in it ([`settle_failed_commit`]).
+    #[error("the final commit of import {import_id} failed: {source}")]
+    Commit {
+        /// The import.
+        import_id: u64,
+        /// What the store reported.
+        source: StoreError,
+    },
+}
+
+impl ImportError {
+    /// The process exit code for this error (SPEC 8): 2 for usage errors, 128 + the
+    /// signal for interruptions, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) | Self::Clobber(_) | Self::Options(_) => 2,
+            Self::Interrupted { signal } => crate::interrupt::exit_code(*signal),
+            _ => 1,
+        }
+    }
+}
+
+/// The most worker threads an import takes: 4 per available core, at most 256.
+/// More only costs memory and, past a few thousand, hangs thread creation.
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    (cores * 4).min(256)
+}
+
+/// Fails if an output of the import (`--results`) is the store, its lock file or
+/// an input. [`run`] checks it too; call it before opening the store to leave the
+/// store file untouched (opening a store for writing updates its header).
+pub fn check_outputs(store: &Path, opts: &ImportOptions) -> Result<(), Clobber> {
+    let mut protected = Protected::with_store(store);
+    for f in &opts.files {
+        protected.add(f, "the input file");
+    }
+    match &opts.results {
+        Some(results) => protected.check(results),
+        None => Ok(()),
+    }
+}
+
+/// Where an import whose final commit failed stands, read back from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitState {
+    /// Nothing of the import is in the store.
+    NotCommitted,
+    /// The import's data is in the store, but the disk reported an error while
+    /// making it durable.
+    CommittedNotDurable,
+}
+
+impl CommitState {
+    /// What to tell the user.
+    pub fn message(self, import_id: u64) -> String {
+        match self {
+            Self::NotCommitted => {
+                format!("import {import_id} was not committed: the store is as before the import")
+            }
+            Self::CommittedNotDurable => format!(
+                "import {import_id}'s data is in the store, but the disk reported an error while making it \
+                 durable: check the disk, then run `ingest check`"
+            ),
+        }
+    }
+}
+
+/// After a failed final commit: reads the import's entry from the store, reopened
+/// by the caller after the failure, records what happened in the import log, and
+/// says which state the store is in. The report folder of an import that was not
+/// committed is removed.
+pub fn settle_failed_commit(store: &Store, import_id: u64, cause: &str) -> Result<CommitState, StoreError> {
+    let entry = store.begin_read()?.imports()?.into_iter().find(|e| e.id == import_id);
+    let Some(mut entry) = entry else {
+        return Ok(CommitState::NotCommitted);
+    };
+    let state = if entry.status == ImportStatus::Done {
+        CommitState::CommittedNotDurable
+    } else {
+        CommitState::NotCommitted
+    };
+    let note = match state {
+        CommitState::NotCommitted => {
+            entry.status = ImportStatus::Interrupted;
+            // Its report files describe an import that did not happen.
+            for f in [entry.error_file.take(), entry.rejected_file.take()].into_iter().flatten() {
+                let _ = std::fs::remove_file(&f);
+                if let Some(folder) = Path::new(&f).parent() {
+                    let _ = std::fs::remove_dir(folder); // only if empty
+                }
+            }
+            format!("the final commit failed, nothing was committed: {cause}")
+        }
+        CommitState::CommittedNotDurable => {
+            format!("the disk reported an error while this import was made durable: {cause}")
+        }
+    };
+    entry.note = Some(note);
+    let session = store.begin_write()?;
+    session.save_import(&entry)?;
+    session.commit(true)?;
+    Ok(state)
 }
 
 /// One input, ready to run.
@@ -258,6 +376,15 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     if opts.files.is_empty() {
         return Err(ImportError::Options("no input file given".into()));
     }
+    if let Some(n) = opts.threads {
+        let max = max_threads();
+        if n == 0 || n > max {
+            return Err(ImportError::Usage(format!(
+                "--threads {n} is out of bounds: give 1 to {max} (4 per available core, at most 256)"
+            )));
+        }
+    }
+    check_outputs(store.path(), opts)?;
     if let Some(lang) = &opts.header_lang
         && !crate::headers::LANGUAGES.contains(&lang.as_str())
     {
@@ -302,12 +429,31 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
         elapsed_ms: 0,
         error_file: None,
         rejected_file: None,
+        note: None,
     };
     let import_id = store.start_import(entry.clone())?;
+    let mut holder = Holder::write(store.path(), "import");
+    holder.set_import(import_id);
     let entry = ImportEntry { id: import_id, ..entry };
     fault_injection_pause();
-    let result = run_started(store, opts, &inputs, &settings, &entry, started, progress);
-    if result.is_err() {
+    let report_dir = match &opts.report_dir {
+        Some(d) => std::fs::create_dir_all(d).map(|()| d.clone()),
+        None => crate::reports_folder::prepare(store.path(), &store.identity(), import_id),
+    };
+    let result = match report_dir {
+        Ok(dir) => {
+            let result = run_started(store, opts, &inputs, &settings, &entry, &dir, started, progress);
+            if result.is_err()
+                && opts.report_dir.is_none()
+                && !matches!(result, Err(ImportError::Commit { .. }))
+            {
+                crate::reports_folder::remove(&dir);
+            }
+            result
+        }
+        Err(e) => Err(ImportError::Report(e)),
+    };
+    if result.is_err() && !matches!(result, Err(ImportError::Commit { .. })) {
         // Best effort: the entry would be marked interrupted at the next open anyway.
         if let Ok(session) = store.begin_write()
             && let Ok(Some(mut e)) = store
@@ -330,6 +476,14 @@ fn fault_injection_pause() {
     if let Some(ms) = std::env::var("INGEST_FAULT_PAUSE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
         eprintln!("fault injection: pausing {ms} ms");
         std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// Fails with [`ImportError::Interrupted`] if a signal asked the import to stop.
+fn check_interrupt() -> Result<(), ImportError> {
+    match crate::interrupt::pending() {
+        Some(signal) => Err(ImportError::Interrupted { signal }),
+        None => Ok(()),
     }
 }
 
@@ -375,27 +529,25 @@ fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_started(
     store: &Store,
     opts: &ImportOptions,
     inputs: &[Input],
     settings: &Settings,
     entry: &ImportEntry,
+    report_dir: &Path,
     started: Instant,
     progress: &Progress,
 ) -> Result<ImportSummary, ImportError> {
+    check_interrupt()?;
     let object = settings.object;
     let identifier_name = object.property(settings.identifier).name;
     let read = store.begin_read()?;
     let keys = timed(Stage::LoadIndex, || KeyIndex::load(&read, object.name, identifier_name))?;
     let next_id = read.next_id(object.name)?;
-    let report_dir = opts.report_dir.clone().unwrap_or_else(|| {
-        let mut p = store.path().as_os_str().to_owned();
-        p.push(".imports");
-        PathBuf::from(p).join(entry.id.to_string())
-    });
     let mut reporter =
-        Reporter::create(&report_dir, object.name, opts.results.as_deref()).map_err(ImportError::Report)?;
+        Reporter::create(report_dir, object.name, opts.results.as_deref()).map_err(ImportError::Report)?;
     let commit_cfg = CommitConfig {
         object,
         identifier: identifier_name,
@@ -453,7 +605,17 @@ fn run_started(
                         e.error_file = Some(reporter.error_file.display().to_string());
                         e.rejected_file = Some(reporter.rejected_file.display().to_string());
                         session.save_import(&e)?;
-                        timed(Stage::Commit, || session.commit(true))?;
+                        check_interrupt()?;
+                        crate::interrupt::begin_commit();
+                        reporter.publish_reports().map_err(ImportError::Report)?;
+                        let committed = timed(Stage::Commit, || session.commit(true));
+                        crate::interrupt::end_commit();
+                        committed.map_err(|source| ImportError::Commit { import_id: e.id, source })?;
+                        // Committed: a failure to put the result file in place is
+                        // reported, but the import stands.
+                        if let Err(err) = reporter.publish_results() {
+                            eprintln!("warning: the result file could not be written: {err}");
+                        }
                         return Ok(reporter);
                     }
                 }
@@ -501,6 +663,7 @@ fn run_started(
                     return Ok(());
                 }
             }
+            check_interrupt()?;
             for input in inputs {
                 if !input.prepared.source.unchanged_on_disk() {
                     return Err(ImportError::Changed { path: input.prepared.source.path().to_path_buf() });
@@ -573,9 +736,19 @@ fn pipeline_file<'a>(
                 *failure = Some(ImportError::StoreRead(e.clone()));
                 return false;
             }
+            if let Err(e) = check_interrupt() {
+                *failure = Some(e);
+                return false;
+            }
             let end = t.piece.offset + t.piece.consumed;
             let lines = u64::from(t.piece.lines);
-            let planned = timed(Stage::Plan, || planner.plan(t, lines_before + 1));
+            let planned = match timed(Stage::Plan, || planner.plan(t, lines_before + 1)) {
+                Ok(planned) => planned,
+                Err(e) => {
+                    *failure = Some(ImportError::StoreRead(e.to_string()));
+                    return false;
+                }
+            };
             lines_before += lines;
             progress.advance((end - resume) as u64);
             input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);

@@ -21,6 +21,7 @@
 //! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
 //! ```
 
+pub mod check;
 pub mod codes;
 pub mod commit;
 pub mod datagen;
@@ -28,13 +29,17 @@ pub mod decode;
 pub mod dialect;
 pub mod export;
 mod headers;
+pub mod holder;
 pub mod import;
 pub mod inspect;
+pub mod interrupt;
 pub mod mapping;
+pub mod output;
 pub mod pieces;
 pub mod plan;
 pub mod progress;
 pub mod report;
+pub mod reports_folder;
 pub mod resolve;
 pub mod schema;
 pub mod source;

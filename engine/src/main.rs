@@ -2,7 +2,7 @@
 //! arguments, open the store, call the library, print.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -21,6 +21,9 @@ struct Cli {
     /// The store file.
     #[arg(long, global = true, env = "INGEST_STORE", default_value = "crm.redb")]
     store: PathBuf,
+    /// If another process holds the store, wait up to SECONDS for it instead of failing.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    wait: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,9 +143,24 @@ enum Command {
         /// jsonl (default) or csv.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: FormatArg,
-        /// Output file (default: standard output).
+        /// Output file (default: standard output). Written under a temporary name and
+        /// renamed into place when complete; it can be neither the store nor its lock file.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// CSV only: prefix values that start with =, +, -, @, tab or carriage return with
+        /// a quote ('), so that a spreadsheet shows them as text instead of running them as
+        /// formulas (CSV formula injection, as OWASP describes it). Off by default, because
+        /// it changes values such as negative numbers for every other reader of the file.
+        #[arg(long)]
+        excel_safe: bool,
+    },
+    /// Verify the whole store: redb's integrity, every record's checksum, the
+    /// identifier indexes against the records, the ID sequences and the import log.
+    /// Exits with 1 if anything is wrong. Never changes the store.
+    Check {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Record counts per object.
     Stats {
@@ -179,25 +197,133 @@ enum Command {
     },
 }
 
+/// The first panic of the process: its message and location, kept by the panic
+/// hook so that the command boundary can report it once, in its own words.
+static PANIC: std::sync::Mutex<Option<(String, String)>> = std::sync::Mutex::new(None);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info.location().map(ToString::to_string).unwrap_or_default();
+        let mut first = PANIC.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if first.is_none() {
+            *first = Some((message, location));
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             if e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            if let Some(i @ import::ImportError::Interrupted { .. }) = e.downcast_ref::<import::ImportError>()
+            {
+                eprintln!("{i}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(exit_code(&e))
+        }
+        Err(_) => {
+            let (message, location) =
+                PANIC.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone().unwrap_or_default();
+            if location.contains("redb") {
+                // redb trusts its pages; a damaged page can make it index out of range.
+                eprintln!(
+                    "error: the store is corrupt: reading it failed inside redb ({message} at {location}); \
+                     run `ingest check` for details"
+                );
+                ExitCode::from(1)
+            } else {
+                eprintln!("error: internal error (a bug in ingest): {message} at {location}");
+                ExitCode::from(101)
+            }
         }
     }
 }
 
-fn open_store(path: &PathBuf) -> anyhow::Result<Store> {
-    Ok(Store::open(path)?)
+/// Usage errors exit with 2, an interrupted import with 128 + its signal, the rest
+/// with 1 (SPEC 8).
+fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(i) = cause.downcast_ref::<import::ImportError>() {
+            return i.exit_code();
+        }
+        if cause.downcast_ref::<engine::output::Clobber>().is_some()
+            || cause.downcast_ref::<Usage>().is_some()
+        {
+            return 2;
+        }
+    }
+    1
+}
+
+/// `ingest check` found problems (exit code 1, the report is already printed).
+#[derive(Debug, thiserror::Error)]
+#[error("the store has {0} problem(s); see the report above")]
+struct CheckFailed(u64);
+
+/// A usage error found by the command line glue (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+fn wait_arg(cli_wait: Option<u64>) -> Option<std::time::Duration> {
+    cli_wait.map(std::time::Duration::from_secs)
+}
+
+/// Opens the store for writing (creating it if missing).
+fn open_store(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
+    engine::holder::open_waiting(path, wait_arg(wait), |p| Store::open(p))
+}
+
+/// Opens the store for a read-only command: never creates or changes it.
+fn open_read(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
+    engine::holder::open_waiting(path, wait_arg(wait), |p| Store::open_read_only(p))
+}
+
+/// Runs an import; after a failed final commit, reopens the store to tell the user
+/// which state it is in.
+fn run_import(
+    store: Store,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &Progress,
+) -> anyhow::Result<(Store, import::ImportSummary)> {
+    match import::run(&store, opts, progress) {
+        Ok(summary) => {
+            if let Some(sig) = engine::interrupt::received_during_commit() {
+                eprintln!(
+                    "{} arrived during the final commit: the import was completed",
+                    engine::interrupt::name(sig)
+                );
+            }
+            Ok((store, summary))
+        }
+        Err(import::ImportError::Commit { import_id, source }) => {
+            let cause = source.to_string();
+            drop(store);
+            let store = Store::open(path).with_context(|| {
+                format!(
+                    "the final commit of import {import_id} failed ({cause}) and the store cannot be reopened"
+                )
+            })?;
+            let state = import::settle_failed_commit(&store, import_id, &cause)
+                .with_context(|| format!("the final commit of import {import_id} failed ({cause})"))?;
+            bail!("the final commit failed ({cause}); {}", state.message(import_id))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn byte_arg(name: &str, s: Option<&str>) -> anyhow::Result<Option<u8>> {
@@ -274,11 +400,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 chunk_bytes,
                 threads,
             };
-            let store = open_store(&cli.store)?;
+            engine::interrupt::install();
+            import::check_outputs(&cli.store, &opts)?;
+            let store = open_store(&cli.store, cli.wait)?;
             let total: u64 =
                 opts.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
             let progress = if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
-            let summary = import::run(&store, &opts, &progress)?;
+            let (_store, summary) = run_import(store, &cli.store, &opts, &progress)?;
             if json {
                 print_json(&summary)?;
             } else {
@@ -308,7 +436,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::History { id, json } => {
-            let store = open_store(&cli.store)?;
+            let store = open_read(&cli.store, cli.wait)?;
             let imports = store.imports()?;
             match id {
                 Some(id) => {
@@ -345,7 +473,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Get { object, id, by, json } => {
             let def = object_arg(&object)?;
-            let store = open_store(&cli.store)?;
+            let store = open_read(&cli.store, cli.wait)?;
             let read = store.begin_read()?;
             let id = match (id, by) {
                 (Some(id), None) => id,
@@ -370,38 +498,86 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => bail!("give a record ID or --by PROP=VALUE"),
             };
-            let bytes = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
-            let view = store::record::RecordView::parse(&bytes).context("the record is corrupt")?;
-            let value = export::record_json(def, id, &view);
+            let record = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
+            let value = export::record_json(def, id, &record.view());
             if json {
                 print_json(&value)?;
             } else {
                 println!("{}", serde_json::to_string_pretty(&value)?);
             }
         }
-        Command::Export { object, format, out } => {
+        Command::Export { object, format, out, excel_safe } => {
             let def = object_arg(&object)?;
-            let store = open_store(&cli.store)?;
+            if excel_safe && !matches!(format, FormatArg::Csv) {
+                return Err(Usage("--excel-safe applies to --format csv only".into()).into());
+            }
+            if let Some(path) = &out {
+                engine::output::Protected::with_store(&cli.store).check(path)?;
+            }
+            let store = open_read(&cli.store, cli.wait)?;
             let read = store.begin_read()?;
             let format = match format {
                 FormatArg::Jsonl => Format::Jsonl,
+                FormatArg::Csv if excel_safe => Format::CsvExcelSafe,
                 FormatArg::Csv => Format::Csv,
             };
             if let Some(path) = out {
-                let mut w = std::io::BufWriter::new(
-                    std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?,
-                );
+                let mut w = engine::output::AtomicFile::create(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
                 export::export(&read, def, format, &mut w)?;
-                w.flush()?;
+                w.commit().with_context(|| format!("cannot write {}", path.display()))?;
             } else {
                 let mut w = std::io::BufWriter::new(std::io::stdout().lock());
                 export::export(&read, def, format, &mut w)?;
                 w.flush()?;
             }
         }
+        Command::Check { json } => {
+            let started = std::time::Instant::now();
+            let report = loop {
+                match engine::check::run(&cli.store) {
+                    Err(store::OpenError::InUse { .. })
+                        if wait_arg(cli.wait).is_some_and(|w| started.elapsed() < w) =>
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    Err(e @ store::OpenError::InUse { .. }) => {
+                        let busy = engine::holder::Busy {
+                            path: cli.store.clone(),
+                            holder: engine::holder::current(&cli.store),
+                            waited: wait_arg(cli.wait),
+                        };
+                        return Err(anyhow::Error::new(e).context(busy.to_string()));
+                    }
+                    r => break r?,
+                }
+            };
+            if json {
+                print_json(&report)?;
+            } else {
+                println!("store:    {}", report.path);
+                println!(
+                    "checked:  {} tables, {} records, {} index entries, {} imports, redb integrity {}",
+                    report.checked.tables,
+                    report.checked.records,
+                    report.checked.index_entries,
+                    report.checked.imports,
+                    if report.redb_integrity { "ok" } else { "FAILED" }
+                );
+                for p in &report.problems {
+                    println!("  {} [{}]: {}", p.table, p.key, p.problem);
+                }
+                if report.problems_omitted > 0 {
+                    println!("  ... and {} more problems", report.problems_omitted);
+                }
+                println!("{}", if report.is_ok() { "ok" } else { "PROBLEMS FOUND" });
+            }
+            if !report.is_ok() {
+                return Err(CheckFailed(report.problems.len() as u64 + report.problems_omitted).into());
+            }
+        }
         Command::Stats { json } => {
-            let store = open_store(&cli.store)?;
+            let store = open_read(&cli.store, cli.wait)?;
             let read = store.begin_read()?;
             let mut objects = serde_json::Map::new();
             for o in schema::OBJECTS {
@@ -428,13 +604,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             engine::datagen::generate(&["contacts".to_owned()], rows, 42, &dir, false)?;
             let companies_dir = dir.join("companies");
             engine::datagen::generate(&["companies".to_owned()], rows / 10, 42, &companies_dir, false)?;
-            let store = open_store(&cli.store)?;
+            engine::interrupt::install();
+            let mut store = open_store(&cli.store, cli.wait)?;
             for file in [dir.join("contacts.csv"), companies_dir.join("companies.csv")] {
                 let total = std::fs::metadata(&file).map_or(0, |m| m.len());
                 let progress =
                     if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
                 let opts = ImportOptions { files: vec![file.clone()], ..ImportOptions::default() };
-                let summary = import::run(&store, &opts, &progress)?;
+                let (kept, summary) = run_import(store, &cli.store, &opts, &progress)?;
+                store = kept;
                 if json {
                     print_json(&summary)?;
                 } else {

@@ -13,8 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::slice::ParallelSliceMut;
 
-use store::ReadSession;
-use store::record::RecordView;
+use store::{ReadSession, StoreError};
 
 use crate::codes::{ErrorCode, SkipReason};
 use crate::resolve::{KeyTable, hash_key};
@@ -146,34 +145,32 @@ impl<'a> Planner<'a> {
         self.overlay.get(hash, key).unwrap_or(snapshot_owner)
     }
 
-    fn owner_uncached(&self, key: &[u8]) -> u64 {
+    fn owner_uncached(&self, key: &[u8]) -> Result<u64, StoreError> {
         if let Some(id) = self.overlay.get(hash_key(key), key) {
-            return id;
+            return Ok(id);
         }
-        self.read
-            .lookup(self.object.name, self.object.property(self.identifier).name, key)
-            .ok()
-            .flatten()
-            .unwrap_or(0)
+        Ok(self.read.lookup(self.object.name, self.object.property(self.identifier).name, key)?.unwrap_or(0))
     }
 
-    /// The identifier record `id` holds now.
-    fn current_key(&self, id: u64) -> Option<Box<[u8]>> {
+    /// The identifier record `id` holds now. A stored record that cannot be read
+    /// (corrupt) is an error, not a record without identifier.
+    fn current_key(&self, id: u64) -> Result<Option<Box<[u8]>>, StoreError> {
         if let Some(k) = self.moved.get(&id) {
-            return Some(k.clone());
+            return Ok(Some(k.clone()));
         }
         if id >= self.first_id {
             // Created by this import: its key is in the overlay (rare path: an ID
             // given in the file for a record the same file created).
-            return self.overlay.iter().find(|&(_, v)| v == id).map(|(k, _)| k.into());
+            return Ok(self.overlay.iter().find(|&(_, v)| v == id).map(|(k, _)| k.into()));
         }
-        let bytes = self.read.record(self.object.name, id).ok().flatten()?;
-        let view = RecordView::parse(&bytes)?;
-        view.get(self.identifier).map(|v| v.as_bytes().into())
+        let Some(record) = self.read.record(self.object.name, id)? else {
+            return Ok(None);
+        };
+        Ok(record.view().get(self.identifier).map(|v| v.as_bytes().into()))
     }
 
-    /// Plans one piece.
-    pub fn plan(&mut self, rows: Transformed, first_line: u64) -> Planned {
+    /// Plans one piece. Fails when the store cannot be read (the import must stop).
+    pub fn plan(&mut self, rows: Transformed, first_line: u64) -> Result<Planned, StoreError> {
         let n = rows.len();
         let mut actions = Vec::with_capacity(n);
         let mut plan_issues: Vec<Issue> = Vec::new();
@@ -219,7 +216,7 @@ impl<'a> Planner<'a> {
                 (Some(_), Mode::Create) => Action::Skip(SkipReason::CreateOnlyImport),
                 (Some(id), _) => {
                     if known.record_id != 0 && !key.is_empty() {
-                        match self.move_key(id, key) {
+                        match self.move_key(id, key)? {
                             Ok(()) => self.update(id, known),
                             Err(owner) => fail(
                                 ErrorCode::DuplicateUniquePropertyValue,
@@ -265,7 +262,7 @@ impl<'a> Planner<'a> {
             actions.push(action);
         }
         let issues = merge_issues(&rows.issues, plan_issues, &actions);
-        Planned { rows, first_line, actions, issues }
+        Ok(Planned { rows, first_line, actions, issues })
     }
 
     /// The update of record `id`: the premerge computed against the snapshot if
@@ -286,25 +283,25 @@ impl<'a> Planner<'a> {
     }
 
     /// Gives record `id` the identifier `key`, as an ID-matched row asks;
-    /// `Err(owner)` if another record owns `key`.
-    fn move_key(&mut self, id: u64, key: &[u8]) -> Result<(), u64> {
-        let owner = self.owner_uncached(key);
+    /// `Ok(Err(owner))` if another record owns `key`.
+    fn move_key(&mut self, id: u64, key: &[u8]) -> Result<Result<(), u64>, StoreError> {
+        let owner = self.owner_uncached(key)?;
         if owner == id {
-            return Ok(());
+            return Ok(Ok(()));
         }
-        let old = self.current_key(id);
+        let old = self.current_key(id)?;
         if self.protect_identifier && old.is_some() {
-            return Ok(());
+            return Ok(Ok(()));
         }
         if owner != 0 {
-            return Err(owner);
+            return Ok(Err(owner));
         }
         self.overlay.set(hash_key(key), key, id);
         self.moved.insert(id, key.into());
         if let Some(old) = old {
             self.overlay.set(hash_key(&old), &old, 0);
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Ends planning: the changes to the identifier index, sorted by key, as

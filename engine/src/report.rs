@@ -3,14 +3,21 @@
 //!
 //! The writer thread hands every committed piece here, in file order, so the files
 //! come out in input order without sorting.
+//!
+//! Every file is written under a temporary name ([`AtomicFile`]) and appears only
+//! when the import publishes it: the error and rejected-rows files just before the
+//! durable commit, the result file just after it. An import that fails leaves none
+//! of them behind. The error file is meant to be opened in a spreadsheet, so its
+//! values and column names are neutralized against formula injection
+//! ([`excel_safe`]); the rejected-rows file stays byte-identical to the input.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use store::{ObjectCounts, UpdateOutcome};
 
 use crate::decode::BadRow;
+use crate::output::{AtomicFile, excel_safe};
 use crate::plan::{Action, Planned};
 
 /// Writes the reports of one import.
@@ -18,10 +25,12 @@ pub struct Reporter {
     object: &'static str,
     header: Vec<String>,
     header_line: Vec<u8>,
-    errors: csv::Writer<BufWriter<File>>,
-    rejected: BufWriter<File>,
+    /// `None` once published.
+    errors: Option<csv::Writer<AtomicFile>>,
+    /// `None` once published.
+    rejected: Option<AtomicFile>,
     rejected_header_written: bool,
-    results: Option<csv::Writer<BufWriter<File>>>,
+    results: Option<csv::Writer<AtomicFile>>,
     /// Paths written.
     pub error_file: PathBuf,
     /// Path of the rejected-rows file.
@@ -37,17 +46,16 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    /// Creates the report files in `dir`.
+    /// Starts the report files in the folder `dir` (which must exist).
     pub fn create(dir: &Path, object: &'static str, results: Option<&Path>) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
         let error_file = dir.join("errors.csv");
         let rejected_file = dir.join("rejected.csv");
-        let mut errors = csv::Writer::from_writer(BufWriter::new(File::create(&error_file)?));
+        let mut errors = csv::Writer::from_writer(AtomicFile::create(&error_file)?);
         errors.write_record(["line", "column", "value", "code", "message"])?;
-        let rejected = BufWriter::new(File::create(&rejected_file)?);
+        let rejected = AtomicFile::create(&rejected_file)?;
         let results = match results {
             Some(p) => {
-                let mut w = csv::Writer::from_writer(BufWriter::new(File::create(p)?));
+                let mut w = csv::Writer::from_writer(AtomicFile::create(p)?);
                 w.write_record(["line", "object", "action", "record_id", "reason"])?;
                 Some(w)
             }
@@ -57,8 +65,8 @@ impl Reporter {
             object,
             header: Vec::new(),
             header_line: Vec::new(),
-            errors,
-            rejected,
+            errors: Some(errors),
+            rejected: Some(rejected),
             rejected_header_written: false,
             results,
             error_file,
@@ -85,13 +93,14 @@ impl Reporter {
     }
 
     fn reject(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        let rejected = self.rejected.as_mut().ok_or_else(published)?;
         if !self.rejected_header_written {
-            self.rejected.write_all(&self.header_line)?;
+            rejected.write_all(&self.header_line)?;
             self.rejected_header_written = true;
         }
-        self.rejected.write_all(raw)?;
+        rejected.write_all(raw)?;
         if !raw.ends_with(b"\n") && !raw.ends_with(b"\r") {
-            self.rejected.write_all(b"\n")?;
+            rejected.write_all(b"\n")?;
         }
         Ok(())
     }
@@ -112,8 +121,9 @@ impl Reporter {
         code: &str,
         message: &str,
     ) -> std::io::Result<()> {
-        let col = self.column_name(column).to_owned();
-        self.errors.write_record([line.to_string().as_str(), &col, value, code, message])?;
+        let col = excel_safe(self.column_name(column)).into_owned();
+        let errors = self.errors.as_mut().ok_or_else(published)?;
+        errors.write_record([line.to_string().as_str(), &col, &excel_safe(value), code, message])?;
         self.errors_written += 1;
         Ok(())
     }
@@ -192,11 +202,38 @@ impl Reporter {
 
     /// Flushes every file.
     pub fn finish(&mut self) -> std::io::Result<()> {
-        self.errors.flush()?;
-        self.rejected.flush()?;
+        if let Some(w) = &mut self.errors {
+            w.flush()?;
+        }
+        if let Some(w) = &mut self.rejected {
+            w.flush()?;
+        }
         if let Some(w) = &mut self.results {
             w.flush()?;
         }
         Ok(())
     }
+
+    /// Puts the error and rejected-rows files in place (before the commit).
+    pub fn publish_reports(&mut self) -> std::io::Result<()> {
+        if let Some(w) = self.errors.take() {
+            w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?.commit()?;
+        }
+        match self.rejected.take() {
+            Some(w) => w.commit(),
+            None => Ok(()),
+        }
+    }
+
+    /// Puts the result file in place (after the commit).
+    pub fn publish_results(&mut self) -> std::io::Result<()> {
+        match self.results.take() {
+            Some(w) => w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?.commit(),
+            None => Ok(()),
+        }
+    }
+}
+
+fn published() -> std::io::Error {
+    std::io::Error::other("a report file was written after it was published")
 }

@@ -7,7 +7,7 @@
 //! when the import started. Everything that needs file order (duplicates inside
 //! the file, ID assignment) is left to [`crate::plan`].
 
-use store::record::{RecordBuilder, RecordView, merge_into};
+use store::record::{RecordBuilder, merge_into};
 use store::{ReadSession, RecordReader};
 
 use crate::codes::ErrorCode;
@@ -205,7 +205,14 @@ pub fn transform(
     };
     let mut rec = RecordBuilder::default();
     let mut matched: Vec<(u64, u32)> = Vec::new();
-    let records = read.record_reader(cfg.object.name).unwrap_or_else(|_| RecordReader::empty());
+    let records = match read.record_reader(cfg.object.name) {
+        Ok(records) => records,
+        Err(e) => {
+            // The import cannot go on without the stored records.
+            out.store_error = Some(e.to_string());
+            RecordReader::empty()
+        }
+    };
     let mut norm = String::new();
     for r in 0..n {
         rec.clear();
@@ -292,7 +299,9 @@ pub fn transform(
     // structural errors, not its columns, which are freed here rather than when
     // the piece has been committed.
     out.piece = piece.without_columns();
-    premerge(&mut out, matched, cfg, &records);
+    if out.store_error.is_none() {
+        premerge(&mut out, matched, cfg, &records);
+    }
     out
 }
 
@@ -314,12 +323,12 @@ fn premerge(
     let mut results: Vec<Option<Premerge>> = vec![None; matched.len()];
     let mut merged_spans: Vec<(u32, u32)> = vec![(0, 0); matched.len()];
     let mut arena: Vec<u8> = Vec::new();
-    let read = records.with_sorted(&ids, |i, bytes| {
+    let read = records.with_sorted(&ids, |i, view| {
         let r = matched[i].1 as usize;
         let start = if r == 0 { 0 } else { value_ends[r - 1] as usize };
         let changes = &values[start..value_ends[r] as usize];
-        results[i] = bytes.map(|bytes| match RecordView::parse(bytes) {
-            Some(view) => match merge_into(&view, changes, &protect, cfg.import_id, &mut merged) {
+        results[i] =
+            view.map(|view| match merge_into(&view, changes, &protect, cfg.import_id, &mut merged) {
                 Some(()) => {
                     let from = arena.len() as u32;
                     arena.extend_from_slice(&merged);
@@ -327,12 +336,11 @@ fn premerge(
                     Premerge::Changed
                 }
                 None => Premerge::Unchanged,
-            },
-            None => Premerge::None,
-        });
+            });
     });
     if let Err(e) = read {
-        // The import cannot go on without knowing which records exist.
+        // The import cannot go on without knowing which records exist and what they
+        // hold (a corrupt stored record is reported here, never merged into).
         out.store_error = Some(e.to_string());
         return;
     }

@@ -120,32 +120,54 @@ pub fn record_id(raw: &str) -> Result<u64, ErrorCode> {
     }
 }
 
-/// Lowercases and checks an email: `local@label.label...` where the local part is
-/// `[a-z0-9._%+'-]+` and labels are `[a-z0-9-]+`.
+/// Lowercases and checks an email: `local@domain`, where the local part is made of
+/// letters and digits of any script and `._%+'-` (RFC 6531/6532 local parts) and the
+/// domain is a valid domain of at least two labels, internationalized ones included.
+/// The normal form is lowercase with the domain in its Unicode form ([`domain`]):
+/// `José@MÜLLER.de` and `josé@xn--mller-kva.de` are both `josé@müller.de`.
 pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
     let bytes = raw.as_bytes();
     let Some(at) = memchr::memchr(b'@', bytes) else {
         return Err(ErrorCode::InvalidEmail);
     };
-    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
-    let local_ok =
-        !local.is_empty() && local.iter().all(|&b| b.is_ascii_alphanumeric() || b"._%+'-".contains(&b));
-    let mut labels = 0;
-    let domain_ok = !domain.is_empty()
-        && domain.split(|&b| b == b'.').all(|label| {
-            labels += 1;
-            !label.is_empty() && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    if !(local_ok && domain_ok && labels >= 2) {
+    let (local, domain_part) = (&raw[..at], &raw[at + 1..]);
+    if raw.is_ascii() && !has_ace_label(domain_part) {
+        // The common case: checks and lowercasing on bytes.
+        let local_ok =
+            !local.is_empty() && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+'-".contains(&b));
+        let mut labels = 0;
+        let domain_ok = !domain_part.is_empty()
+            && domain_part.split('.').all(|label| {
+                labels += 1;
+                !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if !(local_ok && domain_ok && labels >= 2) {
+            return Err(ErrorCode::InvalidEmail);
+        }
+        out.push_str(raw);
+        out.make_ascii_lowercase();
+        return Ok(());
+    }
+    let local_ok = !local.is_empty() && local.chars().all(|c| c.is_alphanumeric() || "._%+'-".contains(c));
+    if !local_ok || domain_part.contains(['/', ':', '?', '#', '@']) {
         return Err(ErrorCode::InvalidEmail);
     }
-    out.push_str(raw);
-    out.make_ascii_lowercase();
-    Ok(())
+    out.extend(local.chars().flat_map(char::to_lowercase));
+    out.push('@');
+    host(domain_part, out).map_err(|_| ErrorCode::InvalidEmail)
+}
+
+/// True if a label of `domain` is an IDNA A-label (`xn--...`).
+fn has_ace_label(domain: &str) -> bool {
+    domain.split('.').any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"))
 }
 
 /// Normalizes a domain: lowercase; scheme, user, `www.`, port, path, query and
 /// trailing dot removed; then at least two labels of letters, digits and `-`.
+///
+/// Internationalized domains are stored in one normal form, their Unicode form
+/// after UTS #46 mapping (lowercase, NFC): `MÜLLER.de`, `müller.de` and
+/// `xn--mller-kva.de` are all `müller.de`.
 pub fn domain(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
     let mut s = raw;
     if let Some(i) = s.find("://") {
@@ -161,14 +183,31 @@ pub fn domain(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
         s = &s[..i];
     }
     let s = s.trim_end_matches('.');
-    out.push_str(s);
-    out.make_ascii_lowercase();
-    if out.len() > 4 && out.starts_with("www.") {
-        out.drain(..4);
+    let s = match s.get(..4) {
+        Some(w) if w.eq_ignore_ascii_case("www.") && s.len() > 4 => &s[4..],
+        _ => s,
+    };
+    host(s, out)
+}
+
+/// Appends the normal form of the host name `s` (no scheme, port or path): lowercase
+/// ASCII, or the Unicode form after UTS #46 mapping for internationalized names;
+/// then checks for at least two labels of letters, digits and inner `-`.
+fn host(s: &str, out: &mut String) -> Result<(), ErrorCode> {
+    let start = out.len();
+    if s.is_ascii() && !has_ace_label(s) {
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+    } else {
+        let (unicode, result) = idna::domain_to_unicode(s);
+        if result.is_err() {
+            return Err(ErrorCode::InvalidDomain);
+        }
+        out.push_str(&unicode);
     }
     let mut labels = 0;
-    let ok = !out.is_empty()
-        && out.split('.').all(|label| {
+    let ok = out.len() > start
+        && out[start..].split('.').all(|label| {
             labels += 1;
             !label.is_empty()
                 && !label.starts_with('-')
@@ -374,6 +413,21 @@ mod tests {
         for bad in ["jane.doe@", "not-an-email", "a b@x.com", "@x.com", "a@b", "a@b..com", "a@@b.com"] {
             assert_eq!(run(email, bad), Err(ErrorCode::InvalidEmail), "{bad}");
         }
+        // Internationalized local parts and domains (RFC 6531/6532, IDNA), one normal form.
+        for (raw, want) in [
+            ("josé.müller@exämple.de", "josé.müller@exämple.de"),
+            ("JOSÉ.Müller@EXÄMPLE.de", "josé.müller@exämple.de"),
+            ("jose@xn--mller-kva.de", "jose@müller.de"),
+            ("ærø@ærø.dk", "ærø@ærø.dk"),
+            ("δοκιμή@παράδειγμα.δοκιμή", "δοκιμή@παράδειγμα.δοκιμή"),
+            ("user@XN--MLLER-KVA.DE", "user@müller.de"),
+        ] {
+            assert_eq!(run(email, raw).unwrap(), want, "{raw}");
+        }
+        for bad in ["josé@müller", "jo sé@müller.de", "josé@http://müller.de", "a@xn--zz.de", "ü@www"]
+        {
+            assert_eq!(run(email, bad), Err(ErrorCode::InvalidEmail), "{bad}");
+        }
     }
 
     #[test]
@@ -384,6 +438,10 @@ mod tests {
             ("http://shop.acme.co.uk:8080/x?y", "shop.acme.co.uk"),
             ("WWW.acme.io", "acme.io"),
             ("münchen.de", "münchen.de"),
+            ("MÜLLER.de", "müller.de"),
+            ("xn--mller-kva.de", "müller.de"),
+            ("https://www.XN--MLLER-KVA.de/kontakt", "müller.de"),
+            ("ærø.dk", "ærø.dk"),
         ] {
             assert_eq!(run(domain, raw).unwrap(), want);
         }

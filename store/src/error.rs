@@ -1,33 +1,139 @@
 //! Errors of the store: one for opening, one for everything after.
+//!
+//! Every message names the store file (or the record) and its cause exactly once:
+//! causes are part of the message and are not also exposed as `source()`, so that
+//! printing the error chain (`anyhow`'s `{:#}`) does not repeat them.
 
 use std::path::PathBuf;
+
+use crate::record::RecordError;
 
 /// Opening the store file failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
+    /// The directory that should hold the store does not exist.
+    #[error("cannot open store {path}: directory {dir} does not exist")]
+    MissingDirectory {
+        /// The store file.
+        path: PathBuf,
+        /// The directory that is missing.
+        dir: PathBuf,
+    },
+    /// The store file does not exist (read-only opens never create one).
+    #[error("store {path} does not exist")]
+    Missing {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// The operating system refused access to the file or its directory.
+    #[error("{}", permission_message(path, *write))]
+    PermissionDenied {
+        /// The store file.
+        path: PathBuf,
+        /// True when the open asked for write access.
+        write: bool,
+    },
+    /// The store is on a read-only file system and was opened for writing.
+    #[error(
+        "store {path} is on a read-only file system and cannot be written; read-only commands still work"
+    )]
+    ReadOnlyFileSystem {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// The file is not a store this version of ingest can open.
+    #[error("{path} is not a store: {reason}")]
+    NotAStore {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        reason: NotAStoreReason,
+    },
     /// Another process holds the store open (an import or any other command).
     #[error("store {path} is in use by another process; wait for it to finish and try again")]
     InUse {
         /// The store file.
         path: PathBuf,
     },
-    /// The file exists but is not a redb store this version can read.
-    #[error("{path} is not a store this version of ingest can open: {source}")]
-    Invalid {
+    /// The file is a store but its structure is damaged.
+    #[error("store {path} is corrupt: {detail}")]
+    Corrupt {
         /// The store file.
         path: PathBuf,
-        /// What redb reported.
-        source: redb::DatabaseError,
+        /// What was found.
+        detail: String,
+    },
+    /// Any other I/O failure while opening.
+    #[error("cannot open store {path}: {error}")]
+    Io {
+        /// The store file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
     },
     /// The store opened but could not be read or brought up to date.
-    #[error("could not read store {path}: {source}")]
+    #[error("could not read store {path}: {error}")]
     Store {
         /// The store file.
         path: PathBuf,
         /// What went wrong.
-        source: Box<StoreError>,
+        error: Box<StoreError>,
     },
+}
+
+fn permission_message(path: &std::path::Path, write: bool) -> String {
+    if write {
+        let readable = std::fs::File::open(path).is_ok();
+        if readable {
+            format!("no permission to write store {}; read-only commands still work", path.display())
+        } else {
+            format!("no permission to open store {} for writing", path.display())
+        }
+    } else {
+        format!("no permission to read store {}", path.display())
+    }
+}
+
+/// Why a file is not a store (see [`OpenError::NotAStore`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotAStoreReason {
+    /// The file has no bytes (redb would silently format it).
+    #[error("empty file")]
+    Empty,
+    /// The path names a directory.
+    #[error("it is a directory")]
+    Directory,
+    /// The file does not start with redb's magic number.
+    #[error("not a redb database file")]
+    NotRedb,
+    /// A redb file format this redb cannot read.
+    #[error("redb file format {0} needs an upgrade this version cannot do")]
+    RedbFormat(u8),
+    /// A redb database without ingest's format version.
+    #[error("a database without an ingest store format version")]
+    NoFormatVersion,
+    /// A store of another format version.
+    #[error("{}", format_message(*found, *supported))]
+    FormatVersion {
+        /// The version in the file (1: written before versions were recorded).
+        found: u64,
+        /// The version this build reads and writes.
+        supported: u64,
+    },
+}
+
+fn format_message(found: u64, supported: u64) -> String {
+    if found < supported {
+        format!(
+            "it has store format {found}, written by an older ingest; this version reads format {supported} (import the data into a new store)"
+        )
+    } else {
+        format!(
+            "it has store format {found}, written by a newer ingest; this version reads format {supported}"
+        )
+    }
 }
 
 /// A read or write on an open store failed.
@@ -36,14 +142,16 @@ pub enum OpenError {
 pub enum StoreError {
     /// redb reported an error (I/O, corruption, a closed transaction).
     #[error("store error: {0}")]
-    Redb(#[from] redb::Error),
-    /// A stored record could not be decoded.
-    #[error("record {id} of {object} is corrupt")]
+    Redb(redb::Error),
+    /// A stored record failed its checksum or could not be decoded.
+    #[error("record {id} of {object} is corrupt: {reason}")]
     CorruptRecord {
         /// Object of the record.
         object: String,
         /// Record ID.
         id: u64,
+        /// What is wrong with its bytes.
+        reason: RecordError,
     },
     /// An update named a record that is not in the store.
     #[error("record {id} of {object} does not exist")]
@@ -53,14 +161,69 @@ pub enum StoreError {
         /// Record ID.
         id: u64,
     },
-    /// A stored import entry could not be decoded.
-    #[error("import entry {id} is corrupt: {source}")]
+    /// A stored import entry failed its checksum or could not be decoded.
+    #[error("import entry {id} is corrupt: {reason}")]
     CorruptImport {
-        /// Import ID.
+        /// Import ID (the key it is stored under).
         id: u64,
-        /// The JSON error.
-        source: serde_json::Error,
+        /// What is wrong with it.
+        reason: ImportCorruption,
     },
+    /// redb panicked while reading the file: its pages are damaged.
+    #[error("the store is corrupt: redb panicked: {message}")]
+    Panicked {
+        /// The panic's message.
+        message: String,
+    },
+    /// A write on a store opened read-only.
+    #[error("store {path} is open read-only")]
+    ReadOnly {
+        /// The store file.
+        path: PathBuf,
+    },
+}
+
+impl StoreError {
+    /// True when the error means the file's content is damaged (as opposed to an
+    /// I/O failure or a misuse).
+    pub fn is_corruption(&self) -> bool {
+        matches!(
+            self,
+            Self::CorruptRecord { .. }
+                | Self::CorruptImport { .. }
+                | Self::Panicked { .. }
+                | Self::Redb(redb::Error::Corrupted(_))
+        )
+    }
+}
+
+/// What is wrong with a stored import entry.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportCorruption {
+    /// Shorter than its checksum.
+    #[error("{len} bytes, shorter than its checksum")]
+    TooShort {
+        /// Length of the stored value.
+        len: usize,
+    },
+    /// The checksum does not match the bytes and import ID.
+    #[error("checksum mismatch (stored {stored:016x}, computed {computed:016x})")]
+    Checksum {
+        /// Checksum in the file.
+        stored: u64,
+        /// Checksum of the bytes.
+        computed: u64,
+    },
+    /// The checksum matches but the JSON does not decode.
+    #[error("{0}")]
+    Json(serde_json::Error),
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        StoreError::Redb(e)
+    }
 }
 
 macro_rules! redb_into_store_error {

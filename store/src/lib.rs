@@ -3,10 +3,12 @@
 //! The engine (`engine` crate) turns files into planned writes; this crate owns
 //! everything that touches the database file: the table layout ([`tables`]), the
 //! compact record encoding ([`record`]), opening and locking the file
-//! ([`Store::open`]), the batched write path used by the single committer thread
-//! ([`WriteSession`]), snapshot reads ([`ReadSession`]) and the import log
-//! ([`ImportEntry`]). It knows nothing about CSV, mapping or property types:
-//! records are lists of `(property number, normalized text)` pairs.
+//! ([`Store::open`], [`Store::open_read_only`]), the batched write path used by
+//! the single committer thread ([`WriteSession`]), snapshot reads
+//! ([`ReadSession`]), the import log ([`ImportEntry`]) and the whole-store
+//! verification behind `ingest check` ([`Store::check`]). It knows nothing about
+//! CSV, mapping or property types: records are lists of `(property number,
+//! normalized text)` pairs, each stored with a checksum that every read verifies.
 //!
 //! ```
 //! use store::{Store, record::RecordBuilder};
@@ -22,16 +24,44 @@
 //! session.commit(true).unwrap();
 //! let read = store.begin_read().unwrap();
 //! assert_eq!(read.record_count("contacts").unwrap(), 1);
+//! assert_eq!(read.record("contacts", 1).unwrap().unwrap().view().get(0), Some("ada@example.com"));
 //! ```
 
+mod check;
 mod error;
+mod guard;
 mod imports;
+mod overlay;
 pub mod record;
 mod session;
 mod store;
 pub mod tables;
+#[cfg(test)]
+mod tests;
 
-pub use error::{OpenError, StoreError};
+pub use check::{CheckCounts, CheckReport, IdentifierSpec, MAX_PROBLEMS, Problem};
+pub use error::{ImportCorruption, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
-pub use session::{IndexTable, ReadSession, RecordReader, RecordTable, UpdateOutcome, WriteSession};
+pub use record::RecordError;
+pub use session::{
+    IndexTable, ReadSession, RecordReader, RecordTable, StoredRecord, UpdateOutcome, WriteSession,
+};
 pub use store::Store;
+
+impl Store {
+    /// Verifies the whole store file at `path` without modifying it: redb's
+    /// integrity check, every record's checksum and encoding, the identifier
+    /// indexes named by `identifiers` against the records (both ways), the
+    /// sequences and the import log. Never panics on a damaged file.
+    ///
+    /// Fails only when the file cannot be checked at all ([`OpenError`]: missing,
+    /// no permission, in use by a writer, not a store); damage is reported as
+    /// [`Problem`]s in the report. Holds a shared lock on the file meanwhile, so
+    /// no import can run; read-only opens can.
+    pub fn check(
+        path: impl AsRef<std::path::Path>,
+        identifiers: &[IdentifierSpec<'_>],
+    ) -> Result<CheckReport, OpenError> {
+        check::check(path.as_ref(), identifiers)
+    }
+}

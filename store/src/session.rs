@@ -4,6 +4,10 @@
 //! [`RecordTable`] per object and an [`IndexTable`] per identifier index; the
 //! tables borrow the transaction but are `Send`, so the commit stage fills them
 //! from scoped threads in parallel inside the one transaction.
+//!
+//! Every record read here is verified ([`RecordView::parse`]): a damaged record is
+//! a [`StoreError::CorruptRecord`], never data, and a redb panic on a damaged page
+//! is a [`StoreError::Panicked`] ([`crate::guard`]).
 
 use std::ops::Bound;
 
@@ -13,9 +17,14 @@ use redb::{
 };
 
 use crate::error::StoreError;
+use crate::guard::{callback, guard};
 use crate::imports::ImportEntry;
-use crate::record::{RecordView, encode_record, merge_into};
+use crate::record::{RecordError, RecordView, encode_record, merge_into};
 use crate::tables::{self, IMPORTS, META};
+
+fn corrupt(object: &str, id: u64) -> impl FnOnce(RecordError) -> StoreError + '_ {
+    move |reason| StoreError::CorruptRecord { object: object.to_owned(), id, reason }
+}
 
 /// The one write transaction of an import.
 pub struct WriteSession<'db> {
@@ -34,7 +43,7 @@ pub enum UpdateOutcome {
 
 impl<'db> WriteSession<'db> {
     pub(crate) fn begin(db: &'db Database) -> Result<Self, StoreError> {
-        Ok(Self { db, txn: Some(db.begin_write()?) })
+        guard(|| Ok(Self { db, txn: Some(db.begin_write()?) }))
     }
 
     fn txn(&self) -> &WriteTransaction {
@@ -43,36 +52,42 @@ impl<'db> WriteSession<'db> {
 
     /// The next record ID of `object` (1 for an object never written).
     pub fn next_id(&self, object: &str) -> Result<u64, StoreError> {
-        let meta = self.txn().open_table(META)?;
-        Ok(meta.get(tables::sequence_key(object).as_str())?.map_or(1, |v| v.value()))
+        guard(|| {
+            let meta = self.txn().open_table(META)?;
+            Ok(meta.get(tables::sequence_key(object).as_str())?.map_or(1, |v| v.value()))
+        })
     }
 
     /// Stores the next record ID of `object`.
     pub fn set_next_id(&self, object: &str, next: u64) -> Result<(), StoreError> {
-        let mut meta = self.txn().open_table(META)?;
-        meta.insert(tables::sequence_key(object).as_str(), next)?;
-        Ok(())
+        guard(|| {
+            let mut meta = self.txn().open_table(META)?;
+            meta.insert(tables::sequence_key(object).as_str(), next)?;
+            Ok(())
+        })
     }
 
     /// Opens the records table of `object`.
     pub fn records(&self, object: &str) -> Result<RecordTable<'_>, StoreError> {
         let name = tables::records_name(object);
-        let table = self.txn().open_table(tables::records(&name))?;
+        let table = guard(|| Ok(self.txn().open_table(tables::records(&name))?))?;
         Ok(RecordTable { table, object: object.to_owned(), scratch: Vec::new() })
     }
 
     /// Opens the identifier index of `object` on `property`.
     pub fn index(&self, object: &str, property: &str) -> Result<IndexTable<'_>, StoreError> {
         let name = tables::index_name(object, property);
-        let table = self.txn().open_table(tables::index(&name))?;
+        let table = guard(|| Ok(self.txn().open_table(tables::index(&name))?))?;
         Ok(IndexTable { table })
     }
 
     /// Writes (or rewrites) an import log entry.
     pub fn save_import(&self, entry: &ImportEntry) -> Result<(), StoreError> {
-        let mut table = self.txn().open_table(IMPORTS)?;
-        table.insert(entry.id, entry.encode().as_slice())?;
-        Ok(())
+        guard(|| {
+            let mut table = self.txn().open_table(IMPORTS)?;
+            table.insert(entry.id, entry.encode().as_slice())?;
+            Ok(())
+        })
     }
 
     /// Commits what was written so far and starts a new transaction.
@@ -82,20 +97,24 @@ impl<'db> WriteSession<'db> {
     /// durable commit, so an import is all or nothing while it stays in one session.
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
         let mut txn = self.txn.take().expect("a write session always holds a transaction");
-        txn.set_durability(Durability::None)?;
-        txn.commit()?;
-        self.txn = Some(self.db.begin_write()?);
-        Ok(())
+        guard(|| {
+            txn.set_durability(Durability::None)?;
+            txn.commit()?;
+            self.txn = Some(self.db.begin_write()?);
+            Ok(())
+        })
     }
 
     /// Commits; `durable` waits for the data to reach the disk (fsync).
     pub fn commit(mut self, durable: bool) -> Result<(), StoreError> {
         let mut txn = self.txn.take().expect("a write session always holds a transaction");
-        if !durable {
-            txn.set_durability(Durability::None)?;
-        }
-        txn.commit()?;
-        Ok(())
+        guard(|| {
+            if !durable {
+                txn.set_durability(Durability::None)?;
+            }
+            txn.commit()?;
+            Ok(())
+        })
     }
 }
 
@@ -114,21 +133,26 @@ impl RecordTable<'_> {
         import_id: u64,
         records: impl IntoIterator<Item = (u64, &'v [u8])>,
     ) -> Result<(), StoreError> {
-        let mut cursor = self.table.upper_bound_mut(Bound::<u64>::Unbounded)?;
-        for (id, values) in records {
-            encode_record(import_id, import_id, values, &mut self.scratch);
-            cursor.insert_before(id, self.scratch.as_slice())?;
-        }
-        Ok(())
+        guard(|| {
+            let mut cursor = self.table.upper_bound_mut(Bound::<u64>::Unbounded)?;
+            for (id, values) in records {
+                encode_record(id, import_id, import_id, values, &mut self.scratch);
+                cursor.insert_before(id, self.scratch.as_slice())?;
+            }
+            Ok(())
+        })
     }
 
-    /// Writes whole records (header included), overwriting those stored. Give IDs
-    /// in ascending order for locality.
+    /// Writes whole records (as produced by [`crate::record::merge_into`] for the
+    /// same ID), overwriting those stored. Give IDs in ascending order for locality.
     pub fn put<'v>(&mut self, records: impl IntoIterator<Item = (u64, &'v [u8])>) -> Result<(), StoreError> {
-        for (id, bytes) in records {
-            self.table.insert(id, bytes)?;
-        }
-        Ok(())
+        guard(|| {
+            for (id, bytes) in records {
+                debug_assert!(crate::record::is_valid(bytes, id), "record {id} written with a bad checksum");
+                self.table.insert(id, bytes)?;
+            }
+            Ok(())
+        })
     }
 
     /// Applies updates in order, each merging its values into the stored record,
@@ -145,35 +169,37 @@ impl RecordTable<'_> {
         protect: &dyn Fn(u16) -> bool,
         outcomes: &mut Vec<UpdateOutcome>,
     ) -> Result<(), StoreError> {
-        let mut updates = updates.into_iter().peekable();
-        let mut current = Vec::new();
-        while let Some((id, mut changes)) = updates.next() {
-            let redb::Entry::Occupied(mut entry) = self.table.entry(id)? else {
-                return Err(StoreError::MissingRecord { object: self.object.clone(), id });
-            };
-            current.clear();
-            current.extend_from_slice(entry.get()?.value());
-            let mut changed = false;
-            loop {
-                let view = RecordView::parse(&current)
-                    .ok_or_else(|| StoreError::CorruptRecord { object: self.object.clone(), id })?;
-                if merge_into(&view, changes, protect, import_id, &mut self.scratch).is_some() {
-                    std::mem::swap(&mut current, &mut self.scratch);
-                    changed = true;
-                    outcomes.push(UpdateOutcome::Updated);
-                } else {
-                    outcomes.push(UpdateOutcome::Unchanged);
+        guard(|| {
+            let mut updates = updates.into_iter().peekable();
+            let mut current = Vec::new();
+            while let Some((id, mut changes)) = updates.next() {
+                // One descent per run of updates of one record.
+                let redb::Entry::Occupied(mut entry) = self.table.entry(id)? else {
+                    return Err(StoreError::MissingRecord { object: self.object.clone(), id });
+                };
+                current.clear();
+                current.extend_from_slice(entry.get()?.value());
+                let mut changed = false;
+                loop {
+                    let view = RecordView::parse(&current, id).map_err(corrupt(&self.object, id))?;
+                    if merge_into(&view, changes, protect, import_id, &mut self.scratch).is_some() {
+                        std::mem::swap(&mut current, &mut self.scratch);
+                        changed = true;
+                        outcomes.push(UpdateOutcome::Updated);
+                    } else {
+                        outcomes.push(UpdateOutcome::Unchanged);
+                    }
+                    match updates.next_if(|&(next, _)| next == id) {
+                        Some((_, next)) => changes = next,
+                        None => break,
+                    }
                 }
-                match updates.next_if(|&(next, _)| next == id) {
-                    Some((_, next)) => changes = next,
-                    None => break,
+                if changed {
+                    entry.insert(current.as_slice())?;
                 }
             }
-            if changed {
-                entry.insert(current.as_slice())?;
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -193,83 +219,117 @@ impl IndexTable<'_> {
         entries: impl IntoIterator<Item = (&'k [u8], u64)>,
     ) -> Result<(), StoreError> {
         let mut entries = entries.into_iter().peekable();
-        while let Some(&(first, _)) = entries.peek() {
-            let mut cursor = self.table.lower_bound_mut(Bound::Included(first))?;
-            let mut placed = false;
-            while let Some(&(key, id)) = entries.peek() {
-                match cursor.insert_before(key, id) {
-                    Ok(()) => {
-                        placed = true;
-                        entries.next();
+        guard(|| {
+            while let Some(&(first, _)) = entries.peek() {
+                let mut cursor = self.table.lower_bound_mut(Bound::Included(first))?;
+                let mut placed = false;
+                while let Some(&(key, id)) = entries.peek() {
+                    match cursor.insert_before(key, id) {
+                        Ok(()) => {
+                            placed = true;
+                            entries.next();
+                        }
+                        Err(redb::CursorError::UnorderedKey) => break,
+                        Err(e) => return Err(e.into()),
                     }
-                    Err(redb::CursorError::UnorderedKey) => break,
-                    Err(e) => return Err(e.into()),
+                }
+                drop(cursor);
+                if !placed {
+                    // The first key of this run equals the entry after the gap: overwrite it.
+                    let (key, id) = entries.next().expect("peeked");
+                    self.table.insert(key, id)?;
                 }
             }
-            drop(cursor);
-            if !placed {
-                // The first key of this run equals the entry after the gap: overwrite it.
-                let (key, id) = entries.next().expect("peeked");
-                self.table.insert(key, id)?;
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Removes keys.
     pub fn remove<'k>(&mut self, keys: impl IntoIterator<Item = &'k [u8]>) -> Result<(), StoreError> {
-        for key in keys {
-            self.table.remove(key)?;
-        }
-        Ok(())
+        guard(|| {
+            for key in keys {
+                self.table.remove(key)?;
+            }
+            Ok(())
+        })
     }
 }
 
 /// Point reads of one object's records in a snapshot (one table open for many reads).
 pub struct RecordReader {
     table: Option<ReadOnlyTable<u64, &'static [u8]>>,
+    object: String,
 }
 
 impl RecordReader {
     /// A reader that finds nothing.
     pub fn empty() -> Self {
-        Self { table: None }
+        Self { table: None, object: String::new() }
     }
 
-    /// Calls `f(i, bytes)` for every `ids[i]` (ascending, repeats allowed) with the
-    /// stored record, if it exists. Dense IDs are read with one range scan instead of
-    /// one B-tree descent each.
+    /// Calls `f(i, record)` for every `ids[i]` (ascending, repeats allowed) with the
+    /// stored record, verified, if it exists. Dense IDs are read with one range scan
+    /// instead of one B-tree descent each. The first corrupt record stops the reads
+    /// with [`StoreError::CorruptRecord`].
     pub fn with_sorted(
         &self,
         ids: &[u64],
-        mut f: impl FnMut(usize, Option<&[u8]>),
+        mut f: impl FnMut(usize, Option<RecordView<'_>>),
     ) -> Result<(), StoreError> {
         debug_assert!(ids.is_sorted());
         let (Some(table), Some(&first), Some(&last)) = (&self.table, ids.first(), ids.last()) else {
             (0..ids.len()).for_each(|i| f(i, None));
             return Ok(());
         };
-        if last - first < 4 * ids.len() as u64 {
-            let mut range = table.range(first..=last)?;
-            let mut current = range.next().transpose()?;
-            for (i, &id) in ids.iter().enumerate() {
-                while current.as_ref().is_some_and(|(k, _)| k.value() < id) {
-                    current = range.next().transpose()?;
+        let object = self.object.as_str();
+        guard(|| {
+            if last - first < 4 * ids.len() as u64 {
+                let mut range = table.range(first..=last)?;
+                let mut current = range.next().transpose()?;
+                for (i, &id) in ids.iter().enumerate() {
+                    while current.as_ref().is_some_and(|(k, _)| k.value() < id) {
+                        current = range.next().transpose()?;
+                    }
+                    match &current {
+                        Some((k, v)) if k.value() == id => {
+                            let view = RecordView::parse(v.value(), id).map_err(corrupt(object, id))?;
+                            callback(|| f(i, Some(view)));
+                        }
+                        _ => callback(|| f(i, None)),
+                    }
                 }
-                match &current {
-                    Some((k, v)) if k.value() == id => f(i, Some(v.value())),
-                    _ => f(i, None),
+            } else {
+                for (i, &id) in ids.iter().enumerate() {
+                    match table.get(id)? {
+                        Some(g) => {
+                            let view = RecordView::parse(g.value(), id).map_err(corrupt(object, id))?;
+                            callback(|| f(i, Some(view)));
+                        }
+                        None => callback(|| f(i, None)),
+                    }
                 }
             }
-        } else {
-            for (i, &id) in ids.iter().enumerate() {
-                match table.get(id)? {
-                    Some(g) => f(i, Some(g.value())),
-                    None => f(i, None),
-                }
-            }
-        }
-        Ok(())
+            Ok(())
+        })
+    }
+}
+
+/// A record read out of a snapshot, verified.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    id: u64,
+    bytes: Vec<u8>,
+}
+
+impl StoredRecord {
+    /// The record's ID.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The decoded record.
+    pub fn view(&self) -> RecordView<'_> {
+        RecordView::parse(&self.bytes, self.id).expect("verified when read")
     }
 }
 
@@ -287,8 +347,12 @@ fn missing_is_empty<T>(r: Result<T, TableError>) -> Result<Option<T>, StoreError
 }
 
 impl ReadSession {
-    pub(crate) fn begin(db: &Database) -> Result<Self, StoreError> {
-        Ok(Self { txn: db.begin_read()? })
+    pub(crate) fn begin(db: &impl ReadableDatabase) -> Result<Self, StoreError> {
+        guard(|| Ok(Self { txn: db.begin_read()? }))
+    }
+
+    pub(crate) fn txn(&self) -> &ReadTransaction {
+        &self.txn
     }
 
     fn records_table(&self, object: &str) -> Result<Option<ReadOnlyTable<u64, &'static [u8]>>, StoreError> {
@@ -307,59 +371,74 @@ impl ReadSession {
 
     /// Number of records of `object`.
     pub fn record_count(&self, object: &str) -> Result<u64, StoreError> {
-        Ok(match self.records_table(object)? {
-            Some(t) => t.len()?,
-            None => 0,
+        guard(|| {
+            Ok(match self.records_table(object)? {
+                Some(t) => t.len()?,
+                None => 0,
+            })
         })
     }
 
-    /// The stored bytes of one record.
-    pub fn record(&self, object: &str, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let Some(table) = self.records_table(object)? else {
-            return Ok(None);
-        };
-        Ok(table.get(id)?.map(|g| g.value().to_vec()))
+    /// One record, verified.
+    pub fn record(&self, object: &str, id: u64) -> Result<Option<StoredRecord>, StoreError> {
+        guard(|| {
+            let Some(table) = self.records_table(object)? else {
+                return Ok(None);
+            };
+            let Some(stored) = table.get(id)? else {
+                return Ok(None);
+            };
+            let bytes = stored.value();
+            RecordView::parse(bytes, id).map_err(corrupt(object, id))?;
+            Ok(Some(StoredRecord { id, bytes: bytes.to_vec() }))
+        })
     }
 
     /// Opens the records of `object` for many point reads.
     pub fn record_reader(&self, object: &str) -> Result<RecordReader, StoreError> {
-        Ok(RecordReader { table: self.records_table(object)? })
+        guard(|| Ok(RecordReader { table: self.records_table(object)?, object: object.to_owned() }))
     }
 
     /// Calls `f` for every record of `object` in ID order; `f` returns false to stop.
+    /// The first corrupt record stops the scan with [`StoreError::CorruptRecord`].
     pub fn for_each_record(
         &self,
         object: &str,
         mut f: impl FnMut(u64, RecordView<'_>) -> bool,
     ) -> Result<(), StoreError> {
-        let Some(table) = self.records_table(object)? else {
-            return Ok(());
-        };
-        for item in table.iter()? {
-            let (k, v) = item?;
-            let id = k.value();
-            let view = RecordView::parse(v.value())
-                .ok_or_else(|| StoreError::CorruptRecord { object: object.to_owned(), id })?;
-            if !f(id, view) {
-                break;
+        guard(|| {
+            let Some(table) = self.records_table(object)? else {
+                return Ok(());
+            };
+            for item in table.iter()? {
+                let (k, v) = item?;
+                let id = k.value();
+                let view = RecordView::parse(v.value(), id).map_err(corrupt(object, id))?;
+                if !callback(|| f(id, view)) {
+                    break;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Looks up a normalized identifier.
     pub fn lookup(&self, object: &str, property: &str, key: &[u8]) -> Result<Option<u64>, StoreError> {
-        let Some(table) = self.index_table(object, property)? else {
-            return Ok(None);
-        };
-        Ok(table.get(key)?.map(|g| g.value()))
+        guard(|| {
+            let Some(table) = self.index_table(object, property)? else {
+                return Ok(None);
+            };
+            Ok(table.get(key)?.map(|g| g.value()))
+        })
     }
 
     /// Number of entries of an identifier index.
     pub fn index_len(&self, object: &str, property: &str) -> Result<u64, StoreError> {
-        Ok(match self.index_table(object, property)? {
-            Some(t) => t.len()?,
-            None => 0,
+        guard(|| {
+            Ok(match self.index_table(object, property)? {
+                Some(t) => t.len()?,
+                None => 0,
+            })
         })
     }
 
@@ -372,38 +451,43 @@ impl ReadSession {
         range: (Bound<&[u8]>, Bound<&[u8]>),
         mut f: impl FnMut(&[u8], u64),
     ) -> Result<(), StoreError> {
-        let Some(table) = self.index_table(object, property)? else {
-            return Ok(());
-        };
-        for item in table.range::<&[u8]>(range)? {
-            let (k, v) = item?;
-            f(k.value(), v.value());
-        }
-        Ok(())
+        guard(|| {
+            let Some(table) = self.index_table(object, property)? else {
+                return Ok(());
+            };
+            for item in table.range::<&[u8]>(range)? {
+                let (k, v) = item?;
+                callback(|| f(k.value(), v.value()));
+            }
+            Ok(())
+        })
     }
 
     /// The next record ID of `object`.
     pub fn next_id(&self, object: &str) -> Result<u64, StoreError> {
-        let Some(meta) = missing_is_empty(self.txn.open_table(META))? else {
-            return Ok(1);
-        };
-        Ok(meta.get(tables::sequence_key(object).as_str())?.map_or(1, |v| v.value()))
+        guard(|| {
+            let Some(meta) = missing_is_empty(self.txn.open_table(META))? else {
+                return Ok(1);
+            };
+            Ok(meta.get(tables::sequence_key(object).as_str())?.map_or(1, |v| v.value()))
+        })
     }
 
-    /// Every import in the log, oldest first.
+    /// Every import in the log, oldest first, verified.
     pub fn imports(&self) -> Result<Vec<ImportEntry>, StoreError> {
-        let Some(table) = missing_is_empty(self.txn.open_table(IMPORTS))? else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            let id = k.value();
-            out.push(
-                serde_json::from_slice(v.value())
-                    .map_err(|source| StoreError::CorruptImport { id, source })?,
-            );
-        }
-        Ok(out)
+        guard(|| {
+            let Some(table) = missing_is_empty(self.txn.open_table(IMPORTS))? else {
+                return Ok(Vec::new());
+            };
+            let mut out = Vec::new();
+            for item in table.iter()? {
+                let (k, v) = item?;
+                let id = k.value();
+                let entry = ImportEntry::decode(id, v.value())
+                    .map_err(|reason| StoreError::CorruptImport { id, reason })?;
+                out.push(entry);
+            }
+            Ok(out)
+        })
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `meta` | `&str` name (`seq/<object>`, `seq/imports`) | `u64` next value |
-//! | `records/<object>` | `u64` record ID (ascending = creation order) | record bytes ([`crate::record`]) |
+//! | `meta` | `&str` name (`format`, `identity/hi`, `identity/lo`, `seq/<object>`, `seq/imports`) | `u64` |
+//! | `records/<object>` | `u64` record ID (ascending = creation order) | checksummed record bytes ([`crate::record`]) |
 //! | `index/<object>/<property>` | normalized identifier bytes | `u64` record ID |
-//! | `imports` | `u64` import ID | JSON [`crate::ImportEntry`] |
+//! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
 //! records an import creates are appended at the end of the B-tree.
@@ -34,6 +34,45 @@ pub fn sequence_key(object: &str) -> String {
 
 /// Key of the import-ID sequence in [`META`].
 pub const IMPORT_SEQUENCE: &str = "seq/imports";
+
+/// Key of the store format version in [`META`], written when the store is created.
+pub const FORMAT_KEY: &str = "format";
+
+/// Keys of the store identity (a random 128-bit ID, high and low halves) in [`META`].
+pub const IDENTITY_KEYS: [&str; 2] = ["identity/hi", "identity/lo"];
+
+/// The store format this build reads and writes. Format 1 (no `format` key) had no
+/// checksums.
+pub const FORMAT_VERSION: u64 = 2;
+
+/// What a table name says the table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind<'a> {
+    /// [`META`].
+    Meta,
+    /// [`IMPORTS`].
+    Imports,
+    /// The records of an object.
+    Records(&'a str),
+    /// The identifier index of an object on a property.
+    Index(&'a str, &'a str),
+}
+
+/// Parses a table name written by [`records_name`] or [`index_name`] (or a fixed
+/// table's name); `None` for a name the store never writes.
+pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
+    match name {
+        "meta" => return Some(TableKind::Meta),
+        "imports" => return Some(TableKind::Imports),
+        _ => {}
+    }
+    if let Some(object) = name.strip_prefix("records/") {
+        return (!object.is_empty() && !object.contains('/')).then_some(TableKind::Records(object));
+    }
+    let (object, property) = name.strip_prefix("index/")?.split_once('/')?;
+    (!object.is_empty() && !property.is_empty() && !property.contains('/'))
+        .then_some(TableKind::Index(object, property))
+}
 
 pub(crate) fn records(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
     TableDefinition::new(name)

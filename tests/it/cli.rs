@@ -357,3 +357,36 @@ fn a_file_rewritten_during_an_import_is_detected_before_the_commit() {
     let stats = json(&ingest(&store, &["stats", "--json"]));
     assert_eq!(stats["objects"]["contacts"], 0);
 }
+
+#[test]
+fn internationalized_emails_and_domains_match_in_one_normal_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let contacts = write(
+        dir.path(),
+        "c.csv",
+        "Email,First Name,City\n\
+         josé.müller@exämple.de,José,München\n\
+         JOSÉ.MÜLLER@xn--exmple-cua.de,José M.,\n\
+         ærø@ærø.dk,Søren,Ærøskøbing\n",
+    );
+    let s = json(&ingest(&store, &["import", contacts.to_str().unwrap(), "--json"]));
+    assert_eq!(s["objects"]["contacts"]["created"], 2, "{s}");
+    assert_eq!(s["objects"]["contacts"]["updated"], 1, "{s}");
+    assert_eq!(s["rows_failed"], 0);
+    let got = json(&ingest(&store, &["get", "contacts", "--by", "email=José.Müller@EXÄMPLE.de", "--json"]));
+    assert_eq!(got["properties"]["email"], "josé.müller@exämple.de");
+    assert_eq!(got["properties"]["firstname"], "José M.");
+    assert_eq!(got["properties"]["city"], "München");
+    let companies = write(
+        dir.path(),
+        "co.csv",
+        "Company Name,Company Domain Name\nÆrø Rederi,https://www.ærø.dk/om\nÆrø Rederi A/S,XN--R-3FA9C.DK\n",
+    );
+    let s = json(&ingest(&store, &["import", companies.to_str().unwrap(), "--json"]));
+    assert_eq!(s["objects"]["companies"]["created"], 1, "{s}");
+    assert_eq!(s["objects"]["companies"]["updated"], 1, "{s}");
+    let got = json(&ingest(&store, &["get", "companies", "--by", "domain=ÆRØ.dk", "--json"]));
+    assert_eq!(got["properties"]["domain"], "ærø.dk");
+    assert_eq!(got["properties"]["name"], "Ærø Rederi A/S");
+}

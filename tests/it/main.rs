@@ -5,7 +5,10 @@
 
 mod cli;
 mod corpora;
+mod corruption;
 mod differential;
+mod faults;
 mod limits;
 mod model;
+mod safety;
 mod support;

@@ -1,0 +1,451 @@
+//! `ingest check`: verifies a whole store file without modifying it (SPEC 11).
+//!
+//! The store promises that corruption is reported, never returned as data. Reads
+//! verify what they touch; this module verifies everything, so that damage is
+//! found before a command meets it:
+//!
+//! * redb's own integrity check (page checksums, tree structure, allocator), run
+//!   on a copy-on-write overlay of the file ([`crate::overlay`]) because redb's
+//!   check repairs and commits; the overlay holds a shared lock on the file, so no
+//!   writer runs meanwhile, and the file is only read (read-only media work);
+//! * every record of every records table decodes and matches its checksum;
+//! * every identifier index entry points to an existing record holding that
+//!   value, and every record's identifier value is in its index, pointing back;
+//! * the ID sequences are above every ID, the import log decodes and passes its
+//!   checksums under the right keys, and every record's `created_by`/`updated_by`
+//!   names a finished import in the log (or 0).
+//!
+//! The store does not know the schema, so the caller names the identifier
+//! properties ([`IdentifierSpec`]). A redb panic on a damaged page is a problem
+//! ("redb panicked"), never a crash.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
+use std::path::Path;
+
+use redb::{ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable, TableError};
+use serde::Serialize;
+
+use crate::error::{OpenError, StoreError};
+use crate::guard::{catch_any, guard};
+use crate::imports::{ImportEntry, ImportStatus};
+use crate::record::RecordView;
+use crate::store::{open_overlay, preflight_read};
+use crate::tables::{
+    self, FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META, TableKind,
+};
+
+/// At most this many problems are listed; the rest are counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Page cache of the check's database (it reads the file once, mostly).
+const CHECK_CACHE_BYTES: usize = 64 << 20;
+
+/// A unique identifier property the check verifies against its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentifierSpec<'a> {
+    /// Object name (`contacts`).
+    pub object: &'a str,
+    /// Property name, as in the index's table name (`email`).
+    pub property: &'a str,
+    /// Property number, as stored in records.
+    pub number: u16,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The table (`records/contacts`, `index/contacts/email`, `meta`, `imports`), or
+    /// `(file)` for the file as a whole.
+    pub table: String,
+    /// The key, as text (record ID, identifier, meta key, import ID); empty when the
+    /// problem is not about one key.
+    pub key: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// How much was checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CheckCounts {
+    /// Tables found.
+    pub tables: u64,
+    /// Records decoded.
+    pub records: u64,
+    /// Identifier index entries followed.
+    pub index_entries: u64,
+    /// Import log entries decoded.
+    pub imports: u64,
+    /// Entries of the `meta` table.
+    pub meta_entries: u64,
+}
+
+/// The result of [`crate::Store::check`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// The store file.
+    pub path: String,
+    /// The store identity, if it could be read.
+    pub identity: Option<String>,
+    /// The store format version, if it could be read.
+    pub format_version: Option<u64>,
+    /// Whether redb's integrity check passed.
+    pub redb_integrity: bool,
+    /// What was checked.
+    pub checked: CheckCounts,
+    /// The problems found (at most [`MAX_PROBLEMS`]), in the order found.
+    pub problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    pub problems_omitted: u64,
+}
+
+impl CheckReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty() && self.problems_omitted == 0
+    }
+
+    fn problem(&mut self, table: &str, key: impl Display, problem: impl Into<String>) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                table: table.to_owned(),
+                key: key.to_string(),
+                problem: problem.into(),
+            });
+        } else {
+            self.problems_omitted += 1;
+        }
+    }
+}
+
+/// Text of an identifier key for reports.
+fn key_text(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
+}
+
+/// Checks the store file at `path` (see the module docs). Fails only when the file
+/// cannot be checked at all (missing, no permission, in use by a writer, not a
+/// store); damage of any kind is a problem in the report.
+pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<CheckReport, OpenError> {
+    preflight_read(path)?;
+    let mut report = CheckReport {
+        path: path.display().to_string(),
+        identity: None,
+        format_version: None,
+        redb_integrity: false,
+        checked: CheckCounts::default(),
+        problems: Vec::new(),
+        problems_omitted: 0,
+    };
+    let mut db = match open_overlay(path, CHECK_CACHE_BYTES) {
+        Ok(db) => db,
+        Err(OpenError::Corrupt { detail, .. }) => {
+            report.problem("(file)", "", format!("the store is corrupt: {detail}"));
+            return Ok(report);
+        }
+        Err(e) => return Err(e),
+    };
+    match catch_any(|| db.check_integrity()) {
+        Ok(Ok(true)) => report.redb_integrity = true,
+        Ok(Ok(false)) => report.problem(
+            "(file)",
+            "",
+            "redb's integrity check failed: pages are damaged (a repair was tried on a copy in memory; the file is unchanged)",
+        ),
+        Ok(Err(e)) => report.problem("(file)", "", format!("redb's integrity check failed: {e}")),
+        Err(message) => report.problem("(file)", "", format!("the store is corrupt: redb panicked: {message}")),
+    }
+    let txn = match guard(|| Ok(db.begin_read()?)) {
+        Ok(txn) => txn,
+        Err(e) => {
+            report.problem("(file)", "", format!("cannot read the store: {e}"));
+            return Ok(report);
+        }
+    };
+    let mut checker = Checker { txn: &txn, report, identifiers, import_status: HashMap::new() };
+    checker.run();
+    Ok(checker.report)
+}
+
+struct Checker<'a> {
+    txn: &'a ReadTransaction,
+    report: CheckReport,
+    identifiers: &'a [IdentifierSpec<'a>],
+    /// Import IDs in the log: `Some(status)`, or `None` when the entry is corrupt.
+    import_status: HashMap<u64, Option<ImportStatus>>,
+}
+
+fn open_optional<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &ReadTransaction,
+    def: redb::TableDefinition<'_, K, V>,
+) -> Result<Option<ReadOnlyTable<K, V>>, StoreError> {
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn run(&mut self) {
+        let names = match guard(|| {
+            Ok(self.txn.list_tables()?.map(|h| redb::TableHandle::name(&h).to_owned()).collect::<Vec<_>>())
+        }) {
+            Ok(names) => names,
+            Err(e) => {
+                self.report.problem("(file)", "", format!("cannot list the tables: {e}"));
+                return;
+            }
+        };
+        self.report.checked.tables = names.len() as u64;
+        let mut records = Vec::new();
+        let mut indexes = Vec::new();
+        for name in &names {
+            match tables::table_kind(name) {
+                Some(TableKind::Meta | TableKind::Imports) => {}
+                Some(TableKind::Records(object)) => records.push(object.to_owned()),
+                Some(TableKind::Index(object, property)) => {
+                    indexes.push((object.to_owned(), property.to_owned()));
+                }
+                None => self.report.problem(name, "", "a table the store never writes"),
+            }
+        }
+        let meta = self.guarded("meta", Self::meta).unwrap_or_default();
+        let max_import = self.guarded("imports", Self::imports).unwrap_or(0);
+        if max_import > 0 {
+            self.sequence_above(&meta, IMPORT_SEQUENCE, max_import, "import");
+        }
+        for object in &records {
+            let table = tables::records_name(object);
+            if let Some(max_id) = self.guarded(&table, |c| c.records(object))
+                && max_id > 0
+            {
+                self.sequence_above(&meta, &tables::sequence_key(object), max_id, "record");
+            }
+        }
+        for (object, property) in &indexes {
+            let table = tables::index_name(object, property);
+            self.guarded(&table, |c| c.index(object, property));
+        }
+    }
+
+    /// Runs one table's check; an error or a redb panic stops that table only.
+    fn guarded<T>(&mut self, table: &str, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Option<T> {
+        match guard(|| f(self)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.report.problem(table, "", format!("cannot be read: {e}"));
+                None
+            }
+        }
+    }
+
+    fn sequence_above(&mut self, meta: &BTreeMap<String, u64>, key: &str, max: u64, what: &str) {
+        match meta.get(key) {
+            None => self.report.problem("meta", key, format!("missing, though {what} IDs up to {max} exist")),
+            Some(&next) if next <= max => self.report.problem(
+                "meta",
+                key,
+                format!("next {what} ID is {next}, not above the highest {what} ID {max}"),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    fn meta(&mut self) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        let Some(table) = open_optional(self.txn, META)? else {
+            self.report.problem("meta", "", "the meta table is missing");
+            return Ok(out);
+        };
+        for item in table.iter()? {
+            let (k, v) = item?;
+            self.report.checked.meta_entries += 1;
+            out.insert(k.value().to_owned(), v.value());
+        }
+        match out.get(FORMAT_KEY) {
+            None => self.report.problem("meta", FORMAT_KEY, "the store format version is missing"),
+            Some(&v) => {
+                self.report.format_version = Some(v);
+                if v != FORMAT_VERSION {
+                    self.report.problem(
+                        "meta",
+                        FORMAT_KEY,
+                        format!("store format {v}; this version reads format {FORMAT_VERSION}"),
+                    );
+                }
+            }
+        }
+        match (out.get(IDENTITY_KEYS[0]), out.get(IDENTITY_KEYS[1])) {
+            (Some(&hi), Some(&lo)) => {
+                self.report.identity = Some(format!("{:032x}", (u128::from(hi) << 64) | u128::from(lo)));
+            }
+            _ => self.report.problem("meta", "identity", "the store identity is missing"),
+        }
+        for key in out.keys() {
+            let known = key == FORMAT_KEY
+                || IDENTITY_KEYS.contains(&key.as_str())
+                || key.strip_prefix("seq/").is_some_and(|o| !o.is_empty());
+            if !known {
+                self.report.problem("meta", key, "a key the store never writes");
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the import log; returns the highest import ID.
+    fn imports(&mut self) -> Result<u64, StoreError> {
+        let Some(table) = open_optional(self.txn, IMPORTS)? else {
+            return Ok(0);
+        };
+        let mut max = 0;
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let id = k.value();
+            max = max.max(id);
+            self.report.checked.imports += 1;
+            match ImportEntry::decode(id, v.value()) {
+                Ok(entry) => {
+                    if entry.id != id {
+                        self.report.problem(
+                            "imports",
+                            id,
+                            format!("the entry says it is import {}", entry.id),
+                        );
+                    }
+                    self.import_status.insert(id, Some(entry.status));
+                }
+                Err(reason) => {
+                    self.report.problem("imports", id, format!("the entry is corrupt: {reason}"));
+                    self.import_status.insert(id, None);
+                }
+            }
+        }
+        Ok(max)
+    }
+
+    fn spec(&self, object: &str) -> Option<IdentifierSpec<'a>> {
+        self.identifiers.iter().find(|s| s.object == object).copied()
+    }
+
+    /// Checks every record of `object`; returns the highest record ID.
+    fn records(&mut self, object: &str) -> Result<u64, StoreError> {
+        let table_name = tables::records_name(object);
+        let Some(table) = open_optional(self.txn, tables::records(&table_name))? else {
+            return Ok(0);
+        };
+        let spec = self.spec(object);
+        let index_name = spec.map(|s| tables::index_name(object, s.property));
+        let index = match &index_name {
+            Some(name) => open_optional(self.txn, tables::index(name))?,
+            None => None,
+        };
+        let mut max = 0;
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let id = k.value();
+            max = max.max(id);
+            self.report.checked.records += 1;
+            let view = match RecordView::parse(v.value(), id) {
+                Ok(view) => view,
+                Err(reason) => {
+                    self.report.problem(&table_name, id, format!("corrupt: {reason}"));
+                    continue;
+                }
+            };
+            for (what, import) in [("created", view.created_by), ("updated", view.updated_by)] {
+                if import == 0 {
+                    continue;
+                }
+                match self.import_status.get(&import) {
+                    None => self.report.problem(
+                        &table_name,
+                        id,
+                        format!("{what} by import {import}, which is not in the import log"),
+                    ),
+                    Some(Some(ImportStatus::Running | ImportStatus::Interrupted)) => self.report.problem(
+                        &table_name,
+                        id,
+                        format!("{what} by import {import}, which did not finish"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            let (Some(spec), Some(index_name)) = (spec, &index_name) else {
+                continue;
+            };
+            let Some(value) = view.get(spec.number) else {
+                continue;
+            };
+            let owner = match &index {
+                Some(index) => index.get(value.as_bytes())?.map(|g| g.value()),
+                None => None,
+            };
+            match owner {
+                None => self.report.problem(
+                    &table_name,
+                    id,
+                    format!("its {} '{value}' is not in {index_name}", spec.property),
+                ),
+                Some(owner) if owner != id => self.report.problem(
+                    &table_name,
+                    id,
+                    format!("its {} '{value}' is indexed as record {owner}'s", spec.property),
+                ),
+                Some(_) => {}
+            }
+        }
+        Ok(max)
+    }
+
+    /// Checks that every entry of an index points to a record holding its key.
+    fn index(&mut self, object: &str, property: &str) -> Result<(), StoreError> {
+        let table_name = tables::index_name(object, property);
+        let Some(table) = open_optional(self.txn, tables::index(&table_name))? else {
+            return Ok(());
+        };
+        let records_name = tables::records_name(object);
+        let records = open_optional(self.txn, tables::records(&records_name))?;
+        let number =
+            self.identifiers.iter().find(|s| s.object == object && s.property == property).map(|s| s.number);
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let key = k.value();
+            let id = v.value();
+            self.report.checked.index_entries += 1;
+            let stored = match &records {
+                Some(records) => records.get(id)?,
+                None => None,
+            };
+            let Some(stored) = stored else {
+                self.report.problem(
+                    &table_name,
+                    key_text(key),
+                    format!("points to record {id}, which does not exist"),
+                );
+                continue;
+            };
+            let Some(number) = number else {
+                continue;
+            };
+            // A corrupt record is reported by the records check.
+            let Ok(view) = RecordView::parse(stored.value(), id) else {
+                continue;
+            };
+            match view.get(number) {
+                Some(value) if value.as_bytes() == key => {}
+                Some(value) => self.report.problem(
+                    &table_name,
+                    key_text(key),
+                    format!("points to record {id}, whose {property} is '{value}'"),
+                ),
+                None => self.report.problem(
+                    &table_name,
+                    key_text(key),
+                    format!("points to record {id}, which has no {property}"),
+                ),
+            }
+        }
+        Ok(())
+    }
+}

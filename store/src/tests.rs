@@ -1,0 +1,444 @@
+//! Tests of opening, read-only use, corrupt reads and `Store::check`, across modules.
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableTable, TableDefinition};
+
+use crate::record::{RecordBuilder, encode_record};
+use crate::tables::{self, FORMAT_KEY, IMPORTS, META};
+use crate::{IdentifierSpec, ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
+
+const EMAIL: u16 = 1;
+
+fn specs() -> Vec<IdentifierSpec<'static>> {
+    vec![IdentifierSpec { object: "contacts", property: "email", number: EMAIL }]
+}
+
+fn entry() -> ImportEntry {
+    ImportEntry {
+        id: 0,
+        name: "test".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        finished_at: None,
+        files: vec![],
+        objects: vec!["contacts".into()],
+        mode: "upsert".into(),
+        options: serde_json::Value::Null,
+        status: ImportStatus::Running,
+        rows: 0,
+        rows_failed: 0,
+        errors: 0,
+        counts: std::collections::BTreeMap::new(),
+        elapsed_ms: 0,
+        error_file: None,
+        rejected_file: None,
+        note: None,
+    }
+}
+
+/// A store with `n` contacts (emails indexed), written by one finished import.
+fn build(path: &Path, n: u64) -> Store {
+    let store = Store::open(path).unwrap();
+    let import = store.start_import(entry()).unwrap();
+    let session = store.begin_write().unwrap();
+    let mut values = Vec::new();
+    let mut keys = Vec::new();
+    for id in 1..=n {
+        let mut rec = RecordBuilder::default();
+        rec.push(EMAIL, &format!("p{id:04}@example.com"));
+        rec.push(2, &format!("Name {id}"));
+        values.push(rec.values().to_vec());
+        keys.push((format!("p{id:04}@example.com"), id));
+    }
+    {
+        let mut records = session.records("contacts").unwrap();
+        records.append(import, (1..=n).map(|id| (id, values[id as usize - 1].as_slice()))).unwrap();
+        let mut index = session.index("contacts", "email").unwrap();
+        index.put_sorted(keys.iter().map(|(k, id)| (k.as_bytes(), *id))).unwrap();
+    }
+    session.set_next_id("contacts", n + 1).unwrap();
+    let mut done = entry();
+    done.id = import;
+    done.status = ImportStatus::Done;
+    session.save_import(&done).unwrap();
+    session.commit(true).unwrap();
+    store
+}
+
+/// Raw write access to a closed store's tables, bypassing the store's encoding.
+fn raw(path: &Path, f: impl FnOnce(&redb::WriteTransaction)) {
+    let db = Database::open(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    f(&txn);
+    txn.commit().unwrap();
+}
+
+fn records_def() -> TableDefinition<'static, u64, &'static [u8]> {
+    TableDefinition::new("records/contacts")
+}
+
+fn index_def() -> TableDefinition<'static, &'static [u8], u64> {
+    TableDefinition::new("index/contacts/email")
+}
+
+fn tmp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    (dir, path)
+}
+
+/// True when the process ignores file permissions (root): permission tests skip.
+fn permissions_ignored(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let probe = dir.join("probe");
+    std::fs::write(&probe, b"x").unwrap();
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let ignored = std::fs::File::open(&probe).is_ok();
+    std::fs::remove_file(&probe).unwrap();
+    ignored
+}
+
+#[test]
+fn a_new_store_gets_a_format_version_and_a_lasting_random_identity() {
+    let (dir, path) = tmp();
+    let id = {
+        let store = Store::open(&path).unwrap();
+        let id = store.identity();
+        assert_eq!(id.len(), 32);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        id
+    };
+    assert_eq!(Store::open(&path).unwrap().identity(), id);
+    assert_eq!(Store::open_read_only(&path).unwrap().identity(), id);
+    let other = Store::open(dir.path().join("t.redb")).unwrap();
+    assert_ne!(other.identity(), id);
+    let copy = dir.path().join("copy.redb");
+    std::fs::copy(&path, &copy).unwrap();
+    assert_eq!(Store::open_read_only(&copy).unwrap().identity(), id, "a copy is the same store");
+}
+
+#[test]
+fn missing_directories_and_files_are_told_apart_and_nothing_is_created() {
+    let (dir, path) = tmp();
+    let in_missing = dir.path().join("nope").join("s.redb");
+    for r in [Store::open(&in_missing), Store::open_read_only(&in_missing)] {
+        let e = r.unwrap_err();
+        assert!(matches!(&e, OpenError::MissingDirectory { dir: d, .. } if d.ends_with("nope")), "{e}");
+        assert!(e.to_string().contains("directory") && e.to_string().contains("does not exist"), "{e}");
+    }
+    let e = Store::open_read_only(&path).unwrap_err();
+    assert!(matches!(e, OpenError::Missing { .. }), "{e}");
+    assert_eq!(e.to_string(), format!("store {} does not exist", path.display()));
+    assert!(!path.exists(), "a read-only open created the store");
+    let e = Store::check(&path, &specs()).unwrap_err();
+    assert!(matches!(e, OpenError::Missing { .. }), "{e}");
+    assert!(!path.exists(), "check created the store");
+}
+
+#[test]
+fn empty_files_directories_and_other_files_are_not_stores() {
+    let (dir, path) = tmp();
+    std::fs::write(&path, b"").unwrap();
+    for e in [Store::open(&path).unwrap_err(), Store::open_read_only(&path).unwrap_err()] {
+        assert!(matches!(&e, OpenError::NotAStore { reason: NotAStoreReason::Empty, .. }), "{e}");
+        assert_eq!(e.to_string(), format!("{} is not a store: empty file", path.display()));
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "the empty file was formatted");
+    let e = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(e, OpenError::NotAStore { reason: NotAStoreReason::Directory, .. }), "{e}");
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello, this is not a database\n".repeat(200)).unwrap();
+    for e in [Store::open(&text).unwrap_err(), Store::open_read_only(&text).unwrap_err()] {
+        assert!(matches!(&e, OpenError::NotAStore { reason: NotAStoreReason::NotRedb, .. }), "{e}");
+    }
+    assert!(matches!(
+        Store::check(&text, &specs()),
+        Err(OpenError::NotAStore { reason: NotAStoreReason::NotRedb, .. })
+    ));
+}
+
+#[test]
+fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
+    let (dir, path) = tmp();
+    drop(build(&path, 3));
+    raw(&path, |txn| {
+        txn.open_table(META).unwrap().insert(FORMAT_KEY, 7).unwrap();
+    });
+    let e = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            OpenError::NotAStore { reason: NotAStoreReason::FormatVersion { found: 7, supported: 2 }, .. }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("newer ingest"), "{e}");
+    // A store of the format before checksums: `meta` without a version.
+    raw(&path, |txn| {
+        txn.open_table(META).unwrap().remove(FORMAT_KEY).unwrap();
+    });
+    let e = Store::open_read_only(&path).unwrap_err();
+    assert!(
+        matches!(e, OpenError::NotAStore { reason: NotAStoreReason::FormatVersion { found: 1, .. }, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("older ingest"), "{e}");
+    // Some other program's redb database.
+    let other = dir.path().join("other.redb");
+    {
+        let db = Database::create(&other).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(TableDefinition::<u64, u64>::new("things")).unwrap().insert(1, 2).unwrap();
+        txn.commit().unwrap();
+    }
+    let e = Store::open(&other).unwrap_err();
+    assert!(matches!(e, OpenError::NotAStore { reason: NotAStoreReason::NoFormatVersion, .. }), "{e}");
+}
+
+#[test]
+fn permission_denied_is_reported_for_reads_and_writes() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = tmp();
+    if permissions_ignored(dir.path()) {
+        eprintln!("skipped: running with permission checks off (root)");
+        return;
+    }
+    drop(build(&path, 2));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let e = Store::open(&path).unwrap_err();
+    assert!(matches!(e, OpenError::PermissionDenied { write: true, .. }), "{e}");
+    let e = Store::open_read_only(&path).unwrap_err();
+    assert!(matches!(e, OpenError::PermissionDenied { write: false, .. }), "{e}");
+    assert_eq!(e.to_string(), format!("no permission to read store {}", path.display()));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let e = Store::open(&path).unwrap_err();
+    assert!(matches!(e, OpenError::PermissionDenied { write: true, .. }), "{e}");
+    assert!(e.to_string().contains("read-only commands still work"), "{e}");
+    // A new store in a directory without write permission.
+    let ro_dir = dir.path().join("ro");
+    std::fs::create_dir(&ro_dir).unwrap();
+    std::fs::set_permissions(&ro_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let e = Store::open(ro_dir.join("s.redb")).unwrap_err();
+    assert!(matches!(e, OpenError::PermissionDenied { write: true, .. }), "{e}");
+}
+
+#[test]
+fn a_read_only_file_opens_read_only_reads_and_refuses_writes() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = tmp();
+    drop(build(&path, 5));
+    let before = std::fs::read(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    {
+        let store = Store::open_read_only(&path).unwrap();
+        assert!(store.is_read_only());
+        let read = store.begin_read().unwrap();
+        assert_eq!(read.record_count("contacts").unwrap(), 5);
+        let rec = read.record("contacts", 3).unwrap().unwrap();
+        assert_eq!(rec.view().get(EMAIL), Some("p0003@example.com"));
+        assert_eq!(read.lookup("contacts", "email", b"p0004@example.com").unwrap(), Some(4));
+        assert_eq!(store.imports().unwrap().len(), 1);
+        assert!(matches!(store.begin_write(), Err(StoreError::ReadOnly { .. })));
+        assert!(matches!(store.start_import(entry()), Err(StoreError::ReadOnly { .. })));
+        // Readers share the file.
+        let second = Store::open_read_only(&path).unwrap();
+        assert_eq!(second.begin_read().unwrap().record_count("contacts").unwrap(), 5);
+        let report = Store::check(&path, &specs()).unwrap();
+        assert!(report.is_ok(), "{report:?}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "reading changed the file");
+}
+
+#[test]
+fn a_store_in_use_is_distinguishable_for_every_kind_of_open() {
+    let (_dir, path) = tmp();
+    let held = build(&path, 2);
+    assert!(matches!(Store::open(&path), Err(OpenError::InUse { .. })));
+    assert!(matches!(Store::open_read_only(&path), Err(OpenError::InUse { .. })));
+    assert!(matches!(Store::check(&path, &specs()), Err(OpenError::InUse { .. })));
+    drop(held);
+    let reader = Store::open_read_only(&path).unwrap();
+    let e = Store::open(&path).unwrap_err();
+    assert!(matches!(e, OpenError::InUse { .. }), "{e}");
+    assert!(e.to_string().contains("in use"), "{e}");
+    // A check is a reader: it runs beside one and keeps writers out meanwhile.
+    assert!(Store::check(&path, &specs()).unwrap().is_ok());
+    drop(reader);
+    assert!(Store::open(&path).is_ok());
+}
+
+#[test]
+fn a_store_opens_over_a_given_backend() {
+    let (_dir, path) = tmp();
+    let store = Store::open_with_backend(&path, redb::backends::InMemoryBackend::new()).unwrap();
+    assert_eq!(store.path(), path);
+    assert!(!store.is_read_only());
+    let id = store.start_import(entry()).unwrap();
+    assert_eq!(store.imports().unwrap()[0].id, id);
+    drop(store);
+    let identity = build(&path, 4).identity();
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+    let backend = redb::backends::FileBackend::new(file).unwrap();
+    let store = Store::open_with_backend(&path, backend).unwrap();
+    assert_eq!(store.begin_read().unwrap().record_count("contacts").unwrap(), 4);
+    assert_eq!(store.identity(), identity);
+}
+
+#[test]
+fn corrupt_records_and_import_entries_are_errors_on_every_read_path() {
+    let (_dir, path) = tmp();
+    drop(build(&path, 10));
+    raw(&path, |txn| {
+        let mut t = txn.open_table(records_def()).unwrap();
+        let mut bytes = t.get(4).unwrap().unwrap().value().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x20; // one letter of the name
+        t.insert(4, bytes.as_slice()).unwrap();
+        // Record 7's bytes, moved under ID 8: valid for 7, not for 8.
+        let seven = t.get(7).unwrap().unwrap().value().to_vec();
+        t.insert(8, seven.as_slice()).unwrap();
+        let mut imports = txn.open_table(IMPORTS).unwrap();
+        let mut e = imports.get(1).unwrap().unwrap().value().to_vec();
+        let n = e.len();
+        e[n - 3] ^= 1;
+        imports.insert(1, e.as_slice()).unwrap();
+    });
+    let store = Store::open_read_only(&path).unwrap();
+    let read = store.begin_read().unwrap();
+    let is_corrupt =
+        |r: &StoreError, want: u64| matches!(r, StoreError::CorruptRecord { id, .. } if *id == want);
+    let e = read.record("contacts", 4).unwrap_err();
+    assert!(is_corrupt(&e, 4), "{e}");
+    assert!(e.to_string().starts_with("record 4 of contacts is corrupt: checksum mismatch"), "{e}");
+    assert!(is_corrupt(&read.record("contacts", 8).unwrap_err(), 8));
+    assert!(read.record("contacts", 3).unwrap().is_some());
+    let mut seen = Vec::new();
+    let e = read
+        .for_each_record("contacts", |id, _| {
+            seen.push(id);
+            true
+        })
+        .unwrap_err();
+    assert!(is_corrupt(&e, 4), "{e}");
+    assert_eq!(seen, [1, 2, 3], "records before the corrupt one, then the error");
+    let reader = read.record_reader("contacts").unwrap();
+    assert!(reader.with_sorted(&[1, 2, 3], |_, v| assert!(v.is_some())).is_ok());
+    assert!(is_corrupt(&reader.with_sorted(&[2, 8], |_, _| {}).unwrap_err(), 8));
+    assert!(is_corrupt(&reader.with_sorted(&[4, 1000], |_, _| {}).unwrap_err(), 4));
+    let e = store.imports().unwrap_err();
+    assert!(matches!(e, StoreError::CorruptImport { id: 1, .. }), "{e}");
+    assert!(e.is_corruption());
+    drop((reader, read, store));
+    // The import log is read when opening for writing too: refused, not misread.
+    let e = Store::open(&path).unwrap_err();
+    assert!(matches!(e, OpenError::Store { .. }), "{e}");
+    assert!(e.to_string().contains("import entry 1 is corrupt: checksum mismatch"), "{e}");
+    raw(&path, |txn| {
+        let mut imports = txn.open_table(IMPORTS).unwrap();
+        let mut done = entry();
+        done.id = 1;
+        done.status = ImportStatus::Done;
+        imports.insert(1, done.encode().as_slice()).unwrap();
+    });
+    // The write path's merge verifies too.
+    let store = Store::open(&path).unwrap();
+    let session = store.begin_write().unwrap();
+    let mut changes = RecordBuilder::default();
+    changes.push(3, "x");
+    let mut outcomes = Vec::new();
+    let mut records = session.records("contacts").unwrap();
+    let e = records.update(2, [(8, changes.values())], &|_| false, &mut outcomes).unwrap_err();
+    assert!(is_corrupt(&e, 8), "{e}");
+    records.update(2, [(3, changes.values())], &|_| false, &mut outcomes).unwrap();
+    assert_eq!(outcomes, [crate::UpdateOutcome::Updated]);
+}
+
+#[test]
+fn check_passes_a_sound_store_and_leaves_the_file_unchanged() {
+    let (_dir, path) = tmp();
+    drop(build(&path, 50));
+    let before = std::fs::read(&path).unwrap();
+    let report = Store::check(&path, &specs()).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert!(report.redb_integrity);
+    assert_eq!(report.format_version, Some(2));
+    assert_eq!(report.identity, Some(Store::open_read_only(&path).unwrap().identity()));
+    assert_eq!(report.checked.records, 50);
+    assert_eq!(report.checked.index_entries, 50);
+    assert_eq!(report.checked.imports, 1);
+    assert_eq!(report.checked.tables, 4);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["problems"], serde_json::json!([]));
+    assert_eq!(json["checked"]["records"], 50);
+}
+
+#[test]
+fn check_finds_every_kind_of_logical_damage() {
+    let (_dir, path) = tmp();
+    drop(build(&path, 20));
+    raw(&path, |txn| {
+        let mut records = txn.open_table(records_def()).unwrap();
+        // 3: bad checksum.
+        let mut bytes = records.get(3).unwrap().unwrap().value().to_vec();
+        bytes[0] ^= 1;
+        records.insert(3, bytes.as_slice()).unwrap();
+        // 5: written by an import that is not in the log.
+        let mut rec = RecordBuilder::default();
+        rec.push(EMAIL, "p0005@example.com");
+        let mut out = Vec::new();
+        encode_record(5, 9, 9, rec.values(), &mut out);
+        records.insert(5, out.as_slice()).unwrap();
+        // 6: an email that is not indexed.
+        let mut rec = RecordBuilder::default();
+        rec.push(EMAIL, "new6@example.com");
+        encode_record(6, 1, 1, rec.values(), &mut out);
+        records.insert(6, out.as_slice()).unwrap();
+        drop(records);
+        let mut index = txn.open_table(index_def()).unwrap();
+        // Points to a record that does not exist.
+        index.insert(b"ghost@example.com".as_slice(), 999).unwrap();
+        // Points to a record holding another email (and 8's own email is then
+        // indexed as 9's).
+        index.insert(b"p0008@example.com".as_slice(), 9).unwrap();
+        drop(index);
+        let mut meta = txn.open_table(META).unwrap();
+        meta.insert(tables::sequence_key("contacts").as_str(), 20).unwrap();
+        meta.insert("surprise", 1).unwrap();
+        drop(meta);
+        txn.open_table(TableDefinition::<u64, u64>::new("stray")).unwrap().insert(1, 1).unwrap();
+        let mut imports = txn.open_table(IMPORTS).unwrap();
+        imports.insert(2, b"{\"id\":2}".as_slice()).unwrap();
+    });
+    let before = std::fs::read(&path).unwrap();
+    let report = Store::check(&path, &specs()).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), before, "check changed the file");
+    let found: Vec<String> =
+        report.problems.iter().map(|p| format!("{} [{}] {}", p.table, p.key, p.problem)).collect();
+    let has = |table: &str, key: &str, text: &str| {
+        assert!(
+            report.problems.iter().any(|p| p.table == table && p.key == key && p.problem.contains(text)),
+            "no problem {table} [{key}] ~ {text:?} in:\n{}",
+            found.join("\n")
+        );
+    };
+    has("records/contacts", "3", "checksum mismatch");
+    has("records/contacts", "5", "created by import 9, which is not in the import log");
+    has("records/contacts", "5", "updated by import 9, which is not in the import log");
+    has("records/contacts", "6", "its email 'new6@example.com' is not in index/contacts/email");
+    has("records/contacts", "8", "is indexed as record 9's");
+    has("index/contacts/email", "ghost@example.com", "points to record 999, which does not exist");
+    has(
+        "index/contacts/email",
+        "p0008@example.com",
+        "points to record 9, whose email is 'p0009@example.com'",
+    );
+    has("index/contacts/email", "p0006@example.com", "points to record 6, whose email is 'new6@example.com'");
+    has("meta", "seq/contacts", "not above the highest record ID 20");
+    has("meta", "seq/imports", "not above the highest import ID 2");
+    has("meta", "surprise", "a key the store never writes");
+    has("stray", "", "a table the store never writes");
+    has("imports", "2", "corrupt");
+    assert_eq!(report.problems.len(), 13, "{}", found.join("\n"));
+    assert!(!report.is_ok());
+}
