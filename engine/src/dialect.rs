@@ -290,4 +290,27 @@ mod tests {
         let p = prep(b"name\nJos\xc3\xa9\nbad\xff\n");
         assert_eq!(p.dialect.encoding, Encoding::Utf8);
     }
+
+    #[test]
+    fn a_header_over_the_limits_is_found_before_the_whole_input_is_read() {
+        let names: Vec<String> = (0..crate::decode::MAX_COLUMNS + 1).map(|i| format!("c{i}")).collect();
+        // A Windows-1252 byte after the header: detection would have to read it.
+        let mut bytes = names.join(";").into_bytes();
+        bytes.extend_from_slice(b"\r\nJos\xe9\r\n");
+        let p = prep(&bytes);
+        assert_eq!((p.dialect.encoding, p.dialect.delimiter), (Encoding::Utf8, b';'));
+        let e = crate::decode::header(p.text(), b';').unwrap_err();
+        assert_eq!(e.code_str(), "TOO_MANY_COLUMNS");
+        // One column less: a header, and the whole input is detected as Windows-1252.
+        let mut bytes = names[1..].join(";").into_bytes();
+        bytes.extend_from_slice(b"\r\nJos\xe9\r\n");
+        let p = prep(&bytes);
+        assert_eq!((p.dialect.encoding, p.dialect.line_ending), (Encoding::Windows1252, LineEnding::CrLf));
+        // After a UTF-8 BOM too.
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(names.join(",").as_bytes());
+        let p = prep(&bytes);
+        assert!(p.dialect.bom && p.start == 3);
+        assert_eq!(crate::decode::header(p.text(), b',').unwrap_err().code_str(), "TOO_MANY_COLUMNS");
+    }
 }
