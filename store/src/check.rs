@@ -276,11 +276,16 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        match (out.get(IDENTITY_KEYS[0]), out.get(IDENTITY_KEYS[1])) {
-            (Some(&hi), Some(&lo)) => {
-                self.report.identity = Some(format!("{:032x}", (u128::from(hi) << 64) | u128::from(lo)));
+        let damage = match tables::identity_from(IDENTITY_KEYS.map(|k| out.get(k).copied())) {
+            Some(Ok(identity)) => {
+                self.report.identity = Some(format!("{identity:032x}"));
+                None
             }
-            _ => self.report.problem("meta", "identity", "the store identity is missing"),
+            Some(Err(())) => Some("the store identity does not match its checksum"),
+            None => Some("the store identity is missing"),
+        };
+        if let Some(damage) = damage {
+            self.report.problem("meta", "identity", damage);
         }
         for key in out.keys() {
             let known = key == FORMAT_KEY

@@ -172,6 +172,17 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
         "{e}"
     );
     assert!(e.to_string().contains("newer ingest"), "{e}");
+    // A damaged identity is not taken for another store's.
+    raw(&path, |txn| {
+        let mut meta = txn.open_table(META).unwrap();
+        meta.insert(FORMAT_KEY, 2).unwrap();
+        let lo = meta.get("identity/lo").unwrap().unwrap().value();
+        meta.insert("identity/lo", lo ^ 4).unwrap();
+    });
+    let e = Store::open_read_only(&path).unwrap_err();
+    assert!(matches!(&e, OpenError::Corrupt { detail, .. } if detail.contains("identity")), "{e}");
+    let report = Store::check(&path, &specs()).unwrap();
+    assert!(report.problems.iter().any(|p| p.key == "identity"), "{:?}", report.problems);
     // A store of the format before checksums: `meta` without a version.
     raw(&path, |txn| {
         txn.open_table(META).unwrap().remove(FORMAT_KEY).unwrap();
