@@ -26,11 +26,11 @@ use std::path::Path;
 use redb::{ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable, TableError};
 use serde::Serialize;
 
-use crate::error::{OpenError, StoreError};
+use crate::error::{NotAStoreReason, OpenError, StoreError};
 use crate::guard::{catch_any, guard};
 use crate::imports::{ImportEntry, ImportStatus};
 use crate::record::RecordView;
-use crate::store::{open_overlay, preflight_read};
+use crate::store::{Meta, open_overlay, preflight_read, read_meta};
 use crate::tables::{
     self, FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META, TableKind,
 };
@@ -125,7 +125,8 @@ fn key_text(key: &[u8]) -> String {
 
 /// Checks the store file at `path` (see the module docs). Fails only when the file
 /// cannot be checked at all (missing, no permission, in use by a writer, not a
-/// store); damage of any kind is a problem in the report.
+/// store or a store of another format); damage of any kind is a problem in the
+/// report.
 pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<CheckReport, OpenError> {
     preflight_read(path)?;
     let mut report = CheckReport {
@@ -162,6 +163,19 @@ pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<C
             return Ok(report);
         }
     };
+    // A store of another format is not checked record by record: every record
+    // would fail. (A damaged format value ends here too, as an error.)
+    let not_a_store = |reason| OpenError::NotAStore { path: path.to_path_buf(), reason };
+    match guard(|| read_meta(&txn)) {
+        Ok(Meta::Format(FORMAT_VERSION, _)) => {}
+        Ok(Meta::Format(found, _)) => {
+            return Err(not_a_store(NotAStoreReason::FormatVersion { found, supported: FORMAT_VERSION }));
+        }
+        Ok(Meta::NoFormat | Meta::Uninitialized) => {
+            return Err(not_a_store(NotAStoreReason::NoFormatVersion));
+        }
+        Err(e) => report.problem("meta", "", format!("cannot be read: {e}")),
+    }
     let mut checker = Checker { txn: &txn, report, identifiers, import_status: HashMap::new() };
     checker.run();
     Ok(checker.report)

@@ -65,8 +65,10 @@ impl Store {
         let db = match opened {
             Ok(db) => db,
             Err(e) => {
-                if !exists {
-                    // Leave no empty file behind: it would be refused as "not a store" next time.
+                // Leave no empty file behind (it would be refused as "not a store" next
+                // time), unless another process created it meanwhile and holds it.
+                let empty = std::fs::metadata(&path).is_ok_and(|m| m.len() == 0);
+                if !exists && empty && !matches!(e, OpenError::InUse { .. }) {
                     let _ = std::fs::remove_file(&path);
                 }
                 return Err(e);
@@ -136,27 +138,7 @@ impl Store {
             error => OpenError::Store { path: path.clone(), error: Box::new(error) },
         };
         let read = self.begin_read().map_err(store_error)?;
-        let found = guard(|| {
-            let txn = read.txn();
-            let meta = match txn.open_table(META) {
-                Ok(meta) => meta,
-                Err(redb::TableError::TableDoesNotExist(_)) => {
-                    let empty = txn.list_tables()?.next().is_none();
-                    return Ok(if empty { Meta::Uninitialized } else { Meta::NoFormat });
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let Some(format) = meta.get(FORMAT_KEY)?.map(|v| v.value()) else {
-                // Format 1 wrote `meta` (sequences) without a version.
-                return Ok(Meta::Format(1, None));
-            };
-            let mut parts = [None; 3];
-            for (part, key) in parts.iter_mut().zip(IDENTITY_KEYS) {
-                *part = meta.get(key)?.map(|v| v.value());
-            }
-            Ok(Meta::Format(format, tables::identity_from(parts)))
-        })
-        .map_err(store_error)?;
+        let found = guard(|| read_meta(read.txn())).map_err(store_error)?;
         drop(read);
         let not_a_store = |reason| OpenError::NotAStore { path: path.clone(), reason };
         match found {
@@ -298,8 +280,29 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Reads what the `meta` table says about the store's format and identity.
+pub(crate) fn read_meta(txn: &redb::ReadTransaction) -> Result<Meta, StoreError> {
+    let meta = match txn.open_table(META) {
+        Ok(meta) => meta,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            let empty = txn.list_tables()?.next().is_none();
+            return Ok(if empty { Meta::Uninitialized } else { Meta::NoFormat });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(format) = meta.get(FORMAT_KEY)?.map(|v| v.value()) else {
+        // Format 1 wrote `meta` (sequences) without a version.
+        return Ok(Meta::Format(1, None));
+    };
+    let mut parts = [None; 3];
+    for (part, key) in parts.iter_mut().zip(IDENTITY_KEYS) {
+        *part = meta.get(key)?.map(|v| v.value());
+    }
+    Ok(Meta::Format(format, tables::identity_from(parts)))
+}
+
 /// What the `meta` table says.
-enum Meta {
+pub(crate) enum Meta {
     /// No table at all: a file redb formatted whose initialization never committed.
     Uninitialized,
     /// Tables but no `meta`: some other redb database.

@@ -193,6 +193,11 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
         "{e}"
     );
     assert!(e.to_string().contains("older ingest"), "{e}");
+    let e = Store::check(&path, &specs()).unwrap_err();
+    assert!(
+        matches!(e, OpenError::NotAStore { reason: NotAStoreReason::FormatVersion { found: 1, .. }, .. }),
+        "{e}"
+    );
     // Some other program's redb database.
     let other = dir.path().join("other.redb");
     {
