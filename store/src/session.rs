@@ -19,7 +19,7 @@ use redb::{
 use crate::error::StoreError;
 use crate::guard::{callback, guard};
 use crate::imports::ImportEntry;
-use crate::record::{RecordError, RecordView, encode_record, merge_into};
+use crate::record::{RawRecord, RecordError, RecordView, encode_record, merge_into};
 use crate::tables::{self, IMPORTS, META};
 
 fn corrupt(object: &str, id: u64) -> impl FnOnce(RecordError) -> StoreError + '_ {
@@ -173,8 +173,8 @@ impl RecordTable<'_> {
                 };
                 let changed = {
                     let stored = entry.get()?;
-                    let view = RecordView::parse(stored.value(), id).map_err(corrupt(&self.object, id))?;
-                    merge_into(&view, changes, protect, import_id, &mut self.scratch).is_some()
+                    let record = RawRecord::parse(stored.value(), id).map_err(corrupt(&self.object, id))?;
+                    merge_into(&record, changes, protect, import_id, &mut self.scratch).is_some()
                 };
                 if changed {
                     entry.insert(self.scratch.as_slice())?;
@@ -253,13 +253,14 @@ impl RecordReader {
     }
 
     /// Calls `f(i, record)` for every `ids[i]` (ascending, repeats allowed) with the
-    /// stored record, verified, if it exists. Dense IDs are read with one range scan
-    /// instead of one B-tree descent each. The first corrupt record stops the reads
-    /// with [`StoreError::CorruptRecord`].
+    /// stored record, if it exists, its checksum and structure verified (to merge
+    /// into: see [`RawRecord`]). Dense IDs are read with one range scan instead of
+    /// one B-tree descent each. The first corrupt record stops the reads with
+    /// [`StoreError::CorruptRecord`].
     pub fn with_sorted(
         &self,
         ids: &[u64],
-        mut f: impl FnMut(usize, Option<RecordView<'_>>),
+        mut f: impl FnMut(usize, Option<RawRecord<'_>>),
     ) -> Result<(), StoreError> {
         debug_assert!(ids.is_sorted());
         let (Some(table), Some(&first), Some(&last)) = (&self.table, ids.first(), ids.last()) else {
@@ -277,8 +278,8 @@ impl RecordReader {
                     }
                     match &current {
                         Some((k, v)) if k.value() == id => {
-                            let view = RecordView::parse(v.value(), id).map_err(corrupt(object, id))?;
-                            callback(|| f(i, Some(view)));
+                            let record = RawRecord::parse(v.value(), id).map_err(corrupt(object, id))?;
+                            callback(|| f(i, Some(record)));
                         }
                         _ => callback(|| f(i, None)),
                     }
@@ -287,8 +288,8 @@ impl RecordReader {
                 for (i, &id) in ids.iter().enumerate() {
                     match table.get(id)? {
                         Some(g) => {
-                            let view = RecordView::parse(g.value(), id).map_err(corrupt(object, id))?;
-                            callback(|| f(i, Some(view)));
+                            let record = RawRecord::parse(g.value(), id).map_err(corrupt(object, id))?;
+                            callback(|| f(i, Some(record)));
                         }
                         None => callback(|| f(i, None)),
                     }
