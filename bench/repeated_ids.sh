@@ -12,8 +12,8 @@
 # Defaults: 1,000,000 rows, 1,000 distinct emails, target/release/ingest (built
 # with `cargo build --release -p engine` if missing). Files are generated once into
 # ${DATA_DIR:-target/repeated-ids}/ and reused; each run imports into a fresh store
-# and prints `binary rows elapsed_s peak_rss_kb created updated`, after the CPU
-# model and the load. Not a test: nothing is asserted.
+# and prints `binary rows elapsed_s cpu_s peak_rss_kb created updated` (cpu_s: user +
+# system), after the CPU model and the load. Not a test: nothing is asserted.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,14 +45,15 @@ fi
 echo "cpu:  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) threads)"
 echo "load: $(uptime | sed 's/.*load average: //')"
 echo "file: $file ($(du -h "$file" | cut -f1))"
-printf '%-40s %10s %9s %12s %9s %9s\n' binary rows elapsed_s peak_rss_kb created updated
+printf '%-40s %10s %9s %7s %12s %9s %9s\n' binary rows elapsed_s cpu_s peak_rss_kb created updated
 for bin in "${bins[@]}"; do
     work="$(mktemp -d)"
-    /usr/bin/time -f "%e %M" -o "$work/time" \
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
         "$bin" --store "$work/s.redb" import "$file" --object contacts --json > "$work/out.json"
-    read -r elapsed rss < "$work/time"
+    read -r elapsed user sys rss < "$work/time"
+    cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
     created="$(grep -o '"created":[0-9]*' "$work/out.json" | head -1 | cut -d: -f2)"
     updated="$(grep -o '"updated":[0-9]*' "$work/out.json" | head -1 | cut -d: -f2)"
-    printf '%-40s %10s %9s %12s %9s %9s\n' "$bin" "$rows" "$elapsed" "$rss" "$created" "$updated"
+    printf '%-40s %10s %9s %7s %12s %9s %9s\n' "$bin" "$rows" "$elapsed" "$cpu" "$rss" "$created" "$updated"
     rm -rf "$work"
 done

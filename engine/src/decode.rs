@@ -277,9 +277,20 @@ fn scan_header(text: &[u8], delimiter: u8) -> Result<Header, (HeaderError, usize
     Err((HeaderError::Empty, text.len()))
 }
 
+/// The name of a column in a decoded batch: the header name, cut to 64 bytes, so
+/// that every piece's schema stays small whatever the header's names (nothing reads
+/// a batch's columns by name).
+fn field_name(name: &str) -> &str {
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// Decodes the complete records of `text[range]` into `columns` columns named
-/// `names`. `at_end` says that the range ends at the end of the input, where an
-/// open quote is unterminated rather than continued.
+/// `names` (see [`field_name`]). `at_end` says that the range ends at the end of
+/// the input, where an open quote is unterminated rather than continued.
 pub fn decode(
     text: &[u8],
     range: Range<usize>,
@@ -377,7 +388,7 @@ pub fn decode(
         }
     }
     let schema = Arc::new(Schema::new(
-        names.iter().map(|n| Field::new(n.as_str(), DataType::Utf8, false)).collect::<Vec<_>>(),
+        names.iter().map(|n| Field::new(field_name(n), DataType::Utf8, false)).collect::<Vec<_>>(),
     ));
     let arrays: Vec<ArrayRef> = values
         .into_iter()

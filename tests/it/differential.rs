@@ -112,3 +112,29 @@ fn malformed_input_is_identical_at_every_chunk_size() {
     let q = write(dir.path(), "few.csv", "Email\na@b.co\n");
     check_all_ways(&[q], "contacts", &[1, 4]);
 }
+
+#[test]
+fn heavily_repeated_identifiers_are_identical_at_every_chunk_size() {
+    // A few records updated over and over within one piece and across pieces:
+    // created by the first file and then rewritten, or stored and then rewritten by
+    // the second; values that change, repeat (unchanged), are invalid or blank.
+    let dir = tempfile::tempdir().unwrap();
+    let cities = ["Oslo", "Oslo", "Bergen", "", "Oslo"];
+    let mut first = String::from("Email,First Name,City,Phone Number,Email Opt Out\n");
+    for i in 0..1_500 {
+        let optout = ["yes", "no", "", "maybe"][i % 4];
+        first.push_str(&format!(
+            "user{}@x.com,Name{},{},+47 {},{optout}\n",
+            i % 9,
+            i % 4,
+            cities[i % cities.len()],
+            i % 3
+        ));
+    }
+    let mut second = String::from("Email,First Name,City\n");
+    for i in 0..1_500 {
+        second.push_str(&format!("USER{}@x.com,Other{},{}\n", i % 13, i % 2, cities[(i / 7) % cities.len()]));
+    }
+    let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
+    check_all_ways(&files, "contacts", &[1, 13, 100, 4096]);
+}
