@@ -26,11 +26,11 @@ use std::path::Path;
 use redb::{ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable, TableError};
 use serde::Serialize;
 
-use crate::error::{OpenError, StoreError};
+use crate::error::{NotAStoreReason, OpenError, StoreError};
 use crate::guard::{catch_any, guard};
 use crate::imports::{ImportEntry, ImportStatus};
 use crate::record::RecordView;
-use crate::store::{open_overlay, preflight_read};
+use crate::store::{Meta, open_overlay, preflight_read, read_meta};
 use crate::tables::{
     self, FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META, TableKind,
 };
@@ -125,7 +125,8 @@ fn key_text(key: &[u8]) -> String {
 
 /// Checks the store file at `path` (see the module docs). Fails only when the file
 /// cannot be checked at all (missing, no permission, in use by a writer, not a
-/// store); damage of any kind is a problem in the report.
+/// store or a store of another format); damage of any kind is a problem in the
+/// report.
 pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<CheckReport, OpenError> {
     preflight_read(path)?;
     let mut report = CheckReport {
@@ -162,6 +163,19 @@ pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<C
             return Ok(report);
         }
     };
+    // A store of another format is not checked record by record: every record
+    // would fail. (A damaged format value ends here too, as an error.)
+    let not_a_store = |reason| OpenError::NotAStore { path: path.to_path_buf(), reason };
+    match guard(|| read_meta(&txn)) {
+        Ok(Meta::Format(FORMAT_VERSION, _)) => {}
+        Ok(Meta::Format(found, _)) => {
+            return Err(not_a_store(NotAStoreReason::FormatVersion { found, supported: FORMAT_VERSION }));
+        }
+        Ok(Meta::NoFormat | Meta::Uninitialized) => {
+            return Err(not_a_store(NotAStoreReason::NoFormatVersion));
+        }
+        Err(e) => report.problem("meta", "", format!("cannot be read: {e}")),
+    }
     let mut checker = Checker { txn: &txn, report, identifiers, import_status: HashMap::new() };
     checker.run();
     Ok(checker.report)
@@ -276,11 +290,16 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        match (out.get(IDENTITY_KEYS[0]), out.get(IDENTITY_KEYS[1])) {
-            (Some(&hi), Some(&lo)) => {
-                self.report.identity = Some(format!("{:032x}", (u128::from(hi) << 64) | u128::from(lo)));
+        let damage = match tables::identity_from(IDENTITY_KEYS.map(|k| out.get(k).copied())) {
+            Some(Ok(identity)) => {
+                self.report.identity = Some(format!("{identity:032x}"));
+                None
             }
-            _ => self.report.problem("meta", "identity", "the store identity is missing"),
+            Some(Err(())) => Some("the store identity does not match its checksum"),
+            None => Some("the store identity is missing"),
+        };
+        if let Some(damage) = damage {
+            self.report.problem("meta", "identity", damage);
         }
         for key in out.keys() {
             let known = key == FORMAT_KEY

@@ -42,7 +42,7 @@ mod tests;
 pub use check::{CheckCounts, CheckReport, IdentifierSpec, MAX_PROBLEMS, Problem};
 pub use error::{ImportCorruption, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
-pub use record::RecordError;
+pub use record::{RawRecord, RecordError};
 pub use session::{
     IndexTable, ReadSession, RecordReader, RecordTable, StoredRecord, UpdateOutcome, WriteSession,
 };

@@ -201,8 +201,9 @@ fn varint_at(bytes: &[u8], pos: &mut usize, base: usize) -> Result<u64, RecordEr
     Ok(v)
 }
 
-/// Checks a `values` part strictly; `base` is its offset in the record.
-fn validate_values(values: &[u8], base: usize) -> Result<(), RecordError> {
+/// Checks a `values` part strictly (UTF-8 too when `text`); `base` is its offset
+/// in the record.
+fn validate_values(values: &[u8], base: usize, text: bool) -> Result<(), RecordError> {
     let mut pos = 0;
     let mut previous: Option<u16> = None;
     while pos < values.len() {
@@ -220,7 +221,7 @@ fn validate_values(values: &[u8], base: usize) -> Result<(), RecordError> {
             return Err(RecordError::LengthPastEnd { offset: base + pos, property, len });
         }
         let value = &values[pos..pos + len as usize];
-        if std::str::from_utf8(value).is_err() {
+        if text && std::str::from_utf8(value).is_err() {
             return Err(RecordError::InvalidUtf8 { offset: base + pos, property });
         }
         pos += len as usize;
@@ -228,22 +229,67 @@ fn validate_values(values: &[u8], base: usize) -> Result<(), RecordError> {
     Ok(())
 }
 
-impl<'a> RecordView<'a> {
-    /// Verifies and decodes the bytes stored under record ID `id`.
+/// Verifies the checksum and the structure of the bytes stored under `id`;
+/// the values' UTF-8 too when `text`. Returns the header and the values part.
+fn decode(bytes: &[u8], id: u64, text: bool) -> Result<(u64, u64, usize, &[u8]), RecordError> {
+    let Some((sum, body)) = bytes.split_first_chunk::<CHECKSUM_BYTES>() else {
+        return Err(RecordError::TooShort { len: bytes.len() });
+    };
+    let stored = u32::from_le_bytes(*sum);
+    let computed = checksum(body, id);
+    if stored != computed {
+        return Err(RecordError::Checksum { stored, computed });
+    }
+    let mut pos = 0;
+    let created_by = varint_at(body, &mut pos, CHECKSUM_BYTES)?;
+    let updated_by = varint_at(body, &mut pos, CHECKSUM_BYTES)?;
+    let values = &body[pos..];
+    validate_values(values, CHECKSUM_BYTES + pos, text)?;
+    Ok((created_by, updated_by, CHECKSUM_BYTES + pos, values))
+}
+
+/// A stored record whose checksum and structure are verified, its values read as
+/// bytes: what the merge of an update needs ([`merge_into`]). A merge compares and
+/// copies values without reading them as text, so their UTF-8 is checked where
+/// they are read as text ([`RecordView`]) and by `ingest check`, not on this hot
+/// path; a merged record gets a new checksum.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// The record's ID (the key it is stored under).
+    pub id: u64,
+    /// The import that created the record (0: not created by an import).
+    pub created_by: u64,
+    /// The import that last changed the record.
+    pub updated_by: u64,
+    /// Offset of `values` in the record (for error offsets).
+    base: usize,
+    values: &'a [u8],
+}
+
+impl<'a> RawRecord<'a> {
+    /// Verifies the checksum and structure of the bytes stored under `id`.
     pub fn parse(bytes: &'a [u8], id: u64) -> Result<Self, RecordError> {
-        let Some((sum, body)) = bytes.split_first_chunk::<CHECKSUM_BYTES>() else {
-            return Err(RecordError::TooShort { len: bytes.len() });
-        };
-        let stored = u32::from_le_bytes(*sum);
-        let computed = checksum(body, id);
-        if stored != computed {
-            return Err(RecordError::Checksum { stored, computed });
-        }
-        let mut pos = 0;
-        let created_by = varint_at(body, &mut pos, CHECKSUM_BYTES)?;
-        let updated_by = varint_at(body, &mut pos, CHECKSUM_BYTES)?;
-        let values = &body[pos..];
-        validate_values(values, CHECKSUM_BYTES + pos)?;
+        let (created_by, updated_by, base, values) = decode(bytes, id, false)?;
+        Ok(Self { id, created_by, updated_by, base, values })
+    }
+
+    /// The values as text, checking their UTF-8.
+    pub fn text(&self) -> Result<RecordView<'a>, RecordError> {
+        validate_values(self.values, self.base, true)?;
+        Ok(RecordView {
+            id: self.id,
+            created_by: self.created_by,
+            updated_by: self.updated_by,
+            values: self.values,
+        })
+    }
+}
+
+impl<'a> RecordView<'a> {
+    /// Verifies and decodes the bytes stored under record ID `id`: checksum,
+    /// structure and UTF-8 of every value.
+    pub fn parse(bytes: &'a [u8], id: u64) -> Result<Self, RecordError> {
+        let (created_by, updated_by, _, values) = decode(bytes, id, true)?;
         Ok(Self { id, created_by, updated_by, values })
     }
 
@@ -294,13 +340,13 @@ impl<'a> Iterator for RawValues<'a> {
 /// new record bytes (same ID, `updated_by = import_id`, a new checksum) written to
 /// `out`.
 pub fn merge_into(
-    existing: &RecordView<'_>,
+    existing: &RawRecord<'_>,
     changes: &[u8],
     protect: &dyn Fn(u16) -> bool,
     import_id: u64,
     out: &mut Vec<u8>,
 ) -> Option<()> {
-    debug_assert!(validate_values(changes, 0).is_ok(), "changes must be built by RecordBuilder");
+    debug_assert!(validate_values(changes, 0, true).is_ok(), "changes must be built by RecordBuilder");
     // Bytes, not text: a merge only compares and copies.
     let mut old = RawValues { buf: existing.values }.peekable();
     let mut new = RawValues { buf: changes }.peekable();
@@ -490,6 +536,15 @@ mod tests {
             let rec = sealed(5, &body);
             assert_eq!(RecordView::parse(&rec, 5).unwrap_err(), want, "{name}");
         }
+        // The merge path checks everything but the text, which text reads check.
+        let rec = sealed(5, &[1, 1, 0, 1, 0xff]);
+        let raw = RawRecord::parse(&rec, 5).unwrap();
+        assert_eq!(raw.text().unwrap_err(), RecordError::InvalidUtf8 { offset: 8, property: 0 });
+        assert_eq!(
+            RawRecord::parse(&sealed(5, &[1, 1, 3, 0, 2, 0]), 5).unwrap_err(),
+            RecordError::PropertyOrder { offset: 8, property: 2, previous: 3 }
+        );
+        assert!(matches!(RawRecord::parse(&rec, 6), Err(RecordError::Checksum { .. })));
         // The same structures are fine when consistent.
         assert!(RecordView::parse(&sealed(5, &[1, 1, 2, 1, b'a', 3, 0]), 5).is_ok());
     }
@@ -498,7 +553,7 @@ mod tests {
     fn merge_sets_adds_protects_and_detects_unchanged() {
         let mut rec = Vec::new();
         encode_record(4, 1, 1, &values(&[(0, "a"), (2, "x")]), &mut rec);
-        let view = RecordView::parse(&rec, 4).unwrap();
+        let view = RawRecord::parse(&rec, 4).unwrap();
         let mut out = Vec::new();
         // Same values: unchanged.
         assert!(merge_into(&view, &values(&[(0, "a")]), &|_| false, 2, &mut out).is_none());

@@ -19,7 +19,7 @@ use redb::{
 use crate::error::StoreError;
 use crate::guard::{callback, guard};
 use crate::imports::ImportEntry;
-use crate::record::{RecordError, RecordView, encode_record, merge_into};
+use crate::record::{RawRecord, RecordError, RecordView, encode_record, merge_into};
 use crate::tables::{self, IMPORTS, META};
 
 fn corrupt(object: &str, id: u64) -> impl FnOnce(RecordError) -> StoreError + '_ {
@@ -181,8 +181,8 @@ impl RecordTable<'_> {
                 current.extend_from_slice(entry.get()?.value());
                 let mut changed = false;
                 loop {
-                    let view = RecordView::parse(&current, id).map_err(corrupt(&self.object, id))?;
-                    if merge_into(&view, changes, protect, import_id, &mut self.scratch).is_some() {
+                    let record = RawRecord::parse(&current, id).map_err(corrupt(&self.object, id))?;
+                    if merge_into(&record, changes, protect, import_id, &mut self.scratch).is_some() {
                         std::mem::swap(&mut current, &mut self.scratch);
                         changed = true;
                         outcomes.push(UpdateOutcome::Updated);
@@ -268,13 +268,14 @@ impl RecordReader {
     }
 
     /// Calls `f(i, record)` for every `ids[i]` (ascending, repeats allowed) with the
-    /// stored record, verified, if it exists. Dense IDs are read with one range scan
-    /// instead of one B-tree descent each. The first corrupt record stops the reads
-    /// with [`StoreError::CorruptRecord`].
+    /// stored record, if it exists, its checksum and structure verified (to merge
+    /// into: see [`RawRecord`]). Dense IDs are read with one range scan instead of
+    /// one B-tree descent each. The first corrupt record stops the reads with
+    /// [`StoreError::CorruptRecord`].
     pub fn with_sorted(
         &self,
         ids: &[u64],
-        mut f: impl FnMut(usize, Option<RecordView<'_>>),
+        mut f: impl FnMut(usize, Option<RawRecord<'_>>),
     ) -> Result<(), StoreError> {
         debug_assert!(ids.is_sorted());
         let (Some(table), Some(&first), Some(&last)) = (&self.table, ids.first(), ids.last()) else {
@@ -292,8 +293,8 @@ impl RecordReader {
                     }
                     match &current {
                         Some((k, v)) if k.value() == id => {
-                            let view = RecordView::parse(v.value(), id).map_err(corrupt(object, id))?;
-                            callback(|| f(i, Some(view)));
+                            let record = RawRecord::parse(v.value(), id).map_err(corrupt(object, id))?;
+                            callback(|| f(i, Some(record)));
                         }
                         _ => callback(|| f(i, None)),
                     }
@@ -302,8 +303,8 @@ impl RecordReader {
                 for (i, &id) in ids.iter().enumerate() {
                     match table.get(id)? {
                         Some(g) => {
-                            let view = RecordView::parse(g.value(), id).map_err(corrupt(object, id))?;
-                            callback(|| f(i, Some(view)));
+                            let record = RawRecord::parse(g.value(), id).map_err(corrupt(object, id))?;
+                            callback(|| f(i, Some(record)));
                         }
                         None => callback(|| f(i, None)),
                     }

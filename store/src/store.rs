@@ -15,7 +15,7 @@ use crate::guard::{catch_any, guard};
 use crate::imports::{ImportEntry, ImportStatus};
 use crate::overlay::CowOverlay;
 use crate::session::{ReadSession, WriteSession};
-use crate::tables::{FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META};
+use crate::tables::{self, FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META};
 
 /// Page cache given to redb. The write path keeps a transaction's dirty pages in
 /// it, so it bounds memory. 512 MiB holds the pages a 1M-row import touches.
@@ -65,8 +65,10 @@ impl Store {
         let db = match opened {
             Ok(db) => db,
             Err(e) => {
-                if !exists {
-                    // Leave no empty file behind: it would be refused as "not a store" next time.
+                // Leave no empty file behind (it would be refused as "not a store" next
+                // time), unless another process created it meanwhile and holds it.
+                let empty = std::fs::metadata(&path).is_ok_and(|m| m.len() == 0);
+                if !exists && empty && !matches!(e, OpenError::InUse { .. }) {
                     let _ = std::fs::remove_file(&path);
                 }
                 return Err(e);
@@ -137,30 +139,15 @@ impl Store {
             error => OpenError::Store { path: path.clone(), error: Box::new(error) },
         };
         let read = self.begin_read().map_err(store_error)?;
-        let found = guard(|| {
-            let txn = read.txn();
-            let meta = match txn.open_table(META) {
-                Ok(meta) => meta,
-                Err(redb::TableError::TableDoesNotExist(_)) => {
-                    let empty = txn.list_tables()?.next().is_none();
-                    return Ok(if empty { Meta::Uninitialized } else { Meta::NoFormat });
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let Some(format) = meta.get(FORMAT_KEY)?.map(|v| v.value()) else {
-                // Format 1 wrote `meta` (sequences) without a version.
-                return Ok(Meta::Format(1, None));
-            };
-            let hi = meta.get(IDENTITY_KEYS[0])?.map(|v| v.value());
-            let lo = meta.get(IDENTITY_KEYS[1])?.map(|v| v.value());
-            let identity = hi.zip(lo).map(|(hi, lo)| (u128::from(hi) << 64) | u128::from(lo));
-            Ok(Meta::Format(format, identity))
-        })
-        .map_err(store_error)?;
+        let found = guard(|| read_meta(read.txn())).map_err(store_error)?;
         drop(read);
         let not_a_store = |reason| OpenError::NotAStore { path: path.clone(), reason };
         match found {
-            Meta::Format(FORMAT_VERSION, Some(identity)) => Ok(identity),
+            Meta::Format(FORMAT_VERSION, Some(Ok(identity))) => Ok(identity),
+            Meta::Format(FORMAT_VERSION, Some(Err(()))) => Err(OpenError::Corrupt {
+                path: path.clone(),
+                detail: "its identity does not match its checksum".into(),
+            }),
             Meta::Format(FORMAT_VERSION, None) => {
                 Err(OpenError::Corrupt { path: path.clone(), detail: "its identity is missing".into() })
             }
@@ -190,6 +177,7 @@ impl Store {
                 meta.insert(FORMAT_KEY, FORMAT_VERSION)?;
                 meta.insert(IDENTITY_KEYS[0], (identity >> 64) as u64)?;
                 meta.insert(IDENTITY_KEYS[1], identity as u64)?;
+                meta.insert(IDENTITY_KEYS[2], tables::identity_sum(identity))?;
             }
             txn.commit()?;
             Ok(identity)
@@ -305,14 +293,35 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Reads what the `meta` table says about the store's format and identity.
+pub(crate) fn read_meta(txn: &redb::ReadTransaction) -> Result<Meta, StoreError> {
+    let meta = match txn.open_table(META) {
+        Ok(meta) => meta,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            let empty = txn.list_tables()?.next().is_none();
+            return Ok(if empty { Meta::Uninitialized } else { Meta::NoFormat });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(format) = meta.get(FORMAT_KEY)?.map(|v| v.value()) else {
+        // Format 1 wrote `meta` (sequences) without a version.
+        return Ok(Meta::Format(1, None));
+    };
+    let mut parts = [None; 3];
+    for (part, key) in parts.iter_mut().zip(IDENTITY_KEYS) {
+        *part = meta.get(key)?.map(|v| v.value());
+    }
+    Ok(Meta::Format(format, tables::identity_from(parts)))
+}
+
 /// What the `meta` table says.
-enum Meta {
+pub(crate) enum Meta {
     /// No table at all: a file redb formatted whose initialization never committed.
     Uninitialized,
     /// Tables but no `meta`: some other redb database.
     NoFormat,
-    /// A format version, and the identity if present.
-    Format(u64, Option<u128>),
+    /// A format version, and the identity if present (`Err` if damaged).
+    Format(u64, Option<Result<u128, ()>>),
 }
 
 /// Checks what can be checked before redb touches the file: an existing empty

@@ -2,7 +2,7 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `meta` | `&str` name (`format`, `identity/hi`, `identity/lo`, `seq/<object>`, `seq/imports`) | `u64` |
+//! | `meta` | `&str` name (`format`, `identity/hi`, `identity/lo`, `identity/sum`, `seq/<object>`, `seq/imports`) | `u64` |
 //! | `records/<object>` | `u64` record ID (ascending = creation order) | checksummed record bytes ([`crate::record`]) |
 //! | `index/<object>/<property>` | normalized identifier bytes | `u64` record ID |
 //! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
@@ -38,8 +38,25 @@ pub const IMPORT_SEQUENCE: &str = "seq/imports";
 /// Key of the store format version in [`META`], written when the store is created.
 pub const FORMAT_KEY: &str = "format";
 
-/// Keys of the store identity (a random 128-bit ID, high and low halves) in [`META`].
-pub const IDENTITY_KEYS: [&str; 2] = ["identity/hi", "identity/lo"];
+/// Keys of the store identity in [`META`]: a random 128-bit ID (high and low
+/// halves) and its checksum ([`identity_sum`]), so that a damaged identity is not
+/// mistaken for another store's.
+pub const IDENTITY_KEYS: [&str; 3] = ["identity/hi", "identity/lo", "identity/sum"];
+
+/// The checksum stored with the identity.
+pub(crate) fn identity_sum(identity: u128) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(&identity.to_le_bytes(), FORMAT_VERSION)
+}
+
+/// The identity stored as `[hi, lo, sum]` (any of them missing: `None`);
+/// `Some(Err(()))` when the checksum does not match.
+pub(crate) fn identity_from(parts: [Option<u64>; 3]) -> Option<Result<u128, ()>> {
+    let [Some(hi), Some(lo), Some(sum)] = parts else {
+        return None;
+    };
+    let identity = (u128::from(hi) << 64) | u128::from(lo);
+    Some(if identity_sum(identity) == sum { Ok(identity) } else { Err(()) })
+}
 
 /// The store format this build reads and writes. Format 1 (no `format` key) had no
 /// checksums.

@@ -173,6 +173,17 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
         "{e}"
     );
     assert!(e.to_string().contains("newer ingest"), "{e}");
+    // A damaged identity is not taken for another store's.
+    raw(&path, |txn| {
+        let mut meta = txn.open_table(META).unwrap();
+        meta.insert(FORMAT_KEY, 2).unwrap();
+        let lo = meta.get("identity/lo").unwrap().unwrap().value();
+        meta.insert("identity/lo", lo ^ 4).unwrap();
+    });
+    let e = Store::open_read_only(&path).unwrap_err();
+    assert!(matches!(&e, OpenError::Corrupt { detail, .. } if detail.contains("identity")), "{e}");
+    let report = Store::check(&path, &specs()).unwrap();
+    assert!(report.problems.iter().any(|p| p.key == "identity"), "{:?}", report.problems);
     // A store of the format before checksums: `meta` without a version.
     raw(&path, |txn| {
         txn.open_table(META).unwrap().remove(FORMAT_KEY).unwrap();
@@ -183,6 +194,11 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
         "{e}"
     );
     assert!(e.to_string().contains("older ingest"), "{e}");
+    let e = Store::check(&path, &specs()).unwrap_err();
+    assert!(
+        matches!(e, OpenError::NotAStore { reason: NotAStoreReason::FormatVersion { found: 1, .. }, .. }),
+        "{e}"
+    );
     // Some other program's redb database.
     let other = dir.path().join("other.redb");
     {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{ingest, ok_stdout};
+use crate::support::{finish_import, ingest, ok_stdout, spawn_paused_import};
 
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
@@ -288,49 +288,14 @@ fn big_file(dir: &Path) -> std::path::PathBuf {
     write(dir, "big.csv", &text)
 }
 
-/// Starts an import that pauses after mapping its input; returns once it pauses.
-fn run_paused(
-    store: &Path,
-    file: &Path,
-) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(crate::support::ingest_bin())
-        .arg("--store")
-        .arg(store)
-        .args(["import", file.to_str().unwrap(), "--chunk-bytes", "65536"])
-        .env("INGEST_FAULT_PAUSE_MS", "1000")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("fault injection: pausing") {
-        line.clear();
-    }
-    assert!(line.contains("pausing"), "the import did not reach its pause");
-    (child, stderr)
-}
-
-/// Waits for the child; returns its exit code and the rest of its stderr.
-fn finish(
-    mut child: std::process::Child,
-    mut stderr: std::io::BufReader<std::process::ChildStderr>,
-) -> (Option<i32>, String) {
-    use std::io::Read;
-    let mut err = String::new();
-    stderr.read_to_string(&mut err).unwrap();
-    (child.wait().unwrap().code(), err)
-}
-
 #[test]
 fn a_file_truncated_during_an_import_fails_it_cleanly_instead_of_crashing() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.redb");
     let file = big_file(dir.path());
-    let (child, stderr) = run_paused(&store, &file);
+    let (child, stderr) = spawn_paused_import(&store, &file, 1000, &["--chunk-bytes", "65536"]);
     std::fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(100).unwrap();
-    let (code, err) = finish(child, stderr);
+    let (code, err) = finish_import(child, stderr);
     assert_eq!(code, Some(1), "no signal death; stderr: {err}");
     assert!(err.contains("was truncated or replaced") || err.contains("changed while"), "{err}");
     // Nothing was committed and the import is listed as interrupted.
@@ -345,13 +310,13 @@ fn a_file_rewritten_during_an_import_is_detected_before_the_commit() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.redb");
     let file = big_file(dir.path());
-    let (child, stderr) = run_paused(&store, &file);
+    let (child, stderr) = spawn_paused_import(&store, &file, 1000, &["--chunk-bytes", "65536"]);
     // Same size, new content and modification time: no fault, but not the same file.
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[30] = b'X';
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(&file, &bytes).unwrap();
-    let (code, err) = finish(child, stderr);
+    let (code, err) = finish_import(child, stderr);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("changed while it was being imported"), "{err}");
     let stats = json(&ingest(&store, &["stats", "--json"]));

@@ -32,8 +32,9 @@ use crate::support::{corpora, ingest, ingest_bin, ok_stdout};
 const CHUNKS: [usize; 4] = [1, 7, 64, usize::MAX];
 /// Chunks decoded in parallel per window; small, so that stitching crosses windows.
 const WINDOW: usize = 3;
-/// Longest a single `ingest` run over a corpus file may take (debug build).
-const DEADLINE: Duration = Duration::from_secs(20);
+/// Longest a single `ingest` run over a corpus file may take (debug build): a bound on
+/// hangs, far above the milliseconds each file takes, so that a loaded machine never trips it.
+const DEADLINE: Duration = Duration::from_mins(2);
 
 // ---------------------------------------------------------------------------
 // Decoding through the library

@@ -218,7 +218,6 @@ fn a_corrupt_record_stops_get_export_and_an_import_that_meets_it() {
 
 #[test]
 fn a_store_left_by_a_killed_import_is_readable_read_only_without_changing_it() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let path = build_store(dir.path());
     let before = export(&path, false).unwrap();
@@ -228,21 +227,7 @@ fn a_store_left_by_a_killed_import_is_readable_read_only_without_changing_it() {
     }
     let file = dir.path().join("big.csv");
     std::fs::write(&file, text).unwrap();
-    let mut child = std::process::Command::new(crate::support::ingest_bin())
-        .arg("--store")
-        .arg(&path)
-        .args(["import", file.to_str().unwrap()])
-        .env("INGEST_FAULT_PAUSE_MS", "5000")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("fault injection: pausing") {
-        line.clear();
-    }
-    assert!(line.contains("pausing"), "the import did not reach its pause");
+    let (mut child, _stderr) = crate::support::spawn_paused_import(&path, &file, 5000, &[]);
     child.kill().unwrap();
     child.wait().unwrap();
     let crashed = std::fs::read(&path).unwrap();

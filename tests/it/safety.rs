@@ -2,13 +2,13 @@
 //! atomic outputs, the report folder tied to its store, `--threads` bounds,
 //! signals, a busy store, and formula injection in the error file.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[cfg(unix)]
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{ingest, ingest_bin, ok_stdout};
+use crate::support::{finish_import, ingest, ok_stdout, spawn_paused_import};
 
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
@@ -77,23 +77,13 @@ fn a_failed_import_leaves_the_old_result_file_and_no_report_files() {
     let results = write(dir.path(), "results.csv", "a good old result file\n");
     // A file that changes during the import fails it after its reports were begun.
     let file = big_file(dir.path());
-    let mut child = Command::new(ingest_bin())
-        .arg("--store")
-        .arg(&store)
-        .args(["import", file.to_str().unwrap(), "--chunk-bytes", "65536", "--results"])
-        .arg(&results)
-        .env("INGEST_FAULT_PAUSE_MS", "1000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = wait_for_pause(&mut child);
+    let (child, err) =
+        spawn_paused_import(&store, &file, 1000, &["--chunk-bytes", "65536", "--results", results.to_str().unwrap()]);
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[30] = b'X';
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(&file, &bytes).unwrap();
-    let code = child.wait().unwrap().code();
-    let rest = std::io::read_to_string(&mut err).unwrap();
+    let (code, rest) = finish_import(child, err);
     assert_eq!(code, Some(1), "{rest}");
     assert_eq!(std::fs::read_to_string(&results).unwrap(), "a good old result file\n");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -201,27 +191,12 @@ fn big_file(dir: &Path) -> PathBuf {
     write(dir, "big.csv", &text)
 }
 
-/// Reads the child's stderr until the fault-injection pause; returns the reader.
-fn wait_for_pause(child: &mut std::process::Child) -> std::io::BufReader<std::process::ChildStderr> {
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("fault injection: pausing") {
-        line.clear();
-    }
-    assert!(line.contains("pausing"), "the import did not reach its pause");
-    stderr
-}
-
-fn paused_import(store: &Path, file: &Path, pause_ms: u64) -> std::process::Child {
-    Command::new(ingest_bin())
-        .arg("--store")
-        .arg(store)
-        .args(["import", file.to_str().unwrap(), "--chunk-bytes", "65536"])
-        .env("INGEST_FAULT_PAUSE_MS", pause_ms.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+fn paused_import(
+    store: &Path,
+    file: &Path,
+    pause_ms: u64,
+) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
+    spawn_paused_import(store, file, pause_ms, &["--chunk-bytes", "65536"])
 }
 
 #[cfg(unix)]
@@ -238,12 +213,10 @@ fn a_signal_stops_the_import_with_its_exit_code_and_nothing_committed() {
         let (store, _) = small_store(dir.path());
         let before = ok_stdout(&ingest(&store, &["export", "contacts"]));
         let file = big_file(dir.path());
-        let mut child = paused_import(&store, &file, 1500);
-        let mut err = wait_for_pause(&mut child);
+        let (child, err) = paused_import(&store, &file, 1500);
         send(&child, signal);
-        let status = child.wait().unwrap();
-        let rest = std::io::read_to_string(&mut err).unwrap();
-        assert_eq!(status.code(), Some(code), "SIG{signal}: {rest}");
+        let (status, rest) = finish_import(child, err);
+        assert_eq!(status, Some(code), "SIG{signal}: {rest}");
         let lines: Vec<&str> = rest.lines().collect();
         assert_eq!(lines, ["interrupted: nothing was committed, the store is as before"], "SIG{signal}");
         assert_eq!(ok_stdout(&ingest(&store, &["export", "contacts"])), before);
@@ -261,13 +234,11 @@ fn a_second_interrupt_exits_at_once() {
     let (store, _) = small_store(dir.path());
     let file = big_file(dir.path());
     // The pause does not look at signals: only the second one can end it early.
-    let mut child = paused_import(&store, &file, 600_000);
-    let mut err = wait_for_pause(&mut child);
+    let (child, err) = paused_import(&store, &file, 600_000);
     send(&child, "INT");
     send(&child, "INT");
-    let status = child.wait().unwrap();
-    let rest = std::io::read_to_string(&mut err).unwrap();
-    assert_eq!(status.code(), Some(130), "{rest}");
+    let (status, rest) = finish_import(child, err);
+    assert_eq!(status, Some(130), "{rest}");
     assert!(rest.contains("interrupted again: exiting now"), "{rest}");
     let stats = json(&ingest(&store, &["stats", "--json"]));
     assert_eq!(stats["objects"]["contacts"], 2);
@@ -280,14 +251,14 @@ fn a_busy_store_names_the_import_that_holds_it_and_wait_waits() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = small_store(dir.path());
     let file = big_file(dir.path());
-    let mut child = paused_import(&store, &file, 2000);
-    let mut err = wait_for_pause(&mut child);
+    let (child, err) = paused_import(&store, &file, 2000);
     let out = ingest(&store, &["stats", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("is busy: import 2"), "{}", stderr(&out));
     // --wait outlasts the import (a generous bound, not a deadline).
     let waited = json(&ingest(&store, &["stats", "--json", "--wait", "300"]));
-    assert!(child.wait().unwrap().success(), "{}", std::io::read_to_string(&mut err).unwrap());
+    let (code, rest) = finish_import(child, err);
+    assert_eq!(code, Some(0), "{rest}");
     assert_eq!(waited["objects"]["contacts"], 20_002);
 }
 

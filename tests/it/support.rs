@@ -28,3 +28,44 @@ pub fn ok_stdout(out: &Output) -> String {
 pub fn corpora() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora")
 }
+
+/// Starts `ingest import FILE ARGS...` with the fault-injection pause
+/// (`INGEST_FAULT_PAUSE_MS`: after the inputs are mapped, before their rows are
+/// read) and returns once the import has reached it, with the rest of its stderr.
+pub fn spawn_paused_import(
+    store: &Path,
+    file: &Path,
+    pause_ms: u64,
+    args: &[&str],
+) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
+    use std::io::BufRead;
+    let mut child = Command::new(ingest_bin())
+        .arg("--store")
+        .arg(store)
+        .arg("import")
+        .arg(file)
+        .args(args)
+        .env("INGEST_FAULT_PAUSE_MS", pause_ms.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ingest");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("read stderr") > 0 && !line.contains("fault injection: pausing") {
+        line.clear();
+    }
+    assert!(line.contains("pausing"), "the import did not reach its pause");
+    (child, stderr)
+}
+
+/// Waits for a child started by [`spawn_paused_import`]: its exit code and the rest
+/// of its stderr.
+pub fn finish_import(
+    mut child: std::process::Child,
+    mut stderr: std::io::BufReader<std::process::ChildStderr>,
+) -> (Option<i32>, String) {
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut err).expect("read stderr");
+    (child.wait().expect("wait for ingest").code(), err)
+}
