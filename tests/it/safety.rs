@@ -77,8 +77,12 @@ fn a_failed_import_leaves_the_old_result_file_and_no_report_files() {
     let results = write(dir.path(), "results.csv", "a good old result file\n");
     // A file that changes during the import fails it after its reports were begun.
     let file = big_file(dir.path());
-    let (child, err) =
-        spawn_paused_import(&store, &file, 1000, &["--chunk-bytes", "65536", "--results", results.to_str().unwrap()]);
+    let (child, err) = spawn_paused_import(
+        &store,
+        &file,
+        1000,
+        &["--chunk-bytes", "65536", "--results", results.to_str().unwrap()],
+    );
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[30] = b'X';
     std::thread::sleep(std::time::Duration::from_millis(20));

@@ -52,7 +52,8 @@ pub fn spawn_paused_import(
         .expect("run ingest");
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
     let mut line = String::new();
-    while stderr.read_line(&mut line).expect("read stderr") > 0 && !line.contains("fault injection: pausing") {
+    while stderr.read_line(&mut line).expect("read stderr") > 0 && !line.contains("fault injection: pausing")
+    {
         line.clear();
     }
     assert!(line.contains("pausing"), "the import did not reach its pause");
