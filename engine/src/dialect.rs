@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_header_over_the_limits_is_found_before_the_whole_input_is_read() {
-        let names: Vec<String> = (0..crate::decode::MAX_COLUMNS + 1).map(|i| format!("c{i}")).collect();
+        let names: Vec<String> = (0..=crate::decode::MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         // A Windows-1252 byte after the header: detection would have to read it.
         let mut bytes = names.join(";").into_bytes();
         bytes.extend_from_slice(b"\r\nJos\xe9\r\n");
