@@ -629,7 +629,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     read.record_count("companies")?
                 );
                 println!(
-                    "try: ingest get contacts 1 | ingest history | ingest export companies --format csv"
+                    "try: ingest get contacts 1 | ingest history | ingest export companies --format csv | ingest check"
                 );
             }
         }
