@@ -344,7 +344,17 @@ fn encoding_arg(s: Option<&str>) -> anyhow::Result<Option<Encoding>> {
 }
 
 fn object_arg(name: &str) -> anyhow::Result<&'static schema::ObjectDef> {
-    schema::object(name).with_context(|| format!("unknown object '{name}' (contacts, companies)"))
+    schema::object(name).ok_or_else(|| Usage(format!("unknown object '{name}' (contacts, companies)")).into())
+}
+
+/// `path` as one shell word: quoted when it holds anything but `[A-Za-z0-9_./+-]`.
+fn shell_word(path: &Path) -> String {
+    let s = path.display().to_string();
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_./+-".contains(c)) {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -628,9 +638,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     read.record_count("contacts")?,
                     read.record_count("companies")?
                 );
-                println!(
-                    "try: ingest get contacts 1 | ingest history | ingest export companies --format csv | ingest check"
-                );
+                // Commands that work when copied as printed: this binary, this store.
+                let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ingest"));
+                let prefix = format!("{} --store {}", shell_word(&exe), shell_word(&cli.store));
+                println!("try:");
+                for command in
+                    ["get contacts 1", "history", "export companies --format csv", "check"]
+                {
+                    println!("  {prefix} {command}");
+                }
             }
         }
     }

@@ -355,3 +355,25 @@ fn internationalized_emails_and_domains_match_in_one_normal_form() {
     assert_eq!(got["properties"]["domain"], "ærø.dk");
     assert_eq!(got["properties"]["name"], "Ærø Rederi A/S");
 }
+
+#[test]
+fn the_demo_prints_commands_that_work_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("a store.redb");
+    let out = std::process::Command::new(crate::support::ingest_bin())
+        .current_dir(dir.path())
+        .arg("--store")
+        .arg(&store)
+        .args(["demo", "--rows", "2000"])
+        .output()
+        .unwrap();
+    let text = ok_stdout(&out);
+    let commands: Vec<&str> =
+        text.lines().skip_while(|l| *l != "try:").skip(1).map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(commands.len(), 4, "{text}");
+    for command in commands {
+        let run = std::process::Command::new("sh").args(["-c", command]).current_dir("/").output().unwrap();
+        assert!(run.status.success(), "{command}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(!run.stdout.is_empty(), "{command} printed nothing");
+    }
+}
