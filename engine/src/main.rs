@@ -642,9 +642,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ingest"));
                 let prefix = format!("{} --store {}", shell_word(&exe), shell_word(&cli.store));
                 println!("try:");
-                for command in
-                    ["get contacts 1", "history", "export companies --format csv", "check"]
-                {
+                for command in ["get contacts 1", "history", "export companies --format csv", "check"] {
                     println!("  {prefix} {command}");
                 }
             }

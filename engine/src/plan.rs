@@ -200,7 +200,7 @@ impl<'a> Planner<'a> {
                     let id = known.record_id;
                     actions.push(fail(
                         ErrorCode::InvalidRecordId,
-                        None,
+                        rows.record_id_column,
                         id.to_string(),
                         format!("{} record {id} does not exist", self.object.name),
                     ));
@@ -220,7 +220,7 @@ impl<'a> Planner<'a> {
                             Ok(()) => self.update(id, known),
                             Err(owner) => fail(
                                 ErrorCode::DuplicateUniquePropertyValue,
-                                None,
+                                rows.identifier_column,
                                 String::from_utf8_lossy(key).into_owned(),
                                 format!(
                                     "{id_name} '{}' already belongs to {} record {owner}",
@@ -235,7 +235,7 @@ impl<'a> Planner<'a> {
                 }
                 (None, Mode::Update) if known.record_id == 0 && key.is_empty() => fail(
                     ErrorCode::MissingIdentifier,
-                    None,
+                    rows.identifier_column,
                     String::new(),
                     format!("an update needs a record ID or {id_name}"),
                 ),

@@ -81,6 +81,11 @@ impl TransformConfig {
         columns.sort_by_key(|c| c.property);
         Self { object, values, identifier, protect, import_id, columns }
     }
+
+    /// The input column mapped to `property`, if any.
+    pub fn column_of(&self, property: u16) -> Option<u32> {
+        self.columns.iter().find(|c| c.property == property).map(|c| c.column as u32)
+    }
 }
 
 /// What the snapshot knows about a row's identifiers.
@@ -142,6 +147,10 @@ pub struct Transformed {
     pub merged_spans: Vec<(u32, u32)>,
     /// Reading the snapshot failed: the import must stop.
     pub store_error: Option<String>,
+    /// The input column of the record ID, if one is mapped (for the planner's errors).
+    pub record_id_column: Option<u32>,
+    /// The input column of the unique identifier, if one is mapped.
+    pub identifier_column: Option<u32>,
 }
 
 impl Transformed {
@@ -201,6 +210,8 @@ pub fn transform(
         merged: Vec::new(),
         merged_spans: Vec::new(),
         store_error: None,
+        record_id_column: cfg.column_of(crate::schema::RECORD_ID),
+        identifier_column: cfg.column_of(cfg.identifier),
         piece: DecodedPiece::empty(),
     };
     let mut rec = RecordBuilder::default();

@@ -377,3 +377,18 @@ fn the_demo_prints_commands_that_work_as_printed() {
         assert!(!run.stdout.is_empty(), "{command} printed nothing");
     }
 }
+
+#[test]
+fn planner_row_errors_name_their_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let first = write(dir.path(), "a.csv", "Email\na@x.com\nb@x.com\n");
+    json(&ingest(&store, &["import", first.to_str().unwrap(), "--json"]));
+    let f = write(dir.path(), "b.csv", "Record ID,Email,First Name\n99,c@x.com,C\n1,b@x.com,A\n,,Nobody\n");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--mode", "update", "--json"]));
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert!(lines[1].starts_with("2,Record ID,99,INVALID_RECORD_ID,"), "{errors}");
+    assert!(lines[2].starts_with("3,Email,b@x.com,DUPLICATE_UNIQUE_PROPERTY_VALUE,"), "{errors}");
+    assert!(lines[3].starts_with("4,Email,,MISSING_IDENTIFIER,"), "{errors}");
+}
