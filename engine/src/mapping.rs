@@ -96,6 +96,13 @@ pub enum MappingError {
         /// The property.
         target: String,
     },
+    /// A header name appears more than once and not every occurrence was mapped
+    /// explicitly: mapping the later ones by name would silently pick one of them.
+    #[error("{}", list_repeated(repeated))]
+    Repeated {
+        /// Each repeated name with its columns (0-based), in column order.
+        repeated: Vec<(String, Vec<usize>)>,
+    },
     /// More than one object: multi-object imports come later.
     #[error("importing several objects from one file is not supported yet; import one object per file")]
     MultiObject,
@@ -111,6 +118,22 @@ pub fn shown_name(name: &str) -> String {
         end -= 1;
     }
     format!("{}… ({} bytes)", &name[..end], name.len())
+}
+
+fn list_repeated(repeated: &[(String, Vec<usize>)]) -> String {
+    let mut out = format!(
+        "{} column name(s) appear more than once; map every occurrence explicitly, the second as \
+         --map 'NAME#2=object.property' (or 'NAME#2=-' to skip it), the first as 'NAME' or 'NAME#1':",
+        repeated.len()
+    );
+    for (name, columns) in repeated.iter().take(MAX_LISTED) {
+        let cols: Vec<String> = columns.iter().map(|c| (c + 1).to_string()).collect();
+        out.push_str(&format!("\n  '{}' in columns {}", shown_name(name), cols.join(", ")));
+    }
+    if repeated.len() > MAX_LISTED {
+        out.push_str(&format!("\n  ... and {} more", repeated.len() - MAX_LISTED));
+    }
+    out
 }
 
 fn list_unmapped(cols: &[Unmapped], count: usize) -> String {
@@ -199,16 +222,23 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
     let keys: Vec<Option<String>> = header.iter().map(|h| match_key(h)).collect();
     let objects = choose_objects(&keys, req)?;
     let mut columns: Vec<Option<Target>> = vec![None; header.len()];
-    if !req.maps.is_empty() {
-        let finder = ColumnFinder::new(header, &keys);
-        for spec in req.maps {
-            let (col_name, target) =
-                spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
-            let col = finder.find(col_name).ok_or_else(|| {
-                bad(spec, &format!("no column named '{col_name}' (columns: {})", list_names(header)))
-            })?;
-            columns[col] = Some(parse_target(spec, target.trim(), &objects)?);
-        }
+    let mut explicit = vec![false; header.len()];
+    let finder = ColumnFinder::new(header, &keys);
+    for spec in req.maps {
+        let (col_name, target) = spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
+        let col = finder.find(col_name).ok_or_else(|| {
+            bad(spec, &format!("no column named '{col_name}' (columns: {})", list_names(header)))
+        })?;
+        columns[col] = Some(parse_target(spec, target.trim(), &objects)?);
+        explicit[col] = true;
+    }
+    let repeated: Vec<(String, Vec<usize>)> = finder
+        .repeated()
+        .filter(|cols| cols.iter().any(|&c| !explicit[c]))
+        .map(|cols| (header[cols[0]].clone(), cols.to_vec()))
+        .collect();
+    if !repeated.is_empty() {
+        return Err(MappingError::Repeated { repeated });
     }
     for (column, key) in columns.iter_mut().zip(&keys) {
         if column.is_none()
@@ -265,28 +295,56 @@ fn list_names(header: &[String]) -> String {
 }
 
 /// Finds the column a `--map` names: as written, else by normalized name; the
-/// first such column.
+/// first such column, or with `NAME#N` the N-th column of that name.
 struct ColumnFinder<'h> {
-    exact: HashMap<&'h str, usize>,
-    normalized: HashMap<&'h str, usize>,
+    exact: HashMap<&'h str, Vec<usize>>,
+    normalized: HashMap<&'h str, Vec<usize>>,
+    /// Columns by case-folded name, for repeated names (blank names excluded).
+    folded: HashMap<String, Vec<usize>>,
 }
 
 impl<'h> ColumnFinder<'h> {
     fn new(header: &'h [String], keys: &'h [Option<String>]) -> Self {
-        let mut exact = HashMap::with_capacity(header.len());
-        let mut normalized = HashMap::with_capacity(header.len());
+        let mut exact: HashMap<&str, Vec<usize>> = HashMap::with_capacity(header.len());
+        let mut normalized: HashMap<&str, Vec<usize>> = HashMap::with_capacity(header.len());
+        let mut folded: HashMap<String, Vec<usize>> = HashMap::with_capacity(header.len());
         for (i, (h, k)) in header.iter().zip(keys).enumerate() {
-            exact.entry(h.as_str()).or_insert(i);
+            exact.entry(h.as_str()).or_default().push(i);
             if let Some(k) = k {
-                normalized.entry(k.as_str()).or_insert(i);
+                normalized.entry(k.as_str()).or_default().push(i);
+            }
+            if !h.trim().is_empty() {
+                folded.entry(h.trim().to_lowercase()).or_default().push(i);
             }
         }
-        Self { exact, normalized }
+        Self { exact, normalized, folded }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Vec<usize>> {
+        self.exact.get(name).or_else(|| self.normalized.get(normalize_header(name).as_str()))
     }
 
     fn find(&self, name: &str) -> Option<usize> {
         let name = name.trim();
-        self.exact.get(name).or_else(|| self.normalized.get(normalize_header(name).as_str())).copied()
+        if let Some(cols) = self.lookup(name) {
+            return cols.first().copied();
+        }
+        // `NAME#N`: the N-th occurrence (1-based) of a repeated name.
+        let (base, n) = name.rsplit_once('#')?;
+        let n: usize = n.trim().parse().ok().filter(|&n| n >= 1)?;
+        let base = base.trim();
+        self.folded
+            .get(&base.to_lowercase())
+            .or_else(|| self.lookup(base))
+            .and_then(|cols| cols.get(n - 1))
+            .copied()
+    }
+
+    /// The columns of every name that appears more than once (case-insensitively).
+    fn repeated(&self) -> impl Iterator<Item = &Vec<usize>> {
+        let mut groups: Vec<&Vec<usize>> = self.folded.values().filter(|c| c.len() > 1).collect();
+        groups.sort_by_key(|c| c[0]);
+        groups.into_iter()
     }
 }
 

@@ -392,3 +392,51 @@ fn planner_row_errors_name_their_column() {
     assert!(lines[2].starts_with("3,Email,b@x.com,DUPLICATE_UNIQUE_PROPERTY_VALUE,"), "{errors}");
     assert!(lines[3].starts_with("4,Email,,MISSING_IDENTIFIER,"), "{errors}");
 }
+
+#[test]
+fn repeated_headers_stop_the_import_until_every_occurrence_is_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    // HubSpot exports repeat headers for the associated company.
+    let f = write(
+        dir.path(),
+        "c.csv",
+        "Email,Phone Number,Country/Region,Phone Number,country/region\na@x.com,111,NL,222,DE\n",
+    );
+    let f = f.to_str().unwrap();
+    let out = ingest(&store, &["import", f]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'Phone Number' in columns 2, 4"), "{err}");
+    assert!(err.contains("'Country/Region' in columns 3, 5"), "{err}");
+    assert!(err.contains("NAME#2="), "{err}");
+    // Mapping only the first occurrence is not enough; --skip-unmapped does not pick either.
+    for extra in [&["--map", "Phone Number=phone"][..], &["--skip-unmapped"]] {
+        let out = ingest(&store, &[&["import", f][..], extra].concat());
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+    }
+    assert_eq!(json(&ingest(&store, &["history", "--json"])).as_array().unwrap().len(), 0);
+    let bad = ingest(&store, &["import", f, "--map", "Phone Number#3=phone"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no column named 'Phone Number#3'"));
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            f,
+            "--map",
+            "Phone Number=phone",
+            "--map",
+            "Phone Number#2=mobilephone",
+            "--map",
+            "Country/Region#1=country",
+            "--map",
+            "Country/Region#2=-",
+            "--json",
+        ],
+    ));
+    assert_eq!(s["objects"]["contacts"]["created"], 1);
+    let got = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(got["properties"]["phone"], "111");
+    assert_eq!(got["properties"]["mobilephone"], "222");
+    assert_eq!(got["properties"]["country"], "NL");
+}
