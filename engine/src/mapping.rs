@@ -126,13 +126,19 @@ fn list_repeated(repeated: &[(String, Vec<usize>)]) -> String {
          --map 'NAME#2=object.property' (or 'NAME#2=-' to skip it), the first as 'NAME' or 'NAME#1':",
         repeated.len()
     );
-    for (name, columns) in repeated.iter().take(MAX_LISTED) {
-        let cols: Vec<String> = columns.iter().map(|c| (c + 1).to_string()).collect();
-        out.push_str(&format!("\n  '{}' in columns {}", shown_name(name), cols.join(", ")));
-    }
+    let mut lines: Vec<String> = repeated
+        .iter()
+        .take(MAX_LISTED)
+        .map(|(name, columns)| {
+            let cols: Vec<String> = columns.iter().map(|c| (c + 1).to_string()).collect();
+            format!("  '{}' in columns {}", shown_name(name), cols.join(", "))
+        })
+        .collect();
     if repeated.len() > MAX_LISTED {
-        out.push_str(&format!("\n  ... and {} more", repeated.len() - MAX_LISTED));
+        lines.push(format!("  ... and {} more", repeated.len() - MAX_LISTED));
     }
+    out.push('\n');
+    out.push_str(&lines.join("\n"));
     out
 }
 
@@ -235,7 +241,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
     let repeated: Vec<(String, Vec<usize>)> = finder
         .repeated()
         .filter(|cols| cols.iter().any(|&c| !explicit[c]))
-        .map(|cols| (header[cols[0]].clone(), cols.to_vec()))
+        .map(|cols| (header[cols[0]].clone(), cols.clone()))
         .collect();
     if !repeated.is_empty() {
         return Err(MappingError::Repeated { repeated });
