@@ -274,8 +274,8 @@ pub fn transform(
                 Err(code) => {
                     let is_identifier = c.property == cfg.identifier;
                     failed |= is_identifier;
-                    let name = cfg.object.property(c.property).name;
-                    out.issues.push(issue(code, is_identifier, value_message(code, name, cell)));
+                    let message = value_message(code, cfg.object.property(c.property), cell, &cfg.values);
+                    out.issues.push(issue(code, is_identifier, message));
                 }
             }
         }
@@ -389,8 +389,9 @@ pub fn shorten(v: &str) -> String {
     format!("{}…", &v[..end])
 }
 
-fn value_message(code: ErrorCode, property: &str, cell: &str) -> String {
+fn value_message(code: ErrorCode, prop: &crate::schema::Property, cell: &str, opts: &ValueOptions) -> String {
     let v = shorten(cell);
+    let property = prop.name;
     match code {
         ErrorCode::InvalidEmail => format!("'{v}' is not a valid email address"),
         ErrorCode::InvalidDomain => format!("'{v}' is not a valid domain"),
@@ -398,10 +399,29 @@ fn value_message(code: ErrorCode, property: &str, cell: &str) -> String {
             format!("'{v}' is not a number in the import's number locale ({property})")
         }
         ErrorCode::CouldNotParseDate => {
-            format!("'{v}' is not a date in the import's date format ({property})")
+            let format = match opts.date_order {
+                values::DateOrder::Ymd => "YYYY-MM-DD (ISO 8601)",
+                values::DateOrder::Dmy => "DD-MM-YYYY (or ISO 8601)",
+                values::DateOrder::Mdy => "MM/DD/YYYY (or ISO 8601)",
+            };
+            format!(
+                "'{v}' is not a date in the format in force, {format} ({property}); \
+                 give the file's format with --date-format, e.g. --date-format DD-MM-YYYY"
+            )
         }
         ErrorCode::InvalidBoolean => format!("'{v}' is not true/false, yes/no or 1/0 ({property})"),
-        ErrorCode::InvalidEnumerationOption => format!("'{v}' is not an option of {property}"),
+        ErrorCode::InvalidEnumerationOption => {
+            let options = match prop.ty {
+                PropertyType::Enumeration(options) => options,
+                _ => &[],
+            };
+            let mut listed: Vec<String> =
+                options.iter().take(10).map(|o| format!("{} ({})", o.value, o.label)).collect();
+            if options.len() > 10 {
+                listed.push(format!("... and {} more", options.len() - 10));
+            }
+            format!("'{v}' is not an option of {property}; the options are: {}", listed.join(", "))
+        }
         ErrorCode::AmbiguousEnumerationOption => {
             format!("'{v}' matches more than one option of {property}")
         }

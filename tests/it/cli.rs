@@ -47,7 +47,10 @@ fn import_prints_the_summary_and_writes_error_and_rejected_files() {
         errors,
         "line,column,value,code,message\n\
          3,Email,not-an-email,INVALID_EMAIL,'not-an-email' is not a valid email address\n\
-         4,Lifecycle Stage,Prospect,INVALID_ENUMERATION_OPTION,'Prospect' is not an option of lifecyclestage\n"
+         4,Lifecycle Stage,Prospect,INVALID_ENUMERATION_OPTION,\"'Prospect' is not an option of lifecyclestage; \
+         the options are: subscriber (Subscriber), lead (Lead), marketingqualifiedlead (Marketing Qualified Lead), \
+         salesqualifiedlead (Sales Qualified Lead), opportunity (Opportunity), customer (Customer), \
+         evangelist (Evangelist), other (Other)\"\n"
     );
     let rejected = std::fs::read_to_string(s["rejected_file"].as_str().unwrap()).unwrap();
     assert_eq!(rejected, "Email,First Name,Lifecycle Stage\nnot-an-email,Bob,Lead\n");
@@ -439,4 +442,19 @@ fn repeated_headers_stop_the_import_until_every_occurrence_is_mapped() {
     assert_eq!(got["properties"]["phone"], "111");
     assert_eq!(got["properties"]["mobilephone"], "222");
     assert_eq!(got["properties"]["country"], "NL");
+}
+
+#[test]
+fn a_date_error_names_the_format_in_force_and_suggests_date_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let f = write(dir.path(), "c.csv", "Email,Date of Birth\na@x.com,31/01/1990\n");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--json"]));
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    assert!(errors.contains("YYYY-MM-DD (ISO 8601)") && errors.contains("--date-format"), "{errors}");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--date-format", "MM/DD/YYYY", "--json"]));
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    assert!(errors.contains("MM/DD/YYYY (or ISO 8601)"), "{errors}");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--date-format", "DD/MM/YYYY", "--json"]));
+    assert_eq!(s["errors"], 0);
 }
