@@ -113,6 +113,11 @@ pub struct ImportSummary {
     pub error_file: String,
     /// The rejected-rows file.
     pub rejected_file: String,
+    /// Input columns the import skipped (`--skip-unmapped`, `--map 'H=-'`), in order.
+    pub skipped_columns: Vec<String>,
+    /// Rows that created a record without any identifier (no record ID, no unique
+    /// value): importing the same file again creates them again.
+    pub created_without_identifier: u64,
 }
 
 /// Why an import could not run (exit code 1).
@@ -696,7 +701,22 @@ fn run_started(
         associations: AssociationCounts::default(),
         error_file: reporter.error_file.display().to_string(),
         rejected_file: reporter.rejected_file.display().to_string(),
+        skipped_columns: skipped_columns(inputs),
+        created_without_identifier: reporter.created_without_identifier,
     })
+}
+
+/// The names of the skipped columns of every input, each once, in order.
+fn skipped_columns(inputs: &[Input]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for input in inputs {
+        for (name, target) in input.header.names.iter().zip(&input.mapping.columns) {
+            if matches!(target, mapping::Target::Skip) && !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Runs one file through split, decode, transform and plan, sending planned

@@ -664,8 +664,28 @@ fn print_summary(s: &import::ImportSummary) {
             c.created, c.updated, c.unchanged, c.skipped, c.failed
         );
     }
+    if !s.skipped_columns.is_empty() {
+        let shown: Vec<String> = s
+            .skipped_columns
+            .iter()
+            .take(20)
+            .map(|c| format!("'{}'", engine::mapping::shown_name(c)))
+            .collect();
+        let more = s.skipped_columns.len().saturating_sub(20);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        println!("  skipped columns: {}{more}", shown.join(", "));
+    }
+    if s.created_without_identifier > 0 {
+        println!(
+            "  {} rows created a record without an identifier (no record ID, no unique value): \
+             importing the same rows again creates them again",
+            s.created_without_identifier
+        );
+    }
     if s.errors > 0 {
         println!("  errors:   {}", s.error_file);
+    }
+    if s.rows_failed > 0 {
         println!("  rejected: {}", s.rejected_file);
     }
 }

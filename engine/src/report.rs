@@ -43,6 +43,8 @@ pub struct Reporter {
     pub rows_failed: u64,
     /// Error lines written.
     pub errors_written: u64,
+    /// Rows that created a record without any identifier.
+    pub created_without_identifier: u64,
 }
 
 impl Reporter {
@@ -75,6 +77,7 @@ impl Reporter {
             rows: 0,
             rows_failed: 0,
             errors_written: 0,
+            created_without_identifier: 0,
         })
     }
 
@@ -153,6 +156,9 @@ impl Reporter {
             match piece.actions[r] {
                 Action::Create(id) => {
                     self.counts.created += 1;
+                    if piece.rows.row_key(r).is_empty() {
+                        self.created_without_identifier += 1;
+                    }
                     self.result(line, "created", id, "")?;
                 }
                 Action::Write(id) => {

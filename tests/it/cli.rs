@@ -458,3 +458,22 @@ fn a_date_error_names_the_format_in_force_and_suggests_date_format() {
     let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--date-format", "DD/MM/YYYY", "--json"]));
     assert_eq!(s["errors"], 0);
 }
+
+#[test]
+fn the_summary_names_skipped_columns_rows_without_identifier_and_only_real_rejections() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let f = write(dir.path(), "c.csv", "Email,First Name,Shoe Size,Notes\na@x.com,A,42,x\n,Nobody,41,y\n");
+    let args = ["import", f.to_str().unwrap(), "--map", "Notes=-", "--skip-unmapped"];
+    let text = ok_stdout(&ingest(&store, &args));
+    assert!(text.contains("skipped columns: 'Shoe Size', 'Notes'"), "{text}");
+    assert!(text.contains("1 rows created a record without an identifier"), "{text}");
+    assert!(!text.contains("rejected:") && !text.contains("errors:"), "{text}");
+    let s = json(&ingest(&store, &[&args[..], &["--json"]].concat()));
+    assert_eq!(s["skipped_columns"], serde_json::json!(["Shoe Size", "Notes"]));
+    assert_eq!(s["created_without_identifier"], 1);
+    assert_eq!(s["objects"]["contacts"]["created"], 1, "the row without identifier is created again");
+    let bad = write(dir.path(), "d.csv", "Email,Date of Birth\nnot-an-email,1990-01-01\nb@x.com,someday\n");
+    let text = ok_stdout(&ingest(&store, &["import", bad.to_str().unwrap()]));
+    assert!(text.contains("errors:") && text.contains("rejected:"), "{text}");
+}
