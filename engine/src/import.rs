@@ -118,6 +118,10 @@ pub struct ImportSummary {
     /// Rows that created a record without any identifier (no record ID, no unique
     /// value): importing the same file again creates them again.
     pub created_without_identifier: u64,
+    /// Set when every record ID of the import was unknown to the store: the advice
+    /// for IDs that come from another system.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id_advice: Option<String>,
 }
 
 /// Why an import could not run (exit code 1).
@@ -703,7 +707,23 @@ fn run_started(
         rejected_file: reporter.rejected_file.display().to_string(),
         skipped_columns: skipped_columns(inputs),
         created_without_identifier: reporter.created_without_identifier,
+        record_id_advice: record_id_advice(&reporter),
     })
+}
+
+/// When every row that carried a record ID failed because the ID does not exist,
+/// the IDs most likely come from another system: say so once, and how to ignore them.
+fn record_id_advice(r: &Reporter) -> Option<String> {
+    if r.rows_with_record_id == 0 || r.record_ids_not_found < r.rows_with_record_id {
+        return None;
+    }
+    let column = r.record_id_column.as_deref().unwrap_or("Record ID");
+    Some(format!(
+        "none of the {} record IDs in column '{column}' exists in this store: they probably come from \
+         another system. To match rows by their unique property instead, skip the column with \
+         --map '{column}=-'",
+        r.rows_with_record_id
+    ))
 }
 
 /// The names of the skipped columns of every input, each once, in order.

@@ -682,6 +682,9 @@ fn print_summary(s: &import::ImportSummary) {
             s.created_without_identifier
         );
     }
+    if let Some(advice) = &s.record_id_advice {
+        println!("  {advice}");
+    }
     if s.errors > 0 {
         println!("  errors:   {}", s.error_file);
     }

@@ -45,6 +45,12 @@ pub struct Reporter {
     pub errors_written: u64,
     /// Rows that created a record without any identifier.
     pub created_without_identifier: u64,
+    /// Rows that carried a record ID.
+    pub rows_with_record_id: u64,
+    /// Rows that failed because their record ID does not exist.
+    pub record_ids_not_found: u64,
+    /// The column of the first record ID not found.
+    pub record_id_column: Option<String>,
 }
 
 impl Reporter {
@@ -78,6 +84,9 @@ impl Reporter {
             rows_failed: 0,
             errors_written: 0,
             created_without_identifier: 0,
+            rows_with_record_id: 0,
+            record_ids_not_found: 0,
+            record_id_column: None,
         })
     }
 
@@ -152,6 +161,15 @@ impl Reporter {
                 if i.row_error && reason.is_empty() {
                     reason = i.code.as_str();
                 }
+                if i.code == crate::codes::ErrorCode::InvalidRecordId {
+                    self.record_ids_not_found += 1;
+                    if self.record_id_column.is_none() {
+                        self.record_id_column = Some(self.column_name(column).to_owned());
+                    }
+                }
+            }
+            if piece.rows.known.get(r).is_some_and(|k| k.record_id != 0) {
+                self.rows_with_record_id += 1;
             }
             match piece.actions[r] {
                 Action::Create(id) => {

@@ -477,3 +477,24 @@ fn the_summary_names_skipped_columns_rows_without_identifier_and_only_real_rejec
     let text = ok_stdout(&ingest(&store, &["import", bad.to_str().unwrap()]));
     assert!(text.contains("errors:") && text.contains("rejected:"), "{text}");
 }
+
+#[test]
+fn record_ids_from_another_system_are_explained_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let f = write(dir.path(), "c.csv", "Record ID,Email\n9001,a@x.com\n9002,b@x.com\n");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--json"]));
+    assert_eq!(s["rows_failed"], 2);
+    let advice = s["record_id_advice"].as_str().unwrap();
+    assert!(advice.contains("none of the 2 record IDs in column 'Record ID'"), "{advice}");
+    let text = ok_stdout(&ingest(&store, &["import", f.to_str().unwrap()]));
+    assert_eq!(text.matches("probably come from another system").count(), 1, "{text}");
+    // Following the advice imports the rows by email.
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--map", "Record ID=-", "--json"]));
+    assert_eq!(s["objects"]["contacts"]["created"], 2);
+    // Once some IDs exist, failures are ordinary row errors, without the advice.
+    let g = write(dir.path(), "d.csv", "Record ID,Email\n1,a@x.com\n9003,c@x.com\n");
+    let s = json(&ingest(&store, &["import", g.to_str().unwrap(), "--json"]));
+    assert_eq!(s["rows_failed"], 1);
+    assert!(s.get("record_id_advice").is_none(), "{s}");
+}
