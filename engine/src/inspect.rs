@@ -39,6 +39,54 @@ pub struct InspectReport {
     pub header: Vec<String>,
     /// Structural errors, in file order.
     pub errors: Vec<StructuralError>,
+    /// The object an import of this file would choose (without `--object`).
+    pub object: Option<&'static str>,
+    /// What each column would be imported as (`object.property`, empty when it
+    /// matches no property), as an import with default options would map it.
+    pub mapping: Vec<ColumnMapping>,
+    /// Why an import with default options would stop before writing (unmapped or
+    /// repeated columns, ...), if it would.
+    pub mapping_error: Option<String>,
+}
+
+/// One column of [`InspectReport::mapping`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnMapping {
+    /// The header name.
+    pub column: String,
+    /// `object.property`, or empty when it matches no property.
+    pub target: String,
+}
+
+/// The mapping an import with default options would choose for `names`.
+fn default_mapping(names: &[String], report: &mut InspectReport) {
+    let req = crate::mapping::MappingRequest { objects: &[], maps: &[], skip_unmapped: true, lang: "en" };
+    let strict = crate::mapping::MappingRequest { skip_unmapped: false, ..req };
+    if let Err(e) = crate::mapping::map(names, &strict) {
+        report.mapping_error = Some(e.to_string());
+    }
+    match crate::mapping::map(names, &req) {
+        Ok(m) => {
+            report.object = m.objects.first().map(|o| o.name);
+            report.mapping = names
+                .iter()
+                .zip(&m.columns)
+                .map(|(name, t)| ColumnMapping {
+                    column: name.clone(),
+                    target: match *t {
+                        crate::mapping::Target::Property { object, property } => {
+                            let o = m.objects[object];
+                            format!("{}.{}", o.name, o.property(property).name)
+                        }
+                        crate::mapping::Target::Skip => String::new(),
+                    },
+                })
+                .collect();
+        }
+        Err(e) => {
+            report.mapping_error.get_or_insert_with(|| e.to_string());
+        }
+    }
 }
 
 /// Inspects a file.
@@ -59,6 +107,9 @@ pub fn inspect(
         rows: 0,
         header: Vec::new(),
         errors: Vec::new(),
+        object: None,
+        mapping: Vec::new(),
+        mapping_error: None,
     };
     let header = match decode::header(text, d.delimiter) {
         Ok(h) => h,
@@ -76,6 +127,7 @@ pub fn inspect(
     let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - header.len, threads));
     let mut lines_before = u64::from(header.lines);
     report.header.clone_from(&header.names);
+    default_mapping(&header.names, &mut report);
     let delimiter = d.delimiter;
     let mut resume = header.len;
     pieces::for_each_body_piece(

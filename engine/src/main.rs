@@ -439,6 +439,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("line ending: {}", report.line_ending);
                 println!("header:      {}", report.header.join(" | "));
                 println!("rows:        {}", report.rows);
+                if let Some(object) = report.object {
+                    println!("object:      {object} (as an import without --object would choose)");
+                }
+                for m in &report.mapping {
+                    let target = if m.target.is_empty() { "(no property)" } else { m.target.as_str() };
+                    println!("  {:<30} -> {target}", engine::mapping::shown_name(&m.column));
+                }
+                if let Some(e) = &report.mapping_error {
+                    println!("an import with default options would stop: {e}");
+                }
                 println!("errors:      {}", report.errors.len());
                 for e in report.errors.iter().take(50) {
                     println!("  line {}: {} {}", e.line, e.code, e.message);

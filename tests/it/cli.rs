@@ -498,3 +498,18 @@ fn record_ids_from_another_system_are_explained_once() {
     assert_eq!(s["rows_failed"], 1);
     assert!(s.get("record_id_advice").is_none(), "{s}");
 }
+
+#[test]
+fn inspect_shows_the_object_and_mapping_an_import_would_choose() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "c.csv", "Company Name,Company Domain Name,Shoe Size\nAcme,acme.com,42\n");
+    let r = json(&ingest(&dir.path().join("unused.redb"), &["inspect", f.to_str().unwrap(), "--json"]));
+    assert_eq!(r["object"], "companies");
+    assert_eq!(r["mapping"][0]["target"], "companies.name");
+    assert_eq!(r["mapping"][1]["target"], "companies.domain");
+    assert_eq!(r["mapping"][2]["target"], "");
+    assert!(r["mapping_error"].as_str().unwrap().contains("'Shoe Size'"), "{r}");
+    assert!(!dir.path().join("unused.redb").exists(), "inspect needs no store");
+    let text = ok_stdout(&ingest(&dir.path().join("unused.redb"), &["inspect", f.to_str().unwrap()]));
+    assert!(text.contains("object:      companies") && text.contains("-> companies.domain"), "{text}");
+}
