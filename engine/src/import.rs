@@ -730,9 +730,14 @@ fn record_id_advice(r: &Reporter) -> Option<String> {
 fn skipped_columns(inputs: &[Input]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for input in inputs {
-        for (name, target) in input.header.names.iter().zip(&input.mapping.columns) {
-            if matches!(target, mapping::Target::Skip) && !out.contains(name) {
-                out.push(name.clone());
+        let names = &input.header.names;
+        // Trailing columns without a name (Excel's) are not worth listing.
+        let named_end = names.iter().rposition(|h| !h.trim().is_empty()).map_or(0, |i| i + 1);
+        for (i, (name, target)) in names.iter().zip(&input.mapping.columns).enumerate().take(named_end) {
+            let name =
+                if name.trim().is_empty() { format!("column {} (no name)", i + 1) } else { name.clone() };
+            if matches!(target, mapping::Target::Skip) && !out.contains(&name) {
+                out.push(name);
             }
         }
     }
@@ -778,6 +783,14 @@ fn pipeline_file<'a>(
             }
             if let Err(e) = check_interrupt() {
                 *failure = Some(e);
+                return false;
+            }
+            if let Some((row, column)) = t.unnamed_value {
+                let line = lines_before + 1 + u64::from(t.piece.rows[row as usize].line);
+                *failure = Some(ImportError::Mapping {
+                    path: input.prepared.source.path().to_path_buf(),
+                    source: MappingError::UnnamedValues { column: column as usize, line },
+                });
                 return false;
             }
             let end = t.piece.offset + t.piece.consumed;

@@ -50,6 +50,10 @@ pub struct Mapping {
     pub objects: Vec<&'static ObjectDef>,
     /// One target per column.
     pub columns: Vec<Target>,
+    /// Trailing columns without a name (Excel leaves them) start here: they are
+    /// skipped while they hold no values; a value in one makes it an unmapped
+    /// column like any other, which stops the import.
+    pub unnamed_from: usize,
 }
 
 /// An unmapped column and what it might have meant.
@@ -102,6 +106,17 @@ pub enum MappingError {
     Repeated {
         /// Each repeated name with its columns (0-based), in column order.
         repeated: Vec<(String, Vec<usize>)>,
+    },
+    /// A trailing column without a name holds a value: it is an unmapped column.
+    #[error(
+        "column {} has no name in the header but holds values (the first on line {line}): give it a \
+         name and map it, or pass --skip-unmapped to skip it; nothing was committed", .column + 1
+    )]
+    UnnamedValues {
+        /// The column (0-based).
+        column: usize,
+        /// The line of its first value.
+        line: u64,
     },
     /// More than one object: multi-object imports come later.
     #[error("importing several objects from one file is not supported yet; import one object per file")]
@@ -228,6 +243,16 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
     let keys: Vec<Option<String>> = header.iter().map(|h| match_key(h)).collect();
     let objects = choose_objects(&keys, req)?;
     let mut columns: Vec<Option<Target>> = vec![None; header.len()];
+    // With --skip-unmapped they are skipped like any unmapped column, values or not.
+    let unnamed_from = if req.skip_unmapped {
+        header.len()
+    } else {
+        header.iter().rposition(|h| !h.trim().is_empty()).map_or(0, |i| i + 1)
+    };
+    for column in &mut columns[unnamed_from..] {
+        *column = Some(Target::Skip);
+    }
+    // (With --skip-unmapped, unnamed_from is the header's length: nothing to check.)
     let mut explicit = vec![false; header.len()];
     let finder = ColumnFinder::new(header, &keys);
     for spec in req.maps {
@@ -284,7 +309,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             first.insert(*t, i);
         }
     }
-    Ok(Mapping { objects, columns })
+    Ok(Mapping { objects, columns, unnamed_from })
 }
 
 fn bad(spec: &str, reason: &str) -> MappingError {

@@ -47,6 +47,8 @@ pub struct TransformConfig {
     pub protect: Vec<bool>,
     /// The import, recorded as the last writer of records it changes.
     pub import_id: u64,
+    /// First trailing column without a name ([`Mapping::unnamed_from`]).
+    pub unnamed_from: usize,
     columns: Vec<ColumnPlan>,
 }
 
@@ -79,7 +81,7 @@ impl TransformConfig {
             })
             .collect();
         columns.sort_by_key(|c| c.property);
-        Self { object, values, identifier, protect, import_id, columns }
+        Self { object, values, identifier, protect, import_id, unnamed_from: mapping.unnamed_from, columns }
     }
 
     /// The input column mapped to `property`, if any.
@@ -151,6 +153,9 @@ pub struct Transformed {
     pub record_id_column: Option<u32>,
     /// The input column of the unique identifier, if one is mapped.
     pub identifier_column: Option<u32>,
+    /// The first `(row, column)` with a value in a trailing column without a name
+    /// ([`Mapping::unnamed_from`]): such a column is unmapped, the import stops.
+    pub unnamed_value: Option<(u32, u32)>,
 }
 
 impl Transformed {
@@ -212,8 +217,18 @@ pub fn transform(
         store_error: None,
         record_id_column: cfg.column_of(crate::schema::RECORD_ID),
         identifier_column: cfg.column_of(cfg.identifier),
+        unnamed_value: None,
         piece: DecodedPiece::empty(),
     };
+    // Trailing unnamed columns are usually empty (Excel leaves them); one value in
+    // them makes the column unmapped.
+    for (column, array) in arrays.iter().enumerate().skip(cfg.unnamed_from) {
+        if let Some(r) = (0..n).find(|&r| !trim(array.value(r)).is_empty())
+            && out.unnamed_value.is_none_or(|(row, _)| (r as u32) < row)
+        {
+            out.unnamed_value = Some((r as u32, column as u32));
+        }
+    }
     let mut rec = RecordBuilder::default();
     let mut matched: Vec<(u64, u32)> = Vec::new();
     let records = match read.record_reader(cfg.object.name) {

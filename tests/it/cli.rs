@@ -513,3 +513,31 @@ fn inspect_shows_the_object_and_mapping_an_import_would_choose() {
     let text = ok_stdout(&ingest(&dir.path().join("unused.redb"), &["inspect", f.to_str().unwrap()]));
     assert!(text.contains("object:      companies") && text.contains("-> companies.domain"), "{text}");
 }
+
+#[test]
+fn trailing_unnamed_columns_are_ignored_while_they_hold_no_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    // As Excel saves a sheet whose formatting ran past the data.
+    let f = write(dir.path(), "c.csv", "Email,First Name,,\r\na@x.com,A,,\r\nb@x.com,B,,\r\n");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--json"]));
+    assert_eq!(s["objects"]["contacts"]["created"], 2);
+    assert_eq!(s["skipped_columns"], serde_json::json!([]));
+    // A value under a column without a name: an unmapped column, nothing committed.
+    let g = write(dir.path(), "d.csv", "Email,First Name,,\na@x.com,A2,,\nc@x.com,C,,oops\n");
+    let out = ingest(&store, &["import", g.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("column 4 has no name in the header but holds values (the first on line 3)"),
+        "{err}"
+    );
+    let got = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(got["properties"]["firstname"], "A", "nothing of the failed import was committed");
+    // A blank name between named columns is an unmapped column as before.
+    let h = write(dir.path(), "e.csv", "Email,,First Name\na@x.com,,A\n");
+    let out = ingest(&store, &["import", h.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("column 2 has no name"));
+    let s = json(&ingest(&store, &["import", g.to_str().unwrap(), "--skip-unmapped", "--json"]));
+    assert_eq!(s["objects"]["contacts"]["created"], 1);
+}

@@ -193,8 +193,10 @@ fn columns_without_a_name_are_reported_by_number_and_skippable() {
     let out = import(dir.path(), &file, &[]);
     assert_refused(dir.path(), &out);
     let err = stderr(&out);
-    assert!(err.contains("2 column(s) match no property"), "{err}");
-    assert!(err.contains("  column 2 has no name\n  column 4 has no name"), "{err}");
+    // Column 4 is a trailing column without a name: it is checked for values while
+    // the rows are read (see cli::trailing_unnamed_columns_...); column 2 is unmapped.
+    assert!(err.contains("1 column(s) match no property"), "{err}");
+    assert!(err.contains("  column 2 has no name"), "{err}");
     assert!(!err.contains("''"), "{err}");
     // --skip-unmapped skips them like any unmapped column.
     let out = import(dir.path(), &file, &["--skip-unmapped", "--json"]);
