@@ -200,7 +200,14 @@ impl ImportError {
     /// signal for interruptions, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) | Self::Clobber(_) | Self::Options(_) => 2,
+            // A `--map` or `--object` that names nothing is a usage error; columns that
+            // cannot be mapped are not (SPEC 8: exit 1).
+            Self::Usage(_)
+            | Self::Clobber(_)
+            | Self::Options(_)
+            | Self::Mapping {
+                source: MappingError::UnknownObject(_) | MappingError::BadMap { .. }, ..
+            } => 2,
             Self::Interrupted { signal } => crate::interrupt::exit_code(*signal),
             _ => 1,
         }

@@ -493,17 +493,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Get { object, id, by, json } => {
             let def = object_arg(&object)?;
+            if id.is_some() == by.is_some() {
+                return Err(Usage("give a record ID or --by PROP=VALUE".into()).into());
+            }
             let store = open_read(&cli.store, cli.wait)?;
             let read = store.begin_read()?;
             let id = match (id, by) {
                 (Some(id), None) => id,
                 (None, Some(by)) => {
-                    let (prop, value) = by.split_once('=').context("--by takes PROP=VALUE")?;
+                    let (prop, value) =
+                        by.split_once('=').ok_or_else(|| Usage("--by takes PROP=VALUE".into()))?;
                     let number = def
                         .property_number(prop)
-                        .with_context(|| format!("{object} has no property '{prop}'"))?;
+                        .ok_or_else(|| Usage(format!("{object} has no property '{prop}'")))?;
                     if Some(prop) != def.identifier {
-                        bail!("--by needs a unique property of {object}: {}", def.identifier.unwrap_or("-"));
+                        return Err(Usage(format!(
+                            "--by needs a unique property of {object}: {}",
+                            def.identifier.unwrap_or("-")
+                        ))
+                        .into());
                     }
                     let mut norm = String::new();
                     engine::values::normalize(
@@ -512,11 +520,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         &engine::values::ValueOptions::default(),
                         &mut norm,
                     )
-                    .map_err(|code| anyhow::anyhow!("'{value}' is not a valid {prop}: {code}"))?;
+                    .map_err(|code| Usage(format!("'{value}' is not a valid {prop}: {code}")))?;
                     read.lookup(def.name, prop, norm.as_bytes())?
                         .with_context(|| format!("no {object} record with {prop} {norm}"))?
                 }
-                _ => bail!("give a record ID or --by PROP=VALUE"),
+                _ => unreachable!("checked above: exactly one of an ID and --by"),
             };
             let record = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
             let value = export::record_json(def, id, &record.view());

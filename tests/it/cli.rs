@@ -541,3 +541,25 @@ fn trailing_unnamed_columns_are_ignored_while_they_hold_no_values() {
     let s = json(&ingest(&store, &["import", g.to_str().unwrap(), "--skip-unmapped", "--json"]));
     assert_eq!(s["objects"]["contacts"]["created"], 1);
 }
+
+#[test]
+fn unknown_option_values_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let f = write(dir.path(), "c.csv", "Email\na@x.com\n");
+    let f = f.to_str().unwrap();
+    for args in [
+        &["import", f, "--date-format", "YYYY/DD"][..],
+        &["import", f, "--number-locale", "xx"],
+        &["import", f, "--header-lang", "tlh"],
+        &["import", f, "--object", "unicorns"],
+        &["import", f, "--id", "contacts"],
+        &["get", "unicorns", "1"],
+        &["export", "unicorns"],
+        &["get", "contacts"],
+    ] {
+        let out = ingest(&store, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(!store.exists() || json(&ingest(&store, &["history", "--json"])).as_array().unwrap().is_empty());
+}
