@@ -488,10 +488,21 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
 /// `INGEST_FAULT_PAUSE_MS=N` the import sleeps N ms after its inputs are mapped and
 /// checked and before their rows are read, so that a test can truncate or rewrite
 /// a file at that moment.
+///
+/// The pause ends early when a signal asks the import to stop, unless
+/// `INGEST_FAULT_PAUSE_STUBBORN` is set too (to test that a second signal exits at
+/// once while the import is busy).
 fn fault_injection_pause() {
     if let Some(ms) = std::env::var("INGEST_FAULT_PAUSE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
         eprintln!("fault injection: pausing {ms} ms");
-        std::thread::sleep(std::time::Duration::from_millis(ms));
+        let stubborn = std::env::var_os("INGEST_FAULT_PAUSE_STUBBORN").is_some();
+        let until = Instant::now() + std::time::Duration::from_millis(ms);
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            if !stubborn && crate::interrupt::pending().is_some() {
+                break;
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+        }
     }
 }
 

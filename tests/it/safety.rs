@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{finish_import, ingest, ok_stdout, spawn_paused_import};
+use crate::support::{finish_import, ingest, ok_stdout, spawn_paused_import, spawn_paused_import_with};
 
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
@@ -217,7 +217,8 @@ fn a_signal_stops_the_import_with_its_exit_code_and_nothing_committed() {
         let (store, _) = small_store(dir.path());
         let before = ok_stdout(&ingest(&store, &["export", "contacts"]));
         let file = big_file(dir.path());
-        let (child, err) = paused_import(&store, &file, 1500);
+        // A long pause that the signal cuts short: no race with a loaded machine.
+        let (child, err) = paused_import(&store, &file, 600_000);
         send(&child, signal);
         let (status, rest) = finish_import(child, err);
         assert_eq!(status, Some(code), "SIG{signal}: {rest}");
@@ -237,8 +238,14 @@ fn a_second_interrupt_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = small_store(dir.path());
     let file = big_file(dir.path());
-    // The pause does not look at signals: only the second one can end it early.
-    let (child, err) = paused_import(&store, &file, 600_000);
+    // A stubborn pause does not look at signals: only the second one can end it early.
+    let (child, err) = spawn_paused_import_with(
+        &store,
+        &file,
+        600_000,
+        &["--chunk-bytes", "65536"],
+        &[("INGEST_FAULT_PAUSE_STUBBORN", "1")],
+    );
     send(&child, "INT");
     send(&child, "INT");
     let (status, rest) = finish_import(child, err);
@@ -255,7 +262,8 @@ fn a_busy_store_names_the_import_that_holds_it_and_wait_waits() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = small_store(dir.path());
     let file = big_file(dir.path());
-    let (child, err) = paused_import(&store, &file, 2000);
+    // Long enough that `stats` surely runs while the import holds the store.
+    let (child, err) = paused_import(&store, &file, 10_000);
     let out = ingest(&store, &["stats", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("is busy: import 2"), "{}", stderr(&out));

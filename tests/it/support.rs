@@ -38,8 +38,20 @@ pub fn spawn_paused_import(
     pause_ms: u64,
     args: &[&str],
 ) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
+    spawn_paused_import_with(store, file, pause_ms, args, &[])
+}
+
+/// [`spawn_paused_import`] with extra environment variables.
+pub fn spawn_paused_import_with(
+    store: &Path,
+    file: &Path,
+    pause_ms: u64,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::io::BufReader<std::process::ChildStderr>) {
     use std::io::BufRead;
     let mut child = Command::new(ingest_bin())
+        .envs(env.iter().copied())
         .arg("--store")
         .arg(store)
         .arg("import")
