@@ -111,8 +111,10 @@ pub struct ImportSummary {
     pub associations: AssociationCounts,
     /// The error file.
     pub error_file: String,
-    /// The rejected-rows file.
+    /// The rejected-rows file (of the first input).
     pub rejected_file: String,
+    /// The rejected-rows file of every input, in input order (one per input).
+    pub rejected_files: Vec<String>,
     /// Input columns the import skipped (`--skip-unmapped`, `--map 'H=-'`), in order.
     pub skipped_columns: Vec<String>,
     /// Rows that created a record without any identifier (no record ID, no unique
@@ -278,10 +280,15 @@ pub fn settle_failed_commit(store: &Store, import_id: u64, cause: &str) -> Resul
         CommitState::NotCommitted => {
             entry.status = ImportStatus::Interrupted;
             // Its report files describe an import that did not happen.
+            let ours = crate::reports_folder::import_folder(store.path(), import_id);
             for f in [entry.error_file.take(), entry.rejected_file.take()].into_iter().flatten() {
                 let _ = std::fs::remove_file(&f);
                 if let Some(folder) = Path::new(&f).parent() {
-                    let _ = std::fs::remove_dir(folder); // only if empty
+                    if folder == ours {
+                        crate::reports_folder::remove(folder); // every input's files
+                    } else {
+                        let _ = std::fs::remove_dir(folder); // only if empty
+                    }
                 }
             }
             format!("the final commit failed, nothing was committed: {cause}")
@@ -381,7 +388,7 @@ fn now() -> String {
 }
 
 enum Msg<'a> {
-    File { header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
+    File { index: usize, label: String, header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
     Piece(Box<Planned>),
     Finish { next_id: u64, delta: IndexDelta },
 }
@@ -573,8 +580,8 @@ fn run_started(
     let read = store.begin_read()?;
     let keys = timed(Stage::LoadIndex, || KeyIndex::load(&read, object.name, identifier_name))?;
     let next_id = read.next_id(object.name)?;
-    let mut reporter =
-        Reporter::create(report_dir, object.name, opts.results.as_deref()).map_err(ImportError::Report)?;
+    let mut reporter = Reporter::create(report_dir, object.name, opts.results.as_deref(), &opts.files)
+        .map_err(ImportError::Report)?;
     let commit_cfg = CommitConfig {
         object,
         identifier: identifier_name,
@@ -607,8 +614,8 @@ fn run_started(
             let mut outcomes = Vec::new();
             for msg in &rx {
                 match msg {
-                    Msg::File { header, header_line, text: t } => {
-                        reporter.begin_file(header, header_line);
+                    Msg::File { index, label, header, header_line, text: t } => {
+                        reporter.begin_file(index, &label, header, header_line);
                         text = t;
                     }
                     Msg::Piece(piece) => {
@@ -652,7 +659,7 @@ fn run_started(
         });
 
         let mut produce = || -> Result<(), ImportError> {
-            for input in inputs {
+            for (index, input) in inputs.iter().enumerate() {
                 let cfg = TransformConfig::new(
                     &input.mapping,
                     settings.identifier,
@@ -662,6 +669,8 @@ fn run_started(
                 );
                 let text = input.prepared.text();
                 let sent = tx.send(Msg::File {
+                    index,
+                    label: input.prepared.source.path().display().to_string(),
                     header: &input.header.names,
                     header_line: &text[..input.header.len],
                     text,
@@ -723,6 +732,7 @@ fn run_started(
         associations: AssociationCounts::default(),
         error_file: reporter.error_file.display().to_string(),
         rejected_file: reporter.rejected_file.display().to_string(),
+        rejected_files: reporter.rejected_files.iter().map(|p| p.display().to_string()).collect(),
         skipped_columns: skipped_columns(inputs),
         created_without_identifier: reporter.created_without_identifier,
         record_id_advice: record_id_advice(&reporter),

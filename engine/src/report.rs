@@ -27,14 +27,20 @@ pub struct Reporter {
     header_line: Vec<u8>,
     /// `None` once published.
     errors: Option<csv::Writer<AtomicFile>>,
-    /// `None` once published.
-    rejected: Option<AtomicFile>,
+    /// One rejected-rows file per input; empty once published.
+    rejected: Vec<AtomicFile>,
     rejected_header_written: bool,
+    /// Several inputs: the error and result files get a `file` column.
+    multi: bool,
+    /// The input whose rows are being reported (index, and its path as shown).
+    file: (usize, String),
     results: Option<csv::Writer<AtomicFile>>,
     /// Paths written.
     pub error_file: PathBuf,
-    /// Path of the rejected-rows file.
+    /// Path of the (first input's) rejected-rows file.
     pub rejected_file: PathBuf,
+    /// The rejected-rows file of every input, in input order.
+    pub rejected_files: Vec<PathBuf>,
     /// Row counts.
     pub counts: ObjectCounts,
     /// Data rows read.
@@ -54,17 +60,48 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    /// Starts the report files in the folder `dir` (which must exist).
-    pub fn create(dir: &Path, object: &'static str, results: Option<&Path>) -> std::io::Result<Self> {
+    /// Starts the report files of an import of `inputs` in the folder `dir` (which
+    /// must exist). One input: `errors.csv` and `rejected.csv`. Several: the error and
+    /// result files get a `file` column first, and each input gets its own
+    /// rejected-rows file, `rejected-<n>-<file name>.csv`, with its own header.
+    pub fn create(
+        dir: &Path,
+        object: &'static str,
+        results: Option<&Path>,
+        inputs: &[PathBuf],
+    ) -> std::io::Result<Self> {
+        let multi = inputs.len() > 1;
         let error_file = dir.join("errors.csv");
-        let rejected_file = dir.join("rejected.csv");
         let mut errors = csv::Writer::from_writer(AtomicFile::create(&error_file)?);
-        errors.write_record(["line", "column", "value", "code", "message"])?;
-        let rejected = AtomicFile::create(&rejected_file)?;
+        let file_column: &[&str] = if multi { &["file"] } else { &[] };
+        errors.write_record(file_column.iter().chain(&["line", "column", "value", "code", "message"]))?;
+        let rejected_files: Vec<PathBuf> = if multi {
+            inputs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let name = p.file_stem().map_or_else(|| "stdin".into(), |n| n.to_string_lossy());
+                    let name: String = name
+                        .chars()
+                        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+                        .collect();
+                    dir.join(format!("rejected-{}-{name}.csv", i + 1))
+                })
+                .collect()
+        } else {
+            vec![dir.join("rejected.csv")]
+        };
+        let rejected = rejected_files.iter().map(|p| AtomicFile::create(p)).collect::<Result<Vec<_>, _>>()?;
         let results = match results {
             Some(p) => {
                 let mut w = csv::Writer::from_writer(AtomicFile::create(p)?);
-                w.write_record(["line", "object", "action", "record_id", "reason"])?;
+                w.write_record(file_column.iter().chain(&[
+                    "line",
+                    "object",
+                    "action",
+                    "record_id",
+                    "reason",
+                ]))?;
                 Some(w)
             }
             None => None,
@@ -74,11 +111,14 @@ impl Reporter {
             header: Vec::new(),
             header_line: Vec::new(),
             errors: Some(errors),
-            rejected: Some(rejected),
+            rejected,
             rejected_header_written: false,
+            multi,
+            file: (0, String::new()),
             results,
             error_file,
-            rejected_file,
+            rejected_file: rejected_files[0].clone(),
+            rejected_files,
             counts: ObjectCounts::default(),
             rows: 0,
             rows_failed: 0,
@@ -90,8 +130,10 @@ impl Reporter {
         })
     }
 
-    /// Starts the rows of a new input file: its header names and raw header line.
-    pub fn begin_file(&mut self, header: &[String], header_line: &[u8]) {
+    /// Starts the rows of input `index` (shown as `label`): its header names and raw
+    /// header line.
+    pub fn begin_file(&mut self, index: usize, label: &str, header: &[String], header_line: &[u8]) {
+        self.file = (index, label.to_owned());
         self.header = header.to_vec();
         self.header_line = header_line.to_vec();
         if !self.header_line.ends_with(b"\n") && !self.header_line.ends_with(b"\r") {
@@ -105,7 +147,8 @@ impl Reporter {
     }
 
     fn reject(&mut self, raw: &[u8]) -> std::io::Result<()> {
-        let rejected = self.rejected.as_mut().ok_or_else(published)?;
+        let index = if self.multi { self.file.0 } else { 0 };
+        let rejected = self.rejected.get_mut(index).ok_or_else(published)?;
         if !self.rejected_header_written {
             rejected.write_all(&self.header_line)?;
             self.rejected_header_written = true;
@@ -120,7 +163,13 @@ impl Reporter {
     fn result(&mut self, line: u64, action: &str, id: u64, reason: &str) -> std::io::Result<()> {
         if let Some(w) = &mut self.results {
             let id = if id == 0 { String::new() } else { id.to_string() };
-            w.write_record([line.to_string().as_str(), self.object, action, &id, reason])?;
+            let line = line.to_string();
+            let fields = [line.as_str(), self.object, action, &id, reason];
+            if self.multi {
+                w.write_record(std::iter::once(self.file.1.as_str()).chain(fields))?;
+            } else {
+                w.write_record(fields)?;
+            }
         }
         Ok(())
     }
@@ -135,7 +184,14 @@ impl Reporter {
     ) -> std::io::Result<()> {
         let col = excel_safe(self.column_name(column)).into_owned();
         let errors = self.errors.as_mut().ok_or_else(published)?;
-        errors.write_record([line.to_string().as_str(), &col, &excel_safe(value), code, message])?;
+        let line = line.to_string();
+        let value = excel_safe(value);
+        let fields = [line.as_str(), &col, &value, code, message];
+        if self.multi {
+            errors.write_record(std::iter::once(excel_safe(&self.file.1).as_ref()).chain(fields))?;
+        } else {
+            errors.write_record(fields)?;
+        }
         self.errors_written += 1;
         Ok(())
     }
@@ -229,7 +285,7 @@ impl Reporter {
         if let Some(w) = &mut self.errors {
             w.flush()?;
         }
-        if let Some(w) = &mut self.rejected {
+        for w in &mut self.rejected {
             w.flush()?;
         }
         if let Some(w) = &mut self.results {
@@ -243,10 +299,10 @@ impl Reporter {
         if let Some(w) = self.errors.take() {
             w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?.commit()?;
         }
-        match self.rejected.take() {
-            Some(w) => w.commit(),
-            None => Ok(()),
+        for w in std::mem::take(&mut self.rejected) {
+            w.commit()?;
         }
+        Ok(())
     }
 
     /// Puts the result file in place (after the commit).

@@ -563,3 +563,47 @@ fn unknown_option_values_are_usage_errors() {
     }
     assert!(!store.exists() || json(&ingest(&store, &["history", "--json"])).as_array().unwrap().is_empty());
 }
+
+#[test]
+fn an_import_of_several_files_reports_each_file_and_rejects_into_one_file_per_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let a = write(dir.path(), "a.csv", "Email,First Name\na@x.com,A\nbad-a,X\n");
+    let b = write(dir.path(), "b list.csv", "First Name,Email\nB,b@x.com\nY,bad-b\n");
+    let results = dir.path().join("results.csv");
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(s["rows_failed"], 2);
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines[0], "file,line,column,value,code,message");
+    assert!(lines[1].starts_with(&format!("{},3,Email,bad-a,INVALID_EMAIL", a.display())), "{errors}");
+    assert!(lines[2].starts_with(&format!("{},3,Email,bad-b,INVALID_EMAIL", b.display())), "{errors}");
+    let results = std::fs::read_to_string(&results).unwrap();
+    assert!(results.starts_with("file,line,object,action,record_id,reason\n"), "{results}");
+    assert!(results.contains(&format!("{},2,contacts,created,2,", b.display())), "{results}");
+    let files: Vec<String> =
+        s["rejected_files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_owned()).collect();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0].ends_with("rejected-1-a.csv") && files[1].ends_with("rejected-2-b_list.csv"),
+        "{files:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&files[0]).unwrap(), "Email,First Name\nbad-a,X\n");
+    assert_eq!(std::fs::read_to_string(&files[1]).unwrap(), "First Name,Email\nY,bad-b\n");
+    // Each rejected file re-imports on its own, with its own column order.
+    for f in &files {
+        let again = json(&ingest(&store, &["import", f, "--json"]));
+        assert_eq!(again["rows_failed"], 1, "{f}");
+        assert_eq!(again["rejected_files"].as_array().unwrap().len(), 1);
+    }
+}
