@@ -249,7 +249,7 @@ pub fn transform(
         for c in &cfg.columns {
             let raw = arrays[c.column].value(r);
             let cell = trim(raw);
-            if cell.is_empty() {
+            if is_blank(cell) {
                 continue;
             }
             let issue = |code: ErrorCode, row_error: bool, message: String| Issue {
@@ -390,6 +390,13 @@ fn trim(s: &str) -> &str {
         (Some(&a), Some(&b)) if a > b' ' && a < 0x80 && b > b' ' && b < 0x80 => s,
         _ => s.trim(),
     }
+}
+
+/// A blank cell: empty, or one of the placeholders HubSpot's exports write for "no
+/// value" (`null`, `[not provided]`), so that an export re-imports without turning
+/// them into values (SPEC 3: a blank cell changes nothing).
+fn is_blank(cell: &str) -> bool {
+    cell.is_empty() || cell.eq_ignore_ascii_case("null") || cell.eq_ignore_ascii_case("[not provided]")
 }
 
 /// Cuts a value to at most 200 characters for error reports.

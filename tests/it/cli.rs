@@ -607,3 +607,21 @@ fn an_import_of_several_files_reports_each_file_and_rejects_into_one_file_per_in
         assert_eq!(again["rejected_files"].as_array().unwrap().len(), 1);
     }
 }
+
+#[test]
+fn hubspot_placeholders_for_no_value_are_blank_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let a = write(dir.path(), "a.csv", "Email,First Name,Phone Number\na@x.com,Ada,+31 6 1234\n");
+    json(&ingest(&store, &["import", a.to_str().unwrap(), "--json"]));
+    // A HubSpot export of the same contact: placeholders change nothing.
+    let b =
+        write(dir.path(), "b.csv", "Email,First Name,Phone Number\na@x.com,[not provided],null\nNULL,Bob,\n");
+    let s = json(&ingest(&store, &["import", b.to_str().unwrap(), "--json"]));
+    assert_eq!(s["objects"]["contacts"]["unchanged"], 1, "{s}");
+    assert_eq!(s["objects"]["contacts"]["created"], 1, "{s}");
+    assert_eq!(s["errors"], 0, "a null email is no email, not an invalid one: {s}");
+    let got = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(got["properties"]["firstname"], "Ada");
+    assert_eq!(got["properties"]["phone"], "+31 6 1234");
+}
