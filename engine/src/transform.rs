@@ -392,7 +392,7 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// A blank cell: empty, or one of the placeholders HubSpot's exports write for "no
+/// A blank cell: empty, or one of the placeholders that `HubSpot` exports write for "no
 /// value" (`null`, `[not provided]`), so that an export re-imports without turning
 /// them into values (SPEC 3: a blank cell changes nothing).
 fn is_blank(cell: &str) -> bool {
