@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use store::{OpenError, Store};
+use store::OpenError;
 
 use crate::output::AtomicFile;
 
@@ -135,13 +135,14 @@ fn advice(waited: Option<Duration>) -> String {
     }
 }
 
-/// Opens the store with `open`, retrying while another process holds it for up to
-/// `wait` (no retry without it). Other open errors return at once.
-pub fn open_waiting(
+/// Runs `open` on the store at `path` (an open, or anything that opens it, such as
+/// `ingest check`), retrying while another process holds it for up to `wait` (no
+/// retry without it); a store still busy is [`Busy`]. Other errors return at once.
+pub fn open_waiting<T>(
     path: &Path,
     wait: Option<Duration>,
-    open: impl Fn(&Path) -> Result<Store, OpenError>,
-) -> anyhow::Result<Store> {
+    open: impl Fn(&Path) -> Result<T, OpenError>,
+) -> anyhow::Result<T> {
     let start = Instant::now();
     loop {
         match open(path) {

@@ -174,9 +174,6 @@ pub enum ImportError {
         /// The file.
         path: PathBuf,
     },
-    /// A usage error: an option out of its bounds (exit code 2).
-    #[error("{0}")]
-    Usage(String),
     /// An output path is the store or an input (exit code 2); nothing was touched.
     #[error(transparent)]
     Clobber(#[from] Clobber),
@@ -204,8 +201,7 @@ impl ImportError {
         match self {
             // A `--map` or `--object` that names nothing is a usage error; columns that
             // cannot be mapped are not (SPEC 8: exit 1).
-            Self::Usage(_)
-            | Self::Clobber(_)
+            Self::Clobber(_)
             | Self::Options(_)
             | Self::Mapping {
                 source: MappingError::UnknownObject(_) | MappingError::BadMap { .. }, ..
@@ -402,7 +398,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     if let Some(n) = opts.threads {
         let max = max_threads();
         if n == 0 || n > max {
-            return Err(ImportError::Usage(format!(
+            return Err(ImportError::Options(format!(
                 "--threads {n} is out of bounds: give 1 to {max} (4 per available core, at most 256)"
             )));
         }

@@ -561,25 +561,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Check { json } => {
-            let started = std::time::Instant::now();
-            let report = loop {
-                match engine::check::run(&cli.store) {
-                    Err(store::OpenError::InUse { .. })
-                        if wait_arg(cli.wait).is_some_and(|w| started.elapsed() < w) =>
-                    {
-                        std::thread::sleep(std::time::Duration::from_millis(100));
-                    }
-                    Err(e @ store::OpenError::InUse { .. }) => {
-                        let busy = engine::holder::Busy {
-                            path: cli.store.clone(),
-                            holder: engine::holder::current(&cli.store),
-                            waited: wait_arg(cli.wait),
-                        };
-                        return Err(anyhow::Error::new(e).context(busy.to_string()));
-                    }
-                    r => break r?,
-                }
-            };
+            let report = engine::holder::open_waiting(&cli.store, wait_arg(cli.wait), engine::check::run)?;
             if json {
                 print_json(&report)?;
             } else {

@@ -49,6 +49,9 @@ pub struct TransformConfig {
     pub import_id: u64,
     /// First trailing column without a name ([`Mapping::unnamed_from`]).
     pub unnamed_from: usize,
+    /// The input columns of the record ID and of the identifier, if mapped.
+    record_id_column: Option<u32>,
+    identifier_column: Option<u32>,
     columns: Vec<ColumnPlan>,
 }
 
@@ -81,12 +84,19 @@ impl TransformConfig {
             })
             .collect();
         columns.sort_by_key(|c| c.property);
-        Self { object, values, identifier, protect, import_id, unnamed_from: mapping.unnamed_from, columns }
-    }
-
-    /// The input column mapped to `property`, if any.
-    pub fn column_of(&self, property: u16) -> Option<u32> {
-        self.columns.iter().find(|c| c.property == property).map(|c| c.column as u32)
+        let column_of =
+            |property: u16| columns.iter().find(|c| c.property == property).map(|c| c.column as u32);
+        Self {
+            object,
+            values,
+            identifier,
+            protect,
+            import_id,
+            unnamed_from: mapping.unnamed_from,
+            record_id_column: column_of(RECORD_ID),
+            identifier_column: column_of(identifier),
+            columns,
+        }
     }
 }
 
@@ -215,8 +225,8 @@ pub fn transform(
         merged: Vec::new(),
         merged_spans: Vec::new(),
         store_error: None,
-        record_id_column: cfg.column_of(crate::schema::RECORD_ID),
-        identifier_column: cfg.column_of(cfg.identifier),
+        record_id_column: cfg.record_id_column,
+        identifier_column: cfg.identifier_column,
         unnamed_value: None,
         piece: DecodedPiece::empty(),
     };
