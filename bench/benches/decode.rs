@@ -1,9 +1,9 @@
-//! Decoding CSV to Arrow ([`engine::decode::decode`]).
+//! Decoding CSV to Arrow ([`engine::input::decode::decode`]).
 //!
 //! - `decode/chunk`: one 1 MiB chunk of the contacts file, on one thread.
 //! - `decode/file`: the whole ~20 MB file as the import decodes it: split with the
 //!   pipeline's chunk size for the thread count, then decoded in parallel windows
-//!   by [`engine::pieces::for_each_piece`] in a rayon pool of 1 and of 2 threads.
+//!   by [`engine::input::pieces::for_each_piece`] in a rayon pool of 1 and of 2 threads.
 //!
 //! Throughput is rows and bytes (of the records, header excluded) per second.
 
@@ -41,10 +41,10 @@ fn file(c: &mut Criterion) {
             b.iter(|| {
                 // As the import does: chunk size by thread count, windows of 2 chunks
                 // per thread, splitting inside the same pool.
-                let chunk = engine::split::chunk_size(body.len(), t);
+                let chunk = engine::input::split::chunk_size(body.len(), t);
                 let ranges = pool.install(|| input.ranges(chunk));
                 let mut decoded = 0usize;
-                engine::pieces::for_each_piece(
+                engine::input::pieces::for_each_piece(
                     ranges.iter().cloned(),
                     t * 2,
                     Some(&pool),

@@ -1,4 +1,4 @@
-//! The value normalizers ([`engine::values`]) and the whole transform stage.
+//! The value normalizers ([`engine::normalize::values`]) and the whole transform stage.
 //!
 //! - `normalize/*`: each normalizer over a realistic mix of cells, trimmed and
 //!   non-blank as the transform stage passes them: the generated contacts' emails
@@ -8,7 +8,7 @@
 //!   marks, dates in ISO and day-first forms with a few invalid ones, and
 //!   lifecycle stages (an enumeration matched by value or label). Throughput is
 //!   cells per second.
-//! - `transform/*`: [`engine::transform::transform`] on the decoded pieces of the
+//! - `transform/*`: [`engine::normalize::transform::transform`] on the decoded pieces of the
 //!   ~20 MB contacts file, on one thread, against an empty store and against the
 //!   200k-contact store of the resolve benches, which holds every contact of the
 //!   file (so every identifier lookup hits).
@@ -19,9 +19,9 @@ use std::hint::black_box;
 use bench::{COMPANY_ROWS, FILE_ROWS, Input, STORE_ROWS, clone_piece, companies_csv, contacts_csv};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use engine::codes::ErrorCode;
+use engine::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
 use engine::resolve::KeyIndex;
 use engine::schema::CONTACTS;
-use engine::values::{self, DateOrder, NumberLocale, ValueOptions};
 use store::Store;
 
 /// Most cells of one kind normalized per iteration.
@@ -140,7 +140,7 @@ fn normalizers(c: &mut Criterion) {
 fn transform(c: &mut Criterion) {
     let input = Input::open(&contacts_csv(FILE_ROWS));
     let cfg = input.transform_config();
-    let chunk = engine::split::chunk_size(input.body().len(), 2);
+    let chunk = engine::input::split::chunk_size(input.body().len(), 2);
     let pieces = input.decode_pieces(chunk);
     let rows: usize = pieces.iter().map(|p| p.batch.num_rows()).sum();
 
@@ -161,7 +161,7 @@ fn transform(c: &mut Criterion) {
                 |pieces| {
                     pieces
                         .into_iter()
-                        .map(|p| engine::transform::transform(p, &cfg, &keys, &read))
+                        .map(|p| engine::normalize::transform::transform(p, &cfg, &keys, &read))
                         .collect::<Vec<_>>()
                 },
                 BatchSize::LargeInput,

@@ -52,7 +52,7 @@ fn get(c: &mut Criterion) {
         .iter()
         .filter_map(|cell| {
             norm.clear();
-            engine::values::email(cell, &mut norm).ok()?;
+            engine::normalize::values::email(cell, &mut norm).ok()?;
             Some(norm.as_bytes().to_vec())
         })
         .collect();

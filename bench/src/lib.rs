@@ -40,17 +40,17 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, StringArray};
 use engine::commit::{CommitConfig, write_index, write_piece};
-use engine::decode::{self, DecodedPiece, Header};
-use engine::dialect::{self, Prepared};
 use engine::import::{ImportOptions, ImportSummary};
+use engine::input::decode::{self, DecodedPiece, Header};
+use engine::input::dialect::{self, Prepared};
+use engine::input::source::Source;
 use engine::mapping::{self, Mapping, MappingRequest};
+use engine::normalize::transform::{TransformConfig, Transformed};
+use engine::normalize::values::ValueOptions;
 use engine::plan::{Mode, Planner};
 use engine::progress::Progress;
 use engine::resolve::KeyIndex;
 use engine::schema::CONTACTS;
-use engine::source::Source;
-use engine::transform::{TransformConfig, Transformed};
-use engine::values::ValueOptions;
 use store::Store;
 use tempfile::TempDir;
 
@@ -231,7 +231,7 @@ impl Input {
     /// The body split into chunks of about `chunk_bytes`, as ranges of the text.
     pub fn ranges(&self, chunk_bytes: usize) -> Vec<Range<usize>> {
         let body = self.body();
-        engine::split::split(&self.text()[body.clone()], chunk_bytes)
+        engine::input::split::split(&self.text()[body.clone()], chunk_bytes)
             .into_iter()
             .map(|r| r.start + body.start..r.end + body.start)
             .collect()
@@ -248,7 +248,7 @@ impl Input {
     pub fn decode_pieces(&self, chunk_bytes: usize) -> Vec<DecodedPiece> {
         let ranges = self.ranges(chunk_bytes);
         let mut pieces = Vec::with_capacity(ranges.len());
-        engine::pieces::for_each_piece(
+        engine::input::pieces::for_each_piece(
             ranges.into_iter(),
             4,
             None,
@@ -263,7 +263,10 @@ impl Input {
 
     /// Rows in the file that decode cleanly.
     pub fn row_count(&self) -> u64 {
-        self.decode_pieces(engine::split::MAX_CHUNK_BYTES).iter().map(|p| p.batch.num_rows() as u64).sum()
+        self.decode_pieces(engine::input::split::MAX_CHUNK_BYTES)
+            .iter()
+            .map(|p| p.batch.num_rows() as u64)
+            .sum()
     }
 
     /// The trimmed, non-blank cells of the column `name`, in file order: what the
@@ -276,7 +279,7 @@ impl Input {
             .position(|n| n == name)
             .unwrap_or_else(|| panic!("no column '{name}' in {:?}", self.header.names));
         let mut cells = Vec::new();
-        for piece in self.decode_pieces(engine::split::MAX_CHUNK_BYTES) {
+        for piece in self.decode_pieces(engine::input::split::MAX_CHUNK_BYTES) {
             let array = piece
                 .batch
                 .column(c)
@@ -308,10 +311,10 @@ impl Input {
         let read = store.begin_read().expect("read session");
         let identifier = CONTACTS.property(cfg.identifier).name;
         let keys = KeyIndex::load(&read, CONTACTS.name, identifier).expect("key index");
-        let chunk = engine::split::chunk_size(self.body().len(), 2);
+        let chunk = engine::input::split::chunk_size(self.body().len(), 2);
         self.decode_pieces(chunk)
             .into_iter()
-            .map(|p| engine::transform::transform(p, &cfg, &keys, &read))
+            .map(|p| engine::normalize::transform::transform(p, &cfg, &keys, &read))
             .collect()
     }
 

@@ -36,7 +36,7 @@ pub enum ErrorCode {
     NulByte,
     /// A quote that never closes.
     UnterminatedQuote,
-    /// A header with more columns than [`crate::decode::MAX_COLUMNS`].
+    /// A header with more columns than [`crate::input::decode::MAX_COLUMNS`].
     TooManyColumns,
     /// A header whose names are all blank (a line of delimiters).
     BlankHeader,

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use store::OpenError;
 
-use crate::output::AtomicFile;
+use crate::report::output::AtomicFile;
 
 /// The lock file of `store`: `<store>.lock`.
 pub fn lock_path(store: &Path) -> PathBuf {

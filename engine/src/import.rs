@@ -20,21 +20,21 @@ use serde::Serialize;
 use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
 
 use crate::commit::{CommitConfig, write_index, write_piece};
-use crate::decode::{self, HeaderError};
-use crate::dialect::{self, Encoding, Prepared};
 use crate::holder::Holder;
+use crate::input::decode::{self, HeaderError};
+use crate::input::dialect::{self, Encoding, Prepared};
+use crate::input::source::Source;
+use crate::input::{pieces, split};
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
-use crate::output::{Clobber, Protected};
+use crate::normalize::transform::{self, TransformConfig, Transformed};
+use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
 use crate::plan::{IndexDelta, Mode, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
+use crate::report::output::{Clobber, Protected};
 use crate::resolve::KeyIndex;
 use crate::schema::ObjectDef;
-use crate::source::Source;
 use crate::timing::{Stage, timed};
-use crate::transform::{self, TransformConfig, Transformed};
-use crate::values::{self, DateOrder, NumberLocale, ValueOptions};
-use crate::{pieces, split};
 
 /// Pieces queued between the planner and the writer: enough to keep the writer
 /// busy while the next window decodes, few enough to bound memory.
@@ -276,12 +276,12 @@ pub fn settle_failed_commit(store: &Store, import_id: u64, cause: &str) -> Resul
         CommitState::NotCommitted => {
             entry.status = ImportStatus::Interrupted;
             // Its report files describe an import that did not happen.
-            let ours = crate::reports_folder::import_folder(store.path(), import_id);
+            let ours = crate::report::folder::import_folder(store.path(), import_id);
             for f in [entry.error_file.take(), entry.rejected_file.take()].into_iter().flatten() {
                 let _ = std::fs::remove_file(&f);
                 if let Some(folder) = Path::new(&f).parent() {
                     if folder == ours {
-                        crate::reports_folder::remove(folder); // every input's files
+                        crate::report::folder::remove(folder); // every input's files
                     } else {
                         let _ = std::fs::remove_dir(folder); // only if empty
                     }
@@ -405,7 +405,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     }
     check_outputs(store.path(), opts)?;
     if let Some(lang) = &opts.header_lang
-        && !crate::headers::LANGUAGES.contains(&lang.as_str())
+        && !crate::mapping::headers::LANGUAGES.contains(&lang.as_str())
     {
         return Err(ImportError::Options(format!("unknown --header-lang '{lang}' (en, nl, da, de, fr, es)")));
     }
@@ -457,7 +457,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     fault_injection_pause();
     let report_dir = match &opts.report_dir {
         Some(d) => std::fs::create_dir_all(d).map(|()| d.clone()),
-        None => crate::reports_folder::prepare(store.path(), &store.identity(), import_id),
+        None => crate::report::folder::prepare(store.path(), &store.identity(), import_id),
     };
     let result = match report_dir {
         Ok(dir) => {
@@ -466,7 +466,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
                 && opts.report_dir.is_none()
                 && !matches!(result, Err(ImportError::Commit { .. }))
             {
-                crate::reports_folder::remove(&dir);
+                crate::report::folder::remove(&dir);
             }
             result
         }

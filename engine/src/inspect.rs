@@ -5,11 +5,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::decode;
-use crate::dialect::{self, Encoding};
-use crate::pieces;
-use crate::source::Source;
-use crate::split;
+use crate::input::decode;
+use crate::input::dialect::{self, Encoding};
+use crate::input::pieces;
+use crate::input::source::Source;
+use crate::input::split;
 
 /// One structural error.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

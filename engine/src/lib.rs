@@ -22,28 +22,21 @@
 //! ```
 
 pub mod check;
+pub mod cli;
 pub mod codes;
 pub mod commit;
 pub mod datagen;
-pub mod decode;
-pub mod dialect;
 pub mod export;
-mod headers;
 pub mod holder;
 pub mod import;
+pub mod input;
 pub mod inspect;
 pub mod interrupt;
 pub mod mapping;
-pub mod output;
-pub mod pieces;
+pub mod normalize;
 pub mod plan;
 pub mod progress;
 pub mod report;
-pub mod reports_folder;
 pub mod resolve;
 pub mod schema;
-pub mod source;
-pub mod split;
 pub mod timing;
-pub mod transform;
-pub mod values;

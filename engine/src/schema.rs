@@ -77,7 +77,7 @@ impl ObjectDef {
     /// The English label of a property (falls back to the internal name).
     pub fn label(&self, number: u16) -> &'static str {
         let name = self.property(number).name;
-        crate::headers::PROPERTY_LABELS
+        crate::mapping::headers::PROPERTY_LABELS
             .iter()
             .find(|(o, p, _)| *o == self.name && *p == name)
             .map_or(name, |(_, _, l)| l)

@@ -12,9 +12,9 @@
 use std::ops::Range;
 use std::path::Path;
 
-use engine::decode::{self, DecodedPiece, Header};
-use engine::source::Source;
-use engine::{dialect, pieces};
+use engine::input::decode::{self, DecodedPiece, Header};
+use engine::input::source::Source;
+use engine::input::{dialect, pieces};
 use libfuzzer_sys::fuzz_target;
 
 /// A good row: 1-based line, bytes in the text, cells.

@@ -33,6 +33,7 @@ mod guard;
 mod imports;
 mod overlay;
 pub mod record;
+pub mod schema;
 mod session;
 mod store;
 pub mod tables;

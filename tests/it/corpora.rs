@@ -18,10 +18,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use engine::decode::{self, DecodedPiece, Header, HeaderError};
-use engine::dialect::{self, Encoding, Prepared};
-use engine::pieces;
-use engine::source::Source;
+use engine::input::decode::{self, DecodedPiece, Header, HeaderError};
+use engine::input::dialect::{self, Encoding, Prepared};
+use engine::input::pieces;
+use engine::input::source::Source;
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;

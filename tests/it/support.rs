@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 /// Path of the `ingest` binary built for these tests.
 pub fn ingest_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ingest"))
+    PathBuf::from(env!("CARGO_BIN_EXE_ingest-under-test"))
 }
 
 /// Runs `ingest` with `args` against `store`.

@@ -8,7 +8,7 @@
 //!
 //! Nothing inside the folder is reached through a symlink: an import folder that is
 //! a symlink (or any non-directory) is moved aside too, and the report files are
-//! written with [`crate::output::AtomicFile`], which never follows one.
+//! written with [`crate::report::output::AtomicFile`], which never follows one.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,7 @@ fn claim_root(root: &Path, identity: &str) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => std::fs::create_dir_all(root)?,
         Err(e) => return Err(e),
     }
-    let mut f = crate::output::AtomicFile::create(&marker)?;
+    let mut f = crate::report::output::AtomicFile::create(&marker)?;
     io::Write::write_all(&mut f, identity.as_bytes())?;
     f.commit()
 }

@@ -20,7 +20,7 @@ pub enum Format {
     /// CSV with a header of internal names.
     Csv,
     /// CSV whose values are neutralized against formula injection for spreadsheets
-    /// ([`crate::output::excel_safe`]).
+    /// ([`crate::report::output::excel_safe`]).
     CsvExcelSafe,
 }
 
@@ -80,7 +80,9 @@ pub fn export(
                 row[usize::from(RECORD_ID)] = id.to_string();
                 for (p, v) in view.values() {
                     if let Some(cell) = row.get_mut(usize::from(p)) {
-                        cell.push_str(if safe { crate::output::excel_safe(v) } else { v.into() }.as_ref());
+                        cell.push_str(
+                            if safe { crate::report::output::excel_safe(v) } else { v.into() }.as_ref(),
+                        );
                     }
                 }
                 n += 1;

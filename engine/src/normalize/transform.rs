@@ -1,7 +1,7 @@
 //! The transform stage: mapped, validated, normalized rows, ready for planning.
 //!
 //! Runs on every decoded piece in parallel. For each row it normalizes every
-//! mapped cell by its property's type ([`crate::values`]), packs the row's valid
+//! mapped cell by its property's type ([`crate::normalize::values`]), packs the row's valid
 //! values into the store's record encoding, extracts the identifier (record ID
 //! and/or unique property) and looks both up in the snapshot of the store taken
 //! when the import started. Everything that needs file order (duplicates inside
@@ -11,11 +11,11 @@ use store::record::{RecordBuilder, merge_into};
 use store::{ReadSession, RecordReader};
 
 use crate::codes::ErrorCode;
-use crate::decode::DecodedPiece;
+use crate::input::decode::DecodedPiece;
 use crate::mapping::{Mapping, Target};
+use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
 use crate::schema::{ObjectDef, PropertyType, RECORD_ID};
-use crate::values::{self, ValueOptions};
 
 /// A problem with one cell or row, found before or during planning.
 #[derive(Debug, Clone, PartialEq, Eq)]

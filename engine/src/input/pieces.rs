@@ -1,9 +1,9 @@
 //! Turning chunks into pieces: parallel work over a window of chunks, then a
 //! sequential pass that stitches chunk boundaries the decoder did not accept.
 //!
-//! Chunks from [`crate::split`] are decoded in parallel, a window at a time, on a
+//! Chunks from [`crate::input::split`] are decoded in parallel, a window at a time, on a
 //! decode-ahead thread. The sequential pass hands each result on in file order; when a piece did not end
-//! cleanly (a quoted field crosses the boundary, see [`crate::decode`]), decoding
+//! cleanly (a quoted field crosses the boundary, see [`crate::input::decode`]), decoding
 //! continues sequentially from the piece's last complete record up to the end of
 //! the next chunk, and chunk results already covered are dropped. The pieces thus
 //! always equal what one sequential decode of the whole input gives.
@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::decode::{DecodedPiece, Header};
+use crate::input::decode::{DecodedPiece, Header};
 use crate::timing::{Stage, timed};
 
 /// Where a piece ended: the offset after its last complete record, and whether it
@@ -28,7 +28,7 @@ pub trait PieceEnd {
 /// returns false to stop; then so does this function.
 ///
 /// A decode-ahead thread takes `window` ranges at a time from `ranges` (which may
-/// compute them lazily, like [`crate::split::Splitter`]) and runs `work` over them
+/// compute them lazily, like [`crate::input::split::Splitter`]) and runs `work` over them
 /// (in parallel, in `pool` if given) while the calling thread stitches and emits
 /// the previous window, so the sequential stage overlaps the parallel one. At most
 /// one finished window waits.
@@ -87,7 +87,7 @@ pub fn for_each_piece<T: Send + PieceEnd>(
 /// `chunk_bytes`, applies `then` to every decoded piece (in parallel, like the
 /// decoding) and emits the results in file order: the shared loop of `import`,
 /// `inspect`, the tests and the fuzz target. The body is split as it is decoded
-/// ([`crate::split::Splitter`]), a window of `window` chunks at a time.
+/// ([`crate::input::split::Splitter`]), a window of `window` chunks at a time.
 #[allow(clippy::too_many_arguments)]
 pub fn for_each_body_piece<T: Send + PieceEnd>(
     text: &[u8],
@@ -100,18 +100,19 @@ pub fn for_each_body_piece<T: Send + PieceEnd>(
     emit: impl FnMut(T) -> bool,
 ) -> bool {
     let body = header.len;
-    let ranges = crate::split::Splitter::new(&text[body..], chunk_bytes.max(1), window.max(1))
+    let ranges = crate::input::split::Splitter::new(&text[body..], chunk_bytes.max(1), window.max(1))
         .map(|r| r.start + body..r.end + body);
     let work = |range: Range<usize>| {
         let at_end = range.end == text.len();
-        let piece =
-            timed(Stage::Decode, || crate::decode::decode(text, range, &header.names, delimiter, at_end));
+        let piece = timed(Stage::Decode, || {
+            crate::input::decode::decode(text, range, &header.names, delimiter, at_end)
+        });
         then(piece)
     };
     for_each_piece(ranges, window, pool, work, emit)
 }
 
-impl PieceEnd for crate::decode::DecodedPiece {
+impl PieceEnd for crate::input::decode::DecodedPiece {
     fn end(&self) -> usize {
         self.offset + self.consumed
     }
@@ -120,7 +121,7 @@ impl PieceEnd for crate::decode::DecodedPiece {
     }
 }
 
-impl PieceEnd for crate::transform::Transformed {
+impl PieceEnd for crate::normalize::transform::Transformed {
     fn end(&self) -> usize {
         self.piece.end()
     }
@@ -141,14 +142,14 @@ mod tests {
         for (chunk, window) in [(1, 1), (10, 3), (200, 2)] {
             // Every range the splitter hands out, counted as it is taken.
             let taken = AtomicUsize::new(0);
-            let ranges = crate::split::Splitter::new(&text, chunk, window).inspect(|r| {
+            let ranges = crate::input::split::Splitter::new(&text, chunk, window).inspect(|r| {
                 taken.fetch_max(r.end, Ordering::SeqCst);
             });
             let mut emitted = 0;
             let mut rows = 0;
             let work = |r: Range<usize>| {
                 let at_end = r.end == text.len();
-                crate::decode::decode(&text, r, &header.names, b',', at_end)
+                crate::input::decode::decode(&text, r, &header.names, b',', at_end)
             };
             let finished = for_each_piece(ranges, window, None, work, |p| {
                 let end = p.end();

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::source::Source;
+use crate::input::source::Source;
 
 /// Text encodings the engine reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,8 +105,8 @@ const SNIFF_SAMPLE: usize = 64 * 1024;
 /// Detects the dialect and transcodes to UTF-8 where needed.
 ///
 /// Detecting the encoding reads the whole input. An input whose header breaks a
-/// size limit ([`crate::decode::MAX_COLUMNS`], a name over
-/// [`crate::decode::MAX_FIELD_BYTES`]) cannot be imported whatever the rest holds:
+/// size limit ([`crate::input::decode::MAX_COLUMNS`], a name over
+/// [`crate::input::decode::MAX_FIELD_BYTES`]) cannot be imported whatever the rest holds:
 /// when the bytes read to find that out are UTF-8, they mean the same in every
 /// encoding detection could pick, so detection stops there (UTF-8) and the header
 /// fails without the rest of the input being read.
@@ -118,7 +118,7 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
         let start = if utf8_bom { 3 } else { 0 };
         let text = &bytes[start..];
         let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
-        if let Some(read) = crate::decode::header_over_limits(text, delimiter)
+        if let Some(read) = crate::input::decode::header_over_limits(text, delimiter)
             && utf8_prefix(text, read.max(SNIFF_SAMPLE))
         {
             let line_ending = line_ending(&text[..read.min(text.len())]);
@@ -293,13 +293,13 @@ mod tests {
 
     #[test]
     fn a_header_over_the_limits_is_found_before_the_whole_input_is_read() {
-        let names: Vec<String> = (0..=crate::decode::MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        let names: Vec<String> = (0..=crate::input::decode::MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         // A Windows-1252 byte after the header: detection would have to read it.
         let mut bytes = names.join(";").into_bytes();
         bytes.extend_from_slice(b"\r\nJos\xe9\r\n");
         let p = prep(&bytes);
         assert_eq!((p.dialect.encoding, p.dialect.delimiter), (Encoding::Utf8, b';'));
-        let e = crate::decode::header(p.text(), b';').unwrap_err();
+        let e = crate::input::decode::header(p.text(), b';').unwrap_err();
         assert_eq!(e.code_str(), "TOO_MANY_COLUMNS");
         // One column less: a header, and the whole input is detected as Windows-1252.
         let mut bytes = names[1..].join(";").into_bytes();
@@ -311,6 +311,6 @@ mod tests {
         bytes.extend_from_slice(names.join(",").as_bytes());
         let p = prep(&bytes);
         assert!(p.dialect.bom && p.start == 3);
-        assert_eq!(crate::decode::header(p.text(), b',').unwrap_err().code_str(), "TOO_MANY_COLUMNS");
+        assert_eq!(crate::input::decode::header(p.text(), b',').unwrap_err().code_str(), "TOO_MANY_COLUMNS");
     }
 }

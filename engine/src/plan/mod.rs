@@ -1,7 +1,7 @@
 //! The plan stage: decides, in file order, what every row does.
 //!
 //! Rows arrive transformed and with their identifiers already looked up in the
-//! snapshot of the store ([`crate::transform`]). The planner applies SPEC 3 one
+//! snapshot of the store ([`crate::normalize::transform`]). The planner applies SPEC 3 one
 //! row at a time: it matches the row to a record through the import's own
 //! changes (an overlay of identifiers created or moved by earlier rows) or the
 //! snapshot, chooses create, update, skip or fail by mode, and hands out record
@@ -16,12 +16,12 @@ use rayon::slice::ParallelSliceMut;
 use store::{ReadSession, StoreError};
 
 use crate::codes::{ErrorCode, SkipReason};
+use crate::normalize::transform::{Issue, Known, Premerge, Transformed};
 use crate::resolve::{KeyTable, hash_key};
 use crate::schema::ObjectDef;
-use crate::transform::{Issue, Known, Premerge, Transformed};
 
 /// Import mode (SPEC 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Mode {
     /// Create what matches nothing, update what matches.
     #[default]

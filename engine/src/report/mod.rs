@@ -11,14 +11,17 @@
 //! values and column names are neutralized against formula injection
 //! ([`excel_safe`]); the rejected-rows file stays byte-identical to the input.
 
+pub mod folder;
+pub mod output;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use store::{ObjectCounts, UpdateOutcome};
 
-use crate::decode::BadRow;
-use crate::output::{AtomicFile, excel_safe};
+use crate::input::decode::BadRow;
 use crate::plan::{Action, Planned};
+use crate::report::output::{AtomicFile, excel_safe};
 
 /// Writes the reports of one import.
 pub struct Reporter {

@@ -1,15 +1,17 @@
 //! Mapping columns to properties (SPEC 5).
 //!
 //! Each header is matched, case- and punctuation-insensitively, against the
-//! property vocabulary of the header language ([`crate::headers`]), then English,
+//! property vocabulary of the header language ([`crate::mapping::headers`]), then English,
 //! then the other languages. `--map` overrides any column, `--skip-unmapped` drops
 //! the rest; otherwise an unmapped column stops the import before anything is
 //! written, with the closest properties as suggestions.
 
+pub(crate) mod headers;
+
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::headers::{self, normalize_header};
+use self::headers::normalize_header;
 use crate::schema::{self, ObjectDef};
 
 /// Unmapped columns listed in the error, with suggestions (the first ones, in

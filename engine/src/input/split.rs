@@ -10,7 +10,7 @@
 //! unquoted field) a boundary can land inside a record as the decoder sees it;
 //! the decoder then reports the chunk as not ending cleanly and the pipeline
 //! re-decodes from the last complete record across the boundary
-//! ([`crate::decode`]), so the result always equals a sequential parse.
+//! ([`crate::input::decode`]), so the result always equals a sequential parse.
 
 use std::ops::Range;
 
@@ -161,7 +161,7 @@ fn first_boundary(text: &[u8], from: usize, mut inside: bool, target: usize) -> 
 
 /// How far a boundary is searched for: past the longest field a record can hold.
 fn search_limit(target: usize) -> usize {
-    target.max(crate::decode::MAX_FIELD_BYTES) * 2
+    target.max(crate::input::decode::MAX_FIELD_BYTES) * 2
 }
 
 #[cfg(test)]

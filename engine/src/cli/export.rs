@@ -1,0 +1,65 @@
+//! `ingest export`: write every record of an object, in ID order.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::export::{self, Format};
+
+use super::{Context, Usage, object_arg, open_read};
+
+/// Write every record of an object, in ID order.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Csv,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// contacts or companies.
+    object: String,
+    /// jsonl (default) or csv.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: FormatArg,
+    /// Output file (default: standard output). Written under a temporary name and
+    /// renamed into place when complete; it can be neither the store nor its lock file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// CSV only: prefix values that start with =, +, -, @, tab or carriage return with
+    /// a quote ('), so that a spreadsheet shows them as text instead of running them as
+    /// formulas (CSV formula injection, as OWASP describes it). Off by default, because
+    /// it changes values such as negative numbers for every other reader of the file.
+    #[arg(long)]
+    excel_safe: bool,
+}
+
+pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let Args { object, format, out, excel_safe } = args;
+    let def = object_arg(&object)?;
+    if excel_safe && !matches!(format, FormatArg::Csv) {
+        return Err(Usage("--excel-safe applies to --format csv only".into()).into());
+    }
+    if let Some(path) = &out {
+        crate::report::output::Protected::with_store(&ctx.store).check(path)?;
+    }
+    let store = open_read(&ctx.store, ctx.wait)?;
+    let read = store.begin_read()?;
+    let format = match format {
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv if excel_safe => Format::CsvExcelSafe,
+        FormatArg::Csv => Format::Csv,
+    };
+    if let Some(path) = out {
+        let mut w = crate::report::output::AtomicFile::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        export::export(&read, def, format, &mut w)?;
+        w.commit().with_context(|| format!("cannot write {}", path.display()))?;
+    } else {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        export::export(&read, def, format, &mut w)?;
+        w.flush()?;
+    }
+    Ok(())
+}

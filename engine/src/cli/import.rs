@@ -1,0 +1,202 @@
+//! `ingest import`: import CSV files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use store::Store;
+
+use crate::import::{self, ImportOptions};
+use crate::plan::Mode;
+use crate::progress::Progress;
+
+use super::{Context, byte_arg, encoding_arg, open_store, print_json};
+
+/// Import CSV files.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input files (`-` for standard input).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The object the file holds (contacts, companies); inferred from the headers if omitted.
+    #[arg(long)]
+    object: Vec<String>,
+    /// upsert (default), create or update.
+    #[arg(long, value_enum, default_value = "upsert")]
+    mode: Mode,
+    /// Map a column: 'HEADER=object.property', 'HEADER=property' or 'HEADER=-' to skip.
+    #[arg(long)]
+    map: Vec<String>,
+    /// Skip columns that match no property instead of failing.
+    #[arg(long)]
+    skip_unmapped: bool,
+    /// The unique property to match OBJ by: OBJ=PROP.
+    #[arg(long)]
+    id: Vec<String>,
+    /// Language of the headers: en, nl, da, de, fr, es.
+    #[arg(long)]
+    header_lang: Option<String>,
+    /// Date format: YYYY-MM-DD, DD-MM-YYYY, MM/DD/YYYY, DD.MM.YYYY (ISO is always accepted).
+    #[arg(long)]
+    date_format: Option<String>,
+    /// Number locale: en (1,234.56) or nl, de, da, fr, es (1.234,56).
+    #[arg(long)]
+    number_locale: Option<String>,
+    /// Only set these properties where the record has no value yet.
+    #[arg(long, value_delimiter = ',')]
+    no_overwrite: Vec<String>,
+    /// Only set properties where the record has no value yet.
+    #[arg(long)]
+    no_overwrite_all: bool,
+    /// A name for the import.
+    #[arg(long)]
+    name: Option<String>,
+    /// Field delimiter (default: detected among , ; tab |).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Encoding (default: detected): utf-8, utf-16le, utf-16be, windows-1252.
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Also write a result file: one line per row with its action and record ID.
+    #[arg(long)]
+    results: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Chunk size in bytes (for tests and benchmarks).
+    #[arg(long, hide = true)]
+    chunk_bytes: Option<usize>,
+    /// Worker threads (default: all cores, or `RAYON_NUM_THREADS`).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let Args {
+        files,
+        object,
+        mode,
+        map,
+        skip_unmapped,
+        id,
+        header_lang,
+        date_format,
+        number_locale,
+        no_overwrite,
+        no_overwrite_all,
+        name,
+        delimiter,
+        encoding,
+        results,
+        json,
+        chunk_bytes,
+        threads,
+    } = args;
+    let opts = ImportOptions {
+        files,
+        objects: object,
+        mode,
+        maps: map,
+        skip_unmapped,
+        ids: id,
+        header_lang,
+        date_format,
+        number_locale,
+        no_overwrite,
+        no_overwrite_all,
+        name,
+        delimiter: byte_arg("delimiter", delimiter.as_deref())?,
+        encoding: encoding_arg(encoding.as_deref())?,
+        results,
+        report_dir: None,
+        chunk_bytes,
+        threads,
+    };
+    crate::interrupt::install();
+    import::check_outputs(&ctx.store, &opts)?;
+    let store = open_store(&ctx.store, ctx.wait)?;
+    let total: u64 = opts.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let progress = if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
+    let (_store, summary) = run_import(store, &ctx.store, &opts, &progress)?;
+    if json {
+        print_json(&summary)?;
+    } else {
+        print_summary(&summary);
+    }
+    Ok(())
+}
+
+/// Runs an import; after a failed final commit, reopens the store to tell the user
+/// which state it is in.
+pub(super) fn run_import(
+    store: Store,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &Progress,
+) -> anyhow::Result<(Store, import::ImportSummary)> {
+    match import::run(&store, opts, progress) {
+        Ok(summary) => {
+            if let Some(sig) = crate::interrupt::received_during_commit() {
+                eprintln!(
+                    "{} arrived during the final commit: the import was completed",
+                    crate::interrupt::name(sig)
+                );
+            }
+            Ok((store, summary))
+        }
+        Err(import::ImportError::Commit { import_id, source }) => {
+            let cause = source.to_string();
+            drop(store);
+            let store = Store::open(path).with_context(|| {
+                format!(
+                    "the final commit of import {import_id} failed ({cause}) and the store cannot be reopened"
+                )
+            })?;
+            let state = import::settle_failed_commit(&store, import_id, &cause)
+                .with_context(|| format!("the final commit of import {import_id} failed ({cause})"))?;
+            bail!("the final commit failed ({cause}); {}", state.message(import_id))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) fn print_summary(s: &import::ImportSummary) {
+    let secs = s.elapsed_ms as f64 / 1000.0;
+    let rate = if secs > 0.0 { s.rows as f64 / secs } else { 0.0 };
+    println!(
+        "import {}: {} rows in {secs:.2} s ({rate:.0} rows/s), {} failed, {} errors",
+        s.import_id, s.rows, s.rows_failed, s.errors
+    );
+    for (object, c) in &s.objects {
+        println!(
+            "  {object}: {} created, {} updated, {} unchanged, {} skipped, {} failed",
+            c.created, c.updated, c.unchanged, c.skipped, c.failed
+        );
+    }
+    if !s.skipped_columns.is_empty() {
+        let shown: Vec<String> = s
+            .skipped_columns
+            .iter()
+            .take(20)
+            .map(|c| format!("'{}'", crate::mapping::shown_name(c)))
+            .collect();
+        let more = s.skipped_columns.len().saturating_sub(20);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        println!("  skipped columns: {}{more}", shown.join(", "));
+    }
+    if s.created_without_identifier > 0 {
+        println!(
+            "  {} rows created a record without an identifier (no record ID, no unique value): \
+             importing the same rows again creates them again",
+            s.created_without_identifier
+        );
+    }
+    if let Some(advice) = &s.record_id_advice {
+        println!("  {advice}");
+    }
+    if s.errors > 0 {
+        println!("  errors:   {}", s.error_file);
+    }
+    if s.rows_failed > 0 {
+        println!("  rejected: {}", s.rejected_file);
+    }
+}

@@ -1,0 +1,58 @@
+//! `ingest inspect`: report a file's dialect, header, row count and structural errors.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::{Context, byte_arg, encoding_arg, print_json};
+
+/// Report a file's dialect, header, row count and structural errors.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The file.
+    file: PathBuf,
+    /// Field delimiter (default: detected).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Encoding (default: detected).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
+    let Args { file, delimiter, encoding, json } = args;
+    let report = crate::inspect::inspect(
+        &file,
+        byte_arg("delimiter", delimiter.as_deref())?,
+        encoding_arg(encoding.as_deref())?,
+        None,
+    )
+    .with_context(|| format!("cannot read {}", file.display()))?;
+    if json {
+        print_json(&report)?;
+    } else {
+        println!("encoding:    {}{}", report.encoding, if report.bom { " (BOM)" } else { "" });
+        println!("delimiter:   {:?}", report.delimiter);
+        println!("line ending: {}", report.line_ending);
+        println!("header:      {}", report.header.join(" | "));
+        println!("rows:        {}", report.rows);
+        if let Some(object) = report.object {
+            println!("object:      {object} (as an import without --object would choose)");
+        }
+        for m in &report.mapping {
+            let target = if m.target.is_empty() { "(no property)" } else { m.target.as_str() };
+            println!("  {:<30} -> {target}", crate::mapping::shown_name(&m.column));
+        }
+        if let Some(e) = &report.mapping_error {
+            println!("an import with default options would stop: {e}");
+        }
+        println!("errors:      {}", report.errors.len());
+        for e in report.errors.iter().take(50) {
+            println!("  line {}: {} {}", e.line, e.code, e.message);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! The input stage: bytes of a file to decoded Arrow batches, in file order.
+//!
+//! [`source`] maps or reads the file, [`dialect`] finds its encoding and delimiter
+//! (transcoding to UTF-8 where needed), [`split`] cuts it quote-safely into chunks,
+//! [`decode`] turns a chunk into an Arrow `RecordBatch` of text columns with the
+//! line of every row, and [`pieces`] decodes windows of chunks in parallel and
+//! hands them on in file order.
+
+pub mod decode;
+pub mod dialect;
+pub mod pieces;
+pub mod source;
+pub mod split;

@@ -1,0 +1,8 @@
+//! The normalize stage: mapped cells to typed, validated, normalized values.
+//!
+//! [`values`] parses one cell by its property's type; [`transform`] runs it over
+//! every mapped column of a decoded piece (in parallel across pieces), packs each
+//! row's values for the store and looks the row's identifiers up in the snapshot.
+
+pub mod transform;
+pub mod values;
