@@ -57,6 +57,9 @@ pub enum PropertyType {
     Domain,
     /// A web address, kept as written.
     Url,
+    /// A user of the CRM (`hubspot_owner_id`): matched by owner ID, email or full
+    /// name against the store's owners, stored as the owner ID.
+    Owner,
 }
 
 impl PropertyType {
@@ -74,6 +77,7 @@ impl PropertyType {
             Self::Phone => "phone",
             Self::Domain => "domain",
             Self::Url => "url",
+            Self::Owner => "owner",
         }
     }
 
@@ -91,6 +95,7 @@ impl PropertyType {
             "phone" => Self::Phone,
             "domain" => Self::Domain,
             "url" => Self::Url,
+            "owner" => Self::Owner,
             _ => return None,
         })
     }
@@ -121,7 +126,8 @@ pub struct PropertyDef {
     /// Enumerations: the options, in display order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<EnumOption>,
-    /// Enumerations: several options per value (multi-select, `;`-separated).
+    /// Several values, `;`-separated: a multi-select enumeration, or a list of emails
+    /// (`hs_additional_emails`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub multiple: bool,
     /// Numbers: whole numbers only (a fraction is `COULD_NOT_PARSE_NUMBER`).
