@@ -21,7 +21,6 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use engine::codes::ErrorCode;
 use engine::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
 use engine::resolve::KeyIndex;
-use engine::schema::CONTACTS;
 use store::Store;
 
 /// Most cells of one kind normalized per iteration.
@@ -120,7 +119,8 @@ fn normalizers(c: &mut Criterion) {
     let dates = dates(MAX_CELLS);
     let mut stages = contacts.column("Lifecycle Stage");
     stages.truncate(MAX_CELLS);
-    let stage_type = CONTACTS.property(CONTACTS.property_number("lifecyclestage").expect("schema")).ty;
+    let contacts_object = bench::contacts();
+    let stage = contacts_object.property_named("lifecyclestage").expect("schema");
     let opts = ValueOptions::default();
 
     let mut group = c.benchmark_group("normalize");
@@ -133,7 +133,7 @@ fn normalizers(c: &mut Criterion) {
     bench("number_en", &en, &|s, out| values::number(s, NumberLocale::En, out));
     bench("number_nl", &nl, &|s, out| values::number(s, NumberLocale::Comma, out));
     bench("date_dmy", &dates, &|s, out| values::date(s, DateOrder::Dmy, out));
-    bench("enumeration", &stages, &|s, out| values::normalize(stage_type, s, &opts, out));
+    bench("enumeration", &stages, &|s, out| values::normalize(stage, s, &opts, out));
     group.finish();
 }
 
@@ -147,14 +147,14 @@ fn transform(c: &mut Criterion) {
     let (_empty_dir, empty) = bench::fresh_store();
     // Holds every contact of the file (and more): every identifier lookup hits.
     let populated = Store::open(bench::contacts_store(STORE_ROWS)).expect("bench store");
-    let identifier = CONTACTS.property(bench::contacts_identifier()).name;
+    let identifier = bench::contacts_identifier();
 
     let mut group = c.benchmark_group("transform");
     group.throughput(Throughput::ElementsAndBytes { elements: rows as u64, bytes: input.body_len() });
     group.sample_size(10);
     for (name, store) in [("empty_store", &empty), ("populated_store", &populated)] {
         let read = store.begin_read().expect("read session");
-        let keys = KeyIndex::load(&read, CONTACTS.name, identifier).expect("key index");
+        let keys = KeyIndex::load(&read, "contacts", identifier).expect("key index");
         group.bench_function(name, |b| {
             b.iter_batched(
                 || pieces.iter().map(clone_piece).collect::<Vec<_>>(),

@@ -14,21 +14,20 @@ use std::hint::black_box;
 use bench::{Input, STORE_ROWS, contacts_csv, contacts_store};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use engine::resolve::{KeyIndex, hash_key};
-use engine::schema::CONTACTS;
 use store::Store;
 
 /// The property the index is on.
-const IDENTIFIER: &str = "email";
+const IDENTIFIER: u16 = 1; // contacts.email
 
 fn load(c: &mut Criterion) {
     let store = Store::open(contacts_store(STORE_ROWS)).expect("bench store");
     let read = store.begin_read().expect("read session");
-    let keys = KeyIndex::load(&read, CONTACTS.name, IDENTIFIER).expect("key index");
+    let keys = KeyIndex::load(&read, "contacts", IDENTIFIER).expect("key index");
     let mut group = c.benchmark_group("resolve/load");
     group.throughput(Throughput::Elements(keys.len() as u64));
     group.sample_size(20);
     group.bench_function(format!("{}_keys", keys.len()), |b| {
-        b.iter_with_large_drop(|| KeyIndex::load(&read, CONTACTS.name, IDENTIFIER).expect("key index"));
+        b.iter_with_large_drop(|| KeyIndex::load(&read, "contacts", IDENTIFIER).expect("key index"));
     });
     group.finish();
 }
@@ -42,7 +41,7 @@ fn lookup_all(index: &KeyIndex, keys: &[Vec<u8>]) -> usize {
 fn get(c: &mut Criterion) {
     let store = Store::open(contacts_store(STORE_ROWS)).expect("bench store");
     let read = store.begin_read().expect("read session");
-    let index = KeyIndex::load(&read, CONTACTS.name, IDENTIFIER).expect("key index");
+    let index = KeyIndex::load(&read, "contacts", IDENTIFIER).expect("key index");
 
     // The valid emails of the file, normalized as the transform stage does.
     let input = Input::open(&contacts_csv(STORE_ROWS));

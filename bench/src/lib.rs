@@ -44,13 +44,14 @@ use engine::import::{ImportOptions, ImportSummary};
 use engine::input::decode::{self, DecodedPiece, Header};
 use engine::input::dialect::{self, Prepared};
 use engine::input::source::Source;
+use engine::mapping::vocabulary::Vocabulary;
 use engine::mapping::{self, Mapping, MappingRequest};
 use engine::normalize::transform::{TransformConfig, Transformed};
 use engine::normalize::values::ValueOptions;
 use engine::plan::{Mode, Planner};
 use engine::progress::Progress;
 use engine::resolve::KeyIndex;
-use engine::schema::CONTACTS;
+use engine::schema::Object;
 use store::Store;
 use tempfile::TempDir;
 
@@ -174,9 +175,19 @@ pub fn store_copy(template: &Path) -> (TempDir, Store) {
     (scratch, store)
 }
 
-/// Number of the contacts' identifier property (`email`).
+/// The standard contacts object.
+pub fn contacts() -> Object {
+    std::sync::Arc::new(store::schema::standard().object("contacts").expect("the model has contacts").clone())
+}
+
+/// ID of the contacts' identifier property (`email`).
 pub fn contacts_identifier() -> u16 {
-    CONTACTS.property_number("email").expect("contacts have an email property")
+    contacts().property_id("email").expect("contacts have an email property")
+}
+
+/// A slot per property ID of `object` (for `--no-overwrite` flags).
+fn property_slots(object: &Object) -> usize {
+    object.properties.last().map_or(0, |p| usize::from(p.id) + 1)
 }
 
 /// An input file prepared the way the import prepares it: dialect detected, header
@@ -198,7 +209,8 @@ impl Input {
         let prepared = dialect::prepare(source, None, None);
         let header = decode::header(prepared.text(), prepared.dialect.delimiter)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let req = MappingRequest { lang: "en", ..MappingRequest::default() };
+        let vocabulary = Vocabulary::standard();
+        let req = MappingRequest::new(&vocabulary);
         let mapping = mapping::map(&header.names, &req).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         Self { prepared, header, mapping }
     }
@@ -296,9 +308,9 @@ impl Input {
     pub fn transform_config(&self) -> TransformConfig {
         TransformConfig::new(
             &self.mapping,
-            contacts_identifier(),
+            Some(contacts_identifier()),
             ValueOptions::default(),
-            vec![false; CONTACTS.properties.len()],
+            vec![false; property_slots(&contacts())],
             BENCH_IMPORT_ID,
         )
     }
@@ -309,8 +321,7 @@ impl Input {
     pub fn transform_pieces(&self, store: &Store) -> Vec<Transformed> {
         let cfg = self.transform_config();
         let read = store.begin_read().expect("read session");
-        let identifier = CONTACTS.property(cfg.identifier).name;
-        let keys = KeyIndex::load(&read, CONTACTS.name, identifier).expect("key index");
+        let keys = KeyIndex::load(&read, "contacts", contacts_identifier()).expect("key index");
         let chunk = engine::input::split::chunk_size(self.body().len(), 2);
         self.decode_pieces(chunk)
             .into_iter()
@@ -326,13 +337,13 @@ impl Input {
     pub fn plan_and_commit(&self, store: &Store, pieces: Vec<Transformed>) -> u64 {
         let identifier = contacts_identifier();
         let read = store.begin_read().expect("read session");
-        let next_id = read.next_id(CONTACTS.name).expect("next id");
-        let mut planner = Planner::new(&CONTACTS, identifier, Mode::Upsert, false, &read, next_id);
+        let next_id = read.next_id("contacts").expect("next id");
+        let mut planner = Planner::new(contacts(), Some(identifier), Mode::Upsert, false, &read, next_id);
         let cfg = CommitConfig {
-            object: &CONTACTS,
-            identifier: CONTACTS.property(identifier).name,
+            object: contacts(),
+            identifier: Some(identifier),
             import_id: BENCH_IMPORT_ID,
-            protect: vec![false; CONTACTS.properties.len()],
+            protect: vec![false; property_slots(&contacts())],
         };
         let session = store.begin_write().expect("write session");
         let mut outcomes = Vec::new();
@@ -346,7 +357,7 @@ impl Input {
         }
         let next_id = planner.next_id();
         write_index(&session, &cfg, &planner.finish()).expect("write index");
-        session.set_next_id(CONTACTS.name, next_id).expect("set next id");
+        session.set_next_id("contacts", next_id).expect("set next id");
         session.commit(true).expect("commit");
         next_id
     }

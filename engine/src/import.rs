@@ -25,6 +25,7 @@ use crate::input::decode::{self, HeaderError};
 use crate::input::dialect::{self, Encoding, Prepared};
 use crate::input::source::Source;
 use crate::input::{pieces, split};
+use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
 use crate::normalize::transform::{self, TransformConfig, Transformed};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
@@ -33,7 +34,7 @@ use crate::progress::Progress;
 use crate::report::Reporter;
 use crate::report::output::{Clobber, Protected};
 use crate::resolve::KeyIndex;
-use crate::schema::ObjectDef;
+use crate::schema::{Object, PropertyId};
 use crate::timing::{Stage, timed};
 
 /// Pieces queued between the planner and the writer: enough to keep the writer
@@ -204,7 +205,8 @@ impl ImportError {
             Self::Clobber(_)
             | Self::Options(_)
             | Self::Mapping {
-                source: MappingError::UnknownObject(_) | MappingError::BadMap { .. }, ..
+                source: MappingError::UnknownObject { .. } | MappingError::BadMap { .. },
+                ..
             } => 2,
             Self::Interrupted { signal } => crate::interrupt::exit_code(*signal),
             _ => 1,
@@ -309,13 +311,15 @@ struct Input {
 
 /// Resolved settings shared by every file of an import.
 struct Settings {
-    object: &'static ObjectDef,
-    identifier: u16,
+    object: Object,
+    /// The unique property rows are matched by (none: record ID only).
+    identifier: Option<PropertyId>,
     values: ValueOptions,
+    /// Per property ID: only set where the record has no value (`--no-overwrite`).
     protect: Vec<bool>,
 }
 
-fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings, ImportError> {
+fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportError> {
     let lang = opts.header_lang.as_deref().unwrap_or("en");
     let number_locale = match &opts.number_locale {
         Some(l) => NumberLocale::parse(l).ok_or_else(|| {
@@ -331,25 +335,23 @@ fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings
         })?,
         None => DateOrder::default(),
     };
-    let mut identifier_name = object.identifier.expect("importable objects have an identifier");
+    let identifier = object.identifier_id();
     for id in &opts.ids {
         let (o, p) = id
             .split_once('=')
             .ok_or_else(|| ImportError::Options(format!("--id '{id}': expected OBJ=PROP")))?;
-        if o == object.name {
-            if p != identifier_name {
-                return Err(ImportError::Options(format!(
-                    "--id {id}: {o} can only be matched by {identifier_name} (custom unique properties are not supported yet)"
-                )));
-            }
-            identifier_name = object.identifier.expect("checked");
+        if o == object.name && object.property_id(p) != identifier {
+            let default = object.identifier.as_deref().unwrap_or("its record ID");
+            return Err(ImportError::Options(format!(
+                "--id {id}: {o} can only be matched by {default} (custom unique properties are not supported yet)"
+            )));
         }
     }
-    let identifier = object.property_number(identifier_name).expect("schema names its identifier");
-    let mut protect = vec![opts.no_overwrite_all; object.properties.len()];
+    let slots = object.properties.last().map_or(0, |p| usize::from(p.id) + 1);
+    let mut protect = vec![opts.no_overwrite_all; slots];
     for name in opts.no_overwrite.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
         let name = name.rsplit('.').next().unwrap_or(name);
-        let p = object.property_number(name).ok_or_else(|| {
+        let p = object.property_id(name).ok_or_else(|| {
             ImportError::Options(format!("--no-overwrite: {} has no property '{name}'", object.name))
         })?;
         protect[usize::from(p)] = true;
@@ -362,13 +364,14 @@ fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings
     })
 }
 
-fn open_input(path: &Path, opts: &ImportOptions) -> Result<Input, ImportError> {
+fn open_input(path: &Path, opts: &ImportOptions, vocabulary: &Vocabulary) -> Result<Input, ImportError> {
     let source =
         Source::open(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
     let prepared = dialect::prepare(source, opts.delimiter, opts.encoding);
     let header = decode::header(prepared.text(), prepared.dialect.delimiter)
         .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
     let req = MappingRequest {
+        vocabulary,
         objects: &opts.objects,
         maps: &opts.maps,
         skip_unmapped: opts.skip_unmapped,
@@ -405,13 +408,15 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
     }
     check_outputs(store.path(), opts)?;
     if let Some(lang) = &opts.header_lang
-        && !crate::mapping::headers::LANGUAGES.contains(&lang.as_str())
+        && !crate::mapping::vocabulary::LANGUAGES.contains(&lang.as_str())
     {
         return Err(ImportError::Options(format!("unknown --header-lang '{lang}' (en, nl, da, de, fr, es)")));
     }
     // Everything that can fail on the inputs fails here, before anything is written.
-    let inputs: Vec<Input> = opts.files.iter().map(|f| open_input(f, opts)).collect::<Result<_, _>>()?;
-    let object = inputs[0].mapping.objects[0];
+    let vocabulary = Vocabulary::new(&store.begin_read()?.schema()?);
+    let inputs: Vec<Input> =
+        opts.files.iter().map(|f| open_input(f, opts, &vocabulary)).collect::<Result<_, _>>()?;
+    let object = inputs[0].mapping.objects[0].clone();
     if let Some(other) = inputs.iter().find(|i| i.mapping.objects[0].name != object.name) {
         return Err(ImportError::Options(format!(
             "all files of one import must hold the same object: {} holds {}, {} holds {}",
@@ -421,7 +426,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
             other.mapping.objects[0].name
         )));
     }
-    let settings = settings(opts, object)?;
+    let settings = settings(opts, object.clone())?;
     let entry = ImportEntry {
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {
@@ -437,7 +442,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
         started_at: now(),
         finished_at: None,
         files: opts.files.iter().map(|f| f.display().to_string()).collect(),
-        objects: vec![object.name.to_owned()],
+        objects: vec![object.name.clone()],
         mode: opts.mode.name().to_owned(),
         options: options_json(opts, &inputs),
         status: ImportStatus::Running,
@@ -521,7 +526,7 @@ fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
     let mappings: Vec<serde_json::Value> = inputs
         .iter()
         .map(|i| {
-            let object = i.mapping.objects[0];
+            let object = &i.mapping.objects[0];
             let cols: serde_json::Map<String, serde_json::Value> = i
                 .header
                 .names
@@ -530,7 +535,7 @@ fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
                 .map(|(h, t)| {
                     let target = match t {
                         mapping::Target::Property { property, .. } => {
-                            format!("{}.{}", object.name, object.property(*property).name)
+                            format!("{}.{}", object.name, crate::schema::property(object, *property).name)
                         }
                         mapping::Target::Skip => "-".to_owned(),
                     };
@@ -571,22 +576,24 @@ fn run_started(
     progress: &Progress,
 ) -> Result<ImportSummary, ImportError> {
     check_interrupt()?;
-    let object = settings.object;
-    let identifier_name = object.property(settings.identifier).name;
+    let object = settings.object.clone();
     let read = store.begin_read()?;
-    let keys = timed(Stage::LoadIndex, || KeyIndex::load(&read, object.name, identifier_name))?;
-    let next_id = read.next_id(object.name)?;
-    let mut reporter = Reporter::create(report_dir, object.name, opts.results.as_deref(), &opts.files)
+    let keys = match settings.identifier {
+        Some(identifier) => timed(Stage::LoadIndex, || KeyIndex::load(&read, &object.name, identifier))?,
+        None => KeyIndex::empty(),
+    };
+    let next_id = read.next_id(&object.name)?;
+    let mut reporter = Reporter::create(report_dir, &object.name, opts.results.as_deref(), &opts.files)
         .map_err(ImportError::Report)?;
     let commit_cfg = CommitConfig {
-        object,
-        identifier: identifier_name,
+        object: object.clone(),
+        identifier: settings.identifier,
         import_id: entry.id,
         protect: settings.protect.clone(),
     };
-    let protect_identifier = settings.protect[usize::from(settings.identifier)];
+    let protect_identifier = settings.identifier.is_some_and(|id| settings.protect[usize::from(id)]);
     let mut planner =
-        Planner::new(object, settings.identifier, opts.mode, protect_identifier, &read, next_id);
+        Planner::new(object.clone(), settings.identifier, opts.mode, protect_identifier, &read, next_id);
 
     let pool = match opts.threads {
         Some(n) => Some(
@@ -623,14 +630,14 @@ fn run_started(
                     Msg::Finish { next_id, delta } => {
                         write_index(&session, &commit_cfg, &delta)?;
                         reporter.finish().map_err(ImportError::Report)?;
-                        session.set_next_id(object.name, next_id)?;
+                        session.set_next_id(&object.name, next_id)?;
                         let mut e = entry_for_writer.clone();
                         e.status = ImportStatus::Done;
                         e.finished_at = Some(now());
                         e.rows = reporter.rows;
                         e.rows_failed = reporter.rows_failed;
                         e.errors = reporter.errors_written;
-                        e.counts = BTreeMap::from([(object.name.to_owned(), reporter.counts)]);
+                        e.counts = BTreeMap::from([(object.name.clone(), reporter.counts)]);
                         e.elapsed_ms = started.elapsed().as_millis() as u64;
                         e.error_file = Some(reporter.error_file.display().to_string());
                         e.rejected_file = Some(reporter.rejected_file.display().to_string());
@@ -724,7 +731,7 @@ fn run_started(
         rows_failed: reporter.rows_failed,
         errors: reporter.errors_written,
         elapsed_ms: started.elapsed().as_millis() as u64,
-        objects: BTreeMap::from([(object.name.to_owned(), reporter.counts)]),
+        objects: BTreeMap::from([(object.name.clone(), reporter.counts)]),
         associations: AssociationCounts::default(),
         error_file: reporter.error_file.display().to_string(),
         rejected_file: reporter.rejected_file.display().to_string(),

@@ -10,6 +10,7 @@ use crate::input::dialect::{self, Encoding};
 use crate::input::pieces;
 use crate::input::source::Source;
 use crate::input::split;
+use crate::mapping::vocabulary::Vocabulary;
 
 /// One structural error.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub struct InspectReport {
     /// Structural errors, in file order.
     pub errors: Vec<StructuralError>,
     /// The object an import of this file would choose (without `--object`).
-    pub object: Option<&'static str>,
+    pub object: Option<String>,
     /// What each column would be imported as (`object.property`, empty when it
     /// matches no property), as an import with default options would map it.
     pub mapping: Vec<ColumnMapping>,
@@ -59,15 +60,18 @@ pub struct ColumnMapping {
 }
 
 /// The mapping an import with default options would choose for `names`.
-fn default_mapping(names: &[String], report: &mut InspectReport) {
-    let req = crate::mapping::MappingRequest { objects: &[], maps: &[], skip_unmapped: true, lang: "en" };
+fn default_mapping(names: &[String], vocabulary: &Vocabulary, report: &mut InspectReport) {
+    let req = crate::mapping::MappingRequest {
+        skip_unmapped: true,
+        ..crate::mapping::MappingRequest::new(vocabulary)
+    };
     let strict = crate::mapping::MappingRequest { skip_unmapped: false, ..req };
     if let Err(e) = crate::mapping::map(names, &strict) {
         report.mapping_error = Some(e.to_string());
     }
     match crate::mapping::map(names, &req) {
         Ok(m) => {
-            report.object = m.objects.first().map(|o| o.name);
+            report.object = m.objects.first().map(|o| o.name.clone());
             report.mapping = names
                 .iter()
                 .zip(&m.columns)
@@ -75,8 +79,8 @@ fn default_mapping(names: &[String], report: &mut InspectReport) {
                     column: name.clone(),
                     target: match *t {
                         crate::mapping::Target::Property { object, property } => {
-                            let o = m.objects[object];
-                            format!("{}.{}", o.name, o.property(property).name)
+                            let o = &m.objects[object];
+                            format!("{}.{}", o.name, crate::schema::property(o, property).name)
                         }
                         crate::mapping::Target::Skip => String::new(),
                     },
@@ -95,6 +99,7 @@ pub fn inspect(
     delimiter: Option<u8>,
     encoding: Option<Encoding>,
     chunk_bytes: Option<usize>,
+    vocabulary: &Vocabulary,
 ) -> std::io::Result<InspectReport> {
     let prepared = dialect::prepare(Source::open(path)?, delimiter, encoding);
     let d = prepared.dialect;
@@ -127,7 +132,7 @@ pub fn inspect(
     let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - header.len, threads));
     let mut lines_before = u64::from(header.lines);
     report.header.clone_from(&header.names);
-    default_mapping(&header.names, &mut report);
+    default_mapping(&header.names, vocabulary, &mut report);
     let delimiter = d.delimiter;
     let mut resume = header.len;
     pieces::for_each_body_piece(

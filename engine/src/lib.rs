@@ -21,7 +21,6 @@
 //! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
 //! ```
 
-pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod commit;

@@ -15,9 +15,11 @@
 //!   checksums under the right keys, and every record's `created_by`/`updated_by`
 //!   names a finished import in the log (or 0).
 //!
-//! The store does not know the schema, so the caller names the identifier
-//! properties ([`IdentifierSpec`]). A redb panic on a damaged page is a problem
-//! ("redb panicked"), never a crash.
+//! * every schema entry decodes and passes its checksum; the unique properties it
+//!   declares name the identifier indexes verified above (the object's default
+//!   identifier always, another unique property where its index exists).
+//!
+//! A redb panic on a damaged page is a problem ("redb panicked"), never a crash.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
@@ -42,14 +44,16 @@ pub const MAX_PROBLEMS: usize = 1000;
 const CHECK_CACHE_BYTES: usize = 64 << 20;
 
 /// A unique identifier property the check verifies against its index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IdentifierSpec<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IdentifierSpec {
     /// Object name (`contacts`).
-    pub object: &'a str,
-    /// Property name, as in the index's table name (`email`).
-    pub property: &'a str,
-    /// Property number, as stored in records.
-    pub number: u16,
+    object: String,
+    /// Property name (`email`), for messages.
+    property: String,
+    /// Property ID, as stored in records and in the index's table name.
+    number: u16,
+    /// The object's default identifier: its index must hold every value.
+    always: bool,
 }
 
 /// One problem found.
@@ -127,7 +131,7 @@ fn key_text(key: &[u8]) -> String {
 /// cannot be checked at all (missing, no permission, in use by a writer, not a
 /// store or a store of another format); damage of any kind is a problem in the
 /// report.
-pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<CheckReport, OpenError> {
+pub(crate) fn check(path: &Path) -> Result<CheckReport, OpenError> {
     preflight_read(path)?;
     let mut report = CheckReport {
         path: path.display().to_string(),
@@ -176,7 +180,7 @@ pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<C
         }
         Err(e) => report.problem("meta", "", format!("cannot be read: {e}")),
     }
-    let mut checker = Checker { txn: &txn, report, identifiers, import_status: HashMap::new() };
+    let mut checker = Checker { txn: &txn, report, identifiers: Vec::new(), import_status: HashMap::new() };
     checker.run();
     Ok(checker.report)
 }
@@ -184,7 +188,7 @@ pub(crate) fn check(path: &Path, identifiers: &[IdentifierSpec<'_>]) -> Result<C
 struct Checker<'a> {
     txn: &'a ReadTransaction,
     report: CheckReport,
-    identifiers: &'a [IdentifierSpec<'a>],
+    identifiers: Vec<IdentifierSpec>,
     /// Import IDs in the log: `Some(status)`, or `None` when the entry is corrupt.
     import_status: HashMap<u64, Option<ImportStatus>>,
 }
@@ -200,7 +204,7 @@ fn open_optional<K: redb::Key + 'static, V: redb::Value + 'static>(
     }
 }
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     fn run(&mut self) {
         let names = match guard(|| {
             Ok(self.txn.list_tables()?.map(|h| redb::TableHandle::name(&h).to_owned()).collect::<Vec<_>>())
@@ -216,14 +220,13 @@ impl<'a> Checker<'a> {
         let mut indexes = Vec::new();
         for name in &names {
             match tables::table_kind(name) {
-                Some(TableKind::Meta | TableKind::Imports) => {}
+                Some(TableKind::Meta | TableKind::Imports | TableKind::Schema) => {}
                 Some(TableKind::Records(object)) => records.push(object.to_owned()),
-                Some(TableKind::Index(object, property)) => {
-                    indexes.push((object.to_owned(), property.to_owned()));
-                }
+                Some(TableKind::Index(object, property)) => indexes.push((object.to_owned(), property)),
                 None => self.report.problem(name, "", "a table the store never writes"),
             }
         }
+        self.guarded("schema", |c| c.schema(&indexes));
         let meta = self.guarded("meta", Self::meta).unwrap_or_default();
         let max_import = self.guarded("imports", Self::imports).unwrap_or(0);
         if max_import > 0 {
@@ -238,9 +241,49 @@ impl<'a> Checker<'a> {
             }
         }
         for (object, property) in &indexes {
-            let table = tables::index_name(object, property);
-            self.guarded(&table, |c| c.index(object, property));
+            let table = tables::index_name(object, *property);
+            self.guarded(&table, |c| c.index(object, *property));
         }
+    }
+
+    /// Checks the schema entries and collects the identifiers to verify: each
+    /// object's default identifier, and the unique properties that have an index.
+    fn schema(&mut self, indexes: &[(String, u16)]) -> Result<(), StoreError> {
+        let Some(table) = open_optional(self.txn, tables::SCHEMA)? else {
+            self.report.problem("schema", "", "missing");
+            return Ok(());
+        };
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let name = k.value();
+            match crate::schema::stored::decode(name, v.value()) {
+                Ok(object) => {
+                    let default = object.identifier_id();
+                    for p in object.properties.iter().filter(|p| p.unique) {
+                        let always = default == Some(p.id);
+                        if always || indexes.iter().any(|(o, id)| o == name && *id == p.id) {
+                            self.identifiers.push(IdentifierSpec {
+                                object: name.to_owned(),
+                                property: p.name.clone(),
+                                number: p.id,
+                                always,
+                            });
+                        }
+                    }
+                }
+                Err(reason) => self.report.problem("schema", name, format!("corrupt: {reason}")),
+            }
+        }
+        for (object, id) in indexes {
+            if !self.identifiers.iter().any(|s| s.object == *object && s.number == *id) {
+                self.report.problem(
+                    &tables::index_name(object, *id),
+                    "",
+                    "an index of a property the schema does not declare unique",
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Runs one table's check; an error or a redb panic stops that table only.
@@ -343,8 +386,8 @@ impl<'a> Checker<'a> {
         Ok(max)
     }
 
-    fn spec(&self, object: &str) -> Option<IdentifierSpec<'a>> {
-        self.identifiers.iter().find(|s| s.object == object).copied()
+    fn specs(&self, object: &str) -> Vec<IdentifierSpec> {
+        self.identifiers.iter().filter(|s| s.object == object).cloned().collect()
     }
 
     /// Checks every record of `object`; returns the highest record ID.
@@ -353,12 +396,12 @@ impl<'a> Checker<'a> {
         let Some(table) = open_optional(self.txn, tables::records(&table_name))? else {
             return Ok(0);
         };
-        let spec = self.spec(object);
-        let index_name = spec.map(|s| tables::index_name(object, s.property));
-        let index = match &index_name {
-            Some(name) => open_optional(self.txn, tables::index(name))?,
-            None => None,
-        };
+        let specs = self.specs(object);
+        let index_names: Vec<String> = specs.iter().map(|s| tables::index_name(object, s.number)).collect();
+        let mut indexes = Vec::new();
+        for name in &index_names {
+            indexes.push(open_optional(self.txn, tables::index(name))?);
+        }
         let mut max = 0;
         for item in table.iter()? {
             let (k, v) = item?;
@@ -390,43 +433,44 @@ impl<'a> Checker<'a> {
                     Some(_) => {}
                 }
             }
-            let (Some(spec), Some(index_name)) = (spec, &index_name) else {
-                continue;
-            };
-            let Some(value) = view.get(spec.number) else {
-                continue;
-            };
-            let owner = match &index {
-                Some(index) => index.get(value.as_bytes())?.map(|g| g.value()),
-                None => None,
-            };
-            match owner {
-                None => self.report.problem(
-                    &table_name,
-                    id,
-                    format!("its {} '{value}' is not in {index_name}", spec.property),
-                ),
-                Some(owner) if owner != id => self.report.problem(
-                    &table_name,
-                    id,
-                    format!("its {} '{value}' is indexed as record {owner}'s", spec.property),
-                ),
-                Some(_) => {}
+            for ((spec, index_name), index) in specs.iter().zip(&index_names).zip(&indexes) {
+                let Some(value) = view.get(spec.number) else {
+                    continue;
+                };
+                let owner = match index {
+                    Some(index) => index.get(value.as_bytes())?.map(|g| g.value()),
+                    None if !spec.always => continue,
+                    None => None,
+                };
+                match owner {
+                    None => self.report.problem(
+                        &table_name,
+                        id,
+                        format!("its {} '{value}' is not in {index_name}", spec.property),
+                    ),
+                    Some(owner) if owner != id => self.report.problem(
+                        &table_name,
+                        id,
+                        format!("its {} '{value}' is indexed as record {owner}'s", spec.property),
+                    ),
+                    Some(_) => {}
+                }
             }
         }
         Ok(max)
     }
 
     /// Checks that every entry of an index points to a record holding its key.
-    fn index(&mut self, object: &str, property: &str) -> Result<(), StoreError> {
-        let table_name = tables::index_name(object, property);
+    fn index(&mut self, object: &str, property_id: u16) -> Result<(), StoreError> {
+        let table_name = tables::index_name(object, property_id);
         let Some(table) = open_optional(self.txn, tables::index(&table_name))? else {
             return Ok(());
         };
         let records_name = tables::records_name(object);
         let records = open_optional(self.txn, tables::records(&records_name))?;
-        let number =
-            self.identifiers.iter().find(|s| s.object == object && s.property == property).map(|s| s.number);
+        let spec = self.identifiers.iter().find(|s| s.object == object && s.number == property_id);
+        let number = spec.map(|s| s.number);
+        let property = spec.map_or_else(|| property_id.to_string(), |s| s.property.clone());
         for item in table.iter()? {
             let (k, v) = item?;
             let key = k.value();

@@ -169,6 +169,19 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: ImportCorruption,
     },
+    /// A stored schema entry failed its checksum, does not decode or breaks the
+    /// schema's rules.
+    #[error("the schema of {object} is corrupt: {reason}")]
+    CorruptSchema {
+        /// Object name (the key it is stored under).
+        object: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A schema change that the schema's rules refuse (a name in use, an unknown
+    /// object or property, ...).
+    #[error("{0}")]
+    Schema(String),
     /// redb panicked while reading the file: its pages are damaged.
     #[error("the store is corrupt: redb panicked: {message}")]
     Panicked {
@@ -191,6 +204,7 @@ impl StoreError {
             self,
             Self::CorruptRecord { .. }
                 | Self::CorruptImport { .. }
+                | Self::CorruptSchema { .. }
                 | Self::Panicked { .. }
                 | Self::Redb(redb::Error::Corrupted(_))
         )

@@ -40,7 +40,7 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use check::{CheckCounts, CheckReport, IdentifierSpec, MAX_PROBLEMS, Problem};
+pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
 pub use error::{ImportCorruption, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
 pub use record::{RawRecord, RecordError};
@@ -51,18 +51,15 @@ pub use store::Store;
 
 impl Store {
     /// Verifies the whole store file at `path` without modifying it: redb's
-    /// integrity check, every record's checksum and encoding, the identifier
-    /// indexes named by `identifiers` against the records (both ways), the
-    /// sequences and the import log. Never panics on a damaged file.
+    /// integrity check, every record's checksum and encoding, the schema, the
+    /// identifier indexes of its unique properties against the records (both
+    /// ways), the sequences and the import log. Never panics on a damaged file.
     ///
     /// Fails only when the file cannot be checked at all ([`OpenError`]: missing,
     /// no permission, in use by a writer, not a store); damage is reported as
     /// [`Problem`]s in the report. Holds a shared lock on the file meanwhile, so
     /// no import can run; read-only opens can.
-    pub fn check(
-        path: impl AsRef<std::path::Path>,
-        identifiers: &[IdentifierSpec<'_>],
-    ) -> Result<CheckReport, OpenError> {
-        check::check(path.as_ref(), identifiers)
+    pub fn check(path: impl AsRef<std::path::Path>) -> Result<CheckReport, OpenError> {
+        check::check(path.as_ref())
     }
 }

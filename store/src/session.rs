@@ -20,6 +20,7 @@ use crate::error::StoreError;
 use crate::guard::{callback, guard};
 use crate::imports::ImportEntry;
 use crate::record::{RawRecord, RecordError, RecordView, encode_record, merge_into};
+use crate::schema::{ObjectDef, PropertyId, Schema, stored};
 use crate::tables::{self, IMPORTS, META};
 
 fn corrupt(object: &str, id: u64) -> impl FnOnce(RecordError) -> StoreError + '_ {
@@ -74,11 +75,53 @@ impl<'db> WriteSession<'db> {
         Ok(RecordTable { table, object: object.to_owned(), scratch: Vec::new() })
     }
 
-    /// Opens the identifier index of `object` on `property`.
-    pub fn index(&self, object: &str, property: &str) -> Result<IndexTable<'_>, StoreError> {
+    /// Opens the identifier index of `object` on the property with ID `property`.
+    pub fn index(&self, object: &str, property: PropertyId) -> Result<IndexTable<'_>, StoreError> {
         let name = tables::index_name(object, property);
         let table = guard(|| Ok(self.txn().open_table(tables::index(&name))?))?;
         Ok(IndexTable { table })
+    }
+
+    /// The schema as this transaction sees it.
+    pub fn schema(&self) -> Result<Schema, StoreError> {
+        guard(|| {
+            let table = self.txn().open_table(tables::SCHEMA)?;
+            let mut objects = Vec::new();
+            for item in table.iter()? {
+                let (k, v) = item?;
+                let name = k.value();
+                objects.push(
+                    stored::decode(name, v.value())
+                        .map_err(|reason| StoreError::CorruptSchema { object: name.to_owned(), reason })?,
+                );
+            }
+            Ok(stored::ordered(objects))
+        })
+    }
+
+    /// Writes an object's definition (a new custom object, or an object with new
+    /// properties or pipelines). Refuses a definition that breaks the schema's
+    /// rules ([`ObjectDef::validate`]) or changes a property's ID or type.
+    pub fn save_object(&self, object: &ObjectDef) -> Result<(), StoreError> {
+        object.validate().map_err(StoreError::Schema)?;
+        if let Some(old) = self.schema()?.object(&object.name) {
+            for p in &old.properties {
+                match object.property(p.id) {
+                    Some(n) if n.name != p.name || n.ty != p.ty => {
+                        return Err(StoreError::Schema(format!(
+                            "{}: property {} ({}) cannot become {} ({})",
+                            object.name,
+                            p.name,
+                            p.ty.name(),
+                            n.name,
+                            n.ty.name()
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        guard(|| stored::save(self.txn(), object))
     }
 
     /// Writes (or rewrites) an import log entry.
@@ -364,7 +407,7 @@ impl ReadSession {
     fn index_table(
         &self,
         object: &str,
-        property: &str,
+        property: PropertyId,
     ) -> Result<Option<ReadOnlyTable<&'static [u8], u64>>, StoreError> {
         let name = tables::index_name(object, property);
         missing_is_empty(self.txn.open_table(tables::index(&name)))
@@ -423,8 +466,13 @@ impl ReadSession {
         })
     }
 
-    /// Looks up a normalized identifier.
-    pub fn lookup(&self, object: &str, property: &str, key: &[u8]) -> Result<Option<u64>, StoreError> {
+    /// The schema of this snapshot.
+    pub fn schema(&self) -> Result<Schema, StoreError> {
+        guard(|| stored::read(&self.txn))
+    }
+
+    /// Looks up a normalized identifier in the index of `object` on `property`.
+    pub fn lookup(&self, object: &str, property: PropertyId, key: &[u8]) -> Result<Option<u64>, StoreError> {
         guard(|| {
             let Some(table) = self.index_table(object, property)? else {
                 return Ok(None);
@@ -434,7 +482,7 @@ impl ReadSession {
     }
 
     /// Number of entries of an identifier index.
-    pub fn index_len(&self, object: &str, property: &str) -> Result<u64, StoreError> {
+    pub fn index_len(&self, object: &str, property: PropertyId) -> Result<u64, StoreError> {
         guard(|| {
             Ok(match self.index_table(object, property)? {
                 Some(t) => t.len()?,
@@ -448,7 +496,7 @@ impl ReadSession {
     pub fn for_each_index_entry(
         &self,
         object: &str,
-        property: &str,
+        property: PropertyId,
         range: (Bound<&[u8]>, Bound<&[u8]>),
         mut f: impl FnMut(&[u8], u64),
     ) -> Result<(), StoreError> {

@@ -8,7 +8,9 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use redb::{Builder, Database, DatabaseError, ReadOnlyDatabase, ReadableTable, StorageError};
+use redb::{
+    Builder, Database, DatabaseError, ReadOnlyDatabase, ReadableDatabase, ReadableTable, StorageError,
+};
 
 use crate::error::{NotAStoreReason, OpenError, StoreError};
 use crate::guard::{catch_any, guard};
@@ -105,6 +107,12 @@ impl Store {
         preflight(&path, Access::Read)?;
         let opened = catch_any(|| Builder::new().set_cache_size(CACHE_BYTES).open_read_only(&path));
         match opened {
+            Ok(Ok(db)) if needs_upgrade(&db) => {
+                // An older format is upgraded in memory: the file stays as it is.
+                drop(db);
+                let db = open_overlay(&path, CACHE_BYTES)?;
+                Self::finish_open(Db::Write(db), path, true)
+            }
             Ok(Ok(db)) => Self::finish_open(Db::Read(db), path, true),
             Ok(Err(DatabaseError::RepairAborted)) => {
                 let db = open_overlay(&path, CACHE_BYTES)?;
@@ -143,7 +151,24 @@ impl Store {
         drop(read);
         let not_a_store = |reason| OpenError::NotAStore { path: path.clone(), reason };
         match found {
-            Meta::Format(FORMAT_VERSION, Some(Ok(identity))) => Ok(identity),
+            Meta::Format(FORMAT_VERSION, Some(Ok(identity))) => {
+                if !self.read_only {
+                    self.write_guarded(crate::schema::stored::sync_standard).map_err(store_error)?;
+                }
+                Ok(identity)
+            }
+            Meta::Format(tables::UPGRADABLE_FORMAT, Some(Ok(identity)))
+                if matches!(self.db, Db::Write(_)) =>
+            {
+                self.write_guarded(|txn| {
+                    crate::schema::stored::upgrade_from_2(txn)?;
+                    crate::schema::stored::sync_standard(txn)?;
+                    txn.open_table(META)?.insert(FORMAT_KEY, FORMAT_VERSION)?;
+                    Ok(true)
+                })
+                .map_err(store_error)?;
+                Ok(identity)
+            }
             Meta::Format(FORMAT_VERSION, Some(Err(()))) => Err(OpenError::Corrupt {
                 path: path.clone(),
                 detail: "its identity does not match its checksum".into(),
@@ -179,8 +204,28 @@ impl Store {
                 meta.insert(IDENTITY_KEYS[1], identity as u64)?;
                 meta.insert(IDENTITY_KEYS[2], tables::identity_sum(identity))?;
             }
+            crate::schema::stored::sync_standard(&txn)?;
             txn.commit()?;
             Ok(identity)
+        })
+    }
+
+    /// Runs `f` in a write transaction of its own, committed when it returns true
+    /// (a change), dropped otherwise. On a read-only open over an overlay the
+    /// commit stays in memory.
+    fn write_guarded(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let Db::Write(db) = &self.db else {
+            return Err(StoreError::ReadOnly { path: self.path.clone() });
+        };
+        guard(|| {
+            let txn = db.begin_write()?;
+            if f(&txn)? {
+                txn.commit()?;
+            }
+            Ok(())
         })
     }
 
@@ -291,6 +336,13 @@ impl std::fmt::Debug for Store {
             .field("read_only", &self.read_only)
             .finish_non_exhaustive()
     }
+}
+
+/// True when a database opened read-only holds a store of the format this build
+/// upgrades (in memory, for a read-only open).
+fn needs_upgrade(db: &redb::ReadOnlyDatabase) -> bool {
+    let read = catch_any(|| db.begin_read().ok().and_then(|txn| read_meta(&txn).ok()));
+    matches!(read, Ok(Some(Meta::Format(tables::UPGRADABLE_FORMAT, _))))
 }
 
 /// Reads what the `meta` table says about the store's format and identity.

@@ -4,8 +4,9 @@
 //! |---|---|---|
 //! | `meta` | `&str` name (`format`, `identity/hi`, `identity/lo`, `identity/sum`, `seq/<object>`, `seq/imports`) | `u64` |
 //! | `records/<object>` | `u64` record ID (ascending = creation order) | checksummed record bytes ([`crate::record`]) |
-//! | `index/<object>/<property>` | normalized identifier bytes | `u64` record ID |
+//! | `index/<object>/<property ID>` | normalized identifier bytes | `u64` record ID |
 //! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
+//! | `schema` | object name | checksum + JSON [`crate::schema::ObjectDef`] |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
 //! records an import creates are appended at the end of the B-tree.
@@ -16,14 +17,16 @@ use redb::TableDefinition;
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// The import log.
 pub const IMPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("imports");
+/// The schema: one entry per object.
+pub const SCHEMA: TableDefinition<&str, &[u8]> = TableDefinition::new("schema");
 
 /// Name of the records table of `object`.
 pub fn records_name(object: &str) -> String {
     format!("records/{object}")
 }
 
-/// Name of the identifier index of `object` on `property`.
-pub fn index_name(object: &str, property: &str) -> String {
+/// Name of the identifier index of `object` on the property with ID `property`.
+pub fn index_name(object: &str, property: u16) -> String {
     format!("index/{object}/{property}")
 }
 
@@ -59,8 +62,13 @@ pub(crate) fn identity_from(parts: [Option<u64>; 3]) -> Option<Result<u128, ()>>
 }
 
 /// The store format this build reads and writes. Format 1 (no `format` key) had no
-/// checksums.
-pub const FORMAT_VERSION: u64 = 2;
+/// checksums; format 2 had no `schema` table and named index tables by property
+/// name (`index/contacts/email`): it is upgraded when opened
+/// ([`crate::schema`]).
+pub const FORMAT_VERSION: u64 = 3;
+
+/// The format upgraded to [`FORMAT_VERSION`] when opened.
+pub const UPGRADABLE_FORMAT: u64 = 2;
 
 /// What a table name says the table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,10 +77,12 @@ pub enum TableKind<'a> {
     Meta,
     /// [`IMPORTS`].
     Imports,
+    /// [`SCHEMA`].
+    Schema,
     /// The records of an object.
     Records(&'a str),
-    /// The identifier index of an object on a property.
-    Index(&'a str, &'a str),
+    /// The identifier index of an object on a property (by ID).
+    Index(&'a str, u16),
 }
 
 /// Parses a table name written by [`records_name`] or [`index_name`] (or a fixed
@@ -81,14 +91,15 @@ pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
     match name {
         "meta" => return Some(TableKind::Meta),
         "imports" => return Some(TableKind::Imports),
+        "schema" => return Some(TableKind::Schema),
         _ => {}
     }
     if let Some(object) = name.strip_prefix("records/") {
         return (!object.is_empty() && !object.contains('/')).then_some(TableKind::Records(object));
     }
     let (object, property) = name.strip_prefix("index/")?.split_once('/')?;
-    (!object.is_empty() && !property.is_empty() && !property.contains('/'))
-        .then_some(TableKind::Index(object, property))
+    let canonical = property.parse::<u16>().ok().filter(|id| id.to_string() == property)?;
+    (!object.is_empty()).then_some(TableKind::Index(object, canonical))
 }
 
 pub(crate) fn records(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {

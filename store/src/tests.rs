@@ -6,13 +6,9 @@ use redb::{Database, ReadableTable, TableDefinition};
 
 use crate::record::{RecordBuilder, encode_record};
 use crate::tables::{self, FORMAT_KEY, IMPORTS, META};
-use crate::{IdentifierSpec, ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
+use crate::{ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
 
 const EMAIL: u16 = 1;
-
-fn specs() -> Vec<IdentifierSpec<'static>> {
-    vec![IdentifierSpec { object: "contacts", property: "email", number: EMAIL }]
-}
 
 fn entry() -> ImportEntry {
     ImportEntry {
@@ -53,7 +49,7 @@ fn build(path: &Path, n: u64) -> Store {
     {
         let mut records = session.records("contacts").unwrap();
         records.append(import, (1..=n).map(|id| (id, values[id as usize - 1].as_slice()))).unwrap();
-        let mut index = session.index("contacts", "email").unwrap();
+        let mut index = session.index("contacts", EMAIL).unwrap();
         index.put_sorted(keys.iter().map(|(k, id)| (k.as_bytes(), *id))).unwrap();
     }
     session.set_next_id("contacts", n + 1).unwrap();
@@ -78,7 +74,7 @@ fn records_def() -> TableDefinition<'static, u64, &'static [u8]> {
 }
 
 fn index_def() -> TableDefinition<'static, &'static [u8], u64> {
-    TableDefinition::new("index/contacts/email")
+    TableDefinition::new("index/contacts/1")
 }
 
 fn tmp() -> (tempfile::TempDir, PathBuf) {
@@ -130,7 +126,7 @@ fn missing_directories_and_files_are_told_apart_and_nothing_is_created() {
     assert!(matches!(e, OpenError::Missing { .. }), "{e}");
     assert_eq!(e.to_string(), format!("store {} does not exist", path.display()));
     assert!(!path.exists(), "a read-only open created the store");
-    let e = Store::check(&path, &specs()).unwrap_err();
+    let e = Store::check(&path).unwrap_err();
     assert!(matches!(e, OpenError::Missing { .. }), "{e}");
     assert!(!path.exists(), "check created the store");
 }
@@ -152,7 +148,7 @@ fn empty_files_directories_and_other_files_are_not_stores() {
         assert!(matches!(&e, OpenError::NotAStore { reason: NotAStoreReason::NotRedb, .. }), "{e}");
     }
     assert!(matches!(
-        Store::check(&text, &specs()),
+        Store::check(&text),
         Err(OpenError::NotAStore { reason: NotAStoreReason::NotRedb, .. })
     ));
 }
@@ -168,7 +164,10 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
     assert!(
         matches!(
             e,
-            OpenError::NotAStore { reason: NotAStoreReason::FormatVersion { found: 7, supported: 2 }, .. }
+            OpenError::NotAStore {
+                reason: NotAStoreReason::FormatVersion { found: 7, supported: tables::FORMAT_VERSION },
+                ..
+            }
         ),
         "{e}"
     );
@@ -176,13 +175,13 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
     // A damaged identity is not taken for another store's.
     raw(&path, |txn| {
         let mut meta = txn.open_table(META).unwrap();
-        meta.insert(FORMAT_KEY, 2).unwrap();
+        meta.insert(FORMAT_KEY, tables::FORMAT_VERSION).unwrap();
         let lo = meta.get("identity/lo").unwrap().unwrap().value();
         meta.insert("identity/lo", lo ^ 4).unwrap();
     });
     let e = Store::open_read_only(&path).unwrap_err();
     assert!(matches!(&e, OpenError::Corrupt { detail, .. } if detail.contains("identity")), "{e}");
-    let report = Store::check(&path, &specs()).unwrap();
+    let report = Store::check(&path).unwrap();
     assert!(report.problems.iter().any(|p| p.key == "identity"), "{:?}", report.problems);
     // A store of the format before checksums: `meta` without a version.
     raw(&path, |txn| {
@@ -194,7 +193,7 @@ fn stores_of_other_formats_and_other_redb_files_are_refused_clearly() {
         "{e}"
     );
     assert!(e.to_string().contains("older ingest"), "{e}");
-    let e = Store::check(&path, &specs()).unwrap_err();
+    let e = Store::check(&path).unwrap_err();
     assert!(
         matches!(e, OpenError::NotAStore { reason: NotAStoreReason::FormatVersion { found: 1, .. }, .. }),
         "{e}"
@@ -252,14 +251,14 @@ fn a_read_only_file_opens_read_only_reads_and_refuses_writes() {
         assert_eq!(read.record_count("contacts").unwrap(), 5);
         let rec = read.record("contacts", 3).unwrap().unwrap();
         assert_eq!(rec.view().get(EMAIL), Some("p0003@example.com"));
-        assert_eq!(read.lookup("contacts", "email", b"p0004@example.com").unwrap(), Some(4));
+        assert_eq!(read.lookup("contacts", EMAIL, b"p0004@example.com").unwrap(), Some(4));
         assert_eq!(store.imports().unwrap().len(), 1);
         assert!(matches!(store.begin_write(), Err(StoreError::ReadOnly { .. })));
         assert!(matches!(store.start_import(entry()), Err(StoreError::ReadOnly { .. })));
         // Readers share the file.
         let second = Store::open_read_only(&path).unwrap();
         assert_eq!(second.begin_read().unwrap().record_count("contacts").unwrap(), 5);
-        let report = Store::check(&path, &specs()).unwrap();
+        let report = Store::check(&path).unwrap();
         assert!(report.is_ok(), "{report:?}");
     }
     assert_eq!(std::fs::read(&path).unwrap(), before, "reading changed the file");
@@ -271,14 +270,14 @@ fn a_store_in_use_is_distinguishable_for_every_kind_of_open() {
     let held = build(&path, 2);
     assert!(matches!(Store::open(&path), Err(OpenError::InUse { .. })));
     assert!(matches!(Store::open_read_only(&path), Err(OpenError::InUse { .. })));
-    assert!(matches!(Store::check(&path, &specs()), Err(OpenError::InUse { .. })));
+    assert!(matches!(Store::check(&path), Err(OpenError::InUse { .. })));
     drop(held);
     let reader = Store::open_read_only(&path).unwrap();
     let e = Store::open(&path).unwrap_err();
     assert!(matches!(e, OpenError::InUse { .. }), "{e}");
     assert!(e.to_string().contains("in use"), "{e}");
     // A check is a reader: it runs beside one and keeps writers out meanwhile.
-    assert!(Store::check(&path, &specs()).unwrap().is_ok());
+    assert!(Store::check(&path).unwrap().is_ok());
     drop(reader);
     assert!(Store::open(&path).is_ok());
 }
@@ -374,15 +373,15 @@ fn check_passes_a_sound_store_and_leaves_the_file_unchanged() {
     let (_dir, path) = tmp();
     drop(build(&path, 50));
     let before = std::fs::read(&path).unwrap();
-    let report = Store::check(&path, &specs()).unwrap();
+    let report = Store::check(&path).unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     assert!(report.redb_integrity);
-    assert_eq!(report.format_version, Some(2));
+    assert_eq!(report.format_version, Some(tables::FORMAT_VERSION));
     assert_eq!(report.identity, Some(Store::open_read_only(&path).unwrap().identity()));
     assert_eq!(report.checked.records, 50);
     assert_eq!(report.checked.index_entries, 50);
     assert_eq!(report.checked.imports, 1);
-    assert_eq!(report.checked.tables, 4);
+    assert_eq!(report.checked.tables, 5);
     assert_eq!(std::fs::read(&path).unwrap(), before);
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["problems"], serde_json::json!([]));
@@ -427,7 +426,7 @@ fn check_finds_every_kind_of_logical_damage() {
         imports.insert(2, b"{\"id\":2}".as_slice()).unwrap();
     });
     let before = std::fs::read(&path).unwrap();
-    let report = Store::check(&path, &specs()).unwrap();
+    let report = Store::check(&path).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), before, "check changed the file");
     let found: Vec<String> =
         report.problems.iter().map(|p| format!("{} [{}] {}", p.table, p.key, p.problem)).collect();
@@ -441,15 +440,11 @@ fn check_finds_every_kind_of_logical_damage() {
     has("records/contacts", "3", "checksum mismatch");
     has("records/contacts", "5", "created by import 9, which is not in the import log");
     has("records/contacts", "5", "updated by import 9, which is not in the import log");
-    has("records/contacts", "6", "its email 'new6@example.com' is not in index/contacts/email");
+    has("records/contacts", "6", "its email 'new6@example.com' is not in index/contacts/1");
     has("records/contacts", "8", "is indexed as record 9's");
-    has("index/contacts/email", "ghost@example.com", "points to record 999, which does not exist");
-    has(
-        "index/contacts/email",
-        "p0008@example.com",
-        "points to record 9, whose email is 'p0009@example.com'",
-    );
-    has("index/contacts/email", "p0006@example.com", "points to record 6, whose email is 'new6@example.com'");
+    has("index/contacts/1", "ghost@example.com", "points to record 999, which does not exist");
+    has("index/contacts/1", "p0008@example.com", "points to record 9, whose email is 'p0009@example.com'");
+    has("index/contacts/1", "p0006@example.com", "points to record 6, whose email is 'new6@example.com'");
     has("meta", "seq/contacts", "not above the highest record ID 20");
     has("meta", "seq/imports", "not above the highest import ID 2");
     has("meta", "surprise", "a key the store never writes");
@@ -457,4 +452,91 @@ fn check_finds_every_kind_of_logical_damage() {
     has("imports", "2", "corrupt");
     assert_eq!(report.problems.len(), 13, "{}", found.join("\n"));
     assert!(!report.is_ok());
+}
+
+/// Turns a store built by this version into what format 2 wrote: no `schema`
+/// table, index tables named by property name, format 2.
+fn downgrade_to_format_2(path: &Path) {
+    raw(path, |txn| {
+        txn.delete_table(tables::SCHEMA).unwrap();
+        txn.rename_table(index_def(), TableDefinition::<&[u8], u64>::new("index/contacts/email")).unwrap();
+        txn.open_table(META).unwrap().insert(FORMAT_KEY, tables::UPGRADABLE_FORMAT).unwrap();
+    });
+}
+
+#[test]
+fn a_format_2_store_is_upgraded_in_memory_when_read_and_in_the_file_when_opened_for_writing() {
+    let (_dir, path) = tmp();
+    drop(build(&path, 20));
+    downgrade_to_format_2(&path);
+    let before = std::fs::read(&path).unwrap();
+    {
+        let store = Store::open_read_only(&path).unwrap();
+        let read = store.begin_read().unwrap();
+        assert_eq!(read.lookup("contacts", EMAIL, b"p0004@example.com").unwrap(), Some(4));
+        assert_eq!(read.schema().unwrap(), *crate::schema::standard());
+    }
+    assert!(std::fs::read(&path).unwrap() == before, "a read-only open changed the file");
+    {
+        let store = Store::open(&path).unwrap();
+        let read = store.begin_read().unwrap();
+        assert_eq!(read.lookup("contacts", EMAIL, b"p0007@example.com").unwrap(), Some(7));
+        assert_eq!(read.schema().unwrap(), *crate::schema::standard());
+    }
+    let report = Store::check(&path).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.format_version, Some(tables::FORMAT_VERSION));
+    assert_eq!(report.checked.index_entries, 20);
+}
+
+#[test]
+fn the_schema_is_stored_checked_and_keeps_custom_properties_across_opens() {
+    use crate::schema::{FIRST_CUSTOM_PROPERTY, PropertyDef, PropertyType};
+    let (_dir, path) = tmp();
+    drop(build(&path, 3));
+    {
+        let store = Store::open(&path).unwrap();
+        let session = store.begin_write().unwrap();
+        let mut contacts = session.schema().unwrap().object("contacts").unwrap().clone();
+        contacts.properties.push(PropertyDef {
+            id: FIRST_CUSTOM_PROPERTY,
+            name: "loyalty_tier".into(),
+            label: "Loyalty tier".into(),
+            ty: PropertyType::String,
+            options: vec![],
+            multiple: false,
+            integer: false,
+            unique: false,
+            custom: true,
+            headers: std::collections::BTreeMap::new(),
+        });
+        session.save_object(&contacts).unwrap();
+        // A property cannot change its type under the same ID.
+        let mut changed = contacts.clone();
+        changed.properties[2].ty = PropertyType::Number;
+        assert!(matches!(session.save_object(&changed), Err(StoreError::Schema(_))));
+        session.commit(true).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let schema = store.begin_read().unwrap().schema().unwrap();
+    let contacts = schema.object("contacts").unwrap();
+    assert_eq!(contacts.property(FIRST_CUSTOM_PROPERTY).unwrap().name, "loyalty_tier");
+    assert_eq!(contacts.property_named("email").unwrap().id, EMAIL);
+    drop(store);
+    // A damaged schema entry is a problem for `check` and an error for reads.
+    raw(&path, |txn| {
+        let mut t = txn.open_table(tables::SCHEMA).unwrap();
+        let mut bytes = t.get("companies").unwrap().unwrap().value().to_vec();
+        let n = bytes.len();
+        bytes[n - 2] ^= 0x20;
+        t.insert("companies", bytes.as_slice()).unwrap();
+    });
+    let report = Store::check(&path).unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.table == "schema" && p.key == "companies"),
+        "{:?}",
+        report.problems
+    );
+    let read = Store::open_read_only(&path).unwrap();
+    assert!(matches!(read.begin_read().unwrap().schema(), Err(StoreError::CorruptSchema { .. })));
 }

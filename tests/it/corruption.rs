@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use engine::export::{self, Format};
 use engine::import::{self, ImportOptions};
 use engine::progress::Progress;
-use engine::schema;
 use store::{Store, StoreError};
 
 use crate::support::ingest;
@@ -49,7 +48,8 @@ fn export(path: &Path, with_log: bool) -> Result<Vec<u8>, String> {
     let store = Store::open_read_only(path).map_err(|e| e.to_string())?;
     let read = store.begin_read().map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    for object in schema::OBJECTS {
+    let schema = read.schema().map_err(|e| e.to_string())?;
+    for object in &schema.objects {
         export::export(&read, object, Format::Jsonl, &mut out).map_err(|e| format!("{e:#}"))?;
         export::export(&read, object, Format::Csv, &mut out).map_err(|e| format!("{e:#}"))?;
     }
@@ -93,7 +93,7 @@ fn every_flipped_byte_is_detected_or_harmless_and_never_panics() {
     let path = build_store(dir.path());
     let original = std::fs::read(&path).unwrap();
     let baseline = export_all(&path).unwrap();
-    let clean = engine::check::run(&path).unwrap();
+    let clean = Store::check(&path).unwrap();
     assert!(clean.is_ok(), "{:?}", clean.problems);
     assert_eq!(clean.checked.records, 320);
     assert_eq!(clean.checked.index_entries, 320);
@@ -109,7 +109,7 @@ fn every_flipped_byte_is_detected_or_harmless_and_never_panics() {
         let mut bytes = original.clone();
         bytes[offset] ^= 0x55;
         std::fs::write(&copy, &bytes).unwrap();
-        let check = catch_unwind(AssertUnwindSafe(|| engine::check::run(&copy)));
+        let check = catch_unwind(AssertUnwindSafe(|| Store::check(&copy)));
         let exported = catch_unwind(AssertUnwindSafe(|| export_all(&copy)));
         let (Ok(check), Ok(exported)) = (check, exported) else {
             panics.push(offset);
@@ -201,7 +201,7 @@ fn a_corrupt_record_stops_get_export_and_an_import_that_meets_it() {
         err.contains("record 43 of contacts is corrupt") && err.contains("nothing of it was committed"),
         "{err}"
     );
-    let report = engine::check::run(&path).unwrap();
+    let report = Store::check(&path).unwrap();
     // redb's page checksums fail too; the record is named.
     assert!(!report.redb_integrity);
     let records: Vec<_> = report.problems.iter().filter(|p| p.table != "(file)").collect();
@@ -210,7 +210,10 @@ fn a_corrupt_record_stops_get_export_and_an_import_that_meets_it() {
     let store = Store::open_read_only(&path).unwrap();
     let read = store.begin_read().unwrap();
     let r1 = read.record("contacts", 1).unwrap().unwrap();
-    assert_ne!(r1.view().get(schema::CONTACTS.property_number("city").unwrap()), Some("Utrecht"));
+    assert_ne!(
+        r1.view().get(store::schema::standard().object("contacts").unwrap().property_id("city").unwrap()),
+        Some("Utrecht")
+    );
     assert!(matches!(read.record("contacts", 43), Err(StoreError::CorruptRecord { id: 43, .. })));
     drop((read, store));
     assert_ne!(export_all(&path).ok(), Some(before));
@@ -239,7 +242,7 @@ fn a_store_left_by_a_killed_import_is_readable_read_only_without_changing_it() {
     assert_eq!(imports[2].status, store::ImportStatus::Interrupted);
     assert_eq!(store.begin_read().unwrap().record_count("contacts").unwrap(), 320);
     drop(store);
-    let report = engine::check::run(&path).unwrap();
+    let report = Store::check(&path).unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(export(&path, false).unwrap(), before, "the records differ after the crash");
     assert_eq!(std::fs::read(&path).unwrap(), crashed, "a read-only open or check wrote to the file");
@@ -247,7 +250,7 @@ fn a_store_left_by_a_killed_import_is_readable_read_only_without_changing_it() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.imports().unwrap()[2].status, store::ImportStatus::Interrupted);
     drop(store);
-    assert!(engine::check::run(&path).unwrap().is_ok());
+    assert!(Store::check(&path).unwrap().is_ok());
     assert_eq!(export(&path, false).unwrap(), before);
 }
 

@@ -45,7 +45,7 @@ fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usi
     let read = store.begin_read().unwrap();
     engine::export::export(
         &read,
-        engine::schema::object(object).unwrap(),
+        read.schema().unwrap().object(object).unwrap(),
         engine::export::Format::Jsonl,
         &mut export,
     )

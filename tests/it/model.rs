@@ -260,7 +260,8 @@ proptest! {
         }
         let mut export = Vec::new();
         let read = store.begin_read().unwrap();
-        engine::export::export(&read, &engine::schema::CONTACTS, engine::export::Format::Jsonl, &mut export).unwrap();
+        let contacts = read.schema().unwrap().object("contacts").unwrap().clone();
+        engine::export::export(&read, &contacts, engine::export::Format::Jsonl, &mut export).unwrap();
         prop_assert_eq!(String::from_utf8(export).unwrap(), model.export());
     }
 }

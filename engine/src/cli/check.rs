@@ -12,7 +12,7 @@ pub struct Args {
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let Args { json } = args;
-    let report = crate::holder::open_waiting(&ctx.store, wait_arg(ctx.wait), crate::check::run)?;
+    let report = crate::holder::open_waiting(&ctx.store, wait_arg(ctx.wait), |p| store::Store::check(p))?;
     if json {
         print_json(&report)?;
     } else {

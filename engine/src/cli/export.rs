@@ -37,7 +37,6 @@ pub struct Args {
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let Args { object, format, out, excel_safe } = args;
-    let def = object_arg(&object)?;
     if excel_safe && !matches!(format, FormatArg::Csv) {
         return Err(Usage("--excel-safe applies to --format csv only".into()).into());
     }
@@ -46,6 +45,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     }
     let store = open_read(&ctx.store, ctx.wait)?;
     let read = store.begin_read()?;
+    let schema = read.schema()?;
+    let def = object_arg(&schema, &object)?;
     let format = match format {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv if excel_safe => Format::CsvExcelSafe,

@@ -9,7 +9,7 @@ use super::{Context, Usage, object_arg, open_read, print_json};
 /// Show one record by ID or by a unique property.
 #[derive(clap::Args)]
 pub struct Args {
-    /// contacts or companies.
+    /// The object (contacts, companies, deals, ...).
     object: String,
     /// Record ID.
     id: Option<u64>,
@@ -23,40 +23,43 @@ pub struct Args {
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let Args { object, id, by, json } = args;
-    let def = object_arg(&object)?;
     if id.is_some() == by.is_some() {
         return Err(Usage("give a record ID or --by PROP=VALUE".into()).into());
     }
     let store = open_read(&ctx.store, ctx.wait)?;
     let read = store.begin_read()?;
+    let schema = read.schema()?;
+    let def = object_arg(&schema, &object)?;
     let id = match (id, by) {
         (Some(id), None) => id,
         (None, Some(by)) => {
             let (prop, value) = by.split_once('=').ok_or_else(|| Usage("--by takes PROP=VALUE".into()))?;
-            let number = def
-                .property_number(prop)
+            let property = def
+                .property_named(prop)
                 .ok_or_else(|| Usage(format!("{object} has no property '{prop}'")))?;
-            if Some(prop) != def.identifier {
+            if !property.unique {
+                let unique: Vec<&str> =
+                    def.properties.iter().filter(|p| p.unique).map(|p| p.name.as_str()).collect();
                 return Err(Usage(format!(
                     "--by needs a unique property of {object}: {}",
-                    def.identifier.unwrap_or("-")
+                    if unique.is_empty() { "-".to_owned() } else { unique.join(", ") }
                 ))
                 .into());
             }
             let mut norm = String::new();
             crate::normalize::values::normalize(
-                def.property(number).ty,
+                property,
                 value.trim(),
                 &crate::normalize::values::ValueOptions::default(),
                 &mut norm,
             )
             .map_err(|code| Usage(format!("'{value}' is not a valid {prop}: {code}")))?;
-            read.lookup(def.name, prop, norm.as_bytes())?
+            read.lookup(&def.name, property.id, norm.as_bytes())?
                 .with_context(|| format!("no {object} record with {prop} {norm}"))?
         }
         _ => unreachable!("checked above: exactly one of an ID and --by"),
     };
-    let record = read.record(def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
+    let record = read.record(&def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
     let value = export::record_json(def, id, &record.view());
     if json {
         print_json(&value)?;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::{Context, byte_arg, encoding_arg, print_json};
+use crate::mapping::vocabulary::Vocabulary;
+
+use super::{Context, byte_arg, encoding_arg, open_read, print_json};
 
 /// Report a file's dialect, header, row count and structural errors.
 #[derive(clap::Args)]
@@ -22,13 +24,21 @@ pub struct Args {
     json: bool,
 }
 
-pub(super) fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
+pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let Args { file, delimiter, encoding, json } = args;
+    // The store's schema (custom properties) if the store exists, else the standard model.
+    let vocabulary = if ctx.store.exists() {
+        let store = open_read(&ctx.store, ctx.wait)?;
+        Vocabulary::new(&store.begin_read()?.schema()?)
+    } else {
+        Vocabulary::standard()
+    };
     let report = crate::inspect::inspect(
         &file,
         byte_arg("delimiter", delimiter.as_deref())?,
         encoding_arg(encoding.as_deref())?,
         None,
+        &vocabulary,
     )
     .with_context(|| format!("cannot read {}", file.display()))?;
     if json {

@@ -198,9 +198,14 @@ pub(crate) fn encoding_arg(s: Option<&str>) -> anyhow::Result<Option<Encoding>> 
     .transpose()
 }
 
-pub(crate) fn object_arg(name: &str) -> anyhow::Result<&'static crate::schema::ObjectDef> {
-    crate::schema::object(name)
-        .ok_or_else(|| Usage(format!("unknown object '{name}' (contacts, companies)")).into())
+/// The object named `name` in `schema`; a usage error naming the objects if none.
+pub(crate) fn object_arg<'s>(
+    schema: &'s crate::schema::Schema,
+    name: &str,
+) -> anyhow::Result<&'s crate::schema::ObjectDef> {
+    schema.object(name).ok_or_else(|| {
+        Usage(format!("unknown object '{name}' ({})", crate::schema::object_names(schema))).into()
+    })
 }
 
 /// `path` as one shell word: quoted when it holds anything but `[A-Za-z0-9_./+-]`.

@@ -1,7 +1,5 @@
 //! `ingest stats`: record counts per object.
 
-use crate::schema;
-
 use super::{Context, open_read, print_json};
 
 /// Record counts per object.
@@ -17,8 +15,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let store = open_read(&ctx.store, ctx.wait)?;
     let read = store.begin_read()?;
     let mut objects = serde_json::Map::new();
-    for o in schema::OBJECTS {
-        objects.insert(o.name.to_owned(), read.record_count(o.name)?.into());
+    for o in &read.schema()?.objects {
+        objects.insert(o.name.clone(), read.record_count(&o.name)?.into());
     }
     let v = serde_json::json!({"objects": objects, "associations": 0});
     if json {

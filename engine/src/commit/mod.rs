@@ -11,15 +11,15 @@
 use store::{StoreError, UpdateOutcome, WriteSession};
 
 use crate::plan::{Action, IndexDelta, Planned};
-use crate::schema::ObjectDef;
+use crate::schema::{Object, PropertyId};
 
 /// What the writer needs to know about the import.
 #[derive(Debug)]
 pub struct CommitConfig {
     /// The object.
-    pub object: &'static ObjectDef,
-    /// Name of the identifier property (the index written).
-    pub identifier: &'static str,
+    pub object: Object,
+    /// The identifier property whose index the import maintains (none: no index).
+    pub identifier: Option<PropertyId>,
     /// The import writing.
     pub import_id: u64,
     /// Per property number: set only where the record has no value yet.
@@ -38,7 +38,7 @@ pub fn write_piece(
     outcomes: &mut Vec<UpdateOutcome>,
 ) -> Result<(), StoreError> {
     let rows = &piece.rows;
-    let mut records = session.records(cfg.object.name)?;
+    let mut records = session.records(&cfg.object.name)?;
     let creates = piece.actions.iter().enumerate().filter_map(|(r, a)| match a {
         Action::Create(id) => Some((*id, rows.row_values(r))),
         _ => None,
@@ -93,11 +93,11 @@ pub fn write_index(
     cfg: &CommitConfig,
     delta: &IndexDelta,
 ) -> Result<(), StoreError> {
-    if delta.is_empty() {
+    let Some(identifier) = cfg.identifier.filter(|_| !delta.is_empty()) else {
         return Ok(());
-    }
+    };
     crate::timing::timed(crate::timing::Stage::Index, || {
-        let mut index = session.index(cfg.object.name, cfg.identifier)?;
+        let mut index = session.index(&cfg.object.name, identifier)?;
         index.remove(delta.iter().filter(|e| e.1 == 0).map(|e| e.0))?;
         index.put_sorted(delta.iter().filter(|e| e.1 != 0))
     })

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use store::ReadSession;
 use store::record::RecordView;
 
-use crate::schema::{ObjectDef, PropertyType, RECORD_ID};
+use crate::schema::{ObjectDef, PropertyId, PropertyType, RECORD_ID};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,17 +28,17 @@ pub enum Format {
 pub fn record_json(object: &ObjectDef, id: u64, view: &RecordView<'_>) -> Value {
     let mut props = Map::new();
     for (p, v) in view.values() {
-        if usize::from(p) >= object.properties.len() {
+        // A value of a property the schema no longer has is not exported.
+        let Some(prop) = object.property(p) else {
             continue;
-        }
-        let prop = object.property(p);
+        };
         let value = match prop.ty {
             PropertyType::Number => serde_json::from_str::<serde_json::Number>(v)
                 .map_or_else(|_| Value::String(v.to_owned()), Value::Number),
             PropertyType::Bool => Value::Bool(v == "true"),
             _ => Value::String(v.to_owned()),
         };
-        props.insert(prop.name.to_owned(), value);
+        props.insert(prop.name.clone(), value);
     }
     serde_json::json!({"id": id, "object": object.name, "properties": props, "associations": {}})
 }
@@ -54,7 +54,7 @@ pub fn export(
     let mut failure: Option<std::io::Error> = None;
     match format {
         Format::Jsonl => {
-            read.for_each_record(object.name, |id, view| {
+            read.for_each_record(&object.name, |id, view| {
                 let line = record_json(object, id, &view);
                 let r = serde_json::to_writer(&mut *out, &line)
                     .map_err(std::io::Error::from)
@@ -72,14 +72,17 @@ pub fn export(
         Format::Csv | Format::CsvExcelSafe => {
             let safe = format == Format::CsvExcelSafe;
             let mut w = csv::Writer::from_writer(&mut *out);
-            let names: Vec<&str> = object.properties.iter().map(|p| p.name).collect();
+            let names: Vec<&str> = object.properties.iter().map(|p| p.name.as_str()).collect();
             w.write_record(&names)?;
+            // Property IDs are sparse (custom ones start at 1000): the column of each.
+            let column = |id: PropertyId| object.properties.binary_search_by_key(&id, |p| p.id).ok();
+            let id_column = column(RECORD_ID).expect("every object has the record ID");
             let mut row: Vec<String> = vec![String::new(); names.len()];
-            read.for_each_record(object.name, |id, view| {
+            read.for_each_record(&object.name, |id, view| {
                 row.iter_mut().for_each(String::clear);
-                row[usize::from(RECORD_ID)] = id.to_string();
+                row[id_column] = id.to_string();
                 for (p, v) in view.values() {
-                    if let Some(cell) = row.get_mut(usize::from(p)) {
+                    if let Some(cell) = column(p).and_then(|c| row.get_mut(c)) {
                         cell.push_str(
                             if safe { crate::report::output::excel_safe(v) } else { v.into() }.as_ref(),
                         );

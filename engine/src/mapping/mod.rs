@@ -1,18 +1,17 @@
 //! Mapping columns to properties (SPEC 5).
 //!
 //! Each header is matched, case- and punctuation-insensitively, against the
-//! property vocabulary of the header language ([`crate::mapping::headers`]), then English,
-//! then the other languages. `--map` overrides any column, `--skip-unmapped` drops
+//! property vocabulary of the header language ([`vocabulary`], data of the
+//! store's schema), then English, then the other languages. `--map` overrides any column, `--skip-unmapped` drops
 //! the rest; otherwise an unmapped column stops the import before anything is
 //! written, with the closest properties as suggestions.
 
-pub(crate) mod headers;
+pub mod vocabulary;
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
-use self::headers::normalize_header;
-use crate::schema::{self, ObjectDef};
+use self::vocabulary::{Vocabulary, normalize_header};
+use crate::schema::{Object, PropertyId};
 
 /// Unmapped columns listed in the error, with suggestions (the first ones, in
 /// column order); the rest are counted ("... and 312 more").
@@ -38,8 +37,8 @@ pub enum Target {
     Property {
         /// Index of the object in the mapping.
         object: usize,
-        /// Property number.
-        property: u16,
+        /// Property ID.
+        property: PropertyId,
     },
     /// Ignored.
     Skip,
@@ -49,7 +48,7 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct Mapping {
     /// The objects the file holds.
-    pub objects: Vec<&'static ObjectDef>,
+    pub objects: Vec<Object>,
     /// One target per column.
     pub columns: Vec<Target>,
     /// Trailing columns without a name (Excel leaves them) start here: they are
@@ -81,9 +80,14 @@ pub enum MappingError {
         /// The first [`MAX_LISTED`] of them, in column order.
         listed: Vec<Unmapped>,
     },
-    /// An object this version cannot import.
-    #[error("unknown or unsupported object '{0}' (importable: contacts, companies)")]
-    UnknownObject(String),
+    /// An object the schema does not have.
+    #[error("unknown object '{name}' (the store's objects: {known})")]
+    UnknownObject {
+        /// The name given.
+        name: String,
+        /// The schema's objects, for the message.
+        known: String,
+    },
     /// A `--map` that does not parse or names something unknown.
     #[error("--map '{spec}': {reason}")]
     BadMap {
@@ -179,8 +183,10 @@ fn list_unmapped(cols: &[Unmapped], count: usize) -> String {
 }
 
 /// What the user asked for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MappingRequest<'a> {
+    /// The schema's objects and header spellings.
+    pub vocabulary: &'a Vocabulary,
     /// `--object`, possibly empty (then inferred from the headers).
     pub objects: &'a [String],
     /// `--map HEADER=TARGET`.
@@ -191,50 +197,19 @@ pub struct MappingRequest<'a> {
     pub lang: &'a str,
 }
 
-/// One language's header vocabulary: `(object, normalized header) -> property`.
-type Vocabulary = HashMap<(&'static str, &'static str), &'static str>;
-
-/// The header vocabulary of every language, for lookups in constant time.
-static VOCABULARY: LazyLock<Vec<(&'static str, Vocabulary)>> = LazyLock::new(|| {
-    headers::LANGUAGES
-        .iter()
-        .map(|&lang| {
-            let mut table = HashMap::new();
-            for v in headers::variants(lang) {
-                table.entry((v.object, v.header)).or_insert(v.property);
-            }
-            (lang, table)
-        })
-        .collect()
-});
+impl<'a> MappingRequest<'a> {
+    /// A request with no options: inferred object, English headers, unmapped
+    /// columns an error.
+    pub fn new(vocabulary: &'a Vocabulary) -> Self {
+        Self { vocabulary, objects: &[], maps: &[], skip_unmapped: false, lang: "en" }
+    }
+}
 
 /// The normalized form of a header name, if it is short enough to be matched by
 /// normalization at all (see [`MAX_KEY_CHARS`]).
 fn match_key(name: &str) -> Option<String> {
     let key = normalize_header(name);
     (key.chars().count() <= MAX_KEY_CHARS).then_some(key)
-}
-
-/// Finds the property a normalized header names for `object`: header language,
-/// English, then the others.
-fn lookup_key(object: &ObjectDef, key: &str, lang: &str) -> Option<u16> {
-    let order = std::iter::once(lang)
-        .chain(std::iter::once("en"))
-        .chain(headers::LANGUAGES.iter().copied().filter(|l| *l != lang && *l != "en"));
-    for l in order {
-        if let Some((_, table)) = VOCABULARY.iter().find(|(name, _)| *name == l)
-            && let Some(property) = table.get(&(object.name, key))
-        {
-            return object.property_number(property);
-        }
-    }
-    None
-}
-
-/// Finds the property a header names for `object`: header language, English, then
-/// the others.
-pub fn lookup(object: &ObjectDef, header: &str, lang: &str) -> Option<u16> {
-    lookup_key(object, &normalize_header(header), lang)
 }
 
 /// Builds the mapping of `header` for a request.
@@ -262,7 +237,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
         let col = finder.find(col_name).ok_or_else(|| {
             bad(spec, &format!("no column named '{col_name}' (columns: {})", list_names(header)))
         })?;
-        columns[col] = Some(parse_target(spec, target.trim(), &objects)?);
+        columns[col] = Some(parse_target(spec, target.trim(), &objects, req.vocabulary)?);
         explicit[col] = true;
     }
     let repeated: Vec<(String, Vec<usize>)> = finder
@@ -278,7 +253,9 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             && let Some(key) = key
         {
             *column = objects.iter().enumerate().find_map(|(oi, o)| {
-                lookup_key(o, key, req.lang).map(|property| Target::Property { object: oi, property })
+                req.vocabulary
+                    .lookup_key(&o.name, key, req.lang)
+                    .map(|property| Target::Property { object: oi, property })
             });
         }
     }
@@ -292,7 +269,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             .map(|(column, _)| Unmapped {
                 column,
                 header: header[column].clone(),
-                suggestions: suggest(keys[column].as_deref(), &objects),
+                suggestions: suggest(keys[column].as_deref(), &objects, req.vocabulary),
             })
             .collect();
         return Err(MappingError::Unmapped { count, listed });
@@ -305,7 +282,11 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
                 return Err(MappingError::Duplicate {
                     first: shown_name(&header[j]),
                     second: shown_name(&header[i]),
-                    target: format!("{}.{}", objects[object].name, objects[object].property(property).name),
+                    target: format!(
+                        "{}.{}",
+                        objects[object].name,
+                        crate::schema::property(&objects[object], property).name
+                    ),
                 });
             }
             first.insert(*t, i);
@@ -381,7 +362,12 @@ impl<'h> ColumnFinder<'h> {
     }
 }
 
-fn parse_target(spec: &str, target: &str, objects: &[&'static ObjectDef]) -> Result<Target, MappingError> {
+fn parse_target(
+    spec: &str,
+    target: &str,
+    objects: &[Object],
+    vocabulary: &Vocabulary,
+) -> Result<Target, MappingError> {
     if target == "-" {
         return Ok(Target::Skip);
     }
@@ -401,63 +387,79 @@ fn parse_target(spec: &str, target: &str, objects: &[&'static ObjectDef]) -> Res
         }
         None => (0, target),
     };
-    let def = objects[object];
-    let property = def.property_number(prop).or_else(|| lookup(def, prop, "en")).ok_or_else(|| {
-        let names: Vec<&str> = def.properties.iter().map(|p| p.name).collect();
-        bad(spec, &format!("{} has no property '{prop}' (properties: {})", def.name, names.join(", ")))
-    })?;
+    let def = &objects[object];
+    let property =
+        def.property_id(prop).or_else(|| vocabulary.lookup(&def.name, prop, "en")).ok_or_else(|| {
+            let names: Vec<&str> = def.properties.iter().map(|p| p.name.as_str()).collect();
+            bad(spec, &format!("{} has no property '{prop}' (properties: {})", def.name, names.join(", ")))
+        })?;
     Ok(Target::Property { object, property })
 }
 
-fn choose_objects(
-    keys: &[Option<String>],
-    req: &MappingRequest<'_>,
-) -> Result<Vec<&'static ObjectDef>, MappingError> {
+fn choose_objects(keys: &[Option<String>], req: &MappingRequest<'_>) -> Result<Vec<Object>, MappingError> {
+    let vocabulary = req.vocabulary;
     if !req.objects.is_empty() {
         let objects = req
             .objects
             .iter()
-            .map(|o| schema::object(o).ok_or_else(|| MappingError::UnknownObject(o.clone())))
+            .map(|o| {
+                vocabulary.object(o).cloned().ok_or_else(|| MappingError::UnknownObject {
+                    name: o.clone(),
+                    known: vocabulary
+                        .objects()
+                        .iter()
+                        .map(|o| o.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if objects.len() > 1 {
             return Err(MappingError::MultiObject);
         }
         return Ok(objects);
     }
-    // Infer: the object whose vocabulary matches most columns; contacts on a tie.
-    let best = schema::OBJECTS
+    // Infer: the object whose vocabulary matches most columns; the earlier object
+    // of the schema on a tie (contacts first).
+    let all = vocabulary.objects();
+    let best = all
         .iter()
-        .copied()
-        .max_by_key(|o| {
-            let hits = keys.iter().flatten().filter(|k| lookup_key(o, k, req.lang).is_some()).count();
+        .enumerate()
+        .max_by_key(|(i, o)| {
+            let hits = keys
+                .iter()
+                .flatten()
+                .filter(|k| vocabulary.lookup_key(&o.name, k, req.lang).is_some())
+                .count();
             // max_by_key keeps the last maximum: rank earlier objects higher on ties.
-            (hits, std::cmp::Reverse(schema::OBJECTS.iter().position(|x| x.name == o.name)))
+            (hits, std::cmp::Reverse(*i))
         })
-        .expect("there is at least one object");
+        .map(|(_, o)| o.clone())
+        .expect("the schema has at least one object");
     Ok(vec![best])
 }
 
 /// The closest properties to a normalized name (none for a name too long to be
 /// similar to any, see [`MAX_SUGGEST_CHARS`]).
-fn suggest(key: Option<&str>, objects: &[&'static ObjectDef]) -> Vec<String> {
+fn suggest(key: Option<&str>, objects: &[Object], vocabulary: &Vocabulary) -> Vec<String> {
     let Some(norm) = key.filter(|k| !k.is_empty() && k.chars().count() <= MAX_SUGGEST_CHARS) else {
         return Vec::new();
     };
-    let mut scored: Vec<(f64, &'static str, &'static str)> = Vec::new();
-    for lang in headers::LANGUAGES {
-        for v in headers::variants(lang) {
-            if objects.iter().any(|o| o.name == v.object) {
-                scored.push((strsim::jaro_winkler(norm, v.header), v.object, v.property));
-            }
+    let mut scored: Vec<(f64, &str, PropertyId)> = Vec::new();
+    for o in objects {
+        for (spelling, property) in vocabulary.spellings(&o.name) {
+            scored.push((strsim::jaro_winkler(norm, spelling), &o.name, property));
         }
     }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // Ties in a stable order (the spellings come from hash tables).
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)).then_with(|| a.2.cmp(&b.2)));
     let mut out: Vec<String> = Vec::new();
     for (score, object, property) in scored {
         if score < 0.6 || out.len() == 3 {
             break;
         }
-        let name = format!("{object}.{property}");
+        let def = objects.iter().find(|o| o.name == object).expect("scored from these objects");
+        let name = format!("{object}.{}", crate::schema::property(def, property).name);
         if !out.contains(&name) {
             out.push(name);
         }
@@ -473,8 +475,10 @@ mod tests {
         names.iter().map(|s| (*s).to_owned()).collect()
     }
 
+    static VOCABULARY: std::sync::LazyLock<Vocabulary> = std::sync::LazyLock::new(Vocabulary::standard);
+
     fn req<'a>(objects: &'a [String], maps: &'a [String], lang: &'a str) -> MappingRequest<'a> {
-        MappingRequest { objects, maps, skip_unmapped: false, lang }
+        MappingRequest { vocabulary: &VOCABULARY, objects, maps, skip_unmapped: false, lang }
     }
 
     #[test]
@@ -485,7 +489,9 @@ mod tests {
             .columns
             .iter()
             .map(|t| match t {
-                Target::Property { property, .. } => m.objects[0].property(*property).name,
+                Target::Property { property, .. } => {
+                    crate::schema::property(&m.objects[0], *property).name.as_str()
+                }
                 Target::Skip => "-",
             })
             .collect();
@@ -544,9 +550,9 @@ mod tests {
 
     #[test]
     fn every_header_spelling_is_short_enough_to_be_matched_and_suggested() {
-        for lang in headers::LANGUAGES {
-            for v in headers::variants(lang) {
-                assert!(v.header.chars().count() <= MAX_SUGGEST_CHARS, "{}", v.header);
+        for o in VOCABULARY.objects() {
+            for (spelling, _) in VOCABULARY.spellings(&o.name) {
+                assert!(spelling.chars().count() <= MAX_SUGGEST_CHARS, "{spelling}");
             }
         }
     }
@@ -554,7 +560,7 @@ mod tests {
     #[test]
     fn skip_unmapped_drops_unknown_columns() {
         let objs = vec!["contacts".to_owned()];
-        let r = MappingRequest { objects: &objs, maps: &[], skip_unmapped: true, lang: "en" };
+        let r = MappingRequest { skip_unmapped: true, ..req(&objs, &[], "en") };
         let m = map(&h(&["Email", "Shoe size"]), &r).unwrap();
         assert_eq!(m.columns[1], Target::Skip);
     }

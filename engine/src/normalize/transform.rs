@@ -15,7 +15,7 @@ use crate::input::decode::DecodedPiece;
 use crate::mapping::{Mapping, Target};
 use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
-use crate::schema::{ObjectDef, PropertyType, RECORD_ID};
+use crate::schema::{Object, PropertyDef, PropertyId, PropertyType, RECORD_ID};
 
 /// A problem with one cell or row, found before or during planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +38,11 @@ pub struct Issue {
 #[derive(Debug)]
 pub struct TransformConfig {
     /// The object.
-    pub object: &'static ObjectDef,
+    pub object: Object,
     /// Value parsing options.
     pub values: ValueOptions,
-    /// Number of the unique identifier property.
-    pub identifier: u16,
+    /// The unique identifier property rows are matched by (none: record ID only).
+    pub identifier: Option<PropertyId>,
     /// Per property number: only set where the record has no value (`--no-overwrite`).
     pub protect: Vec<bool>,
     /// The import, recorded as the last writer of records it changes.
@@ -58,7 +58,9 @@ pub struct TransformConfig {
 #[derive(Debug, Clone, Copy)]
 struct ColumnPlan {
     column: usize,
-    property: u16,
+    property: PropertyId,
+    /// Index of the property in the object's list.
+    index: usize,
     ty: PropertyType,
 }
 
@@ -66,19 +68,20 @@ impl TransformConfig {
     /// Prepares the per-column work of a mapping (single object).
     pub fn new(
         mapping: &Mapping,
-        identifier: u16,
+        identifier: Option<PropertyId>,
         values: ValueOptions,
         protect: Vec<bool>,
         import_id: u64,
     ) -> Self {
-        let object = mapping.objects[0];
+        let object = mapping.objects[0].clone();
         let mut columns: Vec<ColumnPlan> = mapping
             .columns
             .iter()
             .enumerate()
             .filter_map(|(column, t)| match *t {
                 Target::Property { property, .. } => {
-                    Some(ColumnPlan { column, property, ty: object.property(property).ty })
+                    let index = object.properties.iter().position(|p| p.id == property)?;
+                    Some(ColumnPlan { column, property, index, ty: object.properties[index].ty })
                 }
                 Target::Skip => None,
             })
@@ -94,7 +97,7 @@ impl TransformConfig {
             import_id,
             unnamed_from: mapping.unnamed_from,
             record_id_column: column_of(RECORD_ID),
-            identifier_column: column_of(identifier),
+            identifier_column: identifier.and_then(column_of),
             columns,
         }
     }
@@ -210,8 +213,8 @@ pub fn transform(
 ) -> Transformed {
     let n = piece.batch.num_rows();
     let arrays = piece.columns();
-    let required: Vec<u16> =
-        cfg.object.required_any.iter().filter_map(|p| cfg.object.property_number(p)).collect();
+    let required: Vec<PropertyId> =
+        cfg.object.required_any.iter().filter_map(|p| cfg.object.property_id(p)).collect();
     let mut out = Transformed {
         values: Vec::with_capacity(piece.batch.get_array_memory_size()),
         value_ends: Vec::with_capacity(n),
@@ -241,7 +244,7 @@ pub fn transform(
     }
     let mut rec = RecordBuilder::default();
     let mut matched: Vec<(u64, u32)> = Vec::new();
-    let records = match read.record_reader(cfg.object.name) {
+    let records = match read.record_reader(&cfg.object.name) {
         Ok(records) => records,
         Err(e) => {
             // The import cannot go on without the stored records.
@@ -283,23 +286,24 @@ pub fn transform(
             // Text kept as written needs no normalized copy.
             let verbatim = matches!(c.ty, PropertyType::String | PropertyType::Phone | PropertyType::Url)
                 && cell.len() <= values::MAX_VALUE_CHARS;
-            let normalized = if verbatim {
+            let prop = &cfg.object.properties[c.index];
+            let normalized = if verbatim && !prop.multiple {
                 Ok(cell)
             } else {
-                values::normalize(c.ty, cell, &cfg.values, &mut norm).map(|()| norm.as_str())
+                values::normalize(prop, cell, &cfg.values, &mut norm).map(|()| norm.as_str())
             };
+            let is_identifier = Some(c.property) == cfg.identifier;
             match normalized {
                 Ok(value) => {
-                    if c.property == cfg.identifier {
+                    if is_identifier {
                         out.keys.extend_from_slice(value.as_bytes());
                     }
                     creatable |= required.contains(&c.property);
                     rec.push(c.property, value);
                 }
                 Err(code) => {
-                    let is_identifier = c.property == cfg.identifier;
                     failed |= is_identifier;
-                    let message = value_message(code, cfg.object.property(c.property), cell, &cfg.values);
+                    let message = value_message(code, prop, cell, &cfg.values);
                     out.issues.push(issue(code, is_identifier, message));
                 }
             }
@@ -421,9 +425,9 @@ pub fn shorten(v: &str) -> String {
     format!("{}…", &v[..end])
 }
 
-fn value_message(code: ErrorCode, prop: &crate::schema::Property, cell: &str, opts: &ValueOptions) -> String {
+fn value_message(code: ErrorCode, prop: &PropertyDef, cell: &str, opts: &ValueOptions) -> String {
     let v = shorten(cell);
-    let property = prop.name;
+    let property = &prop.name;
     match code {
         ErrorCode::InvalidEmail => format!("'{v}' is not a valid email address"),
         ErrorCode::InvalidDomain => format!("'{v}' is not a valid domain"),
@@ -443,10 +447,7 @@ fn value_message(code: ErrorCode, prop: &crate::schema::Property, cell: &str, op
         }
         ErrorCode::InvalidBoolean => format!("'{v}' is not true/false, yes/no or 1/0 ({property})"),
         ErrorCode::InvalidEnumerationOption => {
-            let options = match prop.ty {
-                PropertyType::Enumeration(options) => options,
-                _ => &[],
-            };
+            let options = &prop.options;
             let mut listed: Vec<String> =
                 options.iter().take(10).map(|o| format!("{} ({})", o.value, o.label)).collect();
             if options.len() > 10 {

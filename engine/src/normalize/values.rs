@@ -7,7 +7,7 @@
 //! `true`/`false`, emails and domains lowercased.
 
 use crate::codes::ErrorCode;
-use crate::schema::{EnumOption, PropertyType};
+use crate::schema::{EnumOption, PropertyDef, PropertyType};
 
 /// Longest value a property accepts, in characters.
 pub const MAX_VALUE_CHARS: usize = 65_536;
@@ -82,9 +82,11 @@ pub fn bool_words(lang: &str) -> (&'static [&'static str], &'static [&'static st
     }
 }
 
-/// Normalizes `raw` (trimmed, not blank) as a value of type `ty`.
+/// Normalizes `raw` (trimmed, not blank) as a value of property `prop`: by its
+/// type, and for a property with [`PropertyDef::multiple`] values each of the
+/// `;`-separated values (blank ones dropped, repeats kept once, joined by `;`).
 pub fn normalize(
-    ty: PropertyType,
+    prop: &PropertyDef,
     raw: &str,
     opts: &ValueOptions,
     out: &mut String,
@@ -93,8 +95,36 @@ pub fn normalize(
     if raw.len() > MAX_VALUE_CHARS && raw.chars().count() > MAX_VALUE_CHARS {
         return Err(ErrorCode::ColumnTooLarge);
     }
-    match ty {
-        PropertyType::String | PropertyType::Phone | PropertyType::Url => {
+    if prop.multiple {
+        let mut one = String::new();
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        for part in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            one.clear();
+            normalize_one(prop, part, opts, &mut one)?;
+            if seen.iter().any(|&(s, e)| out[s..e] == *one) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(';');
+            }
+            seen.push((out.len(), out.len() + one.len()));
+            out.push_str(&one);
+        }
+        return Ok(());
+    }
+    normalize_one(prop, raw, opts, out)
+}
+
+/// One value of `prop`, by its type.
+fn normalize_one(
+    prop: &PropertyDef,
+    raw: &str,
+    opts: &ValueOptions,
+    out: &mut String,
+) -> Result<(), ErrorCode> {
+    match prop.ty {
+        // Owners are kept as written until the owner list exists in the store.
+        PropertyType::String | PropertyType::Phone | PropertyType::Url | PropertyType::Owner => {
             out.push_str(raw);
             Ok(())
         }
@@ -104,7 +134,7 @@ pub fn normalize(
         PropertyType::Date => date(raw, opts.date_order, out),
         PropertyType::Datetime => datetime(raw, opts.date_order, out),
         PropertyType::Bool => boolean(raw, opts, out),
-        PropertyType::Enumeration(options) => enumeration(raw, options, out),
+        PropertyType::Enumeration => enumeration(raw, &prop.options, out),
         PropertyType::RecordId => record_id(raw).map(|id| {
             use std::fmt::Write;
             write!(out, "{id}").expect("writing to a String");
@@ -384,8 +414,8 @@ pub fn enumeration(raw: &str, options: &[EnumOption], out: &mut String) -> Resul
         lowered = raw.to_lowercase();
         &|s: &str| s.to_lowercase() == lowered
     };
-    let by_value = options.iter().find(|o| eq(o.value));
-    let by_label = options.iter().find(|o| eq(o.label));
+    let by_value = options.iter().find(|o| eq(&o.value));
+    let by_label = options.iter().find(|o| eq(&o.label));
     let chosen = match (by_value, by_label) {
         (Some(v), Some(l)) if v.value != l.value => {
             return Err(ErrorCode::AmbiguousEnumerationOption);
@@ -393,14 +423,21 @@ pub fn enumeration(raw: &str, options: &[EnumOption], out: &mut String) -> Resul
         (Some(o), _) | (None, Some(o)) => o,
         (None, None) => return Err(ErrorCode::InvalidEnumerationOption),
     };
-    out.push_str(chosen.value);
+    out.push_str(&chosen.value);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::LIFECYCLE_STAGES;
+
+    fn option(value: &str, label: &str) -> EnumOption {
+        EnumOption { value: value.into(), label: label.into() }
+    }
+
+    fn contacts_property(name: &str) -> PropertyDef {
+        store::schema::standard().object("contacts").unwrap().property_named(name).unwrap().clone()
+    }
 
     fn run(f: impl Fn(&str, &mut String) -> Result<(), ErrorCode>, raw: &str) -> Result<String, ErrorCode> {
         let mut out = String::new();
@@ -503,13 +540,13 @@ mod tests {
 
     #[test]
     fn enumerations_by_value_or_label() {
-        const TRICKY: &[EnumOption] =
-            &[EnumOption { value: "a", label: "Bee" }, EnumOption { value: "bee", label: "Other" }];
-        let f = |r: &str, o: &mut String| enumeration(r, LIFECYCLE_STAGES, o);
+        let tricky = [option("a", "Bee"), option("bee", "Other")];
+        let stages = contacts_property("lifecyclestage").options;
+        let f = |r: &str, o: &mut String| enumeration(r, &stages, o);
         assert_eq!(run(f, "Marketing Qualified Lead").unwrap(), "marketingqualifiedlead");
         assert_eq!(run(f, "CUSTOMER").unwrap(), "customer");
         assert_eq!(run(f, "Prospect"), Err(ErrorCode::InvalidEnumerationOption));
-        let g = |r: &str, o: &mut String| enumeration(r, TRICKY, o);
+        let g = |r: &str, o: &mut String| enumeration(r, &tricky, o);
         assert_eq!(run(g, "bee"), Err(ErrorCode::AmbiguousEnumerationOption));
     }
 
@@ -518,7 +555,7 @@ mod tests {
         let big = "x".repeat(MAX_VALUE_CHARS + 1);
         let mut out = String::new();
         assert_eq!(
-            normalize(PropertyType::String, &big, &ValueOptions::default(), &mut out),
+            normalize(&contacts_property("firstname"), &big, &ValueOptions::default(), &mut out),
             Err(ErrorCode::ColumnTooLarge)
         );
     }

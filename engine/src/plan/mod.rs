@@ -18,7 +18,7 @@ use store::{ReadSession, StoreError};
 use crate::codes::{ErrorCode, SkipReason};
 use crate::normalize::transform::{Issue, Known, Premerge, Transformed};
 use crate::resolve::{KeyTable, hash_key};
-use crate::schema::ObjectDef;
+use crate::schema::{Object, PropertyId};
 
 /// Import mode (SPEC 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -96,8 +96,9 @@ impl IndexDelta {
 
 /// The sequential planner of one import of one object.
 pub struct Planner<'a> {
-    object: &'static ObjectDef,
-    identifier: u16,
+    object: Object,
+    /// The unique identifier rows are matched by (none: record ID only).
+    identifier: Option<PropertyId>,
     mode: Mode,
     protect_identifier: bool,
     read: &'a ReadSession,
@@ -114,8 +115,8 @@ pub struct Planner<'a> {
 impl<'a> Planner<'a> {
     /// A planner handing out IDs from `next_id`.
     pub fn new(
-        object: &'static ObjectDef,
-        identifier: u16,
+        object: Object,
+        identifier: Option<PropertyId>,
         mode: Mode,
         protect_identifier: bool,
         read: &'a ReadSession,
@@ -149,7 +150,10 @@ impl<'a> Planner<'a> {
         if let Some(id) = self.overlay.get(hash_key(key), key) {
             return Ok(id);
         }
-        Ok(self.read.lookup(self.object.name, self.object.property(self.identifier).name, key)?.unwrap_or(0))
+        let Some(identifier) = self.identifier else {
+            return Ok(0);
+        };
+        Ok(self.read.lookup(&self.object.name, identifier, key)?.unwrap_or(0))
     }
 
     /// The identifier record `id` holds now. A stored record that cannot be read
@@ -163,10 +167,11 @@ impl<'a> Planner<'a> {
             // given in the file for a record the same file created).
             return Ok(self.overlay.iter().find(|&(_, v)| v == id).map(|(k, _)| k.into()));
         }
-        let Some(record) = self.read.record(self.object.name, id)? else {
+        let (Some(identifier), Some(record)) = (self.identifier, self.read.record(&self.object.name, id)?)
+        else {
             return Ok(None);
         };
-        Ok(record.view().get(self.identifier).map(|v| v.as_bytes().into()))
+        Ok(record.view().get(identifier).map(|v| v.as_bytes().into()))
     }
 
     /// Plans one piece. Fails when the store cannot be read (the import must stop).
@@ -174,7 +179,9 @@ impl<'a> Planner<'a> {
         let n = rows.len();
         let mut actions = Vec::with_capacity(n);
         let mut plan_issues: Vec<Issue> = Vec::new();
-        let id_name = self.object.property(self.identifier).name;
+        let object = self.object.clone();
+        let id_name =
+            self.identifier.map_or("record ID", |id| crate::schema::property(&object, id).name.as_str());
         for r in 0..n {
             if rows.failed[r] {
                 actions.push(Action::Fail);
@@ -237,7 +244,11 @@ impl<'a> Planner<'a> {
                     ErrorCode::MissingIdentifier,
                     rows.identifier_column,
                     String::new(),
-                    format!("an update needs a record ID or {id_name}"),
+                    if self.identifier.is_some() {
+                        format!("an update needs a record ID or {id_name}")
+                    } else {
+                        "an update needs a record ID".to_owned()
+                    },
                 ),
                 (None, Mode::Update) => Action::Skip(SkipReason::UpdateOnlyImport),
                 (None, _) if !rows.creatable[r] => fail(

@@ -25,7 +25,7 @@ use crate::report::output::{AtomicFile, excel_safe};
 
 /// Writes the reports of one import.
 pub struct Reporter {
-    object: &'static str,
+    object: String,
     header: Vec<String>,
     header_line: Vec<u8>,
     /// `None` once published.
@@ -69,7 +69,7 @@ impl Reporter {
     /// rejected-rows file, `rejected-<n>-<file name>.csv`, with its own header.
     pub fn create(
         dir: &Path,
-        object: &'static str,
+        object: &str,
         results: Option<&Path>,
         inputs: &[PathBuf],
     ) -> std::io::Result<Self> {
@@ -110,7 +110,7 @@ impl Reporter {
             None => None,
         };
         Ok(Self {
-            object,
+            object: object.to_owned(),
             header: Vec::new(),
             header_line: Vec::new(),
             errors: Some(errors),
@@ -167,7 +167,7 @@ impl Reporter {
         if let Some(w) = &mut self.results {
             let id = if id == 0 { String::new() } else { id.to_string() };
             let line = line.to_string();
-            let fields = [line.as_str(), self.object, action, &id, reason];
+            let fields = [line.as_str(), &self.object, action, &id, reason];
             if self.multi {
                 w.write_record(std::iter::once(self.file.1.as_str()).chain(fields))?;
             } else {

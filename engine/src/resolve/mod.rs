@@ -136,7 +136,7 @@ impl KeyIndex {
     /// The key space is cut at byte values into ranges read in parallel; each range
     /// sorts its entries into per-shard lists, which are then built into the shard
     /// tables in parallel.
-    pub fn load(read: &ReadSession, object: &str, property: &str) -> Result<Self, StoreError> {
+    pub fn load(read: &ReadSession, object: &str, property: u16) -> Result<Self, StoreError> {
         let mut index = Self::empty();
         if read.index_len(object, property)? == 0 {
             return Ok(index);

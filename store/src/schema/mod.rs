@@ -14,6 +14,7 @@
 //! never collides with them. IDs are never reused.
 
 mod standard;
+pub(crate) mod stored;
 
 use std::collections::BTreeMap;
 
