@@ -185,11 +185,6 @@ pub fn contacts_identifier() -> u16 {
     contacts().property_id("email").expect("contacts have an email property")
 }
 
-/// A slot per property ID of `object` (for `--no-overwrite` flags).
-fn property_slots(object: &Object) -> usize {
-    object.properties.last().map_or(0, |p| usize::from(p.id) + 1)
-}
-
 /// An input file prepared the way the import prepares it: dialect detected, header
 /// parsed and columns mapped (object inferred from the header).
 #[derive(Debug)]
@@ -310,7 +305,7 @@ impl Input {
             &self.mapping,
             Some(contacts_identifier()),
             ValueOptions::default(),
-            vec![false; property_slots(&contacts())],
+            store::MergePolicy::overwrite(),
             BENCH_IMPORT_ID,
         )
     }
@@ -343,7 +338,7 @@ impl Input {
             object: contacts(),
             identifier: Some(identifier),
             import_id: BENCH_IMPORT_ID,
-            protect: vec![false; property_slots(&contacts())],
+            policy: store::MergePolicy::overwrite(),
         };
         let session = store.begin_write().expect("write session");
         let mut outcomes = Vec::new();

@@ -315,8 +315,8 @@ struct Settings {
     /// The unique property rows are matched by (none: record ID only).
     identifier: Option<PropertyId>,
     values: ValueOptions,
-    /// Per property ID: only set where the record has no value (`--no-overwrite`).
-    protect: Vec<bool>,
+    /// How rows merge into their records (`--no-overwrite`).
+    policy: store::MergePolicy,
 }
 
 fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportError> {
@@ -347,20 +347,23 @@ fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportErro
             )));
         }
     }
-    let slots = object.properties.last().map_or(0, |p| usize::from(p.id) + 1);
-    let mut protect = vec![opts.no_overwrite_all; slots];
+    let mut protected = Vec::new();
     for name in opts.no_overwrite.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
         let name = name.rsplit('.').next().unwrap_or(name);
-        let p = object.property_id(name).ok_or_else(|| {
+        protected.push(object.property_id(name).ok_or_else(|| {
             ImportError::Options(format!("--no-overwrite: {} has no property '{name}'", object.name))
-        })?;
-        protect[usize::from(p)] = true;
+        })?);
     }
+    let policy = if opts.no_overwrite_all {
+        store::MergePolicy::protecting_all()
+    } else {
+        store::MergePolicy::protecting(protected)
+    };
     Ok(Settings {
         object,
         identifier,
         values: ValueOptions { number_locale, date_order, bool_words: values::bool_words(lang) },
-        protect,
+        policy,
     })
 }
 
@@ -589,9 +592,9 @@ fn run_started(
         object: object.clone(),
         identifier: settings.identifier,
         import_id: entry.id,
-        protect: settings.protect.clone(),
+        policy: settings.policy.clone(),
     };
-    let protect_identifier = settings.identifier.is_some_and(|id| settings.protect[usize::from(id)]);
+    let protect_identifier = settings.identifier.is_some_and(|id| settings.policy.protects(id));
     let mut planner =
         Planner::new(object.clone(), settings.identifier, opts.mode, protect_identifier, &read, next_id);
 
@@ -667,7 +670,7 @@ fn run_started(
                     &input.mapping,
                     settings.identifier,
                     settings.values.clone(),
-                    settings.protect.clone(),
+                    settings.policy.clone(),
                     entry.id,
                 );
                 let text = input.prepared.text();

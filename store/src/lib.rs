@@ -2,29 +2,33 @@
 //!
 //! The engine (`engine` crate) turns files into planned writes; this crate owns
 //! everything that touches the database file: the table layout ([`tables`]), the
-//! compact record encoding ([`record`]), opening and locking the file
+//! schema ([`schema`]: objects, properties with stable IDs, pipelines), the
+//! record encoding (private: the engine hands over [`RowValues`] and a
+//! [`MergePolicy`], and reads [`RecordView`]s), opening and locking the file
 //! ([`Store::open`], [`Store::open_read_only`]), the batched write path used by
 //! the single committer thread ([`WriteSession`]), snapshot reads
 //! ([`ReadSession`]), the import log ([`ImportEntry`]) and the whole-store
 //! verification behind `ingest check` ([`Store::check`]). It knows nothing about
-//! CSV, mapping or property types: records are lists of `(property number,
-//! normalized text)` pairs, each stored with a checksum that every read verifies.
+//! CSV or mapping: values arrive normalized, as text per property ID, and are
+//! stored with a checksum that every read verifies.
 //!
 //! ```
-//! use store::{Store, record::RecordBuilder};
+//! use store::{RowValues, Store};
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = Store::open(dir.path().join("crm.redb")).unwrap();
+//! let email = store.begin_read().unwrap().schema().unwrap().object("contacts").unwrap().property_id("email").unwrap();
+//! let mut rows = RowValues::default();
+//! rows.push(email, "ada@example.com");
+//! rows.end_row();
 //! let session = store.begin_write().unwrap();
-//! let mut rec = RecordBuilder::default();
-//! rec.push(0, "ada@example.com");
 //! {
 //!     let mut records = session.records("contacts").unwrap();
-//!     records.append(1, [(1, rec.values())]).unwrap();
+//!     records.append(1, [(1, rows.row(0))]).unwrap();
 //! }
 //! session.commit(true).unwrap();
 //! let read = store.begin_read().unwrap();
 //! assert_eq!(read.record_count("contacts").unwrap(), 1);
-//! assert_eq!(read.record("contacts", 1).unwrap().unwrap().view().get(0), Some("ada@example.com"));
+//! assert_eq!(read.record("contacts", 1).unwrap().unwrap().view().get(email), Some("ada@example.com"));
 //! ```
 
 mod check;
@@ -32,22 +36,25 @@ mod error;
 mod guard;
 mod imports;
 mod overlay;
-pub mod record;
+mod record;
 pub mod schema;
 mod session;
 mod store;
 pub mod tables;
 #[cfg(test)]
 mod tests;
+mod values;
 
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
 pub use error::{ImportCorruption, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
-pub use record::{RawRecord, RecordError};
+pub use record::{RecordError, RecordView};
 pub use session::{
-    IndexTable, ReadSession, RecordReader, RecordTable, StoredRecord, UpdateOutcome, WriteSession,
+    IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, StoredRecord,
+    UpdateOutcome, WriteSession,
 };
 pub use store::Store;
+pub use values::{MergePolicy, ReplacedValues, RowValues, Values};
 
 impl Store {
     /// Verifies the whole store file at `path` without modifying it: redb's

@@ -21,6 +21,8 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::values::{MergePolicy, ReplacedValues};
+
 /// Appends `v` as an LEB128 varint.
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -63,6 +65,17 @@ pub struct RecordBuilder {
 }
 
 impl RecordBuilder {
+    /// An empty builder with room for `bytes` bytes.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self { buf: Vec::with_capacity(bytes), last: None }
+    }
+
+    /// Starts a new run of ascending properties after the bytes so far (the next
+    /// row of a [`crate::RowValues`]).
+    pub fn restart_order(&mut self) {
+        self.last = None;
+    }
+
     /// Appends a value. Properties must come in strictly ascending order.
     pub fn push(&mut self, property: u16, value: &str) {
         let value = value.as_bytes();
@@ -76,17 +89,6 @@ impl RecordBuilder {
     /// The encoded values so far.
     pub fn values(&self) -> &[u8] {
         &self.buf
-    }
-
-    /// Forgets every value, keeping the allocation.
-    pub fn clear(&mut self) {
-        self.buf.clear();
-        self.last = None;
-    }
-
-    /// True when no value was pushed.
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
     }
 }
 
@@ -259,29 +261,14 @@ pub struct RawRecord<'a> {
     pub id: u64,
     /// The import that created the record (0: not created by an import).
     pub created_by: u64,
-    /// The import that last changed the record.
-    pub updated_by: u64,
-    /// Offset of `values` in the record (for error offsets).
-    base: usize,
     values: &'a [u8],
 }
 
 impl<'a> RawRecord<'a> {
     /// Verifies the checksum and structure of the bytes stored under `id`.
     pub fn parse(bytes: &'a [u8], id: u64) -> Result<Self, RecordError> {
-        let (created_by, updated_by, base, values) = decode(bytes, id, false)?;
-        Ok(Self { id, created_by, updated_by, base, values })
-    }
-
-    /// The values as text, checking their UTF-8.
-    pub fn text(&self) -> Result<RecordView<'a>, RecordError> {
-        validate_values(self.values, self.base, true)?;
-        Ok(RecordView {
-            id: self.id,
-            created_by: self.created_by,
-            updated_by: self.updated_by,
-            values: self.values,
-        })
+        let (created_by, _, _, values) = decode(bytes, id, false)?;
+        Ok(Self { id, created_by, values })
     }
 }
 
@@ -293,13 +280,15 @@ impl<'a> RecordView<'a> {
         Ok(Self { id, created_by, updated_by, values })
     }
 
-    /// The encoded values.
-    pub fn values_bytes(&self) -> &'a [u8] {
-        self.values
+    /// A view of a `values` part built by [`RecordBuilder`] (no header, not
+    /// stored): the values of one row before it is written.
+    pub(crate) fn of_values(values: &'a [u8]) -> Self {
+        debug_assert!(validate_values(values, 0, true).is_ok(), "built by RecordBuilder");
+        Self { id: 0, created_by: 0, updated_by: 0, values }
     }
 
     /// The values in ascending property order.
-    pub fn values(&self) -> impl Iterator<Item = (u16, &'a str)> + 'a {
+    pub fn values(&self) -> impl Iterator<Item = (u16, &'a str)> + use<'a> {
         RawValues { buf: self.values }
             .map(|(p, v)| (p, std::str::from_utf8(v).expect("values are checked by RecordView::parse")))
     }
@@ -342,9 +331,10 @@ impl<'a> Iterator for RawValues<'a> {
 pub fn merge_into(
     existing: &RawRecord<'_>,
     changes: &[u8],
-    protect: &dyn Fn(u16) -> bool,
+    policy: &MergePolicy,
     import_id: u64,
     out: &mut Vec<u8>,
+    mut replaced: Option<&mut ReplacedValues>,
 ) -> Option<()> {
     debug_assert!(validate_values(changes, 0, true).is_ok(), "changes must be built by RecordBuilder");
     // Bytes, not text: a merge only compares and copies.
@@ -370,6 +360,9 @@ pub fn merge_into(
             (None, Some((np, nv))) => {
                 push(out, np, nv);
                 changed = true;
+                if let Some(r) = replaced.as_deref_mut() {
+                    r.push(existing.id, np, None);
+                }
                 new.next();
             }
             (Some((op, ov)), Some((np, nv))) => match op.cmp(&np) {
@@ -380,12 +373,18 @@ pub fn merge_into(
                 std::cmp::Ordering::Greater => {
                     push(out, np, nv);
                     changed = true;
+                    if let Some(r) = replaced.as_deref_mut() {
+                        r.push(existing.id, np, None);
+                    }
                     new.next();
                 }
                 std::cmp::Ordering::Equal => {
-                    let keep_old = ov == nv || (protect(op) && !ov.is_empty());
+                    let keep_old = ov == nv || (policy.protects(op) && !ov.is_empty());
                     push(out, op, if keep_old { ov } else { nv });
                     changed |= !keep_old;
+                    if !keep_old && let Some(r) = replaced.as_deref_mut() {
+                        r.push(existing.id, op, Some(ov));
+                    }
                     old.next();
                     new.next();
                 }
@@ -536,10 +535,9 @@ mod tests {
             let rec = sealed(5, &body);
             assert_eq!(RecordView::parse(&rec, 5).unwrap_err(), want, "{name}");
         }
-        // The merge path checks everything but the text, which text reads check.
+        // The merge path checks everything but the text (it only copies bytes).
         let rec = sealed(5, &[1, 1, 0, 1, 0xff]);
-        let raw = RawRecord::parse(&rec, 5).unwrap();
-        assert_eq!(raw.text().unwrap_err(), RecordError::InvalidUtf8 { offset: 8, property: 0 });
+        assert!(RawRecord::parse(&rec, 5).is_ok());
         assert_eq!(
             RawRecord::parse(&sealed(5, &[1, 1, 3, 0, 2, 0]), 5).unwrap_err(),
             RecordError::PropertyOrder { offset: 8, property: 2, previous: 3 }
@@ -555,17 +553,25 @@ mod tests {
         encode_record(4, 1, 1, &values(&[(0, "a"), (2, "x")]), &mut rec);
         let view = RawRecord::parse(&rec, 4).unwrap();
         let mut out = Vec::new();
-        // Same values: unchanged.
-        assert!(merge_into(&view, &values(&[(0, "a")]), &|_| false, 2, &mut out).is_none());
-        // New property and a changed one.
-        merge_into(&view, &values(&[(1, "n"), (2, "y")]), &|_| false, 2, &mut out).unwrap();
+        let overwrite = MergePolicy::overwrite();
+        let mut replaced = ReplacedValues::default();
+        // Same values: unchanged, nothing replaced.
+        assert!(
+            merge_into(&view, &values(&[(0, "a")]), &overwrite, 2, &mut out, Some(&mut replaced)).is_none()
+        );
+        assert!(replaced.is_empty());
+        // New property and a changed one; what they replaced is reported.
+        merge_into(&view, &values(&[(1, "n"), (2, "y")]), &overwrite, 2, &mut out, Some(&mut replaced))
+            .unwrap();
         let merged = RecordView::parse(&out, 4).unwrap();
         assert_eq!(merged.values().collect::<Vec<_>>(), vec![(0, "a"), (1, "n"), (2, "y")]);
         assert_eq!((merged.created_by, merged.updated_by), (1, 2));
+        assert_eq!(replaced.iter().collect::<Vec<_>>(), vec![(4, 1, None), (4, 2, Some("x"))]);
         assert!(RecordView::parse(&out, 5).is_err(), "the merged record is bound to its ID");
         // Protected property with a value keeps it; protected without a value is set.
-        assert!(merge_into(&view, &values(&[(2, "y")]), &|p| p == 2, 2, &mut out).is_none());
-        merge_into(&view, &values(&[(3, "z")]), &|_| true, 2, &mut out).unwrap();
+        let protect_2 = MergePolicy::protecting([2]);
+        assert!(merge_into(&view, &values(&[(2, "y")]), &protect_2, 2, &mut out, None).is_none());
+        merge_into(&view, &values(&[(3, "z")]), &MergePolicy::protecting_all(), 2, &mut out, None).unwrap();
         assert_eq!(RecordView::parse(&out, 4).unwrap().get(3), Some("z"));
     }
 }

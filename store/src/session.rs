@@ -22,6 +22,7 @@ use crate::imports::ImportEntry;
 use crate::record::{RawRecord, RecordError, RecordView, encode_record, merge_into};
 use crate::schema::{ObjectDef, PropertyId, Schema, stored};
 use crate::tables::{self, IMPORTS, META};
+use crate::values::{MergePolicy, ReplacedValues, Values};
 
 fn corrupt(object: &str, id: u64) -> impl FnOnce(RecordError) -> StoreError + '_ {
     move |reason| StoreError::CorruptRecord { object: object.to_owned(), id, reason }
@@ -169,28 +170,35 @@ pub struct RecordTable<'txn> {
 }
 
 impl RecordTable<'_> {
-    /// Appends new records, `(record ID, encoded values)`, IDs strictly ascending and
+    /// Appends new records, `(record ID, values)`, IDs strictly ascending and
     /// above every ID in the table (the planner assigns them from the sequence).
     pub fn append<'v>(
         &mut self,
         import_id: u64,
-        records: impl IntoIterator<Item = (u64, &'v [u8])>,
+        records: impl IntoIterator<Item = (u64, Values<'v>)>,
     ) -> Result<(), StoreError> {
         guard(|| {
             let mut cursor = self.table.upper_bound_mut(Bound::<u64>::Unbounded)?;
             for (id, values) in records {
-                encode_record(id, import_id, import_id, values, &mut self.scratch);
+                encode_record(id, import_id, import_id, values.bytes, &mut self.scratch);
                 cursor.insert_before(id, self.scratch.as_slice())?;
             }
             Ok(())
         })
     }
 
-    /// Writes whole records (as produced by [`crate::record::merge_into`] for the
-    /// same ID), overwriting those stored. Give IDs in ascending order for locality.
-    pub fn put<'v>(&mut self, records: impl IntoIterator<Item = (u64, &'v [u8])>) -> Result<(), StoreError> {
+    /// Writes records merged against the snapshot ([`RecordReader::premerge`]),
+    /// `(record ID, slot)`, overwriting those stored. Give IDs in ascending order
+    /// for locality. The caller vouches that this import has not changed those
+    /// records since the snapshot (the planner tracks it).
+    pub fn write_merged(
+        &mut self,
+        merged: &Premerged,
+        writes: impl IntoIterator<Item = (u64, MergedSlot)>,
+    ) -> Result<(), StoreError> {
         guard(|| {
-            for (id, bytes) in records {
+            for (id, slot) in writes {
+                let bytes = merged.bytes(slot);
                 debug_assert!(crate::record::is_valid(bytes, id), "record {id} written with a bad checksum");
                 self.table.insert(id, bytes)?;
             }
@@ -198,9 +206,9 @@ impl RecordTable<'_> {
         })
     }
 
-    /// Applies updates in order, each merging its values into the stored record,
-    /// and pushes one outcome per update. `protect` names the properties that are
-    /// only set where the record has no value (`--no-overwrite`).
+    /// Applies updates in order, each merging its values into the stored record
+    /// by `policy`, and pushes one outcome per update; with `replaced`, also the
+    /// values the updates replaced (the before-images).
     ///
     /// Consecutive updates of one record are merged one after the other in memory
     /// and the record is written once: the same outcomes and the same record as
@@ -208,9 +216,10 @@ impl RecordTable<'_> {
     pub fn update<'v>(
         &mut self,
         import_id: u64,
-        updates: impl IntoIterator<Item = (u64, &'v [u8])>,
-        protect: &dyn Fn(u16) -> bool,
+        updates: impl IntoIterator<Item = (u64, Values<'v>)>,
+        policy: &MergePolicy,
         outcomes: &mut Vec<UpdateOutcome>,
+        mut replaced: Option<&mut ReplacedValues>,
     ) -> Result<(), StoreError> {
         guard(|| {
             let mut updates = updates.into_iter().peekable();
@@ -225,7 +234,15 @@ impl RecordTable<'_> {
                 let mut changed = false;
                 loop {
                     let record = RawRecord::parse(&current, id).map_err(corrupt(&self.object, id))?;
-                    if merge_into(&record, changes, protect, import_id, &mut self.scratch).is_some() {
+                    let merged = merge_into(
+                        &record,
+                        changes.bytes,
+                        policy,
+                        import_id,
+                        &mut self.scratch,
+                        replaced.as_deref_mut(),
+                    );
+                    if merged.is_some() {
                         std::mem::swap(&mut current, &mut self.scratch);
                         changed = true;
                         outcomes.push(UpdateOutcome::Updated);
@@ -310,27 +327,63 @@ impl RecordReader {
         Self { table: None, object: String::new() }
     }
 
-    /// Calls `f(i, record)` for every `ids[i]` (ascending, repeats allowed) with the
-    /// stored record, if it exists, its checksum and structure verified (to merge
-    /// into: see [`RawRecord`]). Dense IDs are read with one range scan instead of
-    /// one B-tree descent each. The first corrupt record stops the reads with
-    /// [`StoreError::CorruptRecord`].
-    pub fn with_sorted(
+    /// Merges each `(record ID, values)` (IDs ascending, repeats allowed) into the
+    /// record as stored in this snapshot, by `policy`, as an update by `import_id`
+    /// would: one outcome per item, and the merged records of those that change.
+    /// Dense IDs are read with one range scan instead of one B-tree descent each;
+    /// the first corrupt record stops with [`StoreError::CorruptRecord`].
+    ///
+    /// Pieces of an import premerge in parallel; the planner keeps a premerge only
+    /// while the import has not changed that record ([`RecordTable::write_merged`]).
+    pub fn premerge(
         &self,
-        ids: &[u64],
+        import_id: u64,
+        items: &[(u64, Values<'_>)],
+        policy: &MergePolicy,
+    ) -> Result<Premerged, StoreError> {
+        let mut out =
+            Premerged { arena: Vec::new(), spans: Vec::new(), outcomes: Vec::with_capacity(items.len()) };
+        let mut scratch = Vec::new();
+        self.with_sorted(items.iter().map(|(id, _)| *id), items.len(), |i, record| {
+            let outcome = match record {
+                None => Premerge::Missing,
+                Some(record) => {
+                    match merge_into(&record, items[i].1.bytes, policy, import_id, &mut scratch, None) {
+                        Some(()) => {
+                            let from = out.arena.len() as u32;
+                            out.arena.extend_from_slice(&scratch);
+                            out.spans.push((from, out.arena.len() as u32));
+                            Premerge::Changed(MergedSlot(out.spans.len() as u32 - 1))
+                        }
+                        None => Premerge::Unchanged,
+                    }
+                }
+            };
+            out.outcomes.push(outcome);
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f(i, record)` for the `i`-th of `n` ascending IDs with the stored
+    /// record, if it exists, its checksum and structure verified.
+    fn with_sorted(
+        &self,
+        ids: impl Iterator<Item = u64> + Clone,
+        n: usize,
         mut f: impl FnMut(usize, Option<RawRecord<'_>>),
     ) -> Result<(), StoreError> {
-        debug_assert!(ids.is_sorted());
-        let (Some(table), Some(&first), Some(&last)) = (&self.table, ids.first(), ids.last()) else {
-            (0..ids.len()).for_each(|i| f(i, None));
+        debug_assert!(ids.clone().is_sorted());
+        let (Some(table), Some(first), Some(last)) = (&self.table, ids.clone().next(), ids.clone().last())
+        else {
+            (0..n).for_each(|i| f(i, None));
             return Ok(());
         };
         let object = self.object.as_str();
         guard(|| {
-            if last - first < 4 * ids.len() as u64 {
+            if last - first < 4 * n as u64 {
                 let mut range = table.range(first..=last)?;
                 let mut current = range.next().transpose()?;
-                for (i, &id) in ids.iter().enumerate() {
+                for (i, id) in ids.enumerate() {
                     while current.as_ref().is_some_and(|(k, _)| k.value() < id) {
                         current = range.next().transpose()?;
                     }
@@ -343,7 +396,7 @@ impl RecordReader {
                     }
                 }
             } else {
-                for (i, &id) in ids.iter().enumerate() {
+                for (i, id) in ids.enumerate() {
                     match table.get(id)? {
                         Some(g) => {
                             let record = RawRecord::parse(g.value(), id).map_err(corrupt(object, id))?;
@@ -355,6 +408,43 @@ impl RecordReader {
             }
             Ok(())
         })
+    }
+}
+
+/// What merging a row into its stored record gives ([`RecordReader::premerge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Premerge {
+    /// The record does not exist in the snapshot.
+    Missing,
+    /// The row changes nothing.
+    Unchanged,
+    /// The row changes the record into the merged record in this slot.
+    Changed(MergedSlot),
+}
+
+/// A merged record held by a [`Premerged`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedSlot(u32);
+
+/// The results of one [`RecordReader::premerge`]: an outcome per item and the
+/// merged records.
+#[derive(Debug, Default)]
+pub struct Premerged {
+    arena: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+    /// One per item, in the items' order.
+    pub outcomes: Vec<Premerge>,
+}
+
+impl Premerged {
+    fn bytes(&self, slot: MergedSlot) -> &[u8] {
+        let (start, end) = self.spans[slot.0 as usize];
+        &self.arena[start as usize..end as usize]
+    }
+
+    /// Bytes held (for memory accounting).
+    pub fn byte_len(&self) -> usize {
+        self.arena.len()
     }
 }
 

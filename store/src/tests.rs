@@ -7,6 +7,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 use crate::record::{RecordBuilder, encode_record};
 use crate::tables::{self, FORMAT_KEY, IMPORTS, META};
 use crate::{ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
+use crate::{MergePolicy, Premerge, ReplacedValues, RowValues};
 
 const EMAIL: u16 = 1;
 
@@ -37,18 +38,17 @@ fn build(path: &Path, n: u64) -> Store {
     let store = Store::open(path).unwrap();
     let import = store.start_import(entry()).unwrap();
     let session = store.begin_write().unwrap();
-    let mut values = Vec::new();
+    let mut values = RowValues::default();
     let mut keys = Vec::new();
     for id in 1..=n {
-        let mut rec = RecordBuilder::default();
-        rec.push(EMAIL, &format!("p{id:04}@example.com"));
-        rec.push(2, &format!("Name {id}"));
-        values.push(rec.values().to_vec());
+        values.push(EMAIL, &format!("p{id:04}@example.com"));
+        values.push(2, &format!("Name {id}"));
+        values.end_row();
         keys.push((format!("p{id:04}@example.com"), id));
     }
     {
         let mut records = session.records("contacts").unwrap();
-        records.append(import, (1..=n).map(|id| (id, values[id as usize - 1].as_slice()))).unwrap();
+        records.append(import, (1..=n).map(|id| (id, values.row(id as usize - 1)))).unwrap();
         let mut index = session.index("contacts", EMAIL).unwrap();
         index.put_sorted(keys.iter().map(|(k, id)| (k.as_bytes(), *id))).unwrap();
     }
@@ -337,9 +337,18 @@ fn corrupt_records_and_import_entries_are_errors_on_every_read_path() {
     assert!(is_corrupt(&e, 4), "{e}");
     assert_eq!(seen, [1, 2, 3], "records before the corrupt one, then the error");
     let reader = read.record_reader("contacts").unwrap();
-    assert!(reader.with_sorted(&[1, 2, 3], |_, v| assert!(v.is_some())).is_ok());
-    assert!(is_corrupt(&reader.with_sorted(&[2, 8], |_, _| {}).unwrap_err(), 8));
-    assert!(is_corrupt(&reader.with_sorted(&[4, 1000], |_, _| {}).unwrap_err(), 4));
+    let mut changes = RowValues::default();
+    changes.push(3, "x");
+    changes.end_row();
+    let items = |ids: &[u64]| ids.iter().map(|&id| (id, changes.row(0))).collect::<Vec<_>>();
+    let policy = MergePolicy::overwrite();
+    let merged = reader.premerge(2, &items(&[1, 2, 3, 999]), &policy).unwrap();
+    assert!(matches!(
+        merged.outcomes[..],
+        [Premerge::Changed(_), Premerge::Changed(_), Premerge::Changed(_), Premerge::Missing]
+    ));
+    assert!(is_corrupt(&reader.premerge(2, &items(&[2, 8]), &policy).unwrap_err(), 8));
+    assert!(is_corrupt(&reader.premerge(2, &items(&[4, 1000]), &policy).unwrap_err(), 4));
     let e = store.imports().unwrap_err();
     assert!(matches!(e, StoreError::CorruptImport { id: 1, .. }), "{e}");
     assert!(e.is_corruption());
@@ -358,14 +367,14 @@ fn corrupt_records_and_import_entries_are_errors_on_every_read_path() {
     // The write path's merge verifies too.
     let store = Store::open(&path).unwrap();
     let session = store.begin_write().unwrap();
-    let mut changes = RecordBuilder::default();
-    changes.push(3, "x");
     let mut outcomes = Vec::new();
+    let mut replaced = ReplacedValues::default();
     let mut records = session.records("contacts").unwrap();
-    let e = records.update(2, [(8, changes.values())], &|_| false, &mut outcomes).unwrap_err();
+    let e = records.update(2, [(8, changes.row(0))], &policy, &mut outcomes, None).unwrap_err();
     assert!(is_corrupt(&e, 8), "{e}");
-    records.update(2, [(3, changes.values())], &|_| false, &mut outcomes).unwrap();
+    records.update(2, [(3, changes.row(0))], &policy, &mut outcomes, Some(&mut replaced)).unwrap();
     assert_eq!(outcomes, [crate::UpdateOutcome::Updated]);
+    assert_eq!(replaced.iter().collect::<Vec<_>>(), [(3, 3, None)]);
 }
 
 #[test]

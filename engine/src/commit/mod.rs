@@ -22,8 +22,8 @@ pub struct CommitConfig {
     pub identifier: Option<PropertyId>,
     /// The import writing.
     pub import_id: u64,
-    /// Per property number: set only where the record has no value yet.
-    pub protect: Vec<bool>,
+    /// How rows merge into their records (`--no-overwrite`).
+    pub policy: store::MergePolicy,
 }
 
 /// Writes one planned piece; pushes one outcome per `Update` action, in order.
@@ -45,17 +45,16 @@ pub fn write_piece(
     });
     crate::timing::timed(crate::timing::Stage::Records, || -> Result<(), StoreError> {
         records.append(cfg.import_id, creates)?;
-        let mut writes: Vec<(u64, &[u8])> = piece
+        let mut writes: Vec<(u64, store::MergedSlot)> = piece
             .actions
             .iter()
-            .enumerate()
-            .filter_map(|(r, a)| match a {
-                Action::Write(id) => Some((*id, rows.row_merged(r))),
+            .filter_map(|a| match *a {
+                Action::Write(id, slot) => Some((id, slot)),
                 _ => None,
             })
             .collect();
         writes.sort_unstable_by_key(|w| w.0);
-        records.put(writes)?;
+        records.write_merged(&rows.merged, writes)?;
         let mut updates: Vec<(u64, usize)> = piece
             .actions
             .iter()
@@ -74,9 +73,8 @@ pub fn write_piece(
             let (id, r) = updates[i as usize];
             (id, rows.row_values(r))
         });
-        let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
         let mut sorted_outcomes = Vec::with_capacity(updates.len());
-        records.update(cfg.import_id, sorted, &protect, &mut sorted_outcomes)?;
+        records.update(cfg.import_id, sorted, &cfg.policy, &mut sorted_outcomes, None)?;
         let start = outcomes.len();
         outcomes.resize(start + updates.len(), UpdateOutcome::Unchanged);
         for (&i, o) in order.iter().zip(sorted_outcomes) {

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 use store::ReadSession;
-use store::record::RecordView;
+use store::RecordView;
 
 use crate::schema::{ObjectDef, PropertyId, PropertyType, RECORD_ID};
 

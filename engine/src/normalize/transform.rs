@@ -7,8 +7,7 @@
 //! when the import started. Everything that needs file order (duplicates inside
 //! the file, ID assignment) is left to [`crate::plan`].
 
-use store::record::{RecordBuilder, merge_into};
-use store::{ReadSession, RecordReader};
+use store::{MergePolicy, MergedSlot, ReadSession, RecordReader, RowValues, Values};
 
 use crate::codes::ErrorCode;
 use crate::input::decode::DecodedPiece;
@@ -43,8 +42,8 @@ pub struct TransformConfig {
     pub values: ValueOptions,
     /// The unique identifier property rows are matched by (none: record ID only).
     pub identifier: Option<PropertyId>,
-    /// Per property number: only set where the record has no value (`--no-overwrite`).
-    pub protect: Vec<bool>,
+    /// How a row merges into its record (`--no-overwrite`).
+    pub policy: MergePolicy,
     /// The import, recorded as the last writer of records it changes.
     pub import_id: u64,
     /// First trailing column without a name ([`Mapping::unnamed_from`]).
@@ -70,7 +69,7 @@ impl TransformConfig {
         mapping: &Mapping,
         identifier: Option<PropertyId>,
         values: ValueOptions,
-        protect: Vec<bool>,
+        policy: MergePolicy,
         import_id: u64,
     ) -> Self {
         let object = mapping.objects[0].clone();
@@ -93,7 +92,7 @@ impl TransformConfig {
             object,
             values,
             identifier,
-            protect,
+            policy,
             import_id,
             unnamed_from: mapping.unnamed_from,
             record_id_column: column_of(RECORD_ID),
@@ -128,8 +127,8 @@ pub enum Premerge {
     None,
     /// The row changes nothing.
     Unchanged,
-    /// The row changes the record into [`Transformed::merged`].
-    Changed,
+    /// The row changes the record into this merged record of [`Transformed::merged`].
+    Changed(MergedSlot),
 }
 
 /// The transformed rows of one piece.
@@ -138,10 +137,8 @@ pub struct Transformed {
     /// The decoded piece (spans, structural errors, line counts), without its
     /// columns (see [`DecodedPiece::without_columns`]).
     pub piece: DecodedPiece,
-    /// Record-encoded values of every row, back to back.
-    pub values: Vec<u8>,
-    /// End of each row's values in `values`.
-    pub value_ends: Vec<u32>,
+    /// The valid values of every row, for the store.
+    pub values: RowValues,
     /// Normalized identifier of every row, back to back (empty: none).
     pub keys: Vec<u8>,
     /// End of each row's identifier in `keys`.
@@ -156,10 +153,8 @@ pub struct Transformed {
     pub failed: Vec<bool>,
     /// Row and value errors, in row order.
     pub issues: Vec<Issue>,
-    /// Merged records of rows whose premerge is `Changed`, back to back.
-    pub merged: Vec<u8>,
-    /// Each row's merged record in `merged` (empty when none).
-    pub merged_spans: Vec<(u32, u32)>,
+    /// Merged records of rows whose premerge is `Changed`.
+    pub merged: store::Premerged,
     /// Reading the snapshot failed: the import must stop.
     pub store_error: Option<String>,
     /// The input column of the record ID, if one is mapped (for the planner's errors).
@@ -172,13 +167,9 @@ pub struct Transformed {
 }
 
 impl Transformed {
-    fn value_start(&self, r: usize) -> usize {
-        if r == 0 { 0 } else { self.value_ends[r - 1] as usize }
-    }
-
-    /// The encoded values of row `r`.
-    pub fn row_values(&self, r: usize) -> &[u8] {
-        &self.values[self.value_start(r)..self.value_ends[r] as usize]
+    /// The valid values of row `r`.
+    pub fn row_values(&self, r: usize) -> Values<'_> {
+        self.values.row(r)
     }
 
     /// The normalized identifier of row `r` (empty: none).
@@ -187,20 +178,14 @@ impl Transformed {
         &self.keys[start..self.key_ends[r] as usize]
     }
 
-    /// The merged record of row `r` (empty unless its premerge is `Changed`).
-    pub fn row_merged(&self, r: usize) -> &[u8] {
-        let (start, end) = self.merged_spans[r];
-        &self.merged[start as usize..end as usize]
-    }
-
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.value_ends.len()
+        self.values.len()
     }
 
     /// True when the piece has no good row.
     pub fn is_empty(&self) -> bool {
-        self.value_ends.is_empty()
+        self.values.is_empty()
     }
 }
 
@@ -216,8 +201,7 @@ pub fn transform(
     let required: Vec<PropertyId> =
         cfg.object.required_any.iter().filter_map(|p| cfg.object.property_id(p)).collect();
     let mut out = Transformed {
-        values: Vec::with_capacity(piece.batch.get_array_memory_size()),
-        value_ends: Vec::with_capacity(n),
+        values: RowValues::with_capacity(piece.batch.get_array_memory_size(), n),
         keys: Vec::new(),
         key_ends: Vec::with_capacity(n),
         key_hashes: Vec::with_capacity(n),
@@ -225,8 +209,7 @@ pub fn transform(
         creatable: Vec::with_capacity(n),
         failed: Vec::with_capacity(n),
         issues: Vec::new(),
-        merged: Vec::new(),
-        merged_spans: Vec::new(),
+        merged: store::Premerged::default(),
         store_error: None,
         record_id_column: cfg.record_id_column,
         identifier_column: cfg.identifier_column,
@@ -242,7 +225,6 @@ pub fn transform(
             out.unnamed_value = Some((r as u32, column as u32));
         }
     }
-    let mut rec = RecordBuilder::default();
     let mut matched: Vec<(u64, u32)> = Vec::new();
     let records = match read.record_reader(&cfg.object.name) {
         Ok(records) => records,
@@ -254,7 +236,6 @@ pub fn transform(
     };
     let mut norm = String::new();
     for r in 0..n {
-        rec.clear();
         let mut known = Known::default();
         let mut creatable = false;
         let mut failed = false;
@@ -299,7 +280,7 @@ pub fn transform(
                         out.keys.extend_from_slice(value.as_bytes());
                     }
                     creatable |= required.contains(&c.property);
-                    rec.push(c.property, value);
+                    out.values.push(c.property, value);
                 }
                 Err(code) => {
                     failed |= is_identifier;
@@ -326,8 +307,7 @@ pub fn transform(
                 matched.push((target, r as u32));
             }
         }
-        out.values.extend_from_slice(rec.values());
-        out.value_ends.push(out.values.len() as u32);
+        out.values.end_row();
         out.key_ends.push(out.keys.len() as u32);
         out.key_hashes.push(hash);
         out.known.push(known);
@@ -345,56 +325,39 @@ pub fn transform(
     out
 }
 
-/// Merges every matched row into its stored record, reading the records in ID
-/// order so that rows sharing a B-tree page read it once.
+/// Merges every matched row into its stored record in the snapshot (the store
+/// reads the records in ID order, so that rows sharing a B-tree page read it once).
 fn premerge(
     out: &mut Transformed,
     mut matched: Vec<(u64, u32)>,
     cfg: &TransformConfig,
     records: &RecordReader,
 ) {
-    out.merged_spans = vec![(0, 0); out.len()];
     matched.sort_unstable();
-    let protect = |p: u16| cfg.protect.get(usize::from(p)).copied().unwrap_or(false);
-    let mut merged = Vec::new();
-    let ids: Vec<u64> = matched.iter().map(|m| m.0).collect();
-    let values = &out.values;
-    let value_ends = &out.value_ends;
-    let mut results: Vec<Option<Premerge>> = vec![None; matched.len()];
-    let mut merged_spans: Vec<(u32, u32)> = vec![(0, 0); matched.len()];
-    let mut arena: Vec<u8> = Vec::new();
-    let read = records.with_sorted(&ids, |i, view| {
-        let r = matched[i].1 as usize;
-        let start = if r == 0 { 0 } else { value_ends[r - 1] as usize };
-        let changes = &values[start..value_ends[r] as usize];
-        results[i] =
-            view.map(|view| match merge_into(&view, changes, &protect, cfg.import_id, &mut merged) {
-                Some(()) => {
-                    let from = arena.len() as u32;
-                    arena.extend_from_slice(&merged);
-                    merged_spans[i] = (from, arena.len() as u32);
-                    Premerge::Changed
-                }
-                None => Premerge::Unchanged,
-            });
-    });
-    if let Err(e) = read {
-        // The import cannot go on without knowing which records exist and what they
-        // hold (a corrupt stored record is reported here, never merged into).
-        out.store_error = Some(e.to_string());
-        return;
-    }
-    out.merged = arena;
-    for (i, &(target, r)) in matched.iter().enumerate() {
-        let r = r as usize;
-        let known = &mut out.known[r];
-        known.record_exists = results[i].is_some();
-        if let Some(p) = results[i].filter(|p| *p != Premerge::None) {
-            known.premerge_target = target;
-            known.premerge = p;
-            out.merged_spans[r] = merged_spans[i];
+    let items: Vec<(u64, Values<'_>)> =
+        matched.iter().map(|&(id, r)| (id, out.values.row(r as usize))).collect();
+    let merged = match records.premerge(cfg.import_id, &items, &cfg.policy) {
+        Ok(merged) => merged,
+        Err(e) => {
+            // The import cannot go on without knowing which records exist and what they
+            // hold (a corrupt stored record is reported here, never merged into).
+            out.store_error = Some(e.to_string());
+            return;
         }
+    };
+    drop(items);
+    for (&(target, r), outcome) in matched.iter().zip(&merged.outcomes) {
+        let known = &mut out.known[r as usize];
+        known.record_exists = *outcome != store::Premerge::Missing;
+        let premerge = match *outcome {
+            store::Premerge::Missing => continue,
+            store::Premerge::Unchanged => Premerge::Unchanged,
+            store::Premerge::Changed(slot) => Premerge::Changed(slot),
+        };
+        known.premerge_target = target;
+        known.premerge = premerge;
     }
+    out.merged = merged;
 }
 
 /// Trims whitespace like `str::trim`, with a fast path for the common case of

@@ -51,7 +51,7 @@ pub enum Action {
     /// Merges into the record with this ID at commit (updated or unchanged).
     Update(u64),
     /// Writes the row's premerged record (see [`Premerge`]): updated.
-    Write(u64),
+    Write(u64, store::MergedSlot),
     /// The row's premerge changed nothing: unchanged, nothing written.
     Unchanged(u64),
     /// Skipped by the mode.
@@ -282,9 +282,9 @@ impl<'a> Planner<'a> {
         let untouched = id < self.first_id && !self.touched.contains(&id);
         match known.premerge {
             Premerge::Unchanged if untouched && known.premerge_target == id => Action::Unchanged(id),
-            Premerge::Changed if untouched && known.premerge_target == id => {
+            Premerge::Changed(slot) if untouched && known.premerge_target == id => {
                 self.touched.insert(id);
-                Action::Write(id)
+                Action::Write(id, slot)
             }
             _ => {
                 self.touched.insert(id);
@@ -350,7 +350,7 @@ fn merge_issues(transform: &[Issue], plan: Vec<Issue>, actions: &[Action]) -> Ve
             i.row_error
                 || matches!(
                     actions[i.row as usize],
-                    Action::Create(_) | Action::Update(_) | Action::Write(_) | Action::Unchanged(_)
+                    Action::Create(_) | Action::Update(_) | Action::Write(..) | Action::Unchanged(_)
                 )
         })
         .cloned()

@@ -238,7 +238,7 @@ impl Reporter {
                     }
                     self.result(line, "created", id, "")?;
                 }
-                Action::Write(id) => {
+                Action::Write(id, _) => {
                     self.counts.updated += 1;
                     self.result(line, "updated", id, "")?;
                 }
