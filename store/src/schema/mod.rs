@@ -16,7 +16,7 @@
 mod standard;
 pub(crate) mod stored;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -214,9 +214,14 @@ pub struct ObjectDef {
     /// (`email`, `domain`); `--id OBJ=PROP` picks another unique property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// A row must hold one of these to create a record (SPEC 3).
+    /// A row must hold one of these to create a record (SPEC 3); empty when
+    /// [`ObjectDef::required_all`] alone decides.
     #[serde(default)]
     pub required_any: Vec<String>,
+    /// A row must hold every one of these to create a record (SPEC 3: activities
+    /// `hs_timestamp`, notes also `hs_note_body`). Both rules apply when both are set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_all: Vec<String>,
     /// The property holding the pipeline and the one holding the stage, if the object
     /// has pipelines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -279,7 +284,9 @@ impl ObjectDef {
 
     /// Checks the rules every object satisfies: property 0 is the record ID, IDs
     /// ascend without repeats, names are unique, the identifier is a unique property,
-    /// required properties and pipeline properties exist, enumerations have options.
+    /// required properties exist, enumerations have options with distinct values, and
+    /// an object with pipelines names its pipeline and stage properties and gives every
+    /// pipeline at least one stage, pipeline IDs and stage IDs (per pipeline) unique.
     pub fn validate(&self) -> Result<(), String> {
         let name = &self.name;
         if self.properties.first().is_none_or(|p| p.id != RECORD_ID || p.ty != PropertyType::RecordId) {
@@ -290,13 +297,17 @@ impl ObjectDef {
                 return Err(format!("{name}: property IDs must ascend ({} then {})", w[0].id, w[1].id));
             }
         }
-        let mut names = std::collections::HashSet::new();
+        let mut names = HashSet::new();
         for p in &self.properties {
             if !names.insert(p.name.as_str()) {
                 return Err(format!("{name}: property {} is defined twice", p.name));
             }
             if p.ty == PropertyType::Enumeration && p.options.is_empty() {
                 return Err(format!("{name}.{}: an enumeration needs options", p.name));
+            }
+            let mut values = HashSet::new();
+            if let Some(o) = p.options.iter().find(|o| !values.insert(o.value.as_str())) {
+                return Err(format!("{name}.{}: option {} is listed twice", p.name, o.value));
             }
             if p.ty == PropertyType::RecordId && p.id != RECORD_ID {
                 return Err(format!("{name}.{}: only property 0 is the record ID", p.name));
@@ -307,9 +318,41 @@ impl ObjectDef {
         {
             return Err(format!("{name}: identifier {id} is not a unique property"));
         }
-        for r in self.required_any.iter().chain(&self.pipeline_property).chain(&self.stage_property) {
+        for r in self
+            .required_any
+            .iter()
+            .chain(&self.required_all)
+            .chain(&self.pipeline_property)
+            .chain(&self.stage_property)
+        {
             if self.property_named(r).is_none() {
                 return Err(format!("{name}: {r} is not a property"));
+            }
+        }
+        self.validate_pipelines()
+    }
+
+    fn validate_pipelines(&self) -> Result<(), String> {
+        let name = &self.name;
+        if self.pipelines.is_empty() {
+            return Ok(());
+        }
+        if self.pipeline_property.is_none() || self.stage_property.is_none() {
+            return Err(format!(
+                "{name}: an object with pipelines names its pipeline_property and stage_property"
+            ));
+        }
+        let mut pipelines = HashSet::new();
+        for p in &self.pipelines {
+            if !pipelines.insert(p.id.as_str()) {
+                return Err(format!("{name}: pipeline {} is defined twice", p.id));
+            }
+            if p.stages.is_empty() {
+                return Err(format!("{name}: pipeline {} has no stages", p.id));
+            }
+            let mut stages = HashSet::new();
+            if let Some(s) = p.stages.iter().find(|s| !stages.insert(s.id.as_str())) {
+                return Err(format!("{name}: pipeline {} has stage {} twice", p.id, s.id));
             }
         }
         Ok(())
@@ -332,5 +375,59 @@ impl Schema {
     /// The object names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.objects.iter().map(|o| o.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object() -> ObjectDef {
+        standard().object("deals").unwrap().clone()
+    }
+
+    #[test]
+    fn validate_accepts_the_standard_deals() {
+        object().validate().unwrap();
+    }
+
+    #[test]
+    fn validate_checks_required_all() {
+        let mut o = object();
+        o.required_all = vec!["dealname".to_owned(), "nope".to_owned()];
+        assert_eq!(o.validate().unwrap_err(), "deals: nope is not a property");
+    }
+
+    #[test]
+    fn validate_checks_enumeration_values() {
+        let mut o = object();
+        let p = o.properties.iter_mut().find(|p| p.name == "dealtype").unwrap();
+        p.options.push(EnumOption { value: "newbusiness".to_owned(), label: "Again".to_owned() });
+        assert_eq!(o.validate().unwrap_err(), "deals.dealtype: option newbusiness is listed twice");
+    }
+
+    #[test]
+    fn validate_checks_pipelines() {
+        let mut o = object();
+        o.stage_property = None;
+        assert!(o.validate().unwrap_err().contains("names its pipeline_property and stage_property"));
+
+        let mut o = object();
+        o.pipelines[0].stages.clear();
+        assert_eq!(o.validate().unwrap_err(), "deals: pipeline default has no stages");
+
+        let mut o = object();
+        let again = o.pipelines[0].stages[0].clone();
+        o.pipelines[0].stages.push(again);
+        assert_eq!(o.validate().unwrap_err(), "deals: pipeline default has stage appointmentscheduled twice");
+
+        let mut o = object();
+        let again = o.pipelines[0].clone();
+        o.pipelines.push(again);
+        assert_eq!(o.validate().unwrap_err(), "deals: pipeline default is defined twice");
+
+        let mut o = object();
+        o.pipeline_property = Some("nope".to_owned());
+        assert_eq!(o.validate().unwrap_err(), "deals: nope is not a property");
     }
 }
