@@ -81,6 +81,9 @@ pub enum SkipReason {
     CreateOnlyImport,
     /// `update` mode and no record matches.
     UpdateOnlyImport,
+    /// The row matches an existing activity, and imports never update activities
+    /// (calls aside).
+    ActivityNotUpdatable,
 }
 
 impl SkipReason {
@@ -89,6 +92,7 @@ impl SkipReason {
         match self {
             Self::CreateOnlyImport => "CREATE_ONLY_IMPORT",
             Self::UpdateOnlyImport => "UPDATE_ONLY_IMPORT",
+            Self::ActivityNotUpdatable => "ACTIVITY_NOT_UPDATABLE",
         }
     }
 }

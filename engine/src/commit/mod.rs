@@ -8,8 +8,9 @@
 //! planner's sorted [`IndexDelta`]: one cursor run per gap of the B-tree instead
 //! of a random insert per row.
 
-use store::{StoreError, UpdateOutcome, WriteSession};
+use store::{RowValues, StoreError, UpdateOutcome, WriteSession};
 
+use crate::normalize::pipelines::{PipelineProperties, creation_defaults};
 use crate::plan::{Action, IndexDelta, Planned};
 use crate::schema::{Object, PropertyId};
 
@@ -39,8 +40,38 @@ pub fn write_piece(
 ) -> Result<(), StoreError> {
     let rows = &piece.rows;
     let mut records = session.records(&cfg.object.name)?;
+    // A new deal or ticket without pipeline or stage gets the defaults (SPEC 3).
+    let mut defaulted = RowValues::default();
+    let mut defaulted_rows: Vec<(usize, usize)> = Vec::new();
+    if let Some(props) = PipelineProperties::of(&cfg.object) {
+        for (r, a) in piece.actions.iter().enumerate() {
+            if !matches!(a, Action::Create(_)) {
+                continue;
+            }
+            let values = rows.row_values(r);
+            let defaults =
+                creation_defaults(&cfg.object, props, values.get(props.pipeline), values.get(props.stage));
+            if defaults.is_empty() {
+                continue;
+            }
+            let mut all: Vec<(PropertyId, &str)> = values.iter().collect();
+            all.extend(defaults.iter().map(|(p, v)| (*p, v.as_str())));
+            all.sort_by_key(|(p, _)| *p);
+            for (p, v) in all {
+                defaulted.push(p, v);
+            }
+            defaulted.end_row();
+            defaulted_rows.push((r, defaulted.len() - 1));
+        }
+    }
     let creates = piece.actions.iter().enumerate().filter_map(|(r, a)| match a {
-        Action::Create(id) => Some((*id, rows.row_values(r))),
+        Action::Create(id) => {
+            let values = match defaulted_rows.binary_search_by_key(&r, |d| d.0) {
+                Ok(i) => defaulted.row(defaulted_rows[i].1),
+                Err(_) => rows.row_values(r),
+            };
+            Some((*id, values))
+        }
         _ => None,
     });
     crate::timing::timed(crate::timing::Stage::Records, || -> Result<(), StoreError> {

@@ -4,5 +4,6 @@
 //! every mapped column of a decoded piece (in parallel across pieces), packs each
 //! row's values for the store and looks the row's identifiers up in the snapshot.
 
+pub mod pipelines;
 pub mod transform;
 pub mod values;

@@ -12,6 +12,7 @@ use store::{MergePolicy, MergedSlot, ReadSession, RecordReader, RowValues, Value
 use crate::codes::ErrorCode;
 use crate::input::decode::DecodedPiece;
 use crate::mapping::{Mapping, Target};
+use crate::normalize::pipelines::{self, PipelineProperties};
 use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
 use crate::schema::{Object, PropertyDef, PropertyId, PropertyType, RECORD_ID};
@@ -48,6 +49,9 @@ pub struct TransformConfig {
     pub import_id: u64,
     /// First trailing column without a name ([`Mapping::unnamed_from`]).
     pub unnamed_from: usize,
+    /// The pipeline and stage properties, and the pipeline's input column, if the
+    /// object has pipelines.
+    pipelines: Option<(PipelineProperties, Option<usize>)>,
     /// The input columns of the record ID and of the identifier, if mapped.
     record_id_column: Option<u32>,
     identifier_column: Option<u32>,
@@ -88,6 +92,8 @@ impl TransformConfig {
         columns.sort_by_key(|c| c.property);
         let column_of =
             |property: u16| columns.iter().find(|c| c.property == property).map(|c| c.column as u32);
+        let pipelines = PipelineProperties::of(&object)
+            .map(|p| (p, columns.iter().find(|c| c.property == p.pipeline).map(|c| c.column)));
         Self {
             object,
             values,
@@ -95,6 +101,7 @@ impl TransformConfig {
             policy,
             import_id,
             unnamed_from: mapping.unnamed_from,
+            pipelines,
             record_id_column: column_of(RECORD_ID),
             identifier_column: identifier.and_then(column_of),
             columns,
@@ -198,8 +205,10 @@ pub fn transform(
 ) -> Transformed {
     let n = piece.batch.num_rows();
     let arrays = piece.columns();
-    let required: Vec<PropertyId> =
-        cfg.object.required_any.iter().filter_map(|p| cfg.object.property_id(p)).collect();
+    let ids = |names: &[String]| -> Vec<PropertyId> {
+        names.iter().filter_map(|p| cfg.object.property_id(p)).collect()
+    };
+    let (required_any, required_all) = (ids(&cfg.object.required_any), ids(&cfg.object.required_all));
     let mut out = Transformed {
         values: RowValues::with_capacity(piece.batch.get_array_memory_size(), n),
         keys: Vec::new(),
@@ -237,9 +246,15 @@ pub fn transform(
     let mut norm = String::new();
     for r in 0..n {
         let mut known = Known::default();
-        let mut creatable = false;
+        let mut any = required_any.is_empty();
+        let mut all = 0usize;
         let mut failed = false;
         let key_start = out.keys.len();
+        // The row's pipeline, which its stage must belong to.
+        let row_pipeline = cfg.pipelines.and_then(|(_, column)| {
+            let cell = trim(arrays[column?].value(r));
+            (!is_blank(cell)).then(|| pipelines::pipeline(&cfg.object, cell).ok()).flatten()
+        });
         for c in &cfg.columns {
             let raw = arrays[c.column].value(r);
             let cell = trim(raw);
@@ -268,6 +283,22 @@ pub fn transform(
             let verbatim = matches!(c.ty, PropertyType::String | PropertyType::Phone | PropertyType::Url)
                 && cell.len() <= values::MAX_VALUE_CHARS;
             let prop = &cfg.object.properties[c.index];
+            if let Some((p, _)) =
+                cfg.pipelines.filter(|(p, _)| c.property == p.pipeline || c.property == p.stage)
+            {
+                let resolved = if c.property == p.pipeline {
+                    pipelines::pipeline(&cfg.object, cell).map(|p| p.id.as_str())
+                } else {
+                    pipelines::stage(&cfg.object, row_pipeline, cell).map(|s| s.id.as_str())
+                };
+                match resolved {
+                    Ok(value) => out.values.push(c.property, value),
+                    Err(message) => {
+                        out.issues.push(issue(ErrorCode::InvalidEnumerationOption, false, message));
+                    }
+                }
+                continue;
+            }
             let normalized = if verbatim && !prop.multiple {
                 Ok(cell)
             } else {
@@ -279,7 +310,8 @@ pub fn transform(
                     if is_identifier {
                         out.keys.extend_from_slice(value.as_bytes());
                     }
-                    creatable |= required.contains(&c.property);
+                    any |= required_any.contains(&c.property);
+                    all += usize::from(required_all.contains(&c.property));
                     out.values.push(c.property, value);
                 }
                 Err(code) => {
@@ -311,7 +343,7 @@ pub fn transform(
         out.key_ends.push(out.keys.len() as u32);
         out.key_hashes.push(hash);
         out.known.push(known);
-        out.creatable.push(creatable);
+        out.creatable.push(any && all == required_all.len());
         out.failed.push(failed);
     }
     drop(arrays);

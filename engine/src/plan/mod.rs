@@ -221,6 +221,7 @@ impl<'a> Planner<'a> {
             };
             let action = match (target, self.mode) {
                 (Some(_), Mode::Create) => Action::Skip(SkipReason::CreateOnlyImport),
+                (Some(_), _) if self.object.create_only() => Action::Skip(SkipReason::ActivityNotUpdatable),
                 (Some(id), _) => {
                     if known.record_id != 0 && !key.is_empty() {
                         match self.move_key(id, key)? {
@@ -255,11 +256,7 @@ impl<'a> Planner<'a> {
                     ErrorCode::MissingRequiredProperty,
                     None,
                     String::new(),
-                    format!(
-                        "a new {} record needs one of: {}",
-                        self.object.name,
-                        self.object.required_any.join(", ")
-                    ),
+                    required_message(&self.object),
                 ),
                 (None, _) => {
                     let id = self.next_id;
@@ -330,6 +327,18 @@ impl<'a> Planner<'a> {
         entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
         IndexDelta { arena, entries }
     }
+}
+
+/// What a row needs to create a record of `object` (SPEC 3).
+fn required_message(object: &crate::schema::ObjectDef) -> String {
+    let mut needs = Vec::new();
+    if !object.required_all.is_empty() {
+        needs.push(object.required_all.join(" and "));
+    }
+    if !object.required_any.is_empty() {
+        needs.push(format!("one of {}", object.required_any.join(", ")));
+    }
+    format!("a new {} record needs {}", object.name, needs.join(", and "))
 }
 
 /// The first 8 bytes of a key as a big-endian integer (zero-padded): ordering by it

@@ -1,0 +1,122 @@
+//! Every object of the model imports by its own rules (SPEC 1, 3): deals with
+//! pipelines and stages, activities that are created but never updated, the
+//! required properties per object.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{ingest, ok_stdout};
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn import(store: &Path, file: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["import", file.to_str().unwrap(), "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok_stdout(&ingest(store, &all))).unwrap()
+}
+
+fn export(store: &Path, object: &str) -> Vec<Value> {
+    ok_stdout(&ingest(store, &["export", object])).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn errors(summary: &Value) -> String {
+    std::fs::read_to_string(summary["error_file"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn deals_get_the_default_pipeline_and_stages_are_checked_against_their_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let file = write(
+        dir.path(),
+        "deals.csv",
+        "Deal Name,Amount,Deal Stage,Pipeline\n\
+         Big one,1000,Closed Won,\n\
+         No stage,500,,\n\
+         Wrong stage,10,New,Sales Pipeline\n\
+         Wrong pipeline,10,closedwon,Renewals\n\
+         ,20,closedwon,default\n",
+    );
+    let s = import(&store, &file, &["--object", "deals"]);
+    assert_eq!(s["objects"]["deals"]["created"], 4, "{s}");
+    assert_eq!(s["objects"]["deals"]["failed"], 1, "the deal without a name: {s}");
+    let deals = export(&store, "deals");
+    let stage = |i: usize| deals[i]["properties"]["dealstage"].as_str().unwrap().to_owned();
+    let pipeline = |i: usize| deals[i]["properties"]["pipeline"].as_str().unwrap().to_owned();
+    assert_eq!((pipeline(0), stage(0)), ("default".into(), "closedwon".into()), "label to internal value");
+    assert_eq!((pipeline(1), stage(1)), ("default".into(), "appointmentscheduled".into()), "defaults");
+    assert_eq!(stage(2), "appointmentscheduled", "a stage of another pipeline is a value error");
+    let errors = errors(&s);
+    assert!(
+        errors.contains(
+            "4,Deal Stage,New,INVALID_ENUMERATION_OPTION,\"'New' is not a stage of pipeline 'Sales Pipeline'"
+        ),
+        "{errors}"
+    );
+    assert!(errors.contains("5,Pipeline,Renewals,INVALID_ENUMERATION_OPTION"), "{errors}");
+    assert!(
+        errors.contains("6,,,MISSING_REQUIRED_PROPERTY,a new deals record needs one of dealname"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn activities_are_created_never_updated_and_notes_need_a_timestamp_and_a_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let notes = write(
+        dir.path(),
+        "notes.csv",
+        "Note body,Activity date\nCalled them,2025-01-02T10:00:00Z\nNo timestamp,\n,2025-01-03T10:00:00Z\n",
+    );
+    let s = import(&store, &notes, &["--object", "notes"]);
+    assert_eq!(s["objects"]["notes"]["created"], 1, "{s}");
+    assert_eq!(s["objects"]["notes"]["failed"], 2, "{s}");
+    assert!(
+        errors(&s)
+            .contains("MISSING_REQUIRED_PROPERTY,a new notes record needs hs_timestamp and hs_note_body")
+    );
+    // A row that matches an existing activity is skipped, the note stays as it was.
+    let again =
+        write(dir.path(), "again.csv", "Record ID,Note body,Activity date\n1,Changed,2025-01-02T10:00:00Z\n");
+    let results = dir.path().join("results.csv");
+    let s = import(&store, &again, &["--object", "notes", "--results", results.to_str().unwrap()]);
+    assert_eq!(s["objects"]["notes"]["skipped"], 1, "{s}");
+    assert!(std::fs::read_to_string(&results).unwrap().contains("2,notes,skipped,,ACTIVITY_NOT_UPDATABLE"));
+    assert_eq!(export(&store, "notes")[0]["properties"]["hs_note_body"], "Called them");
+    // Calls can be updated.
+    let calls = write(dir.path(), "calls.csv", "Call title,Activity date\nIntro,2025-01-02T10:00:00Z\n");
+    import(&store, &calls, &["--object", "calls"]);
+    let update = write(dir.path(), "calls2.csv", "Record ID,Call title\n1,Intro call\n");
+    let s = import(&store, &update, &["--object", "calls"]);
+    assert_eq!(s["objects"]["calls"]["updated"], 1, "{s}");
+    assert_eq!(export(&store, "calls")[0]["properties"]["hs_call_title"], "Intro call");
+}
+
+#[test]
+fn every_object_of_the_model_imports_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let files = [
+        ("tickets", "Ticket name,Ticket status,Pipeline\nPrinter broken,Waiting on us,Support Pipeline\n"),
+        ("products", "Name,Unit price,SKU\nWidget,9.99,W-1\n"),
+        ("line_items", "Name,Quantity,Unit price\nWidget,3,9.99\n"),
+        ("tasks", "Task Title,Due date\nCall back,2025-01-02T10:00:00Z\n"),
+        ("meetings", "Meeting name,Activity date\nKick-off,2025-01-02T10:00:00Z\n"),
+        ("emails", "Email subject,Activity date\nHello,2025-01-02T10:00:00Z\n"),
+    ];
+    for (object, text) in files {
+        let file = write(dir.path(), &format!("{object}.csv"), text);
+        let s = import(&store, &file, &["--object", object]);
+        assert_eq!(s["objects"][object]["created"], 1, "{object}: {s}");
+        assert_eq!(s["errors"], 0, "{object}: {}", errors(&s));
+        assert_eq!(export(&store, object).len(), 1, "{object}");
+    }
+    let tickets = export(&store, "tickets");
+    assert_eq!(tickets[0]["properties"]["hs_pipeline_stage"], "3", "{tickets:?}");
+}
