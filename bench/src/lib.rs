@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, StringArray};
 use engine::commit::{CommitConfig, write_index, write_piece};
-use engine::import::{ImportOptions, ImportSummary};
+use engine::import::{ImportSpec, ImportSummary};
 use engine::input::decode::{self, DecodedPiece, Header};
 use engine::input::dialect::{self, Prepared};
 use engine::input::source::Source;
@@ -121,12 +121,12 @@ pub fn file_len(path: &Path) -> u64 {
 
 /// Options of a default upsert of contacts from `csv`, with the report files
 /// written to `report_dir`.
-pub fn contacts_import_options(csv: &Path, report_dir: &Path) -> ImportOptions {
-    ImportOptions {
+pub fn contacts_import_options(csv: &Path, report_dir: &Path) -> ImportSpec {
+    ImportSpec {
         files: vec![csv.to_path_buf()],
         objects: vec!["contacts".to_owned()],
         report_dir: Some(report_dir.to_path_buf()),
-        ..ImportOptions::default()
+        ..ImportSpec::default()
     }
 }
 

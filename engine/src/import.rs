@@ -22,14 +22,14 @@ use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
 use crate::commit::{CommitConfig, write_index, write_piece};
 use crate::holder::Holder;
 use crate::input::decode::{self, HeaderError};
-use crate::input::dialect::{self, Encoding, Prepared};
+use crate::input::dialect::{self, Prepared};
 use crate::input::source::Source;
 use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
 use crate::normalize::transform::{self, TransformConfig, Transformed};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
-use crate::plan::{IndexDelta, Mode, Planned, Planner};
+use crate::plan::{IndexDelta, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
 use crate::report::output::{Clobber, Protected};
@@ -41,46 +41,7 @@ use crate::timing::{Stage, timed};
 /// busy while the next window decodes, few enough to bound memory.
 const QUEUE_PIECES: usize = 4;
 
-/// Everything `ingest import` takes.
-#[derive(Debug, Clone, Default)]
-pub struct ImportOptions {
-    /// Input files (`-` is standard input).
-    pub files: Vec<PathBuf>,
-    /// `--object` (inferred when empty).
-    pub objects: Vec<String>,
-    /// `--mode`.
-    pub mode: Mode,
-    /// `--map HEADER=TARGET`.
-    pub maps: Vec<String>,
-    /// `--skip-unmapped`.
-    pub skip_unmapped: bool,
-    /// `--id OBJ=PROP`.
-    pub ids: Vec<String>,
-    /// `--header-lang` (default `en`).
-    pub header_lang: Option<String>,
-    /// `--date-format`.
-    pub date_format: Option<String>,
-    /// `--number-locale`.
-    pub number_locale: Option<String>,
-    /// `--no-overwrite PROP,...`.
-    pub no_overwrite: Vec<String>,
-    /// `--no-overwrite-all`.
-    pub no_overwrite_all: bool,
-    /// `--name`.
-    pub name: Option<String>,
-    /// `--delimiter`.
-    pub delimiter: Option<u8>,
-    /// `--encoding`.
-    pub encoding: Option<Encoding>,
-    /// `--results PATH`.
-    pub results: Option<PathBuf>,
-    /// Where the error and rejected-rows files go (default: next to the store).
-    pub report_dir: Option<PathBuf>,
-    /// Chunk size override in bytes (tests, benchmarks).
-    pub chunk_bytes: Option<usize>,
-    /// Worker threads (default: rayon's, which honours `RAYON_NUM_THREADS`).
-    pub threads: Option<usize>,
-}
+pub use crate::spec::ImportSpec;
 
 /// Association counts of the summary.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -224,7 +185,7 @@ pub fn max_threads() -> usize {
 /// Fails if an output of the import (`--results`) is the store, its lock file or
 /// an input. [`run`] checks it too; call it before opening the store to leave the
 /// store file untouched (opening a store for writing updates its header).
-pub fn check_outputs(store: &Path, opts: &ImportOptions) -> Result<(), Clobber> {
+pub fn check_outputs(store: &Path, opts: &ImportSpec) -> Result<(), Clobber> {
     let mut protected = Protected::with_store(store);
     for f in &opts.files {
         protected.add(f, "the input file");
@@ -319,31 +280,18 @@ struct Settings {
     policy: store::MergePolicy,
 }
 
-fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportError> {
-    let lang = opts.header_lang.as_deref().unwrap_or("en");
-    let number_locale = match &opts.number_locale {
-        Some(l) => NumberLocale::parse(l).ok_or_else(|| {
-            ImportError::Options(format!("unknown --number-locale '{l}' (en, nl, de, da, fr, es)"))
-        })?,
-        None => NumberLocale::default(),
-    };
-    let date_order = match &opts.date_format {
-        Some(f) => DateOrder::parse(f).ok_or_else(|| {
-            ImportError::Options(format!(
-                "unknown --date-format '{f}' (YYYY-MM-DD, DD-MM-YYYY, MM/DD/YYYY, DD.MM.YYYY)"
-            ))
-        })?,
-        None => DateOrder::default(),
-    };
+fn settings(opts: &ImportSpec, object: Object) -> Result<Settings, ImportError> {
+    let lang = opts.lang();
+    let number_locale =
+        opts.number_locale.map_or_else(NumberLocale::default, crate::spec::NumberFormat::locale);
+    let date_order = opts.date_format.map_or_else(DateOrder::default, crate::spec::DateFormat::order);
     let identifier = object.identifier_id();
     for id in &opts.ids {
-        let (o, p) = id
-            .split_once('=')
-            .ok_or_else(|| ImportError::Options(format!("--id '{id}': expected OBJ=PROP")))?;
+        let (o, p) = (id.object.as_str(), id.property.as_str());
         if o == object.name && object.property_id(p) != identifier {
             let default = object.identifier.as_deref().unwrap_or("its record ID");
             return Err(ImportError::Options(format!(
-                "--id {id}: {o} can only be matched by {default} (custom unique properties are not supported yet)"
+                "--id {o}={p}: {o} can only be matched by {default} (custom unique properties are not supported yet)"
             )));
         }
     }
@@ -367,10 +315,14 @@ fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportErro
     })
 }
 
-fn open_input(path: &Path, opts: &ImportOptions, vocabulary: &Vocabulary) -> Result<Input, ImportError> {
+fn open_input(path: &Path, opts: &ImportSpec, vocabulary: &Vocabulary) -> Result<Input, ImportError> {
     let source =
         Source::open(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
-    let prepared = dialect::prepare(source, opts.delimiter, opts.encoding);
+    let prepared = dialect::prepare(
+        source,
+        opts.delimiter.map(|d| d.0),
+        opts.encoding.map(crate::spec::InputEncoding::encoding),
+    );
     let header = decode::header(prepared.text(), prepared.dialect.delimiter)
         .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
     let req = MappingRequest {
@@ -378,7 +330,7 @@ fn open_input(path: &Path, opts: &ImportOptions, vocabulary: &Vocabulary) -> Res
         objects: &opts.objects,
         maps: &opts.maps,
         skip_unmapped: opts.skip_unmapped,
-        lang: opts.header_lang.as_deref().unwrap_or("en"),
+        lang: opts.lang(),
     };
     let mapping = mapping::map(&header.names, &req)
         .map_err(|source| ImportError::Mapping { path: path.to_path_buf(), source })?;
@@ -396,7 +348,7 @@ enum Msg<'a> {
 }
 
 /// Runs an import to the end.
-pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<ImportSummary, ImportError> {
+pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
     if opts.files.is_empty() {
         return Err(ImportError::Options("no input file given".into()));
@@ -410,11 +362,6 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
         }
     }
     check_outputs(store.path(), opts)?;
-    if let Some(lang) = &opts.header_lang
-        && !crate::mapping::vocabulary::LANGUAGES.contains(&lang.as_str())
-    {
-        return Err(ImportError::Options(format!("unknown --header-lang '{lang}' (en, nl, da, de, fr, es)")));
-    }
     // Everything that can fail on the inputs fails here, before anything is written.
     let vocabulary = Vocabulary::new(&store.begin_read()?.schema()?);
     let inputs: Vec<Input> =
@@ -525,7 +472,9 @@ fn check_interrupt() -> Result<(), ImportError> {
     }
 }
 
-fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
+/// What the log keeps of an import's options: the whole spec, and the mapping
+/// as the engine applied it to each input.
+fn options_json(opts: &ImportSpec, inputs: &[Input]) -> serde_json::Value {
     let mappings: Vec<serde_json::Value> = inputs
         .iter()
         .map(|i| {
@@ -554,15 +503,7 @@ fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "objects": opts.objects,
-        "maps": opts.maps,
-        "skip_unmapped": opts.skip_unmapped,
-        "ids": opts.ids,
-        "header_lang": opts.header_lang,
-        "date_format": opts.date_format,
-        "number_locale": opts.number_locale,
-        "no_overwrite": opts.no_overwrite,
-        "no_overwrite_all": opts.no_overwrite_all,
+        "spec": opts,
         "mapping": mappings,
     })
 }
@@ -570,7 +511,7 @@ fn options_json(opts: &ImportOptions, inputs: &[Input]) -> serde_json::Value {
 #[allow(clippy::too_many_arguments)]
 fn run_started(
     store: &Store,
-    opts: &ImportOptions,
+    opts: &ImportSpec,
     inputs: &[Input],
     settings: &Settings,
     entry: &ImportEntry,

@@ -44,6 +44,13 @@ pub fn install() {
                     if PENDING.swap(sig, Ordering::SeqCst) != 0 {
                         second(sig);
                     }
+                    if !COMMITTING.load(Ordering::SeqCst) {
+                        eprintln!(
+                            "{}: stopping after the rows in flight; nothing will be committed \
+                             (interrupt again to exit at once)",
+                            name(sig)
+                        );
+                    }
                 }
             });
         }

@@ -14,9 +14,9 @@
 //! (tables, record encoding, durability) is the `store` crate.
 //!
 //! ```no_run
-//! use engine::import::{ImportOptions, run};
+//! use engine::import::{ImportSpec, run};
 //! let store = store::Store::open("crm.redb").unwrap();
-//! let opts = ImportOptions { files: vec!["contacts.csv".into()], ..ImportOptions::default() };
+//! let opts = ImportSpec { files: vec!["contacts.csv".into()], ..ImportSpec::default() };
 //! let summary = run(&store, &opts, &engine::progress::Progress::hidden()).unwrap();
 //! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
 //! ```
@@ -38,4 +38,5 @@ pub mod progress;
 pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod spec;
 pub mod timing;

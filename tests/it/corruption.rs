@@ -10,7 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use engine::export::{self, Format};
-use engine::import::{self, ImportOptions};
+use engine::import::{self, ImportSpec};
 use engine::progress::Progress;
 use store::{Store, StoreError};
 
@@ -32,7 +32,7 @@ fn build_store(dir: &Path) -> PathBuf {
     for (name, text) in [("first.csv", first), ("second.csv", second)] {
         let file = dir.join(name);
         std::fs::write(&file, text).unwrap();
-        let opts = ImportOptions { files: vec![file], ..ImportOptions::default() };
+        let opts = ImportSpec { files: vec![file], ..ImportSpec::default() };
         import::run(&store, &opts, &Progress::hidden()).unwrap();
     }
     path

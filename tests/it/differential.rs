@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use engine::import::{ImportOptions, run};
+use engine::import::{ImportSpec, run};
 use engine::progress::Progress;
 use store::Store;
 
@@ -25,7 +25,7 @@ fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usi
     for (i, file) in files.iter().enumerate() {
         let report_dir = dir.path().join(format!("r{i}"));
         let results = dir.path().join(format!("results{i}.csv"));
-        let opts = ImportOptions {
+        let opts = ImportSpec {
             files: vec![file.clone()],
             objects: vec![object.to_owned()],
             skip_unmapped: true,
@@ -33,7 +33,7 @@ fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usi
             chunk_bytes: chunk,
             report_dir: Some(report_dir.clone()),
             results: Some(results.clone()),
-            ..ImportOptions::default()
+            ..ImportSpec::default()
         };
         let s = run(&store, &opts, &Progress::hidden()).unwrap();
         summaries.push(format!("{:?} {} {} {}", s.objects, s.rows, s.rows_failed, s.errors));

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use engine::import::{self, CommitState, ImportError, ImportOptions};
+use engine::import::{self, CommitState, ImportError, ImportSpec};
 use engine::progress::Progress;
 use redb::StorageBackend;
 use redb::backends::FileBackend;
@@ -93,8 +93,8 @@ fn assert_check_passes(path: &Path, context: &str) {
     assert!(report.is_ok(), "{context}: check found {:?}", report.problems);
 }
 
-fn options(file: &Path, reports: &Path) -> ImportOptions {
-    ImportOptions {
+fn options(file: &Path, reports: &Path) -> ImportSpec {
+    ImportSpec {
         files: vec![file.to_path_buf()],
         report_dir: Some(reports.to_path_buf()),
         ..Default::default()

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use engine::import::{ImportOptions, run};
+use engine::import::{ImportSpec, run};
 use engine::plan::Mode;
 use engine::progress::Progress;
 use proptest::prelude::*;
@@ -243,7 +243,7 @@ proptest! {
             }
             let file = dir.path().join(format!("in{i}.csv"));
             std::fs::write(&file, text).unwrap();
-            let opts = ImportOptions {
+            let opts = ImportSpec {
                 files: vec![file],
                 objects: vec!["contacts".into()],
                 mode: imp.mode,
@@ -251,7 +251,7 @@ proptest! {
                 threads: Some(imp.threads),
                 chunk_bytes: Some(16),
                 report_dir: Some(dir.path().join(format!("r{i}"))),
-                ..ImportOptions::default()
+                ..ImportSpec::default()
             };
             let summary = run(&store, &opts, &Progress::hidden()).unwrap();
             let (counts, errors) = model.apply(imp);

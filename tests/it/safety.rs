@@ -223,7 +223,14 @@ fn a_signal_stops_the_import_with_its_exit_code_and_nothing_committed() {
         let (status, rest) = finish_import(child, err);
         assert_eq!(status, Some(code), "SIG{signal}: {rest}");
         let lines: Vec<&str> = rest.lines().collect();
-        assert_eq!(lines, ["interrupted: nothing was committed, the store is as before"], "SIG{signal}");
+        let first = format!(
+            "SIG{signal}: stopping after the rows in flight; nothing will be committed (interrupt again to exit at once)"
+        );
+        assert_eq!(
+            lines,
+            [first.as_str(), "interrupted: nothing was committed, the store is as before"],
+            "SIG{signal}"
+        );
         assert_eq!(ok_stdout(&ingest(&store, &["export", "contacts"])), before);
         let h = json(&ingest(&store, &["history", "--json"]));
         assert_eq!(h[1]["status"], "interrupted");
@@ -239,7 +246,7 @@ fn a_second_interrupt_exits_at_once() {
     let (store, _) = small_store(dir.path());
     let file = big_file(dir.path());
     // A stubborn pause does not look at signals: only the second one can end it early.
-    let (child, err) = spawn_paused_import_with(
+    let (child, mut err) = spawn_paused_import_with(
         &store,
         &file,
         600_000,
@@ -247,6 +254,9 @@ fn a_second_interrupt_exits_at_once() {
         &[("INGEST_FAULT_PAUSE_STUBBORN", "1")],
     );
     send(&child, "INT");
+    // Two signals sent back to back can merge into one; the second is sent once
+    // the first has been received.
+    crate::support::wait_for_line(&mut err, "interrupt again to exit at once");
     send(&child, "INT");
     let (status, rest) = finish_import(child, err);
     assert_eq!(status, Some(130), "{rest}");

@@ -72,6 +72,21 @@ pub fn spawn_paused_import_with(
     (child, stderr)
 }
 
+/// Reads the child's stderr up to a line containing `text` (which must come).
+pub fn wait_for_line(stderr: &mut std::io::BufReader<std::process::ChildStderr>, text: &str) -> String {
+    use std::io::BufRead;
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("read stderr") > 0 {
+        seen.push_str(&line);
+        if line.contains(text) {
+            return seen;
+        }
+        line.clear();
+    }
+    panic!("stderr ended without '{text}': {seen}");
+}
+
 /// Waits for a child started by [`spawn_paused_import`]: its exit code and the rest
 /// of its stderr.
 pub fn finish_import(

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::import::ImportOptions;
+use crate::import::ImportSpec;
 use crate::progress::Progress;
 
 use super::import::{print_summary, run_import};
@@ -31,7 +31,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     for file in [dir.join("contacts.csv"), companies_dir.join("companies.csv")] {
         let total = std::fs::metadata(&file).map_or(0, |m| m.len());
         let progress = if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
-        let opts = ImportOptions { files: vec![file.clone()], ..ImportOptions::default() };
+        let opts = ImportSpec { files: vec![file.clone()], ..ImportSpec::default() };
         let (kept, summary) = run_import(store, &ctx.store, &opts, &progress)?;
         store = kept;
         if json {

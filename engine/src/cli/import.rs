@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use store::Store;
 
-use crate::import::{self, ImportOptions};
+use crate::import::{self, ImportSpec};
 use crate::plan::Mode;
 use crate::progress::Progress;
+use crate::spec::{DateFormat, Delimiter, IdChoice, InputEncoding, Language, NumberFormat};
 
-use super::{Context, byte_arg, encoding_arg, open_store, print_json};
+use super::{Context, open_store, print_json};
 
 /// Import CSV files.
 #[derive(clap::Args)]
@@ -30,17 +31,17 @@ pub struct Args {
     #[arg(long)]
     skip_unmapped: bool,
     /// The unique property to match OBJ by: OBJ=PROP.
-    #[arg(long)]
-    id: Vec<String>,
-    /// Language of the headers: en, nl, da, de, fr, es.
-    #[arg(long)]
-    header_lang: Option<String>,
-    /// Date format: YYYY-MM-DD, DD-MM-YYYY, MM/DD/YYYY, DD.MM.YYYY (ISO is always accepted).
-    #[arg(long)]
-    date_format: Option<String>,
+    #[arg(long, value_name = "OBJ=PROP")]
+    id: Vec<IdChoice>,
+    /// Language of the headers (and of yes/no words).
+    #[arg(long, value_enum, ignore_case = true)]
+    header_lang: Option<Language>,
+    /// Date format (ISO 8601 is always accepted; DD/MM/YYYY and DD.MM.YYYY are DD-MM-YYYY).
+    #[arg(long, value_enum, ignore_case = true)]
+    date_format: Option<DateFormat>,
     /// Number locale: en (1,234.56) or nl, de, da, fr, es (1.234,56).
-    #[arg(long)]
-    number_locale: Option<String>,
+    #[arg(long, value_enum, ignore_case = true)]
+    number_locale: Option<NumberFormat>,
     /// Only set these properties where the record has no value yet.
     #[arg(long, value_delimiter = ',')]
     no_overwrite: Vec<String>,
@@ -52,10 +53,10 @@ pub struct Args {
     name: Option<String>,
     /// Field delimiter (default: detected among , ; tab |).
     #[arg(long)]
-    delimiter: Option<String>,
-    /// Encoding (default: detected): utf-8, utf-16le, utf-16be, windows-1252.
-    #[arg(long)]
-    encoding: Option<String>,
+    delimiter: Option<Delimiter>,
+    /// Encoding (default: detected).
+    #[arg(long, value_enum, ignore_case = true)]
+    encoding: Option<InputEncoding>,
     /// Also write a result file: one line per row with its action and record ID.
     #[arg(long)]
     results: Option<PathBuf>,
@@ -91,7 +92,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         chunk_bytes,
         threads,
     } = args;
-    let opts = ImportOptions {
+    let opts = ImportSpec {
         files,
         objects: object,
         mode,
@@ -104,8 +105,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         no_overwrite,
         no_overwrite_all,
         name,
-        delimiter: byte_arg("delimiter", delimiter.as_deref())?,
-        encoding: encoding_arg(encoding.as_deref())?,
+        delimiter,
+        encoding,
         results,
         report_dir: None,
         chunk_bytes,
@@ -130,7 +131,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
 pub(super) fn run_import(
     store: Store,
     path: &Path,
-    opts: &ImportOptions,
+    opts: &ImportSpec,
     progress: &Progress,
 ) -> anyhow::Result<(Store, import::ImportSummary)> {
     match import::run(&store, opts, progress) {

@@ -6,7 +6,9 @@ use anyhow::Context as _;
 
 use crate::mapping::vocabulary::Vocabulary;
 
-use super::{Context, byte_arg, encoding_arg, open_read, print_json};
+use crate::spec::{Delimiter, InputEncoding};
+
+use super::{Context, open_read, print_json};
 
 /// Report a file's dialect, header, row count and structural errors.
 #[derive(clap::Args)]
@@ -15,10 +17,10 @@ pub struct Args {
     file: PathBuf,
     /// Field delimiter (default: detected).
     #[arg(long)]
-    delimiter: Option<String>,
+    delimiter: Option<Delimiter>,
     /// Encoding (default: detected).
-    #[arg(long)]
-    encoding: Option<String>,
+    #[arg(long, value_enum, ignore_case = true)]
+    encoding: Option<InputEncoding>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -35,8 +37,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     };
     let report = crate::inspect::inspect(
         &file,
-        byte_arg("delimiter", delimiter.as_deref())?,
-        encoding_arg(encoding.as_deref())?,
+        delimiter.map(|d| d.0),
+        encoding.map(InputEncoding::encoding),
         None,
         &vocabulary,
     )

@@ -16,11 +16,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use store::Store;
-
-use crate::input::dialect::Encoding;
 
 #[derive(Parser)]
 #[command(name = "ingest", version, about = "Fast, exact CRM imports into a local store")]
@@ -179,23 +176,6 @@ pub(crate) fn open_store(path: &Path, wait: Option<u64>) -> anyhow::Result<Store
 /// Opens the store for a read-only command: never creates or changes it.
 pub(crate) fn open_read(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
     crate::holder::open_waiting(path, wait_arg(wait), |p| Store::open_read_only(p))
-}
-
-pub(crate) fn byte_arg(name: &str, s: Option<&str>) -> anyhow::Result<Option<u8>> {
-    Ok(match s {
-        None => None,
-        Some("\\t" | "tab" | "\t") => Some(b'\t'),
-        Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
-        Some(s) => anyhow::bail!("--{name} must be one character, got '{s}'"),
-    })
-}
-
-pub(crate) fn encoding_arg(s: Option<&str>) -> anyhow::Result<Option<Encoding>> {
-    s.map(|e| {
-        Encoding::parse(e)
-            .with_context(|| format!("unknown --encoding '{e}' (utf-8, utf-16le, utf-16be, windows-1252)"))
-    })
-    .transpose()
 }
 
 /// The object named `name` in `schema`; a usage error naming the objects if none.

@@ -21,7 +21,10 @@ use crate::resolve::{KeyTable, hash_key};
 use crate::schema::{Object, PropertyId};
 
 /// Import mode (SPEC 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Create what matches nothing, update what matches.
     #[default]

@@ -1,0 +1,312 @@
+//! The typed description of an import (SPEC 7, 8): what to import and how.
+//!
+//! One [`ImportSpec`] is built from the command line (clap value enums, not
+//! strings), or read from a job file, and is stored whole in the import's log
+//! entry, so that a later `rerun` reads it back and `history ID --spec` prints
+//! it. The stages derive their own settings from it once, at the start of an
+//! import (`import::Settings`).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::input::dialect::Encoding;
+use crate::normalize::values::{DateOrder, NumberLocale};
+use crate::plan::Mode;
+
+/// Everything an import takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSpec {
+    /// A name for the import (default: the file names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Input files (`-` is standard input).
+    pub files: Vec<PathBuf>,
+    /// `--object` (inferred from the headers when empty).
+    pub objects: Vec<String>,
+    /// `--mode`.
+    pub mode: Mode,
+    /// `--map HEADER=TARGET`, in order.
+    #[serde(rename = "map")]
+    pub maps: Vec<String>,
+    /// `--skip-unmapped`.
+    pub skip_unmapped: bool,
+    /// `--id OBJ=PROP`.
+    pub ids: Vec<IdChoice>,
+    /// `--header-lang` (default English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_lang: Option<Language>,
+    /// `--date-format` (default: ISO only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<DateFormat>,
+    /// `--number-locale` (default: `en`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number_locale: Option<NumberFormat>,
+    /// `--no-overwrite PROP,...`.
+    pub no_overwrite: Vec<String>,
+    /// `--no-overwrite-all`.
+    pub no_overwrite_all: bool,
+    /// `--delimiter` (default: detected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<Delimiter>,
+    /// `--encoding` (default: detected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<InputEncoding>,
+    /// `--results PATH`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<PathBuf>,
+    /// Where the error and rejected-rows files go (default: the store's reports
+    /// folder). Tests and benchmarks only; not part of a job.
+    #[serde(skip)]
+    pub report_dir: Option<PathBuf>,
+    /// Chunk size override in bytes (tests, benchmarks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunk_bytes: Option<usize>,
+    /// Worker threads (default: rayon's, which honours `RAYON_NUM_THREADS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+}
+
+impl ImportSpec {
+    /// A spec importing `files` with every default.
+    pub fn of_files(files: impl IntoIterator<Item = impl Into<PathBuf>>) -> Self {
+        Self { files: files.into_iter().map(Into::into).collect(), ..Self::default() }
+    }
+
+    /// The header language's code (`en` by default).
+    pub fn lang(&self) -> &'static str {
+        self.header_lang.unwrap_or_default().code()
+    }
+}
+
+/// `--id OBJ=PROP`: the unique property an object's rows are matched by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IdChoice {
+    /// The object.
+    pub object: String,
+    /// The property.
+    pub property: String,
+}
+
+impl std::str::FromStr for IdChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once('=') {
+            Some((o, p)) if !o.trim().is_empty() && !p.trim().is_empty() => {
+                Ok(Self { object: o.trim().to_owned(), property: p.trim().to_owned() })
+            }
+            _ => Err(format!("'{s}': expected OBJ=PROP, e.g. contacts=email")),
+        }
+    }
+}
+
+impl TryFrom<String> for IdChoice {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<IdChoice> for String {
+    fn from(c: IdChoice) -> Self {
+        format!("{}={}", c.object, c.property)
+    }
+}
+
+/// `--delimiter`: one byte, or `tab`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Delimiter(pub u8);
+
+impl std::str::FromStr for Delimiter {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "\\t" | "tab" | "\t" => Ok(Self(b'\t')),
+            s if s.len() == 1 => Ok(Self(s.as_bytes()[0])),
+            s => Err(format!("must be one character (or tab), got '{s}'")),
+        }
+    }
+}
+
+impl TryFrom<String> for Delimiter {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Delimiter> for String {
+    fn from(d: Delimiter) -> Self {
+        if d.0 == b'\t' { "tab".to_owned() } else { char::from(d.0).to_string() }
+    }
+}
+
+/// `--header-lang`: the language of the headers (and of yes/no words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English.
+    #[default]
+    En,
+    /// Dutch.
+    Nl,
+    /// Danish.
+    Da,
+    /// German.
+    De,
+    /// French.
+    Fr,
+    /// Spanish.
+    Es,
+}
+
+impl Language {
+    /// The language code (`nl`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Nl => "nl",
+            Self::Da => "da",
+            Self::De => "de",
+            Self::Fr => "fr",
+            Self::Es => "es",
+        }
+    }
+}
+
+/// `--date-format`: the order of day, month and year (ISO 8601 is always accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum DateFormat {
+    /// ISO 8601 only.
+    #[value(name = "YYYY-MM-DD", alias = "YYYY/MM/DD")]
+    #[serde(rename = "YYYY-MM-DD")]
+    Iso,
+    /// Day first.
+    #[value(name = "DD-MM-YYYY", alias = "DD/MM/YYYY", alias = "DD.MM.YYYY")]
+    #[serde(rename = "DD-MM-YYYY", alias = "DD/MM/YYYY", alias = "DD.MM.YYYY")]
+    DayFirst,
+    /// Month first.
+    #[value(name = "MM/DD/YYYY", alias = "MM-DD-YYYY", alias = "MM.DD.YYYY")]
+    #[serde(rename = "MM/DD/YYYY", alias = "MM-DD-YYYY")]
+    MonthFirst,
+}
+
+impl DateFormat {
+    /// The date order the value parser takes.
+    pub fn order(self) -> DateOrder {
+        match self {
+            Self::Iso => DateOrder::Ymd,
+            Self::DayFirst => DateOrder::Dmy,
+            Self::MonthFirst => DateOrder::Mdy,
+        }
+    }
+}
+
+/// `--number-locale`: how the file writes numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum NumberFormat {
+    /// `1,234.56`.
+    #[value(alias = "us", alias = "gb")]
+    En,
+    /// `1.234,56`.
+    Nl,
+    /// `1.234,56`.
+    De,
+    /// `1.234,56`.
+    Da,
+    /// `1 234,56` / `1.234,56`.
+    Fr,
+    /// `1.234,56`.
+    Es,
+}
+
+impl NumberFormat {
+    /// The number convention the value parser takes.
+    pub fn locale(self) -> NumberLocale {
+        match self {
+            Self::En => NumberLocale::En,
+            _ => NumberLocale::Comma,
+        }
+    }
+}
+
+/// `--encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputEncoding {
+    /// UTF-8, with or without BOM.
+    #[value(name = "utf-8", alias = "utf8")]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// UTF-16 little endian.
+    #[value(name = "utf-16le", alias = "utf16le", alias = "utf-16")]
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    /// UTF-16 big endian.
+    #[value(name = "utf-16be", alias = "utf16be")]
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+    /// Windows-1252 (a superset of printable Latin-1).
+    #[value(
+        name = "windows-1252",
+        alias = "cp1252",
+        alias = "latin-1",
+        alias = "latin1",
+        alias = "iso-8859-1"
+    )]
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+}
+
+impl InputEncoding {
+    /// The decoder's encoding.
+    pub fn encoding(self) -> Encoding {
+        match self {
+            Self::Utf8 => Encoding::Utf8,
+            Self::Utf16Le => Encoding::Utf16Le,
+            Self::Utf16Be => Encoding::Utf16Be,
+            Self::Windows1252 => Encoding::Windows1252,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_round_trips_through_json_and_refuses_unknown_keys() {
+        let spec = ImportSpec {
+            name: Some("nightly".into()),
+            files: vec!["a.csv".into()],
+            objects: vec!["contacts".into()],
+            mode: Mode::Update,
+            maps: vec!["Mail=contacts.email".into()],
+            ids: vec!["contacts=email".parse().unwrap()],
+            header_lang: Some(Language::Nl),
+            date_format: Some(DateFormat::DayFirst),
+            number_locale: Some(NumberFormat::De),
+            delimiter: Some("tab".parse().unwrap()),
+            encoding: Some(InputEncoding::Windows1252),
+            ..ImportSpec::default()
+        };
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["date_format"], "DD-MM-YYYY");
+        assert_eq!(json["ids"][0], "contacts=email");
+        assert_eq!(json["delimiter"], "tab");
+        assert_eq!(json["mode"], "update");
+        let back: ImportSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(back, spec);
+        assert!(serde_json::from_str::<ImportSpec>(r#"{"files": [], "colour": "red"}"#).is_err());
+        assert!("contacts".parse::<IdChoice>().is_err());
+        assert!("ab".parse::<Delimiter>().is_err());
+    }
+}
