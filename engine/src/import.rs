@@ -27,6 +27,7 @@ use crate::input::source::Source;
 use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::normalize::owners::OwnerIndex;
 use crate::normalize::transform::{self, TransformConfig, Transformed};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
 use crate::plan::{IndexDelta, Mode, Planned, Planner};
@@ -319,7 +320,11 @@ struct Settings {
     policy: store::MergePolicy,
 }
 
-fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportError> {
+fn settings(
+    opts: &ImportOptions,
+    object: Object,
+    read: &store::ReadSession,
+) -> Result<Settings, ImportError> {
     let lang = opts.header_lang.as_deref().unwrap_or("en");
     let number_locale = match &opts.number_locale {
         Some(l) => NumberLocale::parse(l).ok_or_else(|| {
@@ -362,7 +367,12 @@ fn settings(opts: &ImportOptions, object: Object) -> Result<Settings, ImportErro
     Ok(Settings {
         object,
         identifier,
-        values: ValueOptions { number_locale, date_order, bool_words: values::bool_words(lang) },
+        values: ValueOptions {
+            number_locale,
+            date_order,
+            bool_words: values::bool_words(lang),
+            owners: std::sync::Arc::new(OwnerIndex::new(&read.owners()?)),
+        },
         policy,
     })
 }
@@ -429,7 +439,7 @@ pub fn run(store: &Store, opts: &ImportOptions, progress: &Progress) -> Result<I
             other.mapping.objects[0].name
         )));
     }
-    let settings = settings(opts, object.clone())?;
+    let settings = settings(opts, object.clone(), &store.begin_read()?)?;
     let entry = ImportEntry {
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {

@@ -10,5 +10,6 @@ mod differential;
 mod faults;
 mod limits;
 mod model;
+mod owners;
 mod safety;
 mod support;
