@@ -28,6 +28,10 @@ pub enum ErrorCode {
     InvalidEnumerationOption,
     /// A value that names two different options.
     AmbiguousEnumerationOption,
+    /// An owner cell that names no owner of the store (by ID, email or full name).
+    CouldNotFindOwner,
+    /// An owner cell holding a full name that several owners share.
+    AmbiguousOwner,
     /// A value over 65,536 characters, or a field over the structural limit.
     ColumnTooLarge,
     /// Bytes that are not UTF-8 in a UTF-8 file.
@@ -58,6 +62,8 @@ impl ErrorCode {
             Self::InvalidBoolean => "INVALID_BOOLEAN",
             Self::InvalidEnumerationOption => "INVALID_ENUMERATION_OPTION",
             Self::AmbiguousEnumerationOption => "AMBIGUOUS_ENUMERATION_OPTION",
+            Self::CouldNotFindOwner => "COULD_NOT_FIND_OWNER",
+            Self::AmbiguousOwner => "AMBIGUOUS_OWNER",
             Self::ColumnTooLarge => "COLUMN_TOO_LARGE",
             Self::InvalidUtf8 => "INVALID_UTF8",
             Self::NulByte => "NUL_BYTE",

@@ -27,6 +27,7 @@ use crate::input::source::Source;
 use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::normalize::owners::OwnerIndex;
 use crate::normalize::transform::{self, TransformConfig, Transformed};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
 use crate::plan::{IndexDelta, Planned, Planner};
@@ -280,7 +281,7 @@ struct Settings {
     policy: store::MergePolicy,
 }
 
-fn settings(opts: &ImportSpec, object: Object) -> Result<Settings, ImportError> {
+fn settings(opts: &ImportSpec, object: Object, read: &store::ReadSession) -> Result<Settings, ImportError> {
     let lang = opts.lang();
     let number_locale =
         opts.number_locale.map_or_else(NumberLocale::default, crate::spec::NumberFormat::locale);
@@ -310,7 +311,12 @@ fn settings(opts: &ImportSpec, object: Object) -> Result<Settings, ImportError> 
     Ok(Settings {
         object,
         identifier,
-        values: ValueOptions { number_locale, date_order, bool_words: values::bool_words(lang) },
+        values: ValueOptions {
+            number_locale,
+            date_order,
+            bool_words: values::bool_words(lang),
+            owners: std::sync::Arc::new(OwnerIndex::new(&read.owners()?)),
+        },
         policy,
     })
 }
@@ -376,7 +382,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             other.mapping.objects[0].name
         )));
     }
-    let settings = settings(opts, object.clone())?;
+    let settings = settings(opts, object.clone(), &store.begin_read()?)?;
     let entry = ImportEntry {
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {

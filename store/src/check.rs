@@ -13,7 +13,9 @@
 //!   value, and every record's identifier value is in its index, pointing back;
 //! * the ID sequences are above every ID, the import log decodes and passes its
 //!   checksums under the right keys, and every record's `created_by`/`updated_by`
-//!   names a finished import in the log (or 0).
+//!   names a finished import in the log (or 0);
+//! * every owner decodes and passes its checksum under the right key, has an email
+//!   and shares it with no other owner, and `seq/owners` is above every owner ID.
 //!
 //! * every schema entry decodes and passes its checksum; the unique properties it
 //!   declares name the identifier indexes verified above (the object's default
@@ -31,10 +33,12 @@ use serde::Serialize;
 use crate::error::{NotAStoreReason, OpenError, StoreError};
 use crate::guard::{catch_any, guard};
 use crate::imports::{ImportEntry, ImportStatus};
+use crate::owners::Owner;
 use crate::record::RecordView;
 use crate::store::{Meta, open_overlay, preflight_read, read_meta};
 use crate::tables::{
-    self, FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META, TableKind,
+    self, FORMAT_KEY, FORMAT_VERSION, IDENTITY_KEYS, IMPORT_SEQUENCE, IMPORTS, META, OWNER_SEQUENCE, OWNERS,
+    TableKind,
 };
 
 /// At most this many problems are listed; the rest are counted.
@@ -59,10 +63,10 @@ struct IdentifierSpec {
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// The table (`records/contacts`, `index/contacts/email`, `meta`, `imports`), or
+    /// The table (`records/contacts`, `index/contacts/email`, `meta`, `imports`, `owners`), or
     /// `(file)` for the file as a whole.
     pub table: String,
-    /// The key, as text (record ID, identifier, meta key, import ID); empty when the
+    /// The key, as text (record ID, identifier, meta key, import ID, owner ID); empty when the
     /// problem is not about one key.
     pub key: String,
     /// What is wrong.
@@ -80,6 +84,8 @@ pub struct CheckCounts {
     pub index_entries: u64,
     /// Import log entries decoded.
     pub imports: u64,
+    /// Owners decoded.
+    pub owners: u64,
     /// Entries of the `meta` table.
     pub meta_entries: u64,
 }
@@ -220,7 +226,7 @@ impl Checker<'_> {
         let mut indexes = Vec::new();
         for name in &names {
             match tables::table_kind(name) {
-                Some(TableKind::Meta | TableKind::Imports | TableKind::Schema) => {}
+                Some(TableKind::Meta | TableKind::Imports | TableKind::Schema | TableKind::Owners) => {}
                 Some(TableKind::Records(object)) => records.push(object.to_owned()),
                 Some(TableKind::Index(object, property)) => indexes.push((object.to_owned(), property)),
                 None => self.report.problem(name, "", "a table the store never writes"),
@@ -231,6 +237,10 @@ impl Checker<'_> {
         let max_import = self.guarded("imports", Self::imports).unwrap_or(0);
         if max_import > 0 {
             self.sequence_above(&meta, IMPORT_SEQUENCE, max_import, "import");
+        }
+        let max_owner = self.guarded("owners", Self::owners).unwrap_or(0);
+        if max_owner > 0 {
+            self.sequence_above(&meta, OWNER_SEQUENCE, max_owner, "owner");
         }
         for object in &records {
             let table = tables::records_name(object);
@@ -381,6 +391,38 @@ impl Checker<'_> {
                     self.report.problem("imports", id, format!("the entry is corrupt: {reason}"));
                     self.import_status.insert(id, None);
                 }
+            }
+        }
+        Ok(max)
+    }
+
+    /// Checks the owners: each decodes under its key, has an email and shares it
+    /// with no other owner. Returns the highest owner ID.
+    fn owners(&mut self) -> Result<u64, StoreError> {
+        let Some(table) = open_optional(self.txn, OWNERS)? else {
+            return Ok(0);
+        };
+        let mut max = 0;
+        let mut emails: HashMap<String, u64> = HashMap::new();
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let id = k.value();
+            max = max.max(id);
+            self.report.checked.owners += 1;
+            match Owner::decode(id, v.value()) {
+                Ok(owner) if owner.email.is_empty() => self.report.problem("owners", id, "has no email"),
+                Ok(owner) => {
+                    if let Some(first) = emails.get(&owner.email) {
+                        self.report.problem(
+                            "owners",
+                            id,
+                            format!("its email '{}' is also owner {first}'s", owner.email),
+                        );
+                    } else {
+                        emails.insert(owner.email, id);
+                    }
+                }
+                Err(reason) => self.report.problem("owners", id, format!("corrupt: {reason}")),
             }
         }
         Ok(max)

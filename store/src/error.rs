@@ -169,6 +169,17 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: ImportCorruption,
     },
+    /// A stored owner failed its checksum or could not be decoded.
+    #[error("owner {id} is corrupt: {reason}")]
+    CorruptOwner {
+        /// Owner ID (the key it is stored under).
+        id: u64,
+        /// What is wrong with it.
+        reason: OwnerCorruption,
+    },
+    /// An owner the store refuses (one without an email).
+    #[error("{0}")]
+    Owner(String),
     /// A stored schema entry failed its checksum, does not decode or breaks the
     /// schema's rules.
     #[error("the schema of {object} is corrupt: {reason}")]
@@ -204,6 +215,7 @@ impl StoreError {
             self,
             Self::CorruptRecord { .. }
                 | Self::CorruptImport { .. }
+                | Self::CorruptOwner { .. }
                 | Self::CorruptSchema { .. }
                 | Self::Panicked { .. }
                 | Self::Redb(redb::Error::Corrupted(_))
@@ -232,6 +244,35 @@ pub enum ImportCorruption {
     /// The checksum matches but the JSON does not decode.
     #[error("{0}")]
     Json(serde_json::Error),
+}
+
+/// What is wrong with a stored owner.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OwnerCorruption {
+    /// Shorter than its checksum.
+    #[error("{len} bytes, shorter than its checksum")]
+    TooShort {
+        /// Length of the stored value.
+        len: usize,
+    },
+    /// The checksum does not match the bytes and owner ID.
+    #[error("checksum mismatch (stored {stored:016x}, computed {computed:016x})")]
+    Checksum {
+        /// Checksum in the file.
+        stored: u64,
+        /// Checksum of the bytes.
+        computed: u64,
+    },
+    /// The checksum matches but the JSON does not decode.
+    #[error("{0}")]
+    Json(serde_json::Error),
+    /// The entry names another owner ID than the key it is stored under.
+    #[error("the entry says it is owner {found}")]
+    WrongId {
+        /// The ID in the entry.
+        found: u64,
+    },
 }
 
 impl From<redb::Error> for StoreError {

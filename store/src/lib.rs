@@ -7,7 +7,8 @@
 //! [`MergePolicy`], and reads [`RecordView`]s), opening and locking the file
 //! ([`Store::open`], [`Store::open_read_only`]), the batched write path used by
 //! the single committer thread ([`WriteSession`]), snapshot reads
-//! ([`ReadSession`]), the import log ([`ImportEntry`]) and the whole-store
+//! ([`ReadSession`]), the import log ([`ImportEntry`]), the owners records are
+//! assigned to ([`Owner`]) and the whole-store
 //! verification behind `ingest check` ([`Store::check`]). It knows nothing about
 //! CSV or mapping: values arrive normalized, as text per property ID, and are
 //! stored with a checksum that every read verifies.
@@ -36,6 +37,7 @@ mod error;
 mod guard;
 mod imports;
 mod overlay;
+mod owners;
 mod record;
 pub mod schema;
 mod session;
@@ -46,8 +48,9 @@ mod tests;
 mod values;
 
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
-pub use error::{ImportCorruption, NotAStoreReason, OpenError, StoreError};
+pub use error::{ImportCorruption, NotAStoreReason, OpenError, OwnerCorruption, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
+pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
 pub use session::{
     IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, StoredRecord,
@@ -60,7 +63,8 @@ impl Store {
     /// Verifies the whole store file at `path` without modifying it: redb's
     /// integrity check, every record's checksum and encoding, the schema, the
     /// identifier indexes of its unique properties against the records (both
-    /// ways), the sequences and the import log. Never panics on a damaged file.
+    /// ways), the sequences, the import log and the owners. Never panics on a
+    /// damaged file.
     ///
     /// Fails only when the file cannot be checked at all ([`OpenError`]: missing,
     /// no permission, in use by a writer, not a store); damage is reported as

@@ -48,7 +48,7 @@ impl<'db> WriteSession<'db> {
         guard(|| Ok(Self { db, txn: Some(db.begin_write()?) }))
     }
 
-    fn txn(&self) -> &WriteTransaction {
+    pub(crate) fn txn(&self) -> &WriteTransaction {
         self.txn.as_ref().expect("a write session always holds a transaction")
     }
 

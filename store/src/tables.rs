@@ -2,11 +2,12 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `meta` | `&str` name (`format`, `identity/hi`, `identity/lo`, `identity/sum`, `seq/<object>`, `seq/imports`) | `u64` |
+//! | `meta` | `&str` name (`format`, `identity/hi`, `identity/lo`, `identity/sum`, `seq/<object>`, `seq/imports`, `seq/owners`) | `u64` |
 //! | `records/<object>` | `u64` record ID (ascending = creation order) | checksummed record bytes ([`crate::record`]) |
 //! | `index/<object>/<property ID>` | normalized identifier bytes | `u64` record ID |
 //! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
 //! | `schema` | object name | checksum + JSON [`crate::schema::ObjectDef`] |
+//! | `owners` | `u64` owner ID | checksum + JSON [`crate::Owner`] |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
 //! records an import creates are appended at the end of the B-tree.
@@ -19,6 +20,8 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub const IMPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("imports");
 /// The schema: one entry per object.
 pub const SCHEMA: TableDefinition<&str, &[u8]> = TableDefinition::new("schema");
+/// The owners (users records are assigned to).
+pub const OWNERS: TableDefinition<u64, &[u8]> = TableDefinition::new("owners");
 
 /// Name of the records table of `object`.
 pub fn records_name(object: &str) -> String {
@@ -37,6 +40,9 @@ pub fn sequence_key(object: &str) -> String {
 
 /// Key of the import-ID sequence in [`META`].
 pub const IMPORT_SEQUENCE: &str = "seq/imports";
+
+/// Key of the owner-ID sequence in [`META`].
+pub const OWNER_SEQUENCE: &str = "seq/owners";
 
 /// Key of the store format version in [`META`], written when the store is created.
 pub const FORMAT_KEY: &str = "format";
@@ -79,6 +85,8 @@ pub enum TableKind<'a> {
     Imports,
     /// [`SCHEMA`].
     Schema,
+    /// [`OWNERS`].
+    Owners,
     /// The records of an object.
     Records(&'a str),
     /// The identifier index of an object on a property (by ID).
@@ -92,6 +100,7 @@ pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
         "meta" => return Some(TableKind::Meta),
         "imports" => return Some(TableKind::Imports),
         "schema" => return Some(TableKind::Schema),
+        "owners" => return Some(TableKind::Owners),
         _ => {}
     }
     if let Some(object) = name.strip_prefix("records/") {

@@ -11,5 +11,6 @@ mod faults;
 mod limits;
 mod model;
 mod objects;
+mod owners;
 mod safety;
 mod support;

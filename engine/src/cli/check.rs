@@ -18,11 +18,12 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     } else {
         println!("store:    {}", report.path);
         println!(
-            "checked:  {} tables, {} records, {} index entries, {} imports, redb integrity {}",
+            "checked:  {} tables, {} records, {} index entries, {} imports, {} owners, redb integrity {}",
             report.checked.tables,
             report.checked.records,
             report.checked.index_entries,
             report.checked.imports,
+            report.checked.owners,
             if report.redb_integrity { "ok" } else { "FAILED" }
         );
         for p in &report.problems {

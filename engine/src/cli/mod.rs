@@ -10,6 +10,7 @@ mod get;
 mod history;
 mod import;
 mod inspect;
+mod owners;
 mod stats;
 
 use std::io::Write;
@@ -59,6 +60,9 @@ enum Command {
     Check(check::Args),
     /// Record counts per object.
     Stats(stats::Args),
+    /// List the owners records are assigned to (`hubspot_owner_id`), or add them:
+    /// `owners add EMAIL [--name "First Last"]`, `owners import FILE`.
+    Owners(owners::Args),
     /// Generate realistic test data.
     Gen(generate::Args),
     /// Generate a data set, import it into the store and print the summary.
@@ -75,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
         Command::Stats(args) => stats::run(args, &ctx),
+        Command::Owners(args) => owners::run(args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }

@@ -3,7 +3,9 @@
 //! [`values`] parses one cell by its property's type; [`transform`] runs it over
 //! every mapped column of a decoded piece (in parallel across pieces), packs each
 //! row's values for the store and looks the row's identifiers up in the snapshot.
+//! [`owners`] matches owner cells against the store's owners.
 
+pub mod owners;
 pub mod pipelines;
 pub mod transform;
 pub mod values;

@@ -453,6 +453,17 @@ fn value_message(code: ErrorCode, prop: &PropertyDef, cell: &str, opts: &ValueOp
         ErrorCode::AmbiguousEnumerationOption => {
             format!("'{v}' matches more than one option of {property}")
         }
+        ErrorCode::CouldNotFindOwner if opts.owners.is_empty() => format!(
+            "'{v}' is not an owner ({property}): the store has no owners; add them with \
+             `ingest owners add EMAIL` or `ingest owners import FILE`"
+        ),
+        ErrorCode::CouldNotFindOwner => format!(
+            "'{v}' is not an owner ({property}): give an owner ID, email or full name \
+             as `ingest owners` lists them"
+        ),
+        ErrorCode::AmbiguousOwner => {
+            format!("'{v}' matches more than one owner ({property}); give the owner's email or ID")
+        }
         ErrorCode::ColumnTooLarge => {
             format!("value of {property} is longer than {} characters", values::MAX_VALUE_CHARS)
         }

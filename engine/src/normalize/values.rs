@@ -68,6 +68,9 @@ pub struct ValueOptions {
     pub date_order: DateOrder,
     /// Extra true/false words of the header language (English always applies).
     pub bool_words: (&'static [&'static str], &'static [&'static str]),
+    /// The store's owners, for owner cells (default: none, so every owner cell is
+    /// `COULD_NOT_FIND_OWNER`).
+    pub owners: std::sync::Arc<crate::normalize::owners::OwnerIndex>,
 }
 
 /// The true and false words of a header language.
@@ -123,8 +126,7 @@ fn normalize_one(
     out: &mut String,
 ) -> Result<(), ErrorCode> {
     match prop.ty {
-        // Owners are kept as written until the owner list exists in the store.
-        PropertyType::String | PropertyType::Phone | PropertyType::Url | PropertyType::Owner => {
+        PropertyType::String | PropertyType::Phone | PropertyType::Url => {
             out.push_str(raw);
             Ok(())
         }
@@ -135,6 +137,7 @@ fn normalize_one(
         PropertyType::Datetime => datetime(raw, opts.date_order, out),
         PropertyType::Bool => boolean(raw, opts, out),
         PropertyType::Enumeration => enumeration(raw, &prop.options, out),
+        PropertyType::Owner => opts.owners.normalize(raw, out),
         PropertyType::RecordId => record_id(raw).map(|id| {
             use std::fmt::Write;
             write!(out, "{id}").expect("writing to a String");
