@@ -38,4 +38,5 @@ pub mod progress;
 pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod schema_edit;
 pub mod timing;

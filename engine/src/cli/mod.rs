@@ -10,6 +10,7 @@ mod get;
 mod history;
 mod import;
 mod inspect;
+mod schema;
 mod stats;
 
 use std::io::Write;
@@ -62,6 +63,9 @@ enum Command {
     Check(check::Args),
     /// Record counts per object.
     Stats(stats::Args),
+    /// Show the schema: objects, or one object's properties and pipelines; change it
+    /// with add-property, add-object, apply and delete-property.
+    Schema(schema::Args),
     /// Generate realistic test data.
     Gen(generate::Args),
     /// Generate a data set, import it into the store and print the summary.
@@ -78,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
         Command::Stats(args) => stats::run(args, &ctx),
+        Command::Schema(args) => schema::run(args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }
