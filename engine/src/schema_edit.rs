@@ -234,10 +234,11 @@ impl PropertySpec {
             .map_or_else(|| readable(&self.name), str::to_owned)
     }
 
-    /// Checks the type, options and flags against each other.
-    fn check(&self) -> Result<(), EditError> {
-        let name = &self.name;
+    /// Checks the type, options and flags against each other; `name` is the
+    /// property as messages name it (`contacts.loyalty_tier`).
+    fn check(&self, name: &str) -> Result<(), EditError> {
         let ty = self.ty.name();
+        let a_ty = a(self.ty);
         if !CUSTOM_TYPES.contains(&self.ty) {
             return Err(Usage(format!("{name}: a custom property cannot be of type {ty}")));
         }
@@ -246,14 +247,14 @@ impl PropertySpec {
             return Err(Usage(format!("{name}: an enumeration needs options (--options 'value:Label,...')")));
         }
         if !enumeration && !self.options.is_empty() {
-            return Err(Usage(format!("{name}: options are for enumerations, not for a {ty} property")));
+            return Err(Usage(format!("{name}: options are for enumerations, not for {a_ty} property")));
         }
         if self.integer && self.ty != PropertyType::Number {
-            return Err(Usage(format!("{name}: integer is for numbers, not for a {ty} property")));
+            return Err(Usage(format!("{name}: integer is for numbers, not for {a_ty} property")));
         }
         if self.unique && !UNIQUE_TYPES.contains(&self.ty) {
             return Err(Usage(format!(
-                "{name}: a {ty} property cannot be unique (these can: {})",
+                "{name}: {a_ty} property cannot be unique (these can: {})",
                 names(&UNIQUE_TYPES)
             )));
         }
@@ -317,7 +318,7 @@ fn check_spellings(
 /// next free custom ID, `custom: true`, English spellings from name and label.
 pub fn new_property(object: &ObjectDef, spec: &PropertySpec) -> Result<PropertyDef, EditError> {
     check_name("property", &spec.name)?;
-    spec.check()?;
+    spec.check(&format!("{}.{}", object.name, spec.name))?;
     if let Some(p) = object.property_named(&spec.name) {
         return Err(Conflict(format!(
             "{}.{} already exists (a {} {} property, ID {})",
@@ -801,7 +802,7 @@ fn apply_property(
             "{at} is a standard property; a schema file declares custom properties only"
         )));
     }
-    spec.check().map_err(|e| e.within(&at))?;
+    spec.check(&at)?;
     for (flag, in_store, in_file) in [
         ("unique", stored.unique, spec.unique),
         ("integer", stored.integer, spec.integer),
@@ -982,8 +983,9 @@ pub fn delete_property_from(
             let (records, hold) =
                 if n == 1 { ("record", "holds a value") } else { ("records", "hold values") };
             return Err(Conflict(format!(
-                "{n} {records} of {object_name} {hold} for {name}: deleting it hides them for good (they stay \
-                 in the records under property ID {}, and nothing reads them); add --force to delete it anyway",
+                "{n} {records} of {object_name} {hold} for {name}: deleting the property hides those values \
+                 for good (they stay in the records under property ID {}, and nothing reads them); add --force \
+                 to delete it anyway",
                 p.id
             ))
             .into());

@@ -11,4 +11,5 @@ mod faults;
 mod limits;
 mod model;
 mod safety;
+mod schema;
 mod support;

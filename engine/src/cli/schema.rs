@@ -246,11 +246,10 @@ fn delete_property(ctx: &Context, a: DeleteProperty) -> anyhow::Result<()> {
         print_json(&d)?;
     } else {
         println!("{}: deleted custom property {} (ID {}, never used again)", d.object, d.property, d.id);
-        if d.records_with_values > 0 {
-            println!(
-                "  {} records keep their values for it; nothing reads them (export, get and imports ignore them)",
-                d.records_with_values
-            );
+        match d.records_with_values {
+            0 => {}
+            1 => println!("  1 record keeps its value for it, under ID {}; nothing reads it", d.id),
+            n => println!("  {n} records keep their values for it, under ID {}; nothing reads them", d.id),
         }
     }
     Ok(())
@@ -367,6 +366,11 @@ fn show(ctx: &Context, object: Option<&str>, json: bool, headers: bool) -> anyho
     );
     println!("  identifier:         {}", o.identifier.as_deref().unwrap_or("- (record ID only)"));
     println!("  required to create: {}", required(o));
+    if o.kind == crate::schema::ObjectKind::Custom
+        && let Some(p) = o.property(1)
+    {
+        println!("  primary property:   {}", p.name);
+    }
     if o.create_only() {
         println!("  imports create records, never update them");
     }
