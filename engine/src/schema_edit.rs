@@ -1066,7 +1066,7 @@ mod tests {
         assert_eq!(p.headers["en"], ["loyaltytier"]);
         assert_eq!(o.properties.last(), Some(&p));
         o.validate().unwrap();
-        let (o, q) = add_property(
+        let (o, member) = add_property(
             &o,
             &PropertySpec {
                 label: Some("Member No.".into()),
@@ -1075,13 +1075,13 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(q.id, FIRST_CUSTOM_PROPERTY + 1);
-        assert_eq!(q.headers["en"], ["membercode", "memberno"]);
+        assert_eq!(member.id, FIRST_CUSTOM_PROPERTY + 1);
+        assert_eq!(member.headers["en"], ["membercode", "memberno"]);
         // The vocabulary of the import finds both by name and label.
         let schema = Schema { objects: vec![o.clone()] };
-        let v = crate::mapping::vocabulary::Vocabulary::new(&schema);
-        assert_eq!(v.lookup("contacts", "Loyalty Tier", "nl"), Some(p.id));
-        assert_eq!(v.lookup("contacts", "member_code", "en"), Some(q.id));
+        let vocabulary = crate::mapping::vocabulary::Vocabulary::new(&schema);
+        assert_eq!(vocabulary.lookup("contacts", "Loyalty Tier", "nl"), Some(p.id));
+        assert_eq!(vocabulary.lookup("contacts", "member_code", "en"), Some(member.id));
 
         assert!(matches!(add_property(&o, &tier()), Err(Conflict(m)) if m.contains("already exists")));
         let email = PropertySpec::new("email", PropertyType::String);

@@ -225,7 +225,8 @@ pub(crate) fn shell_word(path: &Path) -> String {
 
 pub(crate) fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, v)?;
+    // An I/O error (a closed pipe: `ingest ... --json | head`) stays an I/O error.
+    serde_json::to_writer(&mut out, v).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! schema files, deleting custom properties). The logic is in
 //! [`crate::schema_edit`]; this is the argument glue and the text output.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
@@ -51,7 +52,7 @@ struct AddProperty {
     /// string, number, date, datetime, enumeration, bool, email, phone, domain or url.
     #[arg(long = "type", value_name = "TYPE")]
     ty: String,
-    /// Label (default: the name made readable, loyalty_tier -> Loyalty Tier).
+    /// Label (default: the name made readable, `loyalty_tier` -> `Loyalty Tier`).
     #[arg(long)]
     label: Option<String>,
     /// Enumerations: "v1:Label 1,v2:Label 2" or "A,B,C".
@@ -142,12 +143,13 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         None => show(ctx, object.as_deref(), json, headers),
         Some(Command::AddProperty(a)) => add_property(ctx, a),
         Some(Command::AddObject(a)) => add_object(ctx, a),
-        Some(Command::Apply(a)) => apply(ctx, a),
-        Some(Command::DeleteProperty(a)) => delete_property(ctx, a),
+        Some(Command::Apply(a)) => apply(ctx, &a),
+        Some(Command::DeleteProperty(a)) => delete_property(ctx, &a),
     }
 }
 
 fn add_property(ctx: &Context, a: AddProperty) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let ty = schema_edit::parse_type(&a.ty).map_err(usage)?;
     let options = a.options.as_deref().map(schema_edit::parse_options).transpose().map_err(usage)?;
     let spec = PropertySpec {
@@ -165,7 +167,8 @@ fn add_property(ctx: &Context, a: AddProperty) -> anyhow::Result<()> {
     if a.json {
         print_json(&without_spellings(p))?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{}: added custom property {} ({}, ID {}, label '{}')",
             a.object,
             p.name,
@@ -175,12 +178,13 @@ fn add_property(ctx: &Context, a: AddProperty) -> anyhow::Result<()> {
                 .join(", "),
             p.id,
             p.label
-        );
+        )?;
     }
     Ok(())
 }
 
 fn add_object(ctx: &Context, a: AddObject) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let mut properties = Vec::new();
     for p in &a.properties {
         let (name, ty) =
@@ -205,13 +209,21 @@ fn add_object(ctx: &Context, a: AddObject) -> anyhow::Result<()> {
     } else {
         let props: Vec<String> =
             o.properties.iter().map(|p| format!("{} ({}, ID {})", p.name, p.ty.name(), p.id)).collect();
-        println!("created custom object {} ({} / {}): {}", o.name, o.singular, o.label, props.join(", "));
-        println!("  required to create a record: {}", o.required_all.join(", "));
+        writeln!(
+            out,
+            "created custom object {} ({} / {}): {}",
+            o.name,
+            o.singular,
+            o.label,
+            props.join(", ")
+        )?;
+        writeln!(out, "  required to create a record: {}", o.required_all.join(", "))?;
     }
     Ok(())
 }
 
-fn apply(ctx: &Context, a: Apply) -> anyhow::Result<()> {
+fn apply(ctx: &Context, a: &Apply) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let path = a.file.display().to_string();
     let text = std::fs::read_to_string(&a.file).with_context(|| format!("cannot read {path}"))?;
     let file = schema_edit::parse_schema_file(&a.file, &text).map_err(|e| anyhow!("{path}: {e}"))?;
@@ -222,34 +234,43 @@ fn apply(ctx: &Context, a: Apply) -> anyhow::Result<()> {
     if a.json {
         print_json(&serde_json::json!({ "changes": changes, "dry_run": a.dry_run }))?;
     } else if changes.is_empty() {
-        println!("no changes");
+        writeln!(out, "no changes")?;
     } else {
         for c in &changes {
-            println!("{c}");
+            writeln!(out, "{c}")?;
         }
         let n = changes.len();
         let s = if n == 1 { "" } else { "s" };
         if a.dry_run {
-            println!("dry run: {n} change{s}, nothing written");
+            writeln!(out, "dry run: {n} change{s}, nothing written")?;
         } else {
-            println!("applied {n} change{s}");
+            writeln!(out, "applied {n} change{s}")?;
         }
     }
     Ok(())
 }
 
-fn delete_property(ctx: &Context, a: DeleteProperty) -> anyhow::Result<()> {
+fn delete_property(ctx: &Context, a: &DeleteProperty) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let store = open_store(&ctx.store, ctx.wait)?;
     let _holder = Holder::write(store.path(), "schema delete-property");
     let d = schema_edit::delete_property_from(&store, &a.object, &a.name, a.force).map_err(usage_as_usage)?;
     if a.json {
         print_json(&d)?;
     } else {
-        println!("{}: deleted custom property {} (ID {}, never used again)", d.object, d.property, d.id);
+        writeln!(
+            out,
+            "{}: deleted custom property {} (ID {}, never used again)",
+            d.object, d.property, d.id
+        )?;
         match d.records_with_values {
             0 => {}
-            1 => println!("  1 record keeps its value for it, under ID {}; nothing reads it", d.id),
-            n => println!("  {n} records keep their values for it, under ID {}; nothing reads them", d.id),
+            1 => writeln!(out, "  1 record keeps its value for it, under ID {}; nothing reads it", d.id)?,
+            n => writeln!(
+                out,
+                "  {n} records keep their values for it, under ID {}; nothing reads them",
+                d.id
+            )?,
         }
     }
     Ok(())
@@ -325,6 +346,7 @@ fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> Vec<String> 
 }
 
 fn show(ctx: &Context, object: Option<&str>, json: bool, headers: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let store = open_read(&ctx.store, ctx.wait)?;
     let read = store.begin_read()?;
     let schema = read.schema()?;
@@ -347,7 +369,7 @@ fn show(ctx: &Context, object: Option<&str>, json: bool, headers: bool) -> anyho
         for line in
             table(&["object", "label", "kind", "identifier", "records", "required to create"], &rows, &[4])
         {
-            println!("{line}");
+            writeln!(out, "{line}")?;
         }
         return Ok(());
     };
@@ -356,29 +378,30 @@ fn show(ctx: &Context, object: Option<&str>, json: bool, headers: bool) -> anyho
         return print_json(&shown(o));
     }
     let records = read.record_count(&o.name)?;
-    println!(
+    writeln!(
+        out,
         "{}: {} ({}), {} object, {records} record{}",
         o.name,
         o.label,
         o.singular,
         kind_name(o.kind),
         if records == 1 { "" } else { "s" }
-    );
-    println!("  identifier:         {}", o.identifier.as_deref().unwrap_or("- (record ID only)"));
-    println!("  required to create: {}", required(o));
+    )?;
+    writeln!(out, "  identifier:         {}", o.identifier.as_deref().unwrap_or("- (record ID only)"))?;
+    writeln!(out, "  required to create: {}", required(o))?;
     if o.kind == crate::schema::ObjectKind::Custom
         && let Some(p) = o.property(1)
     {
-        println!("  primary property:   {}", p.name);
+        writeln!(out, "  primary property:   {}", p.name)?;
     }
     if o.create_only() {
-        println!("  imports create records, never update them");
+        writeln!(out, "  imports create records, never update them")?;
     }
     if !o.deleted_properties.is_empty() {
         let ids: Vec<String> = o.deleted_properties.iter().map(ToString::to_string).collect();
-        println!("  deleted property IDs (never reused): {}", ids.join(", "));
+        writeln!(out, "  deleted property IDs (never reused): {}", ids.join(", "))?;
     }
-    println!();
+    writeln!(out)?;
     let rows: Vec<Vec<String>> = o
         .properties
         .iter()
@@ -393,25 +416,26 @@ fn show(ctx: &Context, object: Option<&str>, json: bool, headers: bool) -> anyho
         })
         .collect();
     let lines = table(&["id", "name", "label", "type", "flags"], &rows, &[0]);
-    println!("  {}", lines[0]);
+    writeln!(out, "  {}", lines[0])?;
     for (p, line) in o.properties.iter().zip(&lines[1..]) {
-        println!("  {line}");
+        writeln!(out, "  {line}")?;
         if !p.options.is_empty() {
             let options: Vec<String> =
                 p.options.iter().map(|x| format!("{} ({})", x.value, x.label)).collect();
             let indent = " ".repeat(lines[0].find("name").unwrap_or(0));
-            println!("  {indent}options: {}", options.join(", "));
+            writeln!(out, "  {indent}options: {}", options.join(", "))?;
         }
     }
     if !o.pipelines.is_empty() {
-        println!();
-        println!(
+        writeln!(out)?;
+        writeln!(
+            out,
             "  pipelines (property {}, stage property {}; the first is the default):",
             o.pipeline_property.as_deref().unwrap_or("-"),
             o.stage_property.as_deref().unwrap_or("-")
-        );
+        )?;
         for p in &o.pipelines {
-            println!("    {}  {}", p.id, p.label);
+            writeln!(out, "    {}  {}", p.id, p.label)?;
             let rows: Vec<Vec<String>> = p
                 .stages
                 .iter()
@@ -424,7 +448,7 @@ fn show(ctx: &Context, object: Option<&str>, json: bool, headers: bool) -> anyho
                 })
                 .collect();
             for line in table(&["stage", "label", ""], &rows, &[]).iter().skip(1) {
-                println!("      {line}");
+                writeln!(out, "      {line}")?;
             }
         }
     }
