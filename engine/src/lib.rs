@@ -38,5 +38,6 @@ pub mod progress;
 pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod schema_edit;
 pub mod spec;
 pub mod timing;

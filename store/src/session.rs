@@ -100,9 +100,12 @@ impl<'db> WriteSession<'db> {
         })
     }
 
-    /// Writes an object's definition (a new custom object, or an object with new
-    /// properties or pipelines). Refuses a definition that breaks the schema's
-    /// rules ([`ObjectDef::validate`]) or changes a property's ID or type.
+    /// Writes an object's definition (a new custom object, or an object with new,
+    /// changed or deleted properties or pipelines). Refuses a definition that breaks
+    /// the schema's rules ([`ObjectDef::validate`]) or changes a property's name or
+    /// type under the same ID, and one that drops a property without keeping its ID
+    /// as deleted ([`ObjectDef::deleted_properties`]) or forgets a deleted ID: IDs
+    /// are never reused. Records are never rewritten.
     pub fn save_object(&self, object: &ObjectDef) -> Result<(), StoreError> {
         object.validate().map_err(StoreError::Schema)?;
         if let Some(old) = self.schema()?.object(&object.name) {
@@ -118,11 +121,31 @@ impl<'db> WriteSession<'db> {
                             n.ty.name()
                         )));
                     }
+                    None if !object.deleted_properties.contains(&p.id) => {
+                        return Err(StoreError::Schema(format!(
+                            "{}: property {} ({}) can only go as a deleted property ID",
+                            object.name, p.name, p.id
+                        )));
+                    }
                     _ => {}
                 }
             }
+            if let Some(id) = old.deleted_properties.iter().find(|id| !object.deleted_properties.contains(id))
+            {
+                return Err(StoreError::Schema(format!(
+                    "{}: property ID {id} was deleted and is never used again",
+                    object.name
+                )));
+            }
         }
         guard(|| stored::save(self.txn(), object))
+    }
+
+    /// Deletes the identifier index of `object` on `property` if there is one (the
+    /// index of a deleted property). Returns whether it existed.
+    pub fn delete_index(&self, object: &str, property: PropertyId) -> Result<bool, StoreError> {
+        let name = tables::index_name(object, property);
+        guard(|| Ok(self.txn().delete_table(tables::index(&name))?))
     }
 
     /// Writes (or rewrites) an import log entry.

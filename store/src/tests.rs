@@ -503,7 +503,7 @@ fn the_schema_is_stored_checked_and_keeps_custom_properties_across_opens() {
     use crate::schema::{FIRST_CUSTOM_PROPERTY, PropertyDef, PropertyType};
     let (_dir, path) = tmp();
     drop(build(&path, 3));
-    {
+    let contacts = {
         let store = Store::open(&path).unwrap();
         let session = store.begin_write().unwrap();
         let mut contacts = session.schema().unwrap().object("contacts").unwrap().clone();
@@ -524,13 +524,23 @@ fn the_schema_is_stored_checked_and_keeps_custom_properties_across_opens() {
         let mut changed = contacts.clone();
         changed.properties[2].ty = PropertyType::Number;
         assert!(matches!(session.save_object(&changed), Err(StoreError::Schema(_))));
+        // A property goes only as a tombstone, and a tombstone stays.
+        let mut dropped = contacts.clone();
+        dropped.properties.pop();
+        assert!(matches!(session.save_object(&dropped), Err(StoreError::Schema(_))));
+        dropped.deleted_properties.push(FIRST_CUSTOM_PROPERTY);
+        session.save_object(&dropped).unwrap();
+        assert!(matches!(session.save_object(&contacts), Err(StoreError::Schema(_))), "ID reused");
         session.commit(true).unwrap();
-    }
+        dropped
+    };
     let store = Store::open(&path).unwrap();
     let schema = store.begin_read().unwrap().schema().unwrap();
-    let contacts = schema.object("contacts").unwrap();
-    assert_eq!(contacts.property(FIRST_CUSTOM_PROPERTY).unwrap().name, "loyalty_tier");
-    assert_eq!(contacts.property_named("email").unwrap().id, EMAIL);
+    let stored = schema.object("contacts").unwrap();
+    assert_eq!(stored, &contacts, "the tombstone survives reopening (and the standard refresh)");
+    assert_eq!(stored.property(FIRST_CUSTOM_PROPERTY), None);
+    assert_eq!(stored.next_custom_id(), FIRST_CUSTOM_PROPERTY + 1);
+    assert_eq!(stored.property_named("email").unwrap().id, EMAIL);
     drop(store);
     // A damaged schema entry is a problem for `check` and an error for reads.
     raw(&path, |txn| {

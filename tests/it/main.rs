@@ -13,4 +13,5 @@ mod model;
 mod objects;
 mod owners;
 mod safety;
+mod schema;
 mod support;

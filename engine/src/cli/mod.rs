@@ -11,6 +11,7 @@ mod history;
 mod import;
 mod inspect;
 mod owners;
+mod schema;
 mod stats;
 
 use std::io::Write;
@@ -63,6 +64,9 @@ enum Command {
     /// List the owners records are assigned to (`hubspot_owner_id`), or add them:
     /// `owners add EMAIL [--name "First Last"]`, `owners import FILE`.
     Owners(owners::Args),
+    /// Show the schema: objects, or one object's properties and pipelines; change it
+    /// with add-property, add-object, apply and delete-property.
+    Schema(schema::Args),
     /// Generate realistic test data.
     Gen(generate::Args),
     /// Generate a data set, import it into the store and print the summary.
@@ -80,6 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(args, &ctx),
         Command::Stats(args) => stats::run(args, &ctx),
         Command::Owners(args) => owners::run(args, &ctx),
+        Command::Schema(args) => schema::run(args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }
@@ -205,7 +210,8 @@ pub(crate) fn shell_word(path: &Path) -> String {
 
 pub(crate) fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, v)?;
+    // An I/O error (a closed pipe: `ingest ... --json | head`) stays an I/O error.
+    serde_json::to_writer(&mut out, v).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }

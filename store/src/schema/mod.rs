@@ -11,7 +11,10 @@
 //! as a value. Standard properties have the IDs written in the model files (below
 //! [`FIRST_CUSTOM_PROPERTY`]); custom properties get IDs from
 //! [`FIRST_CUSTOM_PROPERTY`] up, so a later build that adds standard properties
-//! never collides with them. IDs are never reused.
+//! never collides with them. IDs are never reused: deleting a custom property
+//! leaves its ID in [`ObjectDef::deleted_properties`] (a tombstone), and
+//! [`ObjectDef::next_custom_id`] counts past it. Records keep the values they hold
+//! under a deleted ID (the schema never rewrites records); nothing reads them.
 
 mod standard;
 pub(crate) mod stored;
@@ -234,6 +237,12 @@ pub struct ObjectDef {
     pub pipelines: Vec<Pipeline>,
     /// Properties, ascending by ID.
     pub properties: Vec<PropertyDef>,
+    /// IDs of deleted custom properties, ascending: never reused, and never a
+    /// property again. Records may still hold values under them; export and every
+    /// other reader ignore those (they look properties up in
+    /// [`ObjectDef::properties`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_properties: Vec<PropertyId>,
     /// Header spellings of the object's name per language (`Company`, `Bedrijf`),
     /// used to tell which object a column of a multi-object file belongs to.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -271,22 +280,27 @@ impl ObjectDef {
         self.kind == ObjectKind::Activity && !self.updatable
     }
 
-    /// The next free custom property ID.
+    /// The next free custom property ID: above every property and every deleted
+    /// property ([`ObjectDef::deleted_properties`]); for a standard or activity
+    /// object at least [`FIRST_CUSTOM_PROPERTY`], for a custom object (whose
+    /// properties are all the user's) the next number after its last.
     pub fn next_custom_id(&self) -> PropertyId {
-        self.properties.iter().map(|p| p.id + 1).filter(|&id| id > FIRST_CUSTOM_PROPERTY).max().unwrap_or(
-            if self.kind == ObjectKind::Custom {
-                self.properties.iter().map(|p| p.id + 1).max().unwrap_or(1)
-            } else {
-                FIRST_CUSTOM_PROPERTY
-            },
-        )
+        let next = self
+            .properties
+            .iter()
+            .map(|p| p.id)
+            .chain(self.deleted_properties.iter().copied())
+            .max()
+            .map_or(1, |id| id.saturating_add(1));
+        if self.kind == ObjectKind::Custom { next } else { next.max(FIRST_CUSTOM_PROPERTY) }
     }
 
     /// Checks the rules every object satisfies: property 0 is the record ID, IDs
     /// ascend without repeats, names are unique, the identifier is a unique property,
     /// required properties exist, enumerations have options with distinct values, and
     /// an object with pipelines names its pipeline and stage properties and gives every
-    /// pipeline at least one stage, pipeline IDs and stage IDs (per pipeline) unique.
+    /// pipeline at least one stage, pipeline IDs and stage IDs (per pipeline) unique,
+    /// and deleted property IDs ascend and are no property's.
     pub fn validate(&self) -> Result<(), String> {
         let name = &self.name;
         if self.properties.first().is_none_or(|p| p.id != RECORD_ID || p.ty != PropertyType::RecordId) {
@@ -296,6 +310,12 @@ impl ObjectDef {
             if w[0].id >= w[1].id {
                 return Err(format!("{name}: property IDs must ascend ({} then {})", w[0].id, w[1].id));
             }
+        }
+        if !self.deleted_properties.is_sorted_by(|a, b| a < b) {
+            return Err(format!("{name}: deleted property IDs must ascend"));
+        }
+        if let Some(id) = self.deleted_properties.iter().find(|&&id| self.property(id).is_some()) {
+            return Err(format!("{name}: property {id} is deleted, its ID cannot be used again"));
         }
         let mut names = HashSet::new();
         for p in &self.properties {
@@ -429,5 +449,34 @@ mod tests {
         let mut o = object();
         o.pipeline_property = Some("nope".to_owned());
         assert_eq!(o.validate().unwrap_err(), "deals: nope is not a property");
+    }
+
+    #[test]
+    fn deleted_property_ids_are_never_reused() {
+        let mut o = object();
+        assert_eq!(o.next_custom_id(), FIRST_CUSTOM_PROPERTY);
+        o.deleted_properties = vec![FIRST_CUSTOM_PROPERTY, FIRST_CUSTOM_PROPERTY + 1];
+        o.validate().unwrap();
+        assert_eq!(o.next_custom_id(), FIRST_CUSTOM_PROPERTY + 2);
+
+        let mut custom = o.clone();
+        custom.kind = ObjectKind::Custom;
+        custom.properties.truncate(2);
+        custom.deleted_properties = vec![5];
+        assert_eq!(custom.next_custom_id(), 6, "a custom object counts from its own properties up");
+        custom.deleted_properties.clear();
+        assert_eq!(custom.next_custom_id(), 2);
+
+        let mut again = o.clone();
+        let mut p = again.properties[1].clone();
+        p.id = FIRST_CUSTOM_PROPERTY + 1;
+        p.name = "again".to_owned();
+        again.properties.push(p);
+        assert_eq!(
+            again.validate().unwrap_err(),
+            "deals: property 1001 is deleted, its ID cannot be used again"
+        );
+        o.deleted_properties.reverse();
+        assert_eq!(o.validate().unwrap_err(), "deals: deleted property IDs must ascend");
     }
 }

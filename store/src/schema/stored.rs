@@ -85,9 +85,10 @@ pub(crate) fn save(txn: &WriteTransaction, object: &ObjectDef) -> Result<(), Sto
 
 /// `stored` brought up to this build's standard definition `standard`: the
 /// standard properties as the build defines them, plus the store's custom
-/// properties and pipelines the build does not have.
+/// properties, their tombstones and pipelines the build does not have.
 fn refreshed(standard: &ObjectDef, stored: &ObjectDef) -> ObjectDef {
     let mut out = standard.clone();
+    out.deleted_properties.clone_from(&stored.deleted_properties);
     for p in &stored.properties {
         if out.property(p.id).is_none() && out.property_named(&p.name).is_none() {
             out.properties.push(p.clone());
@@ -178,8 +179,10 @@ mod tests {
         custom.name = "favourite_colour".into();
         custom.custom = true;
         stored.properties.push(custom.clone());
+        stored.deleted_properties = vec![custom.id + 1];
         let out = refreshed(standard, &stored);
         assert_eq!(out.properties[2].label, standard.properties[2].label);
         assert_eq!(out.property(custom.id), Some(&custom));
+        assert_eq!(out.deleted_properties, [custom.id + 1], "tombstones are kept");
     }
 }
