@@ -161,7 +161,14 @@ fn transform(c: &mut Criterion) {
                 |pieces| {
                     pieces
                         .into_iter()
-                        .map(|p| engine::normalize::transform::transform(p, &cfg, &keys, &read))
+                        .map(|p| {
+                            engine::normalize::transform::transform(
+                                p,
+                                &cfg,
+                                std::slice::from_ref(&keys),
+                                &read,
+                            )
+                        })
                         .collect::<Vec<_>>()
                 },
                 BatchSize::LargeInput,

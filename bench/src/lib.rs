@@ -46,9 +46,9 @@ use engine::input::dialect::{self, Prepared};
 use engine::input::source::Source;
 use engine::mapping::vocabulary::Vocabulary;
 use engine::mapping::{self, Mapping, MappingRequest};
-use engine::normalize::transform::{TransformConfig, Transformed};
+use engine::normalize::transform::{ObjectSettings, TransformConfig, Transformed};
 use engine::normalize::values::ValueOptions;
-use engine::plan::{Mode, Planner};
+use engine::plan::{Mode, ObjectPlanner, Planner};
 use engine::progress::Progress;
 use engine::resolve::KeyIndex;
 use engine::schema::Object;
@@ -301,13 +301,12 @@ impl Input {
     /// The transform settings of a default contacts import of this file, writing
     /// as import [`BENCH_IMPORT_ID`].
     pub fn transform_config(&self) -> TransformConfig {
-        TransformConfig::new(
-            &self.mapping,
-            Some(contacts_identifier()),
-            ValueOptions::default(),
-            store::MergePolicy::overwrite(),
-            BENCH_IMPORT_ID,
-        )
+        let settings = ObjectSettings {
+            object: contacts(),
+            identifier: Some(contacts_identifier()),
+            policy: store::MergePolicy::overwrite(),
+        };
+        TransformConfig::new(&self.mapping, &[settings], ValueOptions::default(), BENCH_IMPORT_ID)
     }
 
     /// Decodes and transforms the whole body against the current contents of
@@ -316,7 +315,7 @@ impl Input {
     pub fn transform_pieces(&self, store: &Store) -> Vec<Transformed> {
         let cfg = self.transform_config();
         let read = store.begin_read().expect("read session");
-        let keys = KeyIndex::load(&read, "contacts", contacts_identifier()).expect("key index");
+        let keys = [KeyIndex::load(&read, "contacts", contacts_identifier()).expect("key index")];
         let chunk = engine::input::split::chunk_size(self.body().len(), 2);
         self.decode_pieces(chunk)
             .into_iter()
@@ -333,25 +332,31 @@ impl Input {
         let identifier = contacts_identifier();
         let read = store.begin_read().expect("read session");
         let next_id = read.next_id("contacts").expect("next id");
-        let mut planner = Planner::new(contacts(), Some(identifier), Mode::Upsert, false, &read, next_id);
-        let cfg = CommitConfig {
+        let mut planner = Planner::new(vec![ObjectPlanner::new(
+            contacts(),
+            Some(identifier),
+            Mode::Upsert,
+            false,
+            &read,
+            next_id,
+        )]);
+        let cfg = [CommitConfig {
             object: contacts(),
             identifier: Some(identifier),
             import_id: BENCH_IMPORT_ID,
             policy: store::MergePolicy::overwrite(),
-        };
+        }];
         let session = store.begin_write().expect("write session");
-        let mut outcomes = Vec::new();
+        let mut outcomes = vec![Vec::new()];
         let mut line = self.first_line();
         for piece in pieces {
             let lines = u64::from(piece.piece.lines);
-            let planned = planner.plan(piece, line).expect("plan");
+            let planned = planner.plan(piece, 0, line).expect("plan");
             line += lines;
-            outcomes.clear();
             write_piece(&session, &cfg, &planned, &mut outcomes).expect("write piece");
         }
-        let next_id = planner.next_id();
-        write_index(&session, &cfg, &planner.finish()).expect("write index");
+        let next_id = planner.next_ids()[0];
+        write_index(&session, &cfg[0], &planner.finish()[0]).expect("write index");
         session.set_next_id("contacts", next_id).expect("set next id");
         session.commit(true).expect("commit");
         next_id

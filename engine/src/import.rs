@@ -28,9 +28,9 @@ use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
 use crate::normalize::owners::OwnerIndex;
-use crate::normalize::transform::{self, TransformConfig, Transformed};
+use crate::normalize::transform::{self, ObjectSettings, TransformConfig, Transformed};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
-use crate::plan::{IndexDelta, Planned, Planner};
+use crate::plan::{IndexDelta, ObjectPlanner, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
 use crate::report::output::{Clobber, Protected};
@@ -273,51 +273,65 @@ struct Input {
 
 /// Resolved settings shared by every file of an import.
 struct Settings {
-    object: Object,
-    /// The unique property rows are matched by (none: record ID only).
-    identifier: Option<PropertyId>,
+    /// Per object of the mapping, in its order.
+    objects: Vec<ObjectSettings>,
     values: ValueOptions,
-    /// How rows merge into their records (`--no-overwrite`).
-    policy: store::MergePolicy,
 }
 
-fn settings(opts: &ImportSpec, object: Object, read: &store::ReadSession) -> Result<Settings, ImportError> {
+fn settings(
+    opts: &ImportSpec,
+    objects: &[Object],
+    read: &store::ReadSession,
+) -> Result<Settings, ImportError> {
     let lang = opts.lang();
     let number_locale =
         opts.number_locale.map_or_else(NumberLocale::default, crate::spec::NumberFormat::locale);
     let date_order = opts.date_format.map_or_else(DateOrder::default, crate::spec::DateFormat::order);
-    let identifier = object.identifier_id();
     for id in &opts.ids {
         let (o, p) = (id.object.as_str(), id.property.as_str());
-        if o == object.name && object.property_id(p) != identifier {
+        if let Some(object) = objects.iter().find(|x| x.name == o)
+            && object.property_id(p) != object.identifier_id()
+        {
             let default = object.identifier.as_deref().unwrap_or("its record ID");
             return Err(ImportError::Options(format!(
                 "--id {o}={p}: {o} can only be matched by {default} (custom unique properties are not supported yet)"
             )));
         }
     }
-    let mut protected = Vec::new();
+    // `--no-overwrite obj.prop` names one object's property; a bare name the first
+    // object's (the only one of a single-object import).
+    let mut protected: Vec<Vec<PropertyId>> = vec![Vec::new(); objects.len()];
     for name in opts.no_overwrite.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
-        let name = name.rsplit('.').next().unwrap_or(name);
-        protected.push(object.property_id(name).ok_or_else(|| {
-            ImportError::Options(format!("--no-overwrite: {} has no property '{name}'", object.name))
+        let (oi, prop) = match name.split_once('.') {
+            Some((o, p)) => (objects.iter().position(|x| x.name == o).unwrap_or(0), p),
+            None => (0, name),
+        };
+        let object = &objects[oi];
+        protected[oi].push(object.property_id(prop).ok_or_else(|| {
+            ImportError::Options(format!("--no-overwrite: {} has no property '{prop}'", object.name))
         })?);
     }
-    let policy = if opts.no_overwrite_all {
-        store::MergePolicy::protecting_all()
-    } else {
-        store::MergePolicy::protecting(protected)
-    };
+    let objects = objects
+        .iter()
+        .zip(protected)
+        .map(|(object, protected)| ObjectSettings {
+            object: object.clone(),
+            identifier: object.identifier_id(),
+            policy: if opts.no_overwrite_all {
+                store::MergePolicy::protecting_all()
+            } else {
+                store::MergePolicy::protecting(protected)
+            },
+        })
+        .collect();
     Ok(Settings {
-        object,
-        identifier,
+        objects,
         values: ValueOptions {
             number_locale,
             date_order,
             bool_words: values::bool_words(lang),
             owners: std::sync::Arc::new(OwnerIndex::new(&read.owners()?)),
         },
-        policy,
     })
 }
 
@@ -350,7 +364,7 @@ fn now() -> String {
 enum Msg<'a> {
     File { index: usize, label: String, header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
     Piece(Box<Planned>),
-    Finish { next_id: u64, delta: IndexDelta },
+    Finish { next_ids: Vec<u64>, deltas: Vec<IndexDelta> },
 }
 
 /// Runs an import to the end.
@@ -372,17 +386,19 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     let vocabulary = Vocabulary::new(&store.begin_read()?.schema()?);
     let inputs: Vec<Input> =
         opts.files.iter().map(|f| open_input(f, opts, &vocabulary)).collect::<Result<_, _>>()?;
-    let object = inputs[0].mapping.objects[0].clone();
-    if let Some(other) = inputs.iter().find(|i| i.mapping.objects[0].name != object.name) {
+    let objects = inputs[0].mapping.objects.clone();
+    let names =
+        |objects: &[Object]| objects.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" and ");
+    if let Some(other) = inputs.iter().find(|i| names(&i.mapping.objects) != names(&objects)) {
         return Err(ImportError::Options(format!(
             "all files of one import must hold the same object: {} holds {}, {} holds {}",
             opts.files[0].display(),
-            object.name,
+            names(&objects),
             other.prepared.source.path().display(),
-            other.mapping.objects[0].name
+            names(&other.mapping.objects)
         )));
     }
-    let settings = settings(opts, object.clone(), &store.begin_read()?)?;
+    let settings = settings(opts, &objects, &store.begin_read()?)?;
     let entry = ImportEntry {
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {
@@ -398,7 +414,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         started_at: now(),
         finished_at: None,
         files: opts.files.iter().map(|f| f.display().to_string()).collect(),
-        objects: vec![object.name.clone()],
+        objects: objects.iter().map(|o| o.name.clone()).collect(),
         mode: opts.mode.name().to_owned(),
         options: options_json(opts, &inputs),
         status: ImportStatus::Running,
@@ -526,24 +542,37 @@ fn run_started(
     progress: &Progress,
 ) -> Result<ImportSummary, ImportError> {
     check_interrupt()?;
-    let object = settings.object.clone();
     let read = store.begin_read()?;
-    let keys = match settings.identifier {
-        Some(identifier) => timed(Stage::LoadIndex, || KeyIndex::load(&read, &object.name, identifier))?,
-        None => KeyIndex::empty(),
-    };
-    let next_id = read.next_id(&object.name)?;
-    let mut reporter = Reporter::create(report_dir, &object.name, opts.results.as_deref(), &opts.files)
+    let mut keys = Vec::with_capacity(settings.objects.len());
+    let mut planners = Vec::with_capacity(settings.objects.len());
+    let mut commit_cfgs = Vec::with_capacity(settings.objects.len());
+    for o in &settings.objects {
+        let name = &o.object.name;
+        keys.push(match o.identifier {
+            Some(identifier) => timed(Stage::LoadIndex, || KeyIndex::load(&read, name, identifier))?,
+            None => KeyIndex::empty(),
+        });
+        let protect_identifier = o.identifier.is_some_and(|id| o.policy.protects(id));
+        let next_id = read.next_id(name)?;
+        planners.push(ObjectPlanner::new(
+            o.object.clone(),
+            o.identifier,
+            opts.mode,
+            protect_identifier,
+            &read,
+            next_id,
+        ));
+        commit_cfgs.push(CommitConfig {
+            object: o.object.clone(),
+            identifier: o.identifier,
+            import_id: entry.id,
+            policy: o.policy.clone(),
+        });
+    }
+    let object_names: Vec<String> = settings.objects.iter().map(|o| o.object.name.clone()).collect();
+    let mut reporter = Reporter::create(report_dir, &object_names, opts.results.as_deref(), &opts.files)
         .map_err(ImportError::Report)?;
-    let commit_cfg = CommitConfig {
-        object: object.clone(),
-        identifier: settings.identifier,
-        import_id: entry.id,
-        policy: settings.policy.clone(),
-    };
-    let protect_identifier = settings.identifier.is_some_and(|id| settings.policy.protects(id));
-    let mut planner =
-        Planner::new(object.clone(), settings.identifier, opts.mode, protect_identifier, &read, next_id);
+    let mut planner = Planner::new(planners);
 
     let pool = match opts.threads {
         Some(n) => Some(
@@ -564,7 +593,7 @@ fn run_started(
             let rx = rx;
             let session = store.begin_write()?;
             let mut text: &[u8] = &[];
-            let mut outcomes = Vec::new();
+            let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
             for msg in &rx {
                 match msg {
                     Msg::File { index, label, header, header_line, text: t } => {
@@ -572,22 +601,23 @@ fn run_started(
                         text = t;
                     }
                     Msg::Piece(piece) => {
-                        outcomes.clear();
-                        write_piece(&session, &commit_cfg, &piece, &mut outcomes)?;
+                        write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
                         timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
                             .map_err(ImportError::Report)?;
                     }
-                    Msg::Finish { next_id, delta } => {
-                        write_index(&session, &commit_cfg, &delta)?;
+                    Msg::Finish { next_ids, deltas } => {
+                        for ((cfg, delta), next_id) in commit_cfgs.iter().zip(&deltas).zip(next_ids) {
+                            write_index(&session, cfg, delta)?;
+                            session.set_next_id(&cfg.object.name, next_id)?;
+                        }
                         reporter.finish().map_err(ImportError::Report)?;
-                        session.set_next_id(&object.name, next_id)?;
                         let mut e = entry_for_writer.clone();
                         e.status = ImportStatus::Done;
                         e.finished_at = Some(now());
                         e.rows = reporter.rows;
                         e.rows_failed = reporter.rows_failed;
                         e.errors = reporter.errors_written;
-                        e.counts = BTreeMap::from([(object.name.clone(), reporter.counts)]);
+                        e.counts = reporter.counts_by_object();
                         e.elapsed_ms = started.elapsed().as_millis() as u64;
                         e.error_file = Some(reporter.error_file.display().to_string());
                         e.rejected_file = Some(reporter.rejected_file.display().to_string());
@@ -615,9 +645,8 @@ fn run_started(
             for (index, input) in inputs.iter().enumerate() {
                 let cfg = TransformConfig::new(
                     &input.mapping,
-                    settings.identifier,
+                    &settings.objects,
                     settings.values.clone(),
-                    settings.policy.clone(),
                     entry.id,
                 );
                 let text = input.prepared.text();
@@ -633,6 +662,7 @@ fn run_started(
                 }
                 let mut failure = None;
                 let ok = pipeline_file(
+                    index as u32,
                     input,
                     &cfg,
                     &keys,
@@ -658,9 +688,9 @@ fn run_started(
                     return Err(ImportError::Changed { path: input.prepared.source.path().to_path_buf() });
                 }
             }
-            let next_id = planner.next_id();
-            let delta = timed(Stage::Plan, || planner.finish());
-            let _ = tx.send(Msg::Finish { next_id, delta });
+            let next_ids = planner.next_ids();
+            let deltas = timed(Stage::Plan, || planner.finish());
+            let _ = tx.send(Msg::Finish { next_ids, deltas });
             Ok(())
         };
         let produced = produce();
@@ -681,7 +711,7 @@ fn run_started(
         rows_failed: reporter.rows_failed,
         errors: reporter.errors_written,
         elapsed_ms: started.elapsed().as_millis() as u64,
-        objects: BTreeMap::from([(object.name.clone(), reporter.counts)]),
+        objects: reporter.counts_by_object(),
         associations: AssociationCounts::default(),
         error_file: reporter.error_file.display().to_string(),
         rejected_file: reporter.rejected_file.display().to_string(),
@@ -730,9 +760,10 @@ fn skipped_columns(inputs: &[Input]) -> Vec<String> {
 /// set, if the store could not be read.
 #[allow(clippy::too_many_arguments)]
 fn pipeline_file<'a>(
+    file: u32,
     input: &'a Input,
     cfg: &TransformConfig,
-    keys: &KeyIndex,
+    keys: &[KeyIndex],
     read: &store::ReadSession,
     planner: &mut Planner<'_>,
     tx: &crossbeam::channel::Sender<Msg<'a>>,
@@ -776,7 +807,7 @@ fn pipeline_file<'a>(
             }
             let end = t.piece.offset + t.piece.consumed;
             let lines = u64::from(t.piece.lines);
-            let planned = match timed(Stage::Plan, || planner.plan(t, lines_before + 1)) {
+            let planned = match timed(Stage::Plan, || planner.plan(t, file, lines_before + 1)) {
                 Ok(planned) => planned,
                 Err(e) => {
                     *failure = Some(ImportError::StoreRead(e.to_string()));

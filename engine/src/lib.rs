@@ -31,6 +31,7 @@ pub mod import;
 pub mod input;
 pub mod inspect;
 pub mod interrupt;
+pub mod issue;
 pub mod mapping;
 pub mod normalize;
 pub mod plan;

@@ -1,20 +1,21 @@
 //! The commit stage: applies planned pieces to the store, in order, from the one
 //! writer thread.
 //!
-//! Each piece is written inside the import's single write transaction: new
-//! records are appended through a cursor (their IDs ascend past every stored ID),
-//! and updates are merged into the stored record (settling `updated` versus
-//! `unchanged`). The identifier index is written once, at the end, from the
-//! planner's sorted [`IndexDelta`]: one cursor run per gap of the B-tree instead
-//! of a random insert per row.
+//! Each piece is written inside the import's single write transaction, object by
+//! object: new records are appended through a cursor (their IDs ascend past every
+//! stored ID), and updates are merged into the stored record (settling `updated`
+//! versus `unchanged`). Each identifier index is written once, at the end, from
+//! the planner's sorted [`IndexDelta`]: one cursor run per gap of the B-tree
+//! instead of a random insert per row.
 
 use store::{RowValues, StoreError, UpdateOutcome, WriteSession};
 
 use crate::normalize::pipelines::{PipelineProperties, creation_defaults};
+use crate::normalize::transform::ObjectRows;
 use crate::plan::{Action, IndexDelta, Planned};
 use crate::schema::{Object, PropertyId};
 
-/// What the writer needs to know about the import.
+/// What the writer needs to know about one object of the import.
 #[derive(Debug)]
 pub struct CommitConfig {
     /// The object.
@@ -27,44 +28,36 @@ pub struct CommitConfig {
     pub policy: store::MergePolicy,
 }
 
-/// Writes one planned piece; pushes one outcome per `Update` action, in order.
+/// Writes one planned piece, object by object (`cfgs` in the mapping's order);
+/// `outcomes[o]` gets one outcome per `Update` action of object `o`, in row order.
+pub fn write_piece(
+    session: &WriteSession<'_>,
+    cfgs: &[CommitConfig],
+    piece: &Planned,
+    outcomes: &mut [Vec<UpdateOutcome>],
+) -> Result<(), StoreError> {
+    for (o, cfg) in cfgs.iter().enumerate() {
+        outcomes[o].clear();
+        write_object(session, cfg, &piece.rows.objects[o], &piece.actions[o], &mut outcomes[o])?;
+    }
+    Ok(())
+}
+
+/// Writes one object's part of a piece.
 ///
 /// Updates are applied in record-ID order (stable, so that several updates of one
 /// record keep their file order), which keeps the B-tree walk local; outcomes are
 /// put back in file order.
-pub fn write_piece(
+fn write_object(
     session: &WriteSession<'_>,
     cfg: &CommitConfig,
-    piece: &Planned,
+    rows: &ObjectRows,
+    actions: &[Action],
     outcomes: &mut Vec<UpdateOutcome>,
 ) -> Result<(), StoreError> {
-    let rows = &piece.rows;
     let mut records = session.records(&cfg.object.name)?;
-    // A new deal or ticket without pipeline or stage gets the defaults (SPEC 3).
-    let mut defaulted = RowValues::default();
-    let mut defaulted_rows: Vec<(usize, usize)> = Vec::new();
-    if let Some(props) = PipelineProperties::of(&cfg.object) {
-        for (r, a) in piece.actions.iter().enumerate() {
-            if !matches!(a, Action::Create(_)) {
-                continue;
-            }
-            let values = rows.row_values(r);
-            let defaults =
-                creation_defaults(&cfg.object, props, values.get(props.pipeline), values.get(props.stage));
-            if defaults.is_empty() {
-                continue;
-            }
-            let mut all: Vec<(PropertyId, &str)> = values.iter().collect();
-            all.extend(defaults.iter().map(|(p, v)| (*p, v.as_str())));
-            all.sort_by_key(|(p, _)| *p);
-            for (p, v) in all {
-                defaulted.push(p, v);
-            }
-            defaulted.end_row();
-            defaulted_rows.push((r, defaulted.len() - 1));
-        }
-    }
-    let creates = piece.actions.iter().enumerate().filter_map(|(r, a)| match a {
+    let (defaulted, defaulted_rows) = pipeline_defaults(cfg, rows, actions);
+    let creates = actions.iter().enumerate().filter_map(|(r, a)| match a {
         Action::Create(id) => {
             let values = match defaulted_rows.binary_search_by_key(&r, |d| d.0) {
                 Ok(i) => defaulted.row(defaulted_rows[i].1),
@@ -76,8 +69,7 @@ pub fn write_piece(
     });
     crate::timing::timed(crate::timing::Stage::Records, || -> Result<(), StoreError> {
         records.append(cfg.import_id, creates)?;
-        let mut writes: Vec<(u64, store::MergedSlot)> = piece
-            .actions
+        let mut writes: Vec<(u64, store::MergedSlot)> = actions
             .iter()
             .filter_map(|a| match *a {
                 Action::Write(id, slot) => Some((id, slot)),
@@ -86,8 +78,7 @@ pub fn write_piece(
             .collect();
         writes.sort_unstable_by_key(|w| w.0);
         records.write_merged(&rows.merged, writes)?;
-        let mut updates: Vec<(u64, usize)> = piece
-            .actions
+        let updates: Vec<(u64, usize)> = actions
             .iter()
             .enumerate()
             .filter_map(|(r, a)| match a {
@@ -106,17 +97,49 @@ pub fn write_piece(
         });
         let mut sorted_outcomes = Vec::with_capacity(updates.len());
         records.update(cfg.import_id, sorted, &cfg.policy, &mut sorted_outcomes, None)?;
-        let start = outcomes.len();
-        outcomes.resize(start + updates.len(), UpdateOutcome::Unchanged);
+        outcomes.resize(updates.len(), UpdateOutcome::Unchanged);
         for (&i, o) in order.iter().zip(sorted_outcomes) {
-            outcomes[start + i as usize] = o;
+            outcomes[i as usize] = o;
         }
-        updates.clear();
         Ok(())
     })
 }
 
-/// Writes the import's identifier changes (sorted) to the index.
+/// The rows of new deals or tickets without pipeline or stage, with the defaults
+/// added (SPEC 3), and `(row, index in the returned values)` for each.
+fn pipeline_defaults(
+    cfg: &CommitConfig,
+    rows: &ObjectRows,
+    actions: &[Action],
+) -> (RowValues, Vec<(usize, usize)>) {
+    let mut defaulted = RowValues::default();
+    let mut defaulted_rows: Vec<(usize, usize)> = Vec::new();
+    let Some(props) = PipelineProperties::of(&cfg.object) else {
+        return (defaulted, defaulted_rows);
+    };
+    for (r, a) in actions.iter().enumerate() {
+        if !matches!(a, Action::Create(_)) {
+            continue;
+        }
+        let values = rows.row_values(r);
+        let defaults =
+            creation_defaults(&cfg.object, props, values.get(props.pipeline), values.get(props.stage));
+        if defaults.is_empty() {
+            continue;
+        }
+        let mut all: Vec<(PropertyId, &str)> = values.iter().collect();
+        all.extend(defaults.iter().map(|(p, v)| (*p, v.as_str())));
+        all.sort_by_key(|(p, _)| *p);
+        for (p, v) in all {
+            defaulted.push(p, v);
+        }
+        defaulted.end_row();
+        defaulted_rows.push((r, defaulted.len() - 1));
+    }
+    (defaulted, defaulted_rows)
+}
+
+/// Writes one object's identifier changes (sorted) to its index.
 pub fn write_index(
     session: &WriteSession<'_>,
     cfg: &CommitConfig,

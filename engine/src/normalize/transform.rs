@@ -1,60 +1,62 @@
 //! The transform stage: mapped, validated, normalized rows, ready for planning.
 //!
-//! Runs on every decoded piece in parallel. For each row it normalizes every
-//! mapped cell by its property's type ([`crate::normalize::values`]), packs the row's valid
-//! values into the store's record encoding, extracts the identifier (record ID
-//! and/or unique property) and looks both up in the snapshot of the store taken
-//! when the import started. Everything that needs file order (duplicates inside
-//! the file, ID assignment) is left to [`crate::plan`].
+//! Runs on every decoded piece in parallel. For each row and each of the import's
+//! objects it normalizes every mapped cell by its property's type
+//! ([`crate::normalize::values`]), hands the row's valid values to the store's
+//! [`RowValues`], extracts the identifier (record ID and/or unique property) and
+//! looks both up in the snapshot of the store taken when the import started, and
+//! merges a matched row into its stored record (the premerge). Everything that
+//! needs file order (duplicates inside the file, ID assignment) is left to
+//! [`crate::plan`]. A single-object import is the one-object case of the same code.
 
 use store::{MergePolicy, MergedSlot, ReadSession, RecordReader, RowValues, Values};
 
 use crate::codes::ErrorCode;
 use crate::input::decode::DecodedPiece;
+use crate::issue::Issue;
 use crate::mapping::{Mapping, Target};
 use crate::normalize::pipelines::{self, PipelineProperties};
 use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
 use crate::schema::{Object, PropertyDef, PropertyId, PropertyType, RECORD_ID};
 
-/// A problem with one cell or row, found before or during planning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    /// Row index in the piece.
-    pub row: u32,
-    /// Column index in the file.
-    pub column: u32,
-    /// The raw cell.
-    pub value: String,
-    /// The code.
-    pub code: ErrorCode,
-    /// A readable message.
-    pub message: String,
-    /// True for a row error (the row is not imported), false for a value error.
-    pub row_error: bool,
-}
-
-/// The import-wide settings the transform stage needs.
-#[derive(Debug)]
-pub struct TransformConfig {
+/// How the rows of one object of the import are matched and merged.
+#[derive(Debug, Clone)]
+pub struct ObjectSettings {
     /// The object.
     pub object: Object,
-    /// Value parsing options.
-    pub values: ValueOptions,
     /// The unique identifier property rows are matched by (none: record ID only).
     pub identifier: Option<PropertyId>,
     /// How a row merges into its record (`--no-overwrite`).
     pub policy: MergePolicy,
+}
+
+/// The import-wide settings the transform stage needs, for one input.
+#[derive(Debug)]
+pub struct TransformConfig {
+    /// Per object of the mapping, in its order.
+    objects: Vec<ObjectColumns>,
+    /// Value parsing options.
+    pub values: ValueOptions,
     /// The import, recorded as the last writer of records it changes.
     pub import_id: u64,
     /// First trailing column without a name ([`Mapping::unnamed_from`]).
     pub unnamed_from: usize,
+}
+
+/// The per-column work of one object.
+#[derive(Debug)]
+struct ObjectColumns {
+    settings: ObjectSettings,
     /// The pipeline and stage properties, and the pipeline's input column, if the
     /// object has pipelines.
     pipelines: Option<(PipelineProperties, Option<usize>)>,
     /// The input columns of the record ID and of the identifier, if mapped.
     record_id_column: Option<u32>,
     identifier_column: Option<u32>,
+    required_any: Vec<PropertyId>,
+    required_all: Vec<PropertyId>,
+    /// The object's mapped columns, ascending by property.
     columns: Vec<ColumnPlan>,
 }
 
@@ -68,44 +70,51 @@ struct ColumnPlan {
 }
 
 impl TransformConfig {
-    /// Prepares the per-column work of a mapping (single object).
-    pub fn new(
-        mapping: &Mapping,
-        identifier: Option<PropertyId>,
-        values: ValueOptions,
-        policy: MergePolicy,
-        import_id: u64,
-    ) -> Self {
-        let object = mapping.objects[0].clone();
-        let mut columns: Vec<ColumnPlan> = mapping
-            .columns
+    /// Prepares the per-column work of a mapping; `settings` has one entry per
+    /// object of the mapping, in its order.
+    pub fn new(mapping: &Mapping, settings: &[ObjectSettings], values: ValueOptions, import_id: u64) -> Self {
+        debug_assert_eq!(mapping.objects.len(), settings.len());
+        let objects = settings
             .iter()
             .enumerate()
-            .filter_map(|(column, t)| match *t {
-                Target::Property { property, .. } => {
-                    let index = object.properties.iter().position(|p| p.id == property)?;
-                    Some(ColumnPlan { column, property, index, ty: object.properties[index].ty })
+            .map(|(oi, settings)| {
+                let object = &settings.object;
+                let mut columns: Vec<ColumnPlan> = mapping
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(column, t)| match *t {
+                        Target::Property { object: o, property } if o == oi => {
+                            let index = object.properties.iter().position(|p| p.id == property)?;
+                            Some(ColumnPlan { column, property, index, ty: object.properties[index].ty })
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                columns.sort_by_key(|c| c.property);
+                let column_of =
+                    |property: u16| columns.iter().find(|c| c.property == property).map(|c| c.column as u32);
+                let ids = |names: &[String]| -> Vec<PropertyId> {
+                    names.iter().filter_map(|p| object.property_id(p)).collect()
+                };
+                ObjectColumns {
+                    pipelines: PipelineProperties::of(object)
+                        .map(|p| (p, columns.iter().find(|c| c.property == p.pipeline).map(|c| c.column))),
+                    record_id_column: column_of(RECORD_ID),
+                    identifier_column: settings.identifier.and_then(column_of),
+                    required_any: ids(&object.required_any),
+                    required_all: ids(&object.required_all),
+                    settings: settings.clone(),
+                    columns,
                 }
-                Target::Skip => None,
             })
             .collect();
-        columns.sort_by_key(|c| c.property);
-        let column_of =
-            |property: u16| columns.iter().find(|c| c.property == property).map(|c| c.column as u32);
-        let pipelines = PipelineProperties::of(&object)
-            .map(|p| (p, columns.iter().find(|c| c.property == p.pipeline).map(|c| c.column)));
-        Self {
-            object,
-            values,
-            identifier,
-            policy,
-            import_id,
-            unnamed_from: mapping.unnamed_from,
-            pipelines,
-            record_id_column: column_of(RECORD_ID),
-            identifier_column: identifier.and_then(column_of),
-            columns,
-        }
+        Self { objects, values, import_id, unnamed_from: mapping.unnamed_from }
+    }
+
+    /// Number of objects.
+    pub fn object_count(&self) -> usize {
+        self.objects.len()
     }
 }
 
@@ -134,7 +143,7 @@ pub enum Premerge {
     None,
     /// The row changes nothing.
     Unchanged,
-    /// The row changes the record into this merged record of [`Transformed::merged`].
+    /// The row changes the record into this merged record of [`ObjectRows::merged`].
     Changed(MergedSlot),
 }
 
@@ -144,6 +153,22 @@ pub struct Transformed {
     /// The decoded piece (spans, structural errors, line counts), without its
     /// columns (see [`DecodedPiece::without_columns`]).
     pub piece: DecodedPiece,
+    /// Per object of the import, in the mapping's order.
+    pub objects: Vec<ObjectRows>,
+    /// Row and value errors of every object, positions relative to the piece.
+    pub issues: Vec<Issue>,
+    /// Reading the snapshot failed: the import must stop.
+    pub store_error: Option<String>,
+    /// The first `(row, column)` with a value in a trailing column without a name
+    /// ([`Mapping::unnamed_from`]): such a column is unmapped, the import stops.
+    pub unnamed_value: Option<(u32, u32)>,
+}
+
+/// The rows of a piece as one object of the import sees them.
+#[derive(Debug)]
+pub struct ObjectRows {
+    /// The object and how it matches and merges.
+    pub settings: ObjectSettings,
     /// The valid values of every row, for the store.
     pub values: RowValues,
     /// Normalized identifier of every row, back to back (empty: none).
@@ -154,26 +179,22 @@ pub struct Transformed {
     pub key_hashes: Vec<u64>,
     /// Snapshot lookups per row.
     pub known: Vec<Known>,
-    /// Whether each row holds one of the required properties for creation.
+    /// Whether each row holds what creating a record needs.
     pub creatable: Vec<bool>,
-    /// Whether each row already has a row error.
+    /// Whether each row already has a row error for this object.
     pub failed: Vec<bool>,
-    /// Row and value errors, in row order.
-    pub issues: Vec<Issue>,
+    /// Whether each row has any value (or a record ID) for this object; a row of a
+    /// multi-object file without one is not a record of it.
+    pub present: Vec<bool>,
     /// Merged records of rows whose premerge is `Changed`.
     pub merged: store::Premerged,
-    /// Reading the snapshot failed: the import must stop.
-    pub store_error: Option<String>,
     /// The input column of the record ID, if one is mapped (for the planner's errors).
     pub record_id_column: Option<u32>,
     /// The input column of the unique identifier, if one is mapped.
     pub identifier_column: Option<u32>,
-    /// The first `(row, column)` with a value in a trailing column without a name
-    /// ([`Mapping::unnamed_from`]): such a column is unmapped, the import stops.
-    pub unnamed_value: Option<(u32, u32)>,
 }
 
-impl Transformed {
+impl ObjectRows {
     /// The valid values of row `r`.
     pub fn row_values(&self, r: usize) -> Values<'_> {
         self.values.row(r)
@@ -184,44 +205,34 @@ impl Transformed {
         let start = if r == 0 { 0 } else { self.key_ends[r - 1] as usize };
         &self.keys[start..self.key_ends[r] as usize]
     }
+}
 
+impl Transformed {
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.piece.rows.len()
     }
 
     /// True when the piece has no good row.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.piece.rows.is_empty()
     }
 }
 
-/// Transforms one decoded piece.
+/// Transforms one decoded piece; `keys` holds the identifier index snapshot of
+/// each object (in the mapping's order).
 pub fn transform(
     piece: DecodedPiece,
     cfg: &TransformConfig,
-    keys: &KeyIndex,
+    keys: &[KeyIndex],
     read: &ReadSession,
 ) -> Transformed {
     let n = piece.batch.num_rows();
     let arrays = piece.columns();
-    let ids = |names: &[String]| -> Vec<PropertyId> {
-        names.iter().filter_map(|p| cfg.object.property_id(p)).collect()
-    };
-    let (required_any, required_all) = (ids(&cfg.object.required_any), ids(&cfg.object.required_all));
     let mut out = Transformed {
-        values: RowValues::with_capacity(piece.batch.get_array_memory_size(), n),
-        keys: Vec::new(),
-        key_ends: Vec::with_capacity(n),
-        key_hashes: Vec::with_capacity(n),
-        known: Vec::with_capacity(n),
-        creatable: Vec::with_capacity(n),
-        failed: Vec::with_capacity(n),
+        objects: Vec::with_capacity(cfg.objects.len()),
         issues: Vec::new(),
-        merged: store::Premerged::default(),
         store_error: None,
-        record_id_column: cfg.record_id_column,
-        identifier_column: cfg.identifier_column,
         unnamed_value: None,
         piece: DecodedPiece::empty(),
     };
@@ -234,47 +245,106 @@ pub fn transform(
             out.unnamed_value = Some((r as u32, column as u32));
         }
     }
-    let mut matched: Vec<(u64, u32)> = Vec::new();
-    let records = match read.record_reader(&cfg.object.name) {
-        Ok(records) => records,
-        Err(e) => {
-            // The import cannot go on without the stored records.
-            out.store_error = Some(e.to_string());
-            RecordReader::empty()
-        }
+    let bytes_per_object = piece.batch.get_array_memory_size() / cfg.objects.len().max(1);
+    for (oi, oc) in cfg.objects.iter().enumerate() {
+        let rows = transform_object(
+            &piece,
+            &arrays,
+            oi as u16,
+            oc,
+            cfg,
+            (&keys[oi], read),
+            bytes_per_object,
+            &mut out.issues,
+        );
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                out.store_error = Some(e);
+                return Transformed { piece: piece.without_columns(), ..out };
+            }
+        };
+        out.objects.push(rows);
+    }
+    drop(arrays);
+    // The rows are in the objects' values now; later stages need the piece's spans
+    // and structural errors, not its columns, which are freed here rather than when
+    // the piece has been committed.
+    out.piece = piece.without_columns();
+    out
+}
+
+/// The rows of one object: values, identifiers, snapshot lookups and premerges;
+/// issues go to `issues`. `Err` when the snapshot cannot be read.
+#[allow(clippy::too_many_arguments)]
+fn transform_object(
+    piece: &DecodedPiece,
+    arrays: &[&arrow_array::StringArray],
+    oi: u16,
+    oc: &ObjectColumns,
+    cfg: &TransformConfig,
+    (keys, read): (&KeyIndex, &ReadSession),
+    bytes: usize,
+    issues: &mut Vec<Issue>,
+) -> Result<ObjectRows, String> {
+    let n = piece.batch.num_rows();
+    let object = &oc.settings.object;
+    let identifier = oc.settings.identifier;
+    let mut out = ObjectRows {
+        settings: oc.settings.clone(),
+        values: RowValues::with_capacity(bytes, n),
+        keys: Vec::new(),
+        key_ends: Vec::with_capacity(n),
+        key_hashes: Vec::with_capacity(n),
+        known: Vec::with_capacity(n),
+        creatable: Vec::with_capacity(n),
+        failed: Vec::with_capacity(n),
+        present: Vec::with_capacity(n),
+        merged: store::Premerged::default(),
+        record_id_column: oc.record_id_column,
+        identifier_column: oc.identifier_column,
     };
+    // The import cannot go on without the stored records.
+    let records = read.record_reader(&object.name).map_err(|e| e.to_string())?;
+    let mut matched: Vec<(u64, u32)> = Vec::new();
     let mut norm = String::new();
     for r in 0..n {
+        let span = piece.rows[r];
         let mut known = Known::default();
-        let mut any = required_any.is_empty();
+        let mut any = oc.required_any.is_empty();
         let mut all = 0usize;
         let mut failed = false;
+        let mut present = false;
         let key_start = out.keys.len();
         // The row's pipeline, which its stage must belong to.
-        let row_pipeline = cfg.pipelines.and_then(|(_, column)| {
+        let row_pipeline = oc.pipelines.and_then(|(_, column)| {
             let cell = trim(arrays[column?].value(r));
-            (!is_blank(cell)).then(|| pipelines::pipeline(&cfg.object, cell).ok()).flatten()
+            (!is_blank(cell)).then(|| pipelines::pipeline(object, cell).ok()).flatten()
         });
-        for c in &cfg.columns {
+        for c in &oc.columns {
             let raw = arrays[c.column].value(r);
             let cell = trim(raw);
             if is_blank(cell) {
                 continue;
             }
-            let issue = |code: ErrorCode, row_error: bool, message: String| Issue {
-                row: r as u32,
-                column: c.column as u32,
-                value: shorten(raw),
-                code,
-                message,
-                row_error,
-            };
+            present = true;
+            let at = Issue::at_row(
+                r as u32,
+                oi,
+                u64::from(span.line),
+                u64::from(span.start),
+                Some(c.column as u32),
+            );
             if c.property == RECORD_ID {
                 match values::record_id(cell) {
                     Ok(id) => known.record_id = id,
                     Err(code) => {
                         failed = true;
-                        out.issues.push(issue(code, true, format!("'{}' is not a record ID", shorten(cell))));
+                        issues.push(at.row_error(
+                            code,
+                            shorten(raw),
+                            format!("'{}' is not a record ID", shorten(cell)),
+                        ));
                     }
                 }
                 continue;
@@ -282,20 +352,22 @@ pub fn transform(
             // Text kept as written needs no normalized copy.
             let verbatim = matches!(c.ty, PropertyType::String | PropertyType::Phone | PropertyType::Url)
                 && cell.len() <= values::MAX_VALUE_CHARS;
-            let prop = &cfg.object.properties[c.index];
+            let prop = &object.properties[c.index];
             if let Some((p, _)) =
-                cfg.pipelines.filter(|(p, _)| c.property == p.pipeline || c.property == p.stage)
+                oc.pipelines.filter(|(p, _)| c.property == p.pipeline || c.property == p.stage)
             {
                 let resolved = if c.property == p.pipeline {
-                    pipelines::pipeline(&cfg.object, cell).map(|p| p.id.as_str())
+                    pipelines::pipeline(object, cell).map(|p| p.id.as_str())
                 } else {
-                    pipelines::stage(&cfg.object, row_pipeline, cell).map(|s| s.id.as_str())
+                    pipelines::stage(object, row_pipeline, cell).map(|s| s.id.as_str())
                 };
                 match resolved {
                     Ok(value) => out.values.push(c.property, value),
-                    Err(message) => {
-                        out.issues.push(issue(ErrorCode::InvalidEnumerationOption, false, message));
-                    }
+                    Err(message) => issues.push(at.value_error(
+                        ErrorCode::InvalidEnumerationOption,
+                        shorten(raw),
+                        message,
+                    )),
                 }
                 continue;
             }
@@ -304,30 +376,30 @@ pub fn transform(
             } else {
                 values::normalize(prop, cell, &cfg.values, &mut norm).map(|()| norm.as_str())
             };
-            let is_identifier = Some(c.property) == cfg.identifier;
+            let is_identifier = Some(c.property) == identifier;
             match normalized {
                 Ok(value) => {
                     if is_identifier {
                         out.keys.extend_from_slice(value.as_bytes());
                     }
-                    any |= required_any.contains(&c.property);
-                    all += usize::from(required_all.contains(&c.property));
+                    any |= oc.required_any.contains(&c.property);
+                    all += usize::from(oc.required_all.contains(&c.property));
                     out.values.push(c.property, value);
                 }
                 Err(code) => {
                     failed |= is_identifier;
                     let message = value_message(code, prop, cell, &cfg.values);
-                    out.issues.push(issue(code, is_identifier, message));
+                    issues.push(if is_identifier {
+                        at.row_error(code, shorten(raw), message)
+                    } else {
+                        at.value_error(code, shorten(raw), message)
+                    });
                 }
             }
         }
         let mut hash = 0;
         if failed {
             out.keys.truncate(key_start);
-            // A row error hides the row's value errors (SPEC 4).
-            let first = out.issues.iter().rposition(|i| i.row != r as u32).map_or(0, |p| p + 1);
-            let tail: Vec<Issue> = out.issues.drain(first..).filter(|i| i.row_error).collect();
-            out.issues.extend(tail);
         } else {
             let key = &out.keys[key_start..];
             if !key.is_empty() {
@@ -343,40 +415,29 @@ pub fn transform(
         out.key_ends.push(out.keys.len() as u32);
         out.key_hashes.push(hash);
         out.known.push(known);
-        out.creatable.push(any && all == required_all.len());
+        out.creatable.push(any && all == oc.required_all.len());
         out.failed.push(failed);
+        out.present.push(present);
     }
-    drop(arrays);
-    // The rows are in `values` now; later stages need the piece's spans and
-    // structural errors, not its columns, which are freed here rather than when
-    // the piece has been committed.
-    out.piece = piece.without_columns();
-    if out.store_error.is_none() {
-        premerge(&mut out, matched, cfg, &records);
-    }
-    out
+    premerge(&mut out, matched, cfg.import_id, &records)?;
+    Ok(out)
 }
 
 /// Merges every matched row into its stored record in the snapshot (the store
 /// reads the records in ID order, so that rows sharing a B-tree page read it once).
+/// `Err` when a record cannot be read: the import cannot go on without knowing
+/// which records exist and what they hold (a corrupt stored record is reported
+/// here, never merged into).
 fn premerge(
-    out: &mut Transformed,
+    out: &mut ObjectRows,
     mut matched: Vec<(u64, u32)>,
-    cfg: &TransformConfig,
+    import_id: u64,
     records: &RecordReader,
-) {
+) -> Result<(), String> {
     matched.sort_unstable();
     let items: Vec<(u64, Values<'_>)> =
         matched.iter().map(|&(id, r)| (id, out.values.row(r as usize))).collect();
-    let merged = match records.premerge(cfg.import_id, &items, &cfg.policy) {
-        Ok(merged) => merged,
-        Err(e) => {
-            // The import cannot go on without knowing which records exist and what they
-            // hold (a corrupt stored record is reported here, never merged into).
-            out.store_error = Some(e.to_string());
-            return;
-        }
-    };
+    let merged = records.premerge(import_id, &items, &out.settings.policy).map_err(|e| e.to_string())?;
     drop(items);
     for (&(target, r), outcome) in matched.iter().zip(&merged.outcomes) {
         let known = &mut out.known[r as usize];
@@ -390,6 +451,7 @@ fn premerge(
         known.premerge = premerge;
     }
     out.merged = merged;
+    Ok(())
 }
 
 /// Trims whitespace like `str::trim`, with a fast path for the common case of

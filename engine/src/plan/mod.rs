@@ -16,7 +16,8 @@ use rayon::slice::ParallelSliceMut;
 use store::{ReadSession, StoreError};
 
 use crate::codes::{ErrorCode, SkipReason};
-use crate::normalize::transform::{Issue, Known, Premerge, Transformed};
+use crate::issue::Issue;
+use crate::normalize::transform::{Known, Premerge, Transformed};
 use crate::resolve::{KeyTable, hash_key};
 use crate::schema::{Object, PropertyId};
 
@@ -61,18 +62,28 @@ pub enum Action {
     Skip(SkipReason),
     /// Has a row error.
     Fail,
+    /// The row holds nothing for this object (a multi-object file): no record.
+    Absent,
 }
 
-/// A planned piece: the transformed rows and what each does.
+impl Action {
+    /// True when the row's record is imported (created, updated or unchanged).
+    pub fn imports(self) -> bool {
+        matches!(self, Self::Create(_) | Self::Update(_) | Self::Write(..) | Self::Unchanged(_))
+    }
+}
+
+/// A planned piece: the transformed rows and what each does to each object.
 #[derive(Debug)]
 pub struct Planned {
     /// The rows.
     pub rows: Transformed,
     /// Absolute line number (1-based) of the piece's first byte.
     pub first_line: u64,
-    /// One action per row.
-    pub actions: Vec<Action>,
-    /// Row and value errors of the rows, in row order.
+    /// Per object of the import (the mapping's order), one action per row.
+    pub actions: Vec<Vec<Action>>,
+    /// Row and value errors of the rows as reported (SPEC 4, [`crate::issue::settle`]),
+    /// in row order, positions absolute.
     pub issues: Vec<Issue>,
 }
 
@@ -97,8 +108,50 @@ impl IndexDelta {
     }
 }
 
-/// The sequential planner of one import of one object.
+/// The sequential planner of an import: one [`ObjectPlanner`] per object.
 pub struct Planner<'a> {
+    objects: Vec<ObjectPlanner<'a>>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner over one planner per object, in the mapping's order.
+    pub fn new(objects: Vec<ObjectPlanner<'a>>) -> Self {
+        Self { objects }
+    }
+
+    /// The next record ID of each object.
+    pub fn next_ids(&self) -> Vec<u64> {
+        self.objects.iter().map(ObjectPlanner::next_id).collect()
+    }
+
+    /// Plans one piece of input `file` whose first byte is on `first_line` at byte
+    /// `offset` of the input: every object's actions, then the issues as reported,
+    /// anchored. Fails when the store cannot be read (the import must stop).
+    pub fn plan(&mut self, rows: Transformed, file: u32, first_line: u64) -> Result<Planned, StoreError> {
+        let multi = self.objects.len() > 1;
+        let mut found = rows.issues.clone();
+        let mut actions = Vec::with_capacity(self.objects.len());
+        for (oi, planner) in self.objects.iter_mut().enumerate() {
+            actions.push(planner.plan(&rows, oi as u16, multi, &mut found)?);
+        }
+        let mut issues = crate::issue::settle(found, |r, o| actions[usize::from(o)][r as usize].imports());
+        let offset = rows.piece.offset as u64;
+        for i in &mut issues {
+            i.anchor(file, first_line, offset);
+        }
+        let mut rows = rows;
+        rows.issues = Vec::new();
+        Ok(Planned { rows, first_line, actions, issues })
+    }
+
+    /// Ends planning: each object's changes to its identifier index.
+    pub fn finish(&mut self) -> Vec<IndexDelta> {
+        self.objects.iter_mut().map(ObjectPlanner::finish).collect()
+    }
+}
+
+/// The sequential planner of one object of an import.
+pub struct ObjectPlanner<'a> {
     object: Object,
     /// The unique identifier rows are matched by (none: record ID only).
     identifier: Option<PropertyId>,
@@ -115,7 +168,7 @@ pub struct Planner<'a> {
     moved: HashMap<u64, Box<[u8]>, ahash::RandomState>,
 }
 
-impl<'a> Planner<'a> {
+impl<'a> ObjectPlanner<'a> {
     /// A planner handing out IDs from `next_id`.
     pub fn new(
         object: Object,
@@ -177,30 +230,35 @@ impl<'a> Planner<'a> {
         Ok(record.view().get(identifier).map(|v| v.as_bytes().into()))
     }
 
-    /// Plans one piece. Fails when the store cannot be read (the import must stop).
-    pub fn plan(&mut self, rows: Transformed, first_line: u64) -> Result<Planned, StoreError> {
-        let n = rows.len();
-        let mut actions = Vec::with_capacity(n);
-        let mut plan_issues: Vec<Issue> = Vec::new();
+    /// The actions of one piece's rows for this object (`oi` in the mapping); row
+    /// errors go to `issues`. In a multi-object import a row without values for
+    /// the object is [`Action::Absent`]. Fails when the store cannot be read.
+    fn plan(
+        &mut self,
+        piece: &Transformed,
+        oi: u16,
+        multi: bool,
+        issues: &mut Vec<Issue>,
+    ) -> Result<Vec<Action>, StoreError> {
+        let rows = &piece.objects[usize::from(oi)];
+        let mut actions = Vec::with_capacity(piece.len());
         let object = self.object.clone();
         let id_name =
             self.identifier.map_or("record ID", |id| crate::schema::property(&object, id).name.as_str());
-        for r in 0..n {
+        for (r, &span) in piece.piece.rows.iter().enumerate() {
             if rows.failed[r] {
                 actions.push(Action::Fail);
+                continue;
+            }
+            if multi && !rows.present[r] {
+                actions.push(Action::Absent);
                 continue;
             }
             let key = rows.row_key(r);
             let known = rows.known[r];
             let mut fail = |code: ErrorCode, column: Option<u32>, value: String, message: String| {
-                plan_issues.push(Issue {
-                    row: r as u32,
-                    column: column.unwrap_or(u32::MAX),
-                    value,
-                    code,
-                    message,
-                    row_error: true,
-                });
+                let at = Issue::at_row(r as u32, oi, u64::from(span.line), u64::from(span.start), column);
+                issues.push(at.row_error(code, value, message));
                 Action::Fail
             };
             let target = if known.record_id != 0 {
@@ -272,8 +330,7 @@ impl<'a> Planner<'a> {
             };
             actions.push(action);
         }
-        let issues = merge_issues(&rows.issues, plan_issues, &actions);
-        Ok(Planned { rows, first_line, actions, issues })
+        Ok(actions)
     }
 
     /// The update of record `id`: the premerge computed against the snapshot if
@@ -351,28 +408,4 @@ fn prefix(key: &[u8]) -> u64 {
     let n = key.len().min(8);
     buf[..n].copy_from_slice(&key[..n]);
     u64::from_be_bytes(buf)
-}
-
-/// The errors a piece reports: row errors always, value errors only of rows that
-/// are imported (SPEC 4), in row then column order.
-fn merge_issues(transform: &[Issue], plan: Vec<Issue>, actions: &[Action]) -> Vec<Issue> {
-    let mut out: Vec<Issue> = transform
-        .iter()
-        .filter(|i| {
-            i.row_error
-                || matches!(
-                    actions[i.row as usize],
-                    Action::Create(_) | Action::Update(_) | Action::Write(..) | Action::Unchanged(_)
-                )
-        })
-        .cloned()
-        .collect();
-    if !plan.is_empty() {
-        // A plan-stage row error hides the row's value errors.
-        let failed: std::collections::HashSet<u32> = plan.iter().map(|i| i.row).collect();
-        out.retain(|i| !failed.contains(&i.row));
-        out.extend(plan);
-        out.sort_by_key(|i| (i.row, i.column));
-    }
-    out
 }

@@ -25,7 +25,8 @@ use crate::report::output::{AtomicFile, excel_safe};
 
 /// Writes the reports of one import.
 pub struct Reporter {
-    object: String,
+    /// The import's objects, in the mapping's order.
+    objects: Vec<String>,
     header: Vec<String>,
     header_line: Vec<u8>,
     /// `None` once published.
@@ -44,8 +45,8 @@ pub struct Reporter {
     pub rejected_file: PathBuf,
     /// The rejected-rows file of every input, in input order.
     pub rejected_files: Vec<PathBuf>,
-    /// Row counts.
-    pub counts: ObjectCounts,
+    /// Row counts per object (the mapping's order).
+    pub counts: Vec<ObjectCounts>,
     /// Data rows read.
     pub rows: u64,
     /// Rows with a row error.
@@ -69,7 +70,7 @@ impl Reporter {
     /// rejected-rows file, `rejected-<n>-<file name>.csv`, with its own header.
     pub fn create(
         dir: &Path,
-        object: &str,
+        objects: &[String],
         results: Option<&Path>,
         inputs: &[PathBuf],
     ) -> std::io::Result<Self> {
@@ -110,7 +111,7 @@ impl Reporter {
             None => None,
         };
         Ok(Self {
-            object: object.to_owned(),
+            objects: objects.to_vec(),
             header: Vec::new(),
             header_line: Vec::new(),
             errors: Some(errors),
@@ -122,7 +123,7 @@ impl Reporter {
             error_file,
             rejected_file: rejected_files[0].clone(),
             rejected_files,
-            counts: ObjectCounts::default(),
+            counts: vec![ObjectCounts::default(); objects.len()],
             rows: 0,
             rows_failed: 0,
             errors_written: 0,
@@ -163,11 +164,23 @@ impl Reporter {
         Ok(())
     }
 
-    fn result(&mut self, line: u64, action: &str, id: u64, reason: &str) -> std::io::Result<()> {
+    /// The counts per object, by name.
+    pub fn counts_by_object(&self) -> std::collections::BTreeMap<String, ObjectCounts> {
+        self.objects.iter().cloned().zip(self.counts.iter().copied()).collect()
+    }
+
+    fn result(
+        &mut self,
+        line: u64,
+        object: usize,
+        action: &str,
+        id: u64,
+        reason: &str,
+    ) -> std::io::Result<()> {
         if let Some(w) = &mut self.results {
             let id = if id == 0 { String::new() } else { id.to_string() };
             let line = line.to_string();
-            let fields = [line.as_str(), &self.object, action, &id, reason];
+            let fields = [line.as_str(), &self.objects[object], action, &id, reason];
             if self.multi {
                 w.write_record(std::iter::once(self.file.1.as_str()).chain(fields))?;
             } else {
@@ -199,11 +212,18 @@ impl Reporter {
         Ok(())
     }
 
-    /// Reports one committed piece; `outcomes` holds one entry per `Update` action.
-    pub fn piece(&mut self, piece: &Planned, outcomes: &[UpdateOutcome], text: &[u8]) -> std::io::Result<()> {
+    /// Reports one committed piece; `outcomes[o]` holds one entry per `Update`
+    /// action of object `o`. Per row: its issues, then one result per object; a row
+    /// any of whose records failed goes to the rejected-rows file as it was.
+    pub fn piece(
+        &mut self,
+        piece: &Planned,
+        outcomes: &[Vec<UpdateOutcome>],
+        text: &[u8],
+    ) -> std::io::Result<()> {
         let decoded = &piece.rows.piece;
         let base = decoded.offset;
-        let mut outcomes = outcomes.iter();
+        let mut outcomes: Vec<_> = outcomes.iter().map(|o| o.iter()).collect();
         let mut issues = piece.issues.iter().peekable();
         let mut bad = decoded.bad.iter().peekable();
         for (r, span) in decoded.rows.iter().enumerate() {
@@ -212,59 +232,69 @@ impl Reporter {
             }
             self.rows += 1;
             let line = piece.first_line + u64::from(span.line);
-            // The row's first row error is its reason in the result file.
-            let mut reason = "";
-            while let Some(i) = issues.next_if(|i| i.row as usize == r) {
-                let column = (i.column != u32::MAX).then_some(i.column);
-                self.error(line, column, &i.value, i.code.as_str(), &i.message)?;
+            // Each object's first row error is its reason in the result file.
+            let mut reasons: Vec<&'static str> = vec![""; self.objects.len()];
+            while let Some(i) = issues.next_if(|i| i.row == Some(r as u32)) {
+                self.error(i.position.line, i.position.column, &i.value, i.code.as_str(), &i.message)?;
+                let reason = &mut reasons[usize::from(i.object)];
                 if i.row_error && reason.is_empty() {
-                    reason = i.code.as_str();
+                    *reason = i.code.as_str();
                 }
                 if i.code == crate::codes::ErrorCode::InvalidRecordId {
                     self.record_ids_not_found += 1;
                     if self.record_id_column.is_none() {
-                        self.record_id_column = Some(self.column_name(column).to_owned());
+                        self.record_id_column = Some(self.column_name(i.position.column).to_owned());
                     }
                 }
             }
-            if piece.rows.known.get(r).is_some_and(|k| k.record_id != 0) {
-                self.rows_with_record_id += 1;
+            let mut rejected = false;
+            for (o, actions) in piece.actions.iter().enumerate() {
+                let rows = &piece.rows.objects[o];
+                if rows.known[r].record_id != 0 {
+                    self.rows_with_record_id += 1;
+                }
+                let counts = &mut self.counts[o];
+                let (action, id, reason) = match actions[r] {
+                    Action::Create(id) => {
+                        counts.created += 1;
+                        if rows.row_key(r).is_empty() {
+                            self.created_without_identifier += 1;
+                        }
+                        ("created", id, "")
+                    }
+                    Action::Write(id, _) => {
+                        counts.updated += 1;
+                        ("updated", id, "")
+                    }
+                    Action::Unchanged(id) => {
+                        counts.unchanged += 1;
+                        ("unchanged", id, "")
+                    }
+                    Action::Update(id) => {
+                        if let Some(UpdateOutcome::Updated) = outcomes[o].next() {
+                            counts.updated += 1;
+                            ("updated", id, "")
+                        } else {
+                            counts.unchanged += 1;
+                            ("unchanged", id, "")
+                        }
+                    }
+                    Action::Skip(reason) => {
+                        counts.skipped += 1;
+                        ("skipped", 0, reason.as_str())
+                    }
+                    Action::Fail => {
+                        counts.failed += 1;
+                        rejected = true;
+                        ("failed", 0, reasons[o])
+                    }
+                    Action::Absent => continue,
+                };
+                self.result(line, o, action, id, reason)?;
             }
-            match piece.actions[r] {
-                Action::Create(id) => {
-                    self.counts.created += 1;
-                    if piece.rows.row_key(r).is_empty() {
-                        self.created_without_identifier += 1;
-                    }
-                    self.result(line, "created", id, "")?;
-                }
-                Action::Write(id, _) => {
-                    self.counts.updated += 1;
-                    self.result(line, "updated", id, "")?;
-                }
-                Action::Unchanged(id) => {
-                    self.counts.unchanged += 1;
-                    self.result(line, "unchanged", id, "")?;
-                }
-                Action::Update(id) => {
-                    if let Some(UpdateOutcome::Updated) = outcomes.next() {
-                        self.counts.updated += 1;
-                        self.result(line, "updated", id, "")?;
-                    } else {
-                        self.counts.unchanged += 1;
-                        self.result(line, "unchanged", id, "")?;
-                    }
-                }
-                Action::Skip(reason) => {
-                    self.counts.skipped += 1;
-                    self.result(line, "skipped", 0, reason.as_str())?;
-                }
-                Action::Fail => {
-                    self.counts.failed += 1;
-                    self.rows_failed += 1;
-                    self.result(line, "failed", 0, reason)?;
-                    self.reject(&text[base + span.start as usize..base + span.end as usize])?;
-                }
+            if rejected {
+                self.rows_failed += 1;
+                self.reject(&text[base + span.start as usize..base + span.end as usize])?;
             }
         }
         for b in bad {
@@ -277,9 +307,11 @@ impl Reporter {
         let line = first_line + u64::from(b.span.line);
         self.rows += 1;
         self.rows_failed += 1;
-        self.counts.failed += 1;
         self.error(line, b.column, &b.value, b.code.as_str(), &b.message)?;
-        self.result(line, "failed", 0, b.code.as_str())?;
+        for o in 0..self.objects.len() {
+            self.counts[o].failed += 1;
+            self.result(line, o, "failed", 0, b.code.as_str())?;
+        }
         self.reject(&text[base + b.span.start as usize..base + b.span.end as usize])
     }
 
