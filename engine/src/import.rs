@@ -357,7 +357,12 @@ fn settings(opts: &ImportOptions, object: &'static ObjectDef) -> Result<Settings
     Ok(Settings {
         object,
         identifier,
-        values: ValueOptions { number_locale, date_order, bool_words: values::bool_words(lang) },
+        values: ValueOptions {
+            number_locale,
+            date_order,
+            bool_words: values::bool_words(lang),
+            ..ValueOptions::default()
+        },
         protect,
     })
 }
