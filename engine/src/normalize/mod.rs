@@ -3,6 +3,9 @@
 //! [`values`] parses one cell by its property's type; [`transform`] runs it over
 //! every mapped column of a decoded piece (in parallel across pieces), packs each
 //! row's values for the store and looks the row's identifiers up in the snapshot.
+//! [`evidence`] reads a whole date or number column to choose its date order or
+//! number locale when the user gave none.
 
+pub mod evidence;
 pub mod transform;
 pub mod values;

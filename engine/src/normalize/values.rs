@@ -97,7 +97,7 @@ impl DateOrder {
 }
 
 /// Options that change how values parse.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ValueOptions {
     /// Number locale.
     pub number_locale: NumberLocale,
@@ -398,10 +398,17 @@ fn number_digits(raw: &str, locale: NumberLocale, out: &mut String) -> Result<()
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cell {
     date: DatePart,
-    /// Seconds since midnight and nanoseconds, if a time was given.
-    time: Option<(u32, u32)>,
+    /// The time of day, if one was given.
+    time: Option<Clock>,
     /// Seconds east of UTC, if an offset was given (only with a time).
     offset: Option<i32>,
+}
+
+/// A time of day: seconds since midnight and nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Clock {
+    seconds: u32,
+    nanos: u32,
 }
 
 /// The date of a [`Cell`].
@@ -485,7 +492,7 @@ fn parse_cell(raw: &str) -> Option<Cell> {
 }
 
 /// Reads what follows the date: nothing, or a time of day and an optional offset.
-fn parse_time(b: &[u8]) -> Option<(Option<(u32, u32)>, Option<i32>)> {
+fn parse_time(b: &[u8]) -> Option<(Option<Clock>, Option<i32>)> {
     let mut i = 0;
     match b.first() {
         None => return Some((None, None)),
@@ -552,17 +559,16 @@ fn parse_time(b: &[u8]) -> Option<(Option<(u32, u32)>, Option<i32>)> {
     if hour24 > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let offset = parse_offset(&b[i..])?;
-    Some((Some((hour24 * 3600 + minute * 60 + second, nanos)), offset))
+    let offset = if i == b.len() { None } else { Some(parse_offset(&b[i..])?) };
+    Some((Some(Clock { seconds: hour24 * 3600 + minute * 60 + second, nanos }), offset))
 }
 
-/// Reads an offset (or nothing) that ends the cell: `Some(None)` for nothing.
-fn parse_offset(b: &[u8]) -> Option<Option<i32>> {
+/// Reads the offset that ends the cell, in seconds east of UTC.
+fn parse_offset(b: &[u8]) -> Option<i32> {
     const MINUS: &[u8] = "\u{2212}".as_bytes();
     let (sign, rest) = match b {
-        [] => return Some(None),
-        [b'Z' | b'z'] => return Some(Some(0)),
-        _ if b.eq_ignore_ascii_case(b"UTC") || b.eq_ignore_ascii_case(b"GMT") => return Some(Some(0)),
+        [b'Z' | b'z'] => return Some(0),
+        _ if b.eq_ignore_ascii_case(b"UTC") || b.eq_ignore_ascii_case(b"GMT") => return Some(0),
         [b'+', rest @ ..] => (1, rest),
         [b'-', rest @ ..] => (-1, rest),
         _ if b.starts_with(MINUS) => (-1, &b[MINUS.len()..]),
@@ -586,7 +592,7 @@ fn parse_offset(b: &[u8]) -> Option<Option<i32>> {
     if i != rest.len() || hours > 23 || minutes > 59 {
         return None;
     }
-    Some(Some(sign * (hours * 3600 + minutes * 60).cast_signed()))
+    Some(sign * (hours * 3600 + minutes * 60).cast_signed())
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -706,7 +712,7 @@ fn instant(raw: &str, order: DateOrder, time_zone: Tz) -> Option<NaiveDateTime> 
     }
     let (year, month, day) = calendar_date(cell.date, order)?;
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let Some((seconds, nanos)) = cell.time else {
+    let Some(Clock { seconds, nanos }) = cell.time else {
         return start_of_day(time_zone, date);
     };
     let local = date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos)?);
