@@ -331,6 +331,7 @@ fn settings(
             date_order,
             bool_words: values::bool_words(lang),
             owners: std::sync::Arc::new(OwnerIndex::new(&read.owners()?)),
+            time_zone: opts.time_zone.map_or(chrono_tz::Tz::UTC, |t| t.0),
         },
     })
 }

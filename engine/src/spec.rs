@@ -43,6 +43,9 @@ pub struct ImportSpec {
     /// `--number-locale` (default: `en`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number_locale: Option<NumberFormat>,
+    /// `--time-zone ZONE` (IANA name) for datetimes without an offset (default UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
     /// `--no-overwrite PROP,...`.
     pub no_overwrite: Vec<String>,
     /// `--no-overwrite-all`.
@@ -145,6 +148,35 @@ impl TryFrom<String> for Delimiter {
 impl From<Delimiter> for String {
     fn from(d: Delimiter) -> Self {
         if d.0 == b'\t' { "tab".to_owned() } else { char::from(d.0).to_string() }
+    }
+}
+
+/// `--time-zone`: an IANA time zone (`Europe/Amsterdam`, `UTC`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl std::str::FromStr for TimeZone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::normalize::values::time_zone(s).map(Self).ok_or_else(|| {
+            format!("'{s}' is not an IANA time zone (e.g. Europe/Amsterdam, America/New_York, UTC)")
+        })
+    }
+}
+
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<TimeZone> for String {
+    fn from(t: TimeZone) -> Self {
+        t.0.name().to_owned()
     }
 }
 
@@ -296,6 +328,7 @@ mod tests {
             number_locale: Some(NumberFormat::De),
             delimiter: Some("tab".parse().unwrap()),
             encoding: Some(InputEncoding::Windows1252),
+            time_zone: Some("Europe/Amsterdam".parse().unwrap()),
             ..ImportSpec::default()
         };
         let json = serde_json::to_value(&spec).unwrap();
@@ -303,6 +336,8 @@ mod tests {
         assert_eq!(json["ids"][0], "contacts=email");
         assert_eq!(json["delimiter"], "tab");
         assert_eq!(json["mode"], "update");
+        assert_eq!(json["time_zone"], "Europe/Amsterdam");
+        assert!("Mars/Olympus".parse::<TimeZone>().is_err());
         let back: ImportSpec = serde_json::from_value(json).unwrap();
         assert_eq!(back, spec);
         assert!(serde_json::from_str::<ImportSpec>(r#"{"files": [], "colour": "red"}"#).is_err());

@@ -15,3 +15,4 @@ mod owners;
 mod safety;
 mod schema;
 mod support;
+mod values;

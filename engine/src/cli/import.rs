@@ -8,7 +8,7 @@ use store::Store;
 use crate::import::{self, ImportSpec};
 use crate::plan::Mode;
 use crate::progress::Progress;
-use crate::spec::{DateFormat, Delimiter, IdChoice, InputEncoding, Language, NumberFormat};
+use crate::spec::{DateFormat, Delimiter, IdChoice, InputEncoding, Language, NumberFormat, TimeZone};
 
 use super::{Context, open_store, print_json};
 
@@ -42,6 +42,9 @@ pub struct Args {
     /// Number locale: en (1,234.56) or nl, de, da, fr, es (1.234,56).
     #[arg(long, value_enum, ignore_case = true)]
     number_locale: Option<NumberFormat>,
+    /// Time zone (IANA name) of datetimes written without an offset (default UTC).
+    #[arg(long, value_name = "ZONE")]
+    time_zone: Option<TimeZone>,
     /// Only set these properties where the record has no value yet.
     #[arg(long, value_delimiter = ',')]
     no_overwrite: Vec<String>,
@@ -82,6 +85,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         header_lang,
         date_format,
         number_locale,
+        time_zone,
         no_overwrite,
         no_overwrite_all,
         name,
@@ -102,6 +106,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         header_lang,
         date_format,
         number_locale,
+        time_zone,
         no_overwrite,
         no_overwrite_all,
         name,
