@@ -1,5 +1,5 @@
 //! Property types through the command line (SPEC 4): time zones, epoch times,
-//! HubSpot's export formats, whole numbers.
+//! `HubSpot`'s export formats, whole numbers.
 
 use std::path::Path;
 
