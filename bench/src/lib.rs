@@ -306,7 +306,14 @@ impl Input {
             identifier: Some(contacts_identifier()),
             policy: store::MergePolicy::overwrite(),
         };
-        TransformConfig::new(&self.mapping, &[settings], ValueOptions::default(), BENCH_IMPORT_ID)
+        let conventions = engine::normalize::transform::ColumnConventions::default();
+        TransformConfig::new(
+            &self.mapping,
+            &[settings],
+            ValueOptions::default(),
+            &conventions,
+            BENCH_IMPORT_ID,
+        )
     }
 
     /// Decodes and transforms the whole body against the current contents of

@@ -28,7 +28,9 @@ use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, Mapping, MappingError, MappingRequest};
 use crate::normalize::owners::OwnerIndex;
-use crate::normalize::transform::{self, ObjectSettings, TransformConfig, Transformed};
+use crate::normalize::transform::{
+    self, ColumnConventions, ColumnEvidence, Convention, ObjectSettings, TransformConfig, Transformed,
+};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
 use crate::plan::{IndexDelta, ObjectPlanner, Planned, Planner};
 use crate::progress::Progress;
@@ -137,6 +139,19 @@ pub enum ImportError {
         /// The file.
         path: PathBuf,
     },
+    /// A date or number column reads differently in two conventions and no value
+    /// tells which the file uses; nothing was written.
+    #[error("{path}: {message}; nothing was committed")]
+    Ambiguous {
+        /// The file.
+        path: PathBuf,
+        /// Which column, its example values and the option to give.
+        message: String,
+    },
+    /// The evidence of whole columns chose conventions other than those the rows
+    /// were read with: the import runs again with them (never shown to a user).
+    #[error("the import must be read again with the conventions its columns chose")]
+    Reread(Vec<ColumnConventions>),
     /// An output path is the store or an input (exit code 2); nothing was touched.
     #[error(transparent)]
     Clobber(#[from] Clobber),
@@ -284,8 +299,12 @@ fn settings(
     read: &store::ReadSession,
 ) -> Result<Settings, ImportError> {
     let lang = opts.lang();
-    let number_locale =
-        opts.number_locale.map_or_else(NumberLocale::default, crate::spec::NumberFormat::locale);
+    // Without --number-locale, the header language's convention (SPEC 4); the
+    // column's own values correct it where they tell otherwise (`decide`).
+    let number_locale = opts.number_locale.map_or_else(
+        || if lang == "en" { NumberLocale::En } else { NumberLocale::Comma },
+        crate::spec::NumberFormat::locale,
+    );
     let date_order = opts.date_format.map_or_else(DateOrder::default, crate::spec::DateFormat::order);
     for id in &opts.ids {
         let (o, p) = (id.object.as_str(), id.property.as_str());
@@ -439,7 +458,34 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     };
     let result = match report_dir {
         Ok(dir) => {
-            let result = run_started(store, opts, &inputs, &settings, &entry, &dir, started, progress);
+            let mut conventions: Vec<ColumnConventions> = inputs
+                .iter()
+                .map(|_| ColumnConventions {
+                    observe_dates: opts.date_format.is_none(),
+                    observe_numbers: opts.number_locale.is_none(),
+                    decided: BTreeMap::new(),
+                })
+                .collect();
+            // At most one more pass: the second reads every column as it decided.
+            let mut result =
+                run_started(store, opts, &inputs, &settings, &conventions, &entry, &dir, started, progress);
+            if let Err(ImportError::Reread(decided)) = result {
+                conventions = decided;
+                result = run_started(
+                    store,
+                    opts,
+                    &inputs,
+                    &settings,
+                    &conventions,
+                    &entry,
+                    &dir,
+                    started,
+                    progress,
+                );
+                if let Err(ImportError::Reread(_)) = result {
+                    result = Err(ImportError::Options("the columns' conventions did not settle".into()));
+                }
+            }
             if result.is_err()
                 && opts.report_dir.is_none()
                 && !matches!(result, Err(ImportError::Commit { .. }))
@@ -537,6 +583,7 @@ fn run_started(
     opts: &ImportSpec,
     inputs: &[Input],
     settings: &Settings,
+    conventions: &[ColumnConventions],
     entry: &ImportEntry,
     report_dir: &Path,
     started: Instant,
@@ -643,13 +690,17 @@ fn run_started(
         });
 
         let mut produce = || -> Result<(), ImportError> {
+            let mut reread = false;
+            let mut decided_all = conventions.to_vec();
             for (index, input) in inputs.iter().enumerate() {
                 let cfg = TransformConfig::new(
                     &input.mapping,
                     &settings.objects,
                     settings.values.clone(),
+                    &conventions[index],
                     entry.id,
                 );
+                let mut evidence = BTreeMap::new();
                 let text = input.prepared.text();
                 let sent = tx.send(Msg::File {
                     index,
@@ -674,7 +725,7 @@ fn run_started(
                     opts.chunk_bytes,
                     pool.as_ref(),
                     progress,
-                    &mut failure,
+                    (&mut failure, &mut evidence),
                 );
                 if let Some(e) = failure {
                     return Err(e);
@@ -682,6 +733,11 @@ fn run_started(
                 if !ok {
                     return Ok(());
                 }
+                reread |=
+                    decide(input, &settings.values, &conventions[index], evidence, &mut decided_all[index])?;
+            }
+            if reread {
+                return Err(ImportError::Reread(decided_all));
             }
             check_interrupt()?;
             for input in inputs {
@@ -756,6 +812,60 @@ fn skipped_columns(inputs: &[Input]) -> Vec<String> {
     out
 }
 
+/// Reads the evidence of one input's date and number columns (SPEC 4): a column
+/// that reads differently in two conventions with nothing to tell them apart
+/// stops the import; a column its convention in force does not read, but another
+/// does, is decided (`decided`), and the import reads the file again. Returns
+/// whether it must.
+fn decide(
+    input: &Input,
+    values: &ValueOptions,
+    used: &ColumnConventions,
+    evidence: BTreeMap<usize, ColumnEvidence>,
+    decided: &mut ColumnConventions,
+) -> Result<bool, ImportError> {
+    use crate::normalize::evidence::{date_message, number_message};
+    let mut reread = false;
+    for (column, e) in evidence {
+        let name = crate::mapping::shown_name(&input.header.names[column]);
+        let stop = |message: Option<String>| ImportError::Ambiguous {
+            path: input.prepared.source.path().to_path_buf(),
+            message: message.unwrap_or_default(),
+        };
+        let convention = match &e {
+            ColumnEvidence::Date(e) => {
+                let in_force = match used.decided.get(&column) {
+                    Some(Convention::Date(order)) => *order,
+                    _ => values.date_order,
+                };
+                let verdict = e.verdict();
+                if verdict.stops() {
+                    return Err(stop(date_message(&name, &verdict)));
+                }
+                let chosen = verdict.convention(in_force);
+                (!e.fits(in_force) && e.fits(chosen)).then_some(Convention::Date(chosen))
+            }
+            ColumnEvidence::Number(e) => {
+                let in_force = match used.decided.get(&column) {
+                    Some(Convention::Number(locale)) => *locale,
+                    _ => values.number_locale,
+                };
+                let verdict = e.verdict();
+                if verdict.stops() {
+                    return Err(stop(number_message(&name, &verdict)));
+                }
+                let chosen = verdict.convention(in_force);
+                (!e.fits(in_force) && e.fits(chosen)).then_some(Convention::Number(chosen))
+            }
+        };
+        if let Some(c) = convention {
+            decided.decided.insert(column, c);
+            reread = true;
+        }
+    }
+    Ok(reread)
+}
+
 /// Runs one file through split, decode, transform and plan, sending planned
 /// pieces to the writer. Returns false if the writer hung up or, with `failure`
 /// set, if the store could not be read.
@@ -772,7 +882,7 @@ fn pipeline_file<'a>(
     chunk_bytes: Option<usize>,
     pool: Option<&rayon::ThreadPool>,
     progress: &Progress,
-    failure: &mut Option<ImportError>,
+    (failure, evidence): (&mut Option<ImportError>, &mut BTreeMap<usize, ColumnEvidence>),
 ) -> bool {
     let text = input.prepared.text();
     let body = input.header.len;
@@ -808,6 +918,16 @@ fn pipeline_file<'a>(
             }
             let end = t.piece.offset + t.piece.consumed;
             let lines = u64::from(t.piece.lines);
+            let mut t = t;
+            for (column, mut e) in std::mem::take(&mut t.evidence) {
+                e.shift_lines(lines_before + 1);
+                match evidence.entry(column) {
+                    std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(e),
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(e);
+                    }
+                }
+            }
             let planned = match timed(Stage::Plan, || planner.plan(t, file, lines_before + 1)) {
                 Ok(planned) => planned,
                 Err(e) => {

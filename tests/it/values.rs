@@ -84,3 +84,48 @@ fn whole_number_properties_refuse_fractions_and_read_the_locale() {
     );
     assert_eq!(record(&store, "companies", 3)["numberofemployees"], 1250);
 }
+
+#[test]
+fn a_whole_column_decides_its_date_order_and_number_locale_and_an_ambiguous_one_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    // Day first: 25/03 tells; the other dates follow it.
+    let s = import(
+        &store,
+        dir.path(),
+        "dmy.csv",
+        "Email,Date of birth\na@x.com,03/04/1990\nb@x.com,25/03/1991\n",
+        &[],
+    );
+    assert_eq!(s["errors"], 0, "{s}");
+    assert_eq!(record(&store, "contacts", 1)["date_of_birth"], "1990-04-03");
+    assert_eq!(record(&store, "contacts", 2)["date_of_birth"], "1991-03-25");
+    // Only values that fit both orders: the import stops and asks, nothing is written.
+    let file = dir.path().join("ambiguous.csv");
+    std::fs::write(&file, "Email,Date of birth\nc@x.com,03/04/1990\nd@x.com,05/06/1991\n").unwrap();
+    let out = ingest(&store, &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("column 'Date of birth'") && err.contains("'03/04/1990' (line 2)"), "{err}");
+    assert!(err.contains("--date-format DD/MM/YYYY or --date-format MM/DD/YYYY"), "{err}");
+    assert!(ingest(&store, &["get", "contacts", "3"]).status.code() == Some(1), "nothing was written");
+    // Given the order, the same file imports.
+    let out = ingest(&store, &["import", file.to_str().unwrap(), "--date-format", "DD/MM/YYYY"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(record(&store, "contacts", 3)["date_of_birth"], "1990-04-03");
+    // Numbers: 1.250 alone is 1250 or 1.25; a value that tells decides the column.
+    let file = dir.path().join("revenue.csv");
+    std::fs::write(&file, "Company Domain Name,Annual Revenue\na.com,1.250\n").unwrap();
+    let out = ingest(&store, &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--number-locale"));
+    import(
+        &store,
+        dir.path(),
+        "revenue2.csv",
+        "Company Domain Name,Annual Revenue\na.com,1.250\nb.com,\"2.500,75\"\n",
+        &[],
+    );
+    assert_eq!(record(&store, "companies", 1)["annualrevenue"], 1250);
+    assert_eq!(record(&store, "companies", 2)["annualrevenue"], 2500.75);
+}

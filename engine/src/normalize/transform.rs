@@ -15,6 +15,7 @@ use crate::codes::ErrorCode;
 use crate::input::decode::DecodedPiece;
 use crate::issue::Issue;
 use crate::mapping::{Mapping, Target};
+use crate::normalize::evidence::{DateEvidence, NumberEvidence};
 use crate::normalize::pipelines::{self, PipelineProperties};
 use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
@@ -31,6 +32,57 @@ pub struct ObjectSettings {
     pub policy: MergePolicy,
 }
 
+/// How a date or number column is read when the user gave no `--date-format` or
+/// `--number-locale`: the whole column decides ([`crate::normalize::evidence`]).
+#[derive(Debug, Clone, Default)]
+pub struct ColumnConventions {
+    /// Observe date and datetime columns (no `--date-format`).
+    pub observe_dates: bool,
+    /// Observe number columns (no `--number-locale`).
+    pub observe_numbers: bool,
+    /// The order or locale decided for a column (input column index), overriding
+    /// the import's options for that column.
+    pub decided: std::collections::BTreeMap<usize, Convention>,
+}
+
+/// A column's decided convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Convention {
+    /// Dates in this order.
+    Date(values::DateOrder),
+    /// Numbers in this locale.
+    Number(values::NumberLocale),
+}
+
+/// What one piece's cells of a date or number column say about its convention,
+/// lines relative to the piece.
+#[derive(Debug, Clone)]
+pub enum ColumnEvidence {
+    /// A date or datetime column.
+    Date(DateEvidence),
+    /// A number column.
+    Number(NumberEvidence),
+}
+
+impl ColumnEvidence {
+    /// Adds the evidence of the cells that follow these in the file.
+    pub fn merge(&mut self, later: Self) {
+        match (self, later) {
+            (Self::Date(a), Self::Date(b)) => a.merge(b),
+            (Self::Number(a), Self::Number(b)) => a.merge(b),
+            _ => debug_assert!(false, "one column is one kind"),
+        }
+    }
+
+    /// Makes the examples' lines absolute.
+    pub fn shift_lines(&mut self, by: u64) {
+        match self {
+            Self::Date(e) => e.shift_lines(by),
+            Self::Number(e) => e.shift_lines(by),
+        }
+    }
+}
+
 /// The import-wide settings the transform stage needs, for one input.
 #[derive(Debug)]
 pub struct TransformConfig {
@@ -38,6 +90,9 @@ pub struct TransformConfig {
     objects: Vec<ObjectColumns>,
     /// Value parsing options.
     pub values: ValueOptions,
+    /// Value options per column whose convention was decided (index from
+    /// [`ColumnPlan::options`]).
+    column_values: Vec<ValueOptions>,
     /// The import, recorded as the last writer of records it changes.
     pub import_id: u64,
     /// First trailing column without a name ([`Mapping::unnamed_from`]).
@@ -67,13 +122,25 @@ struct ColumnPlan {
     /// Index of the property in the object's list.
     index: usize,
     ty: PropertyType,
+    /// The column's own value options in [`TransformConfig::column_values`]
+    /// (decided by its evidence), if any.
+    options: Option<usize>,
+    /// Whether its cells are observed for the column's convention.
+    observe: bool,
 }
 
 impl TransformConfig {
     /// Prepares the per-column work of a mapping; `settings` has one entry per
     /// object of the mapping, in its order.
-    pub fn new(mapping: &Mapping, settings: &[ObjectSettings], values: ValueOptions, import_id: u64) -> Self {
+    pub fn new(
+        mapping: &Mapping,
+        settings: &[ObjectSettings],
+        values: ValueOptions,
+        conventions: &ColumnConventions,
+        import_id: u64,
+    ) -> Self {
         debug_assert_eq!(mapping.objects.len(), settings.len());
+        let mut column_values = Vec::new();
         let objects = settings
             .iter()
             .enumerate()
@@ -86,7 +153,22 @@ impl TransformConfig {
                     .filter_map(|(column, t)| match *t {
                         Target::Property { object: o, property } if o == oi => {
                             let index = object.properties.iter().position(|p| p.id == property)?;
-                            Some(ColumnPlan { column, property, index, ty: object.properties[index].ty })
+                            let ty = object.properties[index].ty;
+                            let observe = match ty {
+                                PropertyType::Date | PropertyType::Datetime => conventions.observe_dates,
+                                PropertyType::Number => conventions.observe_numbers,
+                                _ => false,
+                            };
+                            let options = conventions.decided.get(&column).map(|c| {
+                                let mut v = values.clone();
+                                match *c {
+                                    Convention::Date(order) => v.date_order = order,
+                                    Convention::Number(locale) => v.number_locale = locale,
+                                }
+                                column_values.push(v);
+                                column_values.len() - 1
+                            });
+                            Some(ColumnPlan { column, property, index, ty, options, observe })
                         }
                         _ => None,
                     })
@@ -109,7 +191,7 @@ impl TransformConfig {
                 }
             })
             .collect();
-        Self { objects, values, import_id, unnamed_from: mapping.unnamed_from }
+        Self { objects, values, column_values, import_id, unnamed_from: mapping.unnamed_from }
     }
 
     /// Number of objects.
@@ -157,6 +239,8 @@ pub struct Transformed {
     pub objects: Vec<ObjectRows>,
     /// Row and value errors of every object, positions relative to the piece.
     pub issues: Vec<Issue>,
+    /// Evidence of the observed date and number columns, by input column.
+    pub evidence: Vec<(usize, ColumnEvidence)>,
     /// Reading the snapshot failed: the import must stop.
     pub store_error: Option<String>,
     /// The first `(row, column)` with a value in a trailing column without a name
@@ -232,6 +316,7 @@ pub fn transform(
     let mut out = Transformed {
         objects: Vec::with_capacity(cfg.objects.len()),
         issues: Vec::new(),
+        evidence: Vec::new(),
         store_error: None,
         unnamed_value: None,
         piece: DecodedPiece::empty(),
@@ -255,7 +340,7 @@ pub fn transform(
             cfg,
             (&keys[oi], read),
             bytes_per_object,
-            &mut out.issues,
+            (&mut out.issues, &mut out.evidence),
         );
         let rows = match rows {
             Ok(rows) => rows,
@@ -285,8 +370,26 @@ fn transform_object(
     cfg: &TransformConfig,
     (keys, read): (&KeyIndex, &ReadSession),
     bytes: usize,
-    issues: &mut Vec<Issue>,
+    (issues, evidence): (&mut Vec<Issue>, &mut Vec<(usize, ColumnEvidence)>),
 ) -> Result<ObjectRows, String> {
+    let mut observed: Vec<(usize, ColumnEvidence)> = oc
+        .columns
+        .iter()
+        .filter(|c| c.observe)
+        .map(|c| {
+            let e = if c.ty == PropertyType::Number {
+                let p = &oc.settings.object.properties[c.index];
+                ColumnEvidence::Number(if p.integer {
+                    NumberEvidence::integer()
+                } else {
+                    NumberEvidence::decimal()
+                })
+            } else {
+                ColumnEvidence::Date(DateEvidence::default())
+            };
+            (c.column, e)
+        })
+        .collect();
     let n = piece.batch.num_rows();
     let object = &oc.settings.object;
     let identifier = oc.settings.identifier;
@@ -371,10 +474,19 @@ fn transform_object(
                 }
                 continue;
             }
+            if c.observe
+                && let Some((_, e)) = observed.iter_mut().find(|(col, _)| *col == c.column)
+            {
+                match e {
+                    ColumnEvidence::Date(e) => e.observe_line(cell, u64::from(span.line)),
+                    ColumnEvidence::Number(e) => e.observe_line(cell, u64::from(span.line)),
+                }
+            }
+            let opts = c.options.map_or(&cfg.values, |i| &cfg.column_values[i]);
             let normalized = if verbatim && !prop.multiple {
                 Ok(cell)
             } else {
-                values::normalize(prop, cell, &cfg.values, &mut norm).map(|()| norm.as_str())
+                values::normalize(prop, cell, opts, &mut norm).map(|()| norm.as_str())
             };
             let is_identifier = Some(c.property) == identifier;
             match normalized {
@@ -419,6 +531,7 @@ fn transform_object(
         out.failed.push(failed);
         out.present.push(present);
     }
+    evidence.append(&mut observed);
     premerge(&mut out, matched, cfg.import_id, &records)?;
     Ok(out)
 }
