@@ -8,6 +8,7 @@ mod corpora;
 mod corruption;
 mod differential;
 mod faults;
+mod input_errors;
 mod limits;
 mod model;
 mod objects;

@@ -5,7 +5,12 @@
 //! reports and the rejected-rows file), and a [`BadRow`] for every record that is
 //! structurally broken: wrong number of fields, a quote that never closes, a
 //! field over [`MAX_FIELD_BYTES`], invalid UTF-8 or a NUL byte. Broken records
-//! never stop decoding; the next record is parsed as usual.
+//! never stop decoding; the next record is parsed as usual. Text that a
+//! transcoded input could not decode is [`crate::input::dialect::UNDECODABLE`],
+//! invalid UTF-8, so its row fails with `INVALID_UTF8` too.
+//!
+//! UTF-8 is checked in the bytes copied into the columns, after the copy: a mapped
+//! input can change between a check of its bytes and their copy.
 //!
 //! Grammar (RFC 4180, leniently): records end at `\n`, `\r\n` or `\r` outside
 //! quotes; a field that starts with `"` is quoted and `""` inside it is a quote;
@@ -218,10 +223,12 @@ fn scan_header(text: &[u8], delimiter: u8) -> Result<Header, (HeaderError, usize
                             format!("is longer than {MAX_FIELD_BYTES} bytes, the limit for a column name"),
                         ));
                     }
+                    // Checked in a copy: the input may change under a second read.
+                    let raw = raw.to_vec();
                     if raw.contains(&0) {
                         return Err(fail(ErrorCode::NulByte, "holds a NUL byte".into()));
                     }
-                    let Ok(name) = std::str::from_utf8(raw) else {
+                    let Ok(name) = String::from_utf8(raw) else {
                         return Err(fail(ErrorCode::InvalidUtf8, "is not valid UTF-8".into()));
                     };
                     let name = name.trim();
@@ -291,6 +298,11 @@ fn field_name(name: &str) -> &str {
 /// Decodes the complete records of `text[range]` into `columns` columns named
 /// `names` (see [`field_name`]). `at_end` says that the range ends at the end of
 /// the input, where an open quote is unterminated rather than continued.
+///
+/// Text is validated where it is kept: in the columns built from the copied
+/// bytes, never in the input before copying. A mapped input can change between two
+/// reads of the same byte (another process writes the file), so bytes validated in
+/// the input are not known to be valid once copied.
 pub fn decode(
     text: &[u8],
     range: Range<usize>,
@@ -298,13 +310,28 @@ pub fn decode(
     delimiter: u8,
     at_end: bool,
 ) -> DecodedPiece {
+    // Almost every piece is valid UTF-8 without NULs: its rows are copied unchecked
+    // and the columns validated once. Otherwise the piece is decoded again,
+    // checking every row's copy, so that the broken rows fail on their own.
+    decode_piece(text, range.clone(), names, delimiter, at_end, false).unwrap_or_else(|| {
+        decode_piece(text, range, names, delimiter, at_end, true).expect("rows are checked")
+    })
+}
+
+/// [`decode`], checking the copy of every row for NUL bytes and invalid UTF-8 if
+/// `check_rows`; otherwise `None` if a column holds either.
+fn decode_piece(
+    text: &[u8],
+    range: Range<usize>,
+    names: &[String],
+    delimiter: u8,
+    at_end: bool,
+    check_rows: bool,
+) -> Option<DecodedPiece> {
     let piece = &text[range.clone()];
     let columns = names.len();
     // A record with more fields than that is broken anyway: the rest are counted, not kept.
     let mut parser = Parser::new(delimiter, columns + 1);
-    // Whole-piece checks first: almost every piece is valid UTF-8 without NULs, and
-    // then rows need no checks of their own.
-    let check_rows = memchr::memchr(0, piece).is_some() || simdutf8::basic::from_utf8(piece).is_err();
     let mut values: Vec<Vec<u8>> = vec![Vec::with_capacity(piece.len() / columns.max(1)); columns];
     let mut offsets: Vec<Vec<i32>> = vec![vec![0i32]; columns];
     let mut rows = Vec::new();
@@ -343,14 +370,23 @@ pub fn decode(
                     });
                     continue;
                 }
-                if check_rows && let Some(problem) = row_problem(&parser, piece, row) {
-                    bad.push(problem);
-                    continue;
-                }
-                for f in 0..columns {
-                    let v = parser.field(piece, f);
-                    values[f].extend_from_slice(v);
-                    offsets[f].push(i32::try_from(values[f].len()).expect("pieces are far below 2 GiB"));
+                if check_rows {
+                    for (f, column) in values.iter_mut().enumerate() {
+                        column.extend_from_slice(parser.field(piece, f));
+                    }
+                    if let Some(problem) = row_problem(&mut values, &offsets, row) {
+                        bad.push(problem);
+                        continue;
+                    }
+                    for (column, offsets) in values.iter().zip(&mut offsets) {
+                        offsets.push(i32::try_from(column.len()).expect("pieces are far below 2 GiB"));
+                    }
+                } else {
+                    for f in 0..columns {
+                        let v = parser.field(piece, f);
+                        values[f].extend_from_slice(v);
+                        offsets[f].push(i32::try_from(values[f].len()).expect("pieces are far below 2 GiB"));
+                    }
                 }
                 rows.push(row);
             }
@@ -390,55 +426,70 @@ pub fn decode(
     let schema = Arc::new(Schema::new(
         names.iter().map(|n| Field::new(field_name(n), DataType::Utf8, false)).collect::<Vec<_>>(),
     ));
-    let arrays: Vec<ArrayRef> = values
-        .into_iter()
-        .zip(offsets)
-        .map(|(v, o)| {
-            let offsets = OffsetBuffer::new(ScalarBuffer::from(o));
-            Arc::new(utf8_column(offsets, v)) as ArrayRef
-        })
-        .collect();
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns);
+    for (v, o) in values.into_iter().zip(offsets) {
+        if memchr::memchr(0, &v).is_some() {
+            debug_assert!(!check_rows, "rows with NUL bytes were left out");
+            return None;
+        }
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(o));
+        arrays.push(Arc::new(utf8_column(offsets, v)?));
+    }
     let batch = RecordBatch::try_new_with_options(
         schema,
         arrays,
         &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
     )
     .expect("columns have equal lengths");
-    DecodedPiece { offset: range.start, batch, rows, bad, consumed: pos, lines: line, clean }
+    Some(DecodedPiece { offset: range.start, batch, rows, bad, consumed: pos, lines: line, clean })
 }
 
-/// Builds a column from validated bytes without validating them a second time.
+/// Builds a column from the bytes copied into it, validating them: `None` if they
+/// are not UTF-8 or a value does not start on a character boundary.
+///
+/// The checks are those of Arrow's `StringArray::try_new`, with SIMD validation and
+/// without the boundary checks for an ASCII column: faster than the input's check
+/// before the copy was, and done on bytes that nothing else can change.
 #[allow(unsafe_code)]
-fn utf8_column(offsets: OffsetBuffer<i32>, values: Vec<u8>) -> StringArray {
-    debug_assert!(std::str::from_utf8(&values).is_ok());
+fn utf8_column(offsets: OffsetBuffer<i32>, values: Vec<u8>) -> Option<StringArray> {
+    if simdutf8::basic::from_utf8(&values).is_err() {
+        return None;
+    }
+    let starts_a_character =
+        |o: &i32| usize::try_from(*o).is_ok_and(|o| values.get(o).is_none_or(|&b| b & 0xC0 != 0x80));
+    if !values.is_ascii() && !offsets.iter().all(starts_a_character) {
+        return None;
+    }
     debug_assert_eq!(usize::try_from(offsets.last()).ok(), Some(values.len()));
-    // SAFETY: every value appended comes from a row whose bytes passed UTF-8
-    // validation (the whole piece, or the row in `row_problem`), and fields start
-    // and end at ASCII delimiters, quotes or line breaks, so each value is UTF-8 on
-    // its own. Offsets start at 0, never decrease and end at `values.len()`.
-    unsafe { StringArray::new_unchecked(offsets, Buffer::from_vec(values), None) }
+    // SAFETY: `values` is owned (copied out of the input, which may change, and
+    // checked here, after the copy): it is valid UTF-8 and every offset is at a
+    // character boundary, so every value is valid UTF-8. Offsets start at 0, never
+    // decrease and end at `values.len()` (they are the lengths as values were appended).
+    Some(unsafe { StringArray::new_unchecked(offsets, Buffer::from_vec(values), None) })
 }
 
-/// Finds a NUL byte or invalid UTF-8 in a row.
-fn row_problem(parser: &Parser, piece: &[u8], row: RowSpan) -> Option<BadRow> {
-    for f in 0..parser.fields.len() {
-        let v = parser.field(piece, f);
-        let (code, message) = if memchr::memchr(0, v).is_some() {
-            (ErrorCode::NulByte, "the field holds a NUL byte")
-        } else if std::str::from_utf8(v).is_err() {
-            (ErrorCode::InvalidUtf8, "the field is not valid UTF-8")
+/// Finds a NUL byte or invalid UTF-8 in the row just appended to `values` (each
+/// column's value starts at the last of its `offsets`), and takes the row out of
+/// `values` again if it has one.
+fn row_problem(values: &mut [Vec<u8>], offsets: &[Vec<i32>], row: RowSpan) -> Option<BadRow> {
+    let start =
+        |f: usize| offsets[f].last().map_or(0, |&o| usize::try_from(o).expect("offsets are positive"));
+    let (f, code, message) = (0..values.len()).find_map(|f| {
+        let v = &values[f][start(f)..];
+        if memchr::memchr(0, v).is_some() {
+            Some((f, ErrorCode::NulByte, "the field holds a NUL byte"))
+        } else if simdutf8::basic::from_utf8(v).is_err() {
+            Some((f, ErrorCode::InvalidUtf8, "the field is not valid UTF-8"))
         } else {
-            continue;
-        };
-        return Some(BadRow {
-            span: row,
-            code,
-            column: Some(f as u32),
-            value: String::from_utf8_lossy(&v[..v.len().min(200)]).replace('\0', "\\0"),
-            message: message.into(),
-        });
+            None
+        }
+    })?;
+    let v = &values[f][start(f)..];
+    let value = String::from_utf8_lossy(&v[..v.len().min(200)]).replace('\0', "\\0");
+    for (f, column) in values.iter_mut().enumerate() {
+        column.truncate(start(f));
     }
-    None
+    Some(BadRow { span: row, code, column: Some(f as u32), value, message: message.into() })
 }
 
 /// How parsing one record ended.
@@ -723,6 +774,20 @@ mod tests {
         assert_eq!(cells(&p), vec![vec!["a", "b"]]);
         let codes: Vec<_> = p.bad.iter().map(|b| (b.code, b.column, b.span.line)).collect();
         assert_eq!(codes, vec![(ErrorCode::NulByte, Some(0), 1), (ErrorCode::InvalidUtf8, Some(1), 2)]);
+    }
+
+    #[test]
+    fn values_are_validated_one_by_one_not_only_as_a_column() {
+        // Column 0 holds `\xC3` then `\xA9`: together `é`, each alone not UTF-8.
+        let t = b"\xC3,x\n\xA9,y\nok,z\n";
+        let p = decode(t, 0..t.len(), &names(2), b',', true);
+        assert_eq!(cells(&p), vec![vec!["ok", "z"]]);
+        let codes: Vec<_> = p.bad.iter().map(|b| (b.code, b.column, b.span.line)).collect();
+        assert_eq!(codes, vec![(ErrorCode::InvalidUtf8, Some(0), 0), (ErrorCode::InvalidUtf8, Some(0), 1)]);
+        // A replacement character written in the text is data.
+        let t = "a,\u{FFFD}\n".as_bytes();
+        let p = decode(t, 0..t.len(), &names(2), b',', true);
+        assert_eq!((cells(&p), p.bad.len()), (vec![vec!["a".to_owned(), "\u{FFFD}".to_owned()]], 0));
     }
 
     #[test]

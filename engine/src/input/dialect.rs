@@ -1,7 +1,9 @@
 //! Dialect detection: encoding, byte-order mark, delimiter and line ending (SPEC 9).
 //!
 //! Runs once per input before splitting. Inputs that are not UTF-8 (UTF-16 with a
-//! BOM, Windows-1252) are transcoded to UTF-8 here, so every later stage sees UTF-8.
+//! BOM, Windows-1252) are transcoded to UTF-8 here, so every later stage sees UTF-8;
+//! what cannot be decoded becomes [`UNDECODABLE`], which fails its row with
+//! `INVALID_UTF8` (SPEC 4) rather than being imported as U+FFFD.
 
 use std::path::Path;
 
@@ -79,6 +81,10 @@ pub struct Dialect {
 }
 
 /// An input ready for splitting: UTF-8 bytes from `start` on, and its dialect.
+///
+/// The bytes are not known to be valid UTF-8: a UTF-8 input may hold broken
+/// sequences, a transcoded one [`UNDECODABLE`] bytes, and a mapped file may change
+/// while it is read. The decoder validates every row where it keeps it.
 #[derive(Debug)]
 pub struct Prepared {
     /// The bytes (transcoded if needed).
@@ -143,9 +149,9 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
                 _ => encoding_rs::WINDOWS_1252,
             };
             let body = if detected == other { &bytes[bom_len..] } else { bytes };
-            let (text, _) = codec.decode_without_bom_handling(body);
+            let text = transcode(codec, body);
             let path = source.path().to_path_buf();
-            (Source::from_bytes(text.into_owned().into_bytes(), Path::new(&path)), 0)
+            (Source::from_bytes(text, Path::new(&path)), 0)
         }
     };
     let text = &source.bytes()[start..];
@@ -156,6 +162,62 @@ pub fn prepare(source: Source, delimiter: Option<u8>, encoding: Option<Encoding>
         line_ending: line_ending(text),
     };
     Prepared { source, start, dialect }
+}
+
+/// What the transcoded text holds in place of an input sequence that could not be
+/// decoded (broken UTF-16: an unpaired surrogate, an odd last byte): a byte that
+/// never occurs in UTF-8, so that the row holding it fails with `INVALID_UTF8` like a
+/// broken row of a UTF-8 file, instead of importing U+FFFD as if it were data. A
+/// U+FFFD that the input really holds is transcoded as such and stays data.
+pub const UNDECODABLE: u8 = 0xFF;
+
+/// Input bytes transcoded per step of [`transcode`].
+const TRANSCODE_BLOCK: usize = 1 << 20;
+
+/// Transcodes `input` (no BOM) from `codec` to UTF-8, with [`UNDECODABLE`] in place
+/// of every malformed sequence.
+///
+/// The result is bytes, not a `String`: the input may be a mapped file that changes
+/// while it is read, and the decoder checks every row's text where it is kept
+/// ([`crate::input::decode`]) anyway.
+fn transcode(codec: &'static encoding_rs::Encoding, input: &[u8]) -> Vec<u8> {
+    use encoding_rs::DecoderResult;
+    let mut decoder = codec.new_decoder_without_bom_handling();
+    // `out[..len]` is the text so far; the rest of `out` is zeroed room for the
+    // decoder, grown only by what is used, so that many malformed sequences do not
+    // make transcoding quadratic.
+    let mut out = Vec::with_capacity(input.len() + input.len() / 2);
+    let mut len = 0;
+    let mut rest = input;
+    loop {
+        let block = rest.len().min(TRANSCODE_BLOCK);
+        let last = block == rest.len();
+        let room = decoder
+            .max_utf8_buffer_length_without_replacement(block)
+            .expect("a block's transcoding fits in memory");
+        if out.len() < len + room {
+            out.resize(len + room, 0);
+        }
+        let (result, read, written) =
+            decoder.decode_to_utf8_without_replacement(&rest[..block], &mut out[len..], last);
+        len += written;
+        rest = &rest[read..];
+        match result {
+            DecoderResult::Malformed(..) => {
+                if len == out.len() {
+                    out.push(UNDECODABLE);
+                } else {
+                    out[len] = UNDECODABLE;
+                }
+                len += 1;
+            }
+            DecoderResult::InputEmpty if last => {
+                out.truncate(len);
+                return out;
+            }
+            DecoderResult::InputEmpty | DecoderResult::OutputFull => {}
+        }
+    }
 }
 
 /// True when the first `len` bytes of `text` (all of it if shorter) are valid UTF-8,
@@ -289,6 +351,68 @@ mod tests {
         // Valid multi-byte text plus one broken byte stays UTF-8.
         let p = prep(b"name\nJos\xc3\xa9\nbad\xff\n");
         assert_eq!(p.dialect.encoding, Encoding::Utf8);
+    }
+
+    fn utf16le(units: &[u16]) -> Vec<u8> {
+        units.iter().flat_map(|u| u.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn undecodable_utf16_becomes_a_byte_that_is_never_utf8_and_a_real_replacement_character_stays() {
+        let text = |s: &str| s.encode_utf16().collect::<Vec<u16>>();
+        // BOM, then `a\n`, an unpaired high surrogate, `\n`, an unpaired low
+        // surrogate, `\n`, a genuine U+FFFD, `\n`, a pair (U+1F600), `\n`, an odd last byte.
+        let mut units = vec![0xFEFF];
+        units.extend(text("a\n"));
+        units.extend([0xD800]);
+        units.extend(text("\n"));
+        units.extend([0xDC00]);
+        units.extend(text("\n\u{FFFD}\n\u{1F600}\n"));
+        let mut bytes = utf16le(&units);
+        bytes.push(b'x');
+        let p = prep(&bytes);
+        assert_eq!(p.dialect.encoding, Encoding::Utf16Le);
+        let mut want = b"a\n".to_vec();
+        want.extend([UNDECODABLE, b'\n', UNDECODABLE, b'\n']);
+        want.extend("\u{FFFD}\n\u{1F600}\n".as_bytes());
+        want.push(UNDECODABLE);
+        assert_eq!(p.text(), want);
+        // Big endian, and a high surrogate followed by a character: that character is kept.
+        let mut bytes = vec![0xFE, 0xFF];
+        for u in [u16::from(b'a'), 0xD800, u16::from(b'b'), u16::from(b'\n')] {
+            bytes.extend(u.to_be_bytes());
+        }
+        let p = prep(&bytes);
+        assert_eq!(
+            (p.dialect.encoding, p.text()),
+            (Encoding::Utf16Be, &[b'a', UNDECODABLE, b'b', b'\n'][..])
+        );
+        // Windows-1252 maps every byte: nothing is undecodable.
+        let p = prepare(
+            Source::from_bytes(b"a\n\x81\xff\n".to_vec(), Path::new("t.csv")),
+            None,
+            Some(Encoding::Windows1252),
+        );
+        assert_eq!(p.text(), "a\n\u{81}\u{ff}\n".as_bytes());
+    }
+
+    #[test]
+    fn transcoding_is_the_same_across_its_blocks() {
+        // Surrogate pairs, an unpaired surrogate and characters of every UTF-8 length,
+        // across a block boundary, cut at every parity.
+        let unit_run: Vec<u16> = "x\u{e9}\u{20ac}\u{1F600}\n".encode_utf16().chain([0xD83D]).collect();
+        let units: Vec<u16> = unit_run.iter().copied().cycle().take(TRANSCODE_BLOCK / 2 + 7).collect();
+        let body = utf16le(&units);
+        for cut in [0, 1, 2, 3] {
+            let input = &body[cut..];
+            let (whole, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(input);
+            let want: Vec<u8> = whole
+                .replace('\u{FFFD}', "\u{1}")
+                .bytes()
+                .map(|b| if b == 1 { UNDECODABLE } else { b })
+                .collect();
+            assert_eq!(transcode(encoding_rs::UTF_16LE, input), want, "cut {cut}");
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //!
 //! A mapped file that another process truncates while the import reads it would
 //! raise SIGBUS and kill the process. The engine installs a SIGBUS handler that
-//! recognises faults inside a mapped input, prints which file changed and exits
-//! with status 1: the import's data is never committed (the final durable commit
+//! recognises faults inside a mapped input (every one, however many are mapped),
+//! prints which file changed and exits with status 1: the import's data is never committed (the final durable commit
 //! had not happened), so the import is left `interrupted` and the store intact.
 //! A file rewritten in place without shrinking does not fault; the import checks
 //! the file's size and modification time again before it commits and fails if
@@ -57,8 +57,9 @@ impl Source {
         // end raises SIGBUS, which `guard` turns into a clear error exit instead of a
         // crash (see the module docs). Content changes without truncation cannot
         // cause undefined behaviour for `&[u8]` reads of plain bytes: the parser
-        // treats the bytes as untrusted input and the change is detected before
-        // commit by `unchanged_on_disk`.
+        // treats the bytes as untrusted input, validates text in the copies it keeps
+        // (never in the map before copying: a byte can change between two reads),
+        // and the change is detected before commit by `unchanged_on_disk`.
         let map = unsafe { Mmap::map(&file)? };
         #[cfg(unix)]
         {
@@ -131,20 +132,66 @@ impl Drop for Source {
 
 /// The SIGBUS guard: a registry of mapped ranges and a handler that reports a
 /// fault inside one of them.
+///
+/// The registry has room for every input, whatever their number: slots come in
+/// blocks chained by atomic pointers, a new block is allocated (outside the
+/// handler) when all are taken, and blocks are never freed, so that the handler can
+/// walk them without taking a lock or allocating.
 mod guard {
     use super::{Mutex, Path};
     use std::sync::Once;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
-    /// Mapped ranges: (start, len) pairs read by the signal handler. Slots are
-    /// atomics so that the handler never takes a lock.
+    /// Slots per block.
     const SLOTS: usize = 16;
-    static STARTS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
-    static LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
-    /// The message for each slot, prepared outside the handler.
+
+    /// One mapped range and the message printed for a fault inside it. A free slot
+    /// has `start == 0`.
+    struct Slot {
+        start: AtomicUsize,
+        len: AtomicUsize,
+        message_ptr: AtomicUsize,
+        message_len: AtomicUsize,
+    }
+
+    struct Block {
+        slots: [Slot; SLOTS],
+        next: AtomicPtr<Block>,
+    }
+
+    impl Slot {
+        const fn free() -> Self {
+            Self {
+                start: AtomicUsize::new(0),
+                len: AtomicUsize::new(0),
+                message_ptr: AtomicUsize::new(0),
+                message_len: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    impl Block {
+        const fn new() -> Self {
+            Self { slots: [const { Slot::free() }; SLOTS], next: AtomicPtr::new(std::ptr::null_mut()) }
+        }
+
+        /// This block and the ones chained after it.
+        fn chain(&'static self) -> impl Iterator<Item = &'static Block> {
+            std::iter::successors(Some(self), |b| {
+                // SAFETY: `next` is null or a block leaked by `register`, never freed.
+                unsafe { b.next.load(Ordering::Acquire).as_ref() }
+            })
+        }
+    }
+
+    /// The first block; further ones are chained from it.
+    static FIRST: Block = Block::new();
+    /// The messages of the registered slots, owned here and prepared outside the
+    /// handler; the lock also serialises `register` and `unregister`.
     static MESSAGES: Mutex<Vec<(usize, Vec<u8>)>> = Mutex::new(Vec::new());
-    static MESSAGE_PTRS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
-    static MESSAGE_LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    /// Set by the first fault reported, so that the message is printed once when
+    /// several threads fault at the same time.
+    static REPORTED: AtomicBool = AtomicBool::new(false);
     static INSTALL: Once = Once::new();
 
     pub(super) fn register(start: usize, len: usize, path: &Path) {
@@ -156,29 +203,50 @@ mod guard {
         )
         .into_bytes();
         let mut messages = MESSAGES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for i in 0..SLOTS {
-            if STARTS[i].load(Ordering::Acquire) == 0 {
-                MESSAGE_PTRS[i].store(message.as_ptr() as usize, Ordering::Release);
-                MESSAGE_LENS[i].store(message.len(), Ordering::Release);
-                messages.push((start, message));
-                LENS[i].store(len, Ordering::Release);
-                STARTS[i].store(start, Ordering::Release);
-                return;
+        let mut block = &FIRST;
+        let slot = loop {
+            if let Some(free) = block.slots.iter().find(|s| s.start.load(Ordering::Acquire) == 0) {
+                break free;
             }
-        }
-        // More than SLOTS inputs mapped at once: the extra ones are unguarded.
+            block = block.chain().nth(1).unwrap_or_else(|| {
+                // All slots are taken: chain one more block (under the lock, so only
+                // one thread does).
+                let new: &'static Block = Box::leak(Box::new(Block::new()));
+                block.next.store(std::ptr::from_ref(new).cast_mut(), Ordering::Release);
+                new
+            });
+        };
+        slot.message_ptr.store(message.as_ptr() as usize, Ordering::Release);
+        slot.message_len.store(message.len(), Ordering::Release);
+        slot.len.store(len, Ordering::Release);
+        // Last: a slot with a start is complete for the handler.
+        slot.start.store(start, Ordering::Release);
+        // The message's bytes stay where they are when the vector grows.
+        messages.push((start, message));
     }
 
     pub(super) fn unregister(start: usize) {
         let mut messages = MESSAGES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for i in 0..SLOTS {
-            if STARTS[i].load(Ordering::Acquire) == start {
-                STARTS[i].store(0, Ordering::Release);
-                LENS[i].store(0, Ordering::Release);
-                MESSAGE_PTRS[i].store(0, Ordering::Release);
+        for slot in FIRST.chain().flat_map(|b| b.slots.iter()) {
+            if slot.start.load(Ordering::Acquire) == start {
+                slot.start.store(0, Ordering::Release);
+                slot.len.store(0, Ordering::Release);
+                slot.message_ptr.store(0, Ordering::Release);
+                slot.message_len.store(0, Ordering::Release);
             }
         }
         messages.retain(|(s, _)| *s != start);
+    }
+
+    /// The starts of the ranges registered now (tests).
+    #[cfg(test)]
+    pub(super) fn registered() -> Vec<usize> {
+        FIRST
+            .chain()
+            .flat_map(|b| b.slots.iter())
+            .map(|s| s.start.load(Ordering::Acquire))
+            .filter(|&s| s != 0)
+            .collect()
     }
 
     #[cfg(unix)]
@@ -199,16 +267,23 @@ mod guard {
 
     #[cfg(unix)]
     extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
-        // SAFETY: only async-signal-safe calls (write, _exit, signal, raise) and
-        // atomic loads happen here; `info` is provided by the kernel.
+        // SAFETY: only async-signal-safe calls (write, _exit, pause, signal, raise)
+        // and atomic loads happen here (walking the chain of blocks is atomic loads
+        // of pointers to blocks that are never freed); `info` is provided by the kernel.
         unsafe {
             let addr = (*info).si_addr() as usize;
-            for i in 0..SLOTS {
-                let start = STARTS[i].load(Ordering::Acquire);
-                let len = LENS[i].load(Ordering::Acquire);
+            for slot in FIRST.chain().flat_map(|b| b.slots.iter()) {
+                let start = slot.start.load(Ordering::Acquire);
+                let len = slot.len.load(Ordering::Acquire);
                 if start != 0 && addr >= start && addr < start + len {
-                    let ptr = MESSAGE_PTRS[i].load(Ordering::Acquire) as *const libc::c_void;
-                    let n = MESSAGE_LENS[i].load(Ordering::Acquire);
+                    if REPORTED.swap(true, Ordering::AcqRel) {
+                        // Another thread is printing the message and exiting.
+                        loop {
+                            libc::pause();
+                        }
+                    }
+                    let ptr = slot.message_ptr.load(Ordering::Acquire) as *const libc::c_void;
+                    let n = slot.message_len.load(Ordering::Acquire);
                     if !ptr.is_null() {
                         libc::write(2, ptr, n);
                     }
@@ -219,5 +294,31 @@ mod guard {
             libc::signal(sig, libc::SIG_DFL);
             libc::raise(sig);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mapped_input_is_guarded_whatever_their_number() {
+        let dir = tempfile::tempdir().unwrap();
+        // More than a block of slots, mapped at the same time.
+        let sources: Vec<Source> = (0..50)
+            .map(|i| {
+                let path = dir.path().join(format!("{i}.csv"));
+                std::fs::write(&path, format!("email\nperson{i}@example.com\n")).unwrap();
+                Source::open(&path).unwrap()
+            })
+            .collect();
+        let starts: Vec<usize> = sources.iter().map(|s| s.bytes().as_ptr() as usize).collect();
+        let registered = guard::registered();
+        for (i, start) in starts.iter().enumerate() {
+            assert!(registered.contains(start), "input {i} of 50 is not guarded");
+        }
+        drop(sources);
+        let registered = guard::registered();
+        assert!(starts.iter().all(|s| !registered.contains(s)), "dropped inputs stay registered");
     }
 }
