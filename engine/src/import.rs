@@ -26,7 +26,7 @@ use crate::input::dialect::{self, Prepared};
 use crate::input::source::Source;
 use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
-use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::mapping::{self, Mapping, MappingError};
 use crate::normalize::owners::OwnerIndex;
 use crate::normalize::transform::{self, TransformConfig, Transformed};
 use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
@@ -87,6 +87,9 @@ pub struct ImportSummary {
     /// for IDs that come from another system.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_id_advice: Option<String>,
+    /// Custom properties the import created from its columns, in order
+    /// (`--map 'H=+obj.name:type'`, `--create-properties`).
+    pub created_properties: Vec<crate::column_properties::CreatedProperty>,
 }
 
 /// Why an import could not run (exit code 1).
@@ -331,14 +334,7 @@ fn open_input(path: &Path, opts: &ImportSpec, vocabulary: &Vocabulary) -> Result
     );
     let header = decode::header(prepared.text(), prepared.dialect.delimiter)
         .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
-    let req = MappingRequest {
-        vocabulary,
-        objects: &opts.objects,
-        maps: &opts.maps,
-        skip_unmapped: opts.skip_unmapped,
-        lang: opts.lang(),
-    };
-    let mapping = mapping::map(&header.names, &req)
+    let mapping = mapping::map(&header.names, &opts.mapping_request(vocabulary))
         .map_err(|source| ImportError::Mapping { path: path.to_path_buf(), source })?;
     Ok(Input { prepared, header, mapping })
 }
@@ -370,8 +366,22 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     check_outputs(store.path(), opts)?;
     // Everything that can fail on the inputs fails here, before anything is written.
     let vocabulary = Vocabulary::new(&store.begin_read()?.schema()?);
-    let inputs: Vec<Input> =
+    let mut inputs: Vec<Input> =
         opts.files.iter().map(|f| open_input(f, opts, &vocabulary)).collect::<Result<_, _>>()?;
+    // Custom properties from columns (`--map 'H=+obj.name:type'`, `--create-properties`):
+    // created in their own durable write transaction, then every input is mapped again.
+    let created = crate::column_properties::create(
+        store,
+        opts,
+        &mut inputs
+            .iter_mut()
+            .map(|i| crate::column_properties::Input {
+                prepared: &i.prepared,
+                header: &i.header,
+                mapping: &mut i.mapping,
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let object = inputs[0].mapping.objects[0].clone();
     if let Some(other) = inputs.iter().find(|i| i.mapping.objects[0].name != object.name) {
         return Err(ImportError::Options(format!(
@@ -400,7 +410,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         files: opts.files.iter().map(|f| f.display().to_string()).collect(),
         objects: vec![object.name.clone()],
         mode: opts.mode.name().to_owned(),
-        options: options_json(opts, &inputs),
+        options: crate::column_properties::with_created(options_json(opts, &inputs), &created),
         status: ImportStatus::Running,
         rows: 0,
         rows_failed: 0,
@@ -445,7 +455,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             let _ = session.save_import(&e).and_then(|()| session.commit(true));
         }
     }
-    result
+    result.map(|summary| ImportSummary { created_properties: created, ..summary })
 }
 
 /// Fault injection for the tests of inputs that change during an import: with
@@ -689,6 +699,7 @@ fn run_started(
         skipped_columns: skipped_columns(inputs),
         created_without_identifier: reporter.created_without_identifier,
         record_id_advice: record_id_advice(&reporter),
+        created_properties: Vec::new(), // set by `run`
     })
 }
 
