@@ -146,6 +146,10 @@ pub fn create(
     if inputs.iter().all(|i| i.mapping.create.is_empty()) {
         return Ok(Vec::new());
     }
+    // Files of different objects fail the import (`import::run`): create nothing for it.
+    if inputs.iter().any(|i| i.mapping.objects[0].name != inputs[0].mapping.objects[0].name) {
+        return Ok(Vec::new());
+    }
     let mut groups = group(inputs)?;
     scan(opts, inputs, &mut groups)?;
     let specs = groups.iter().map(spec_of).collect::<Result<Vec<_>, _>>()?;

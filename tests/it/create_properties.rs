@@ -201,6 +201,20 @@ fn created_names_are_unique_and_the_same_column_of_two_files_is_one_property() {
     let got = json_of(&ingest(&store, &["get", "contacts", "2", "--json"]));
     assert_eq!(got["properties"]["x_2nd_phone"], "+31 6 2", "the second file's column maps to it too");
     assert_eq!(json_of(&ingest(&store, &["get", "contacts", "1", "--json"]))["properties"]["score"], "5");
+
+    // Files of two objects fail the import before anything is created.
+    let firms = write(
+        dir.path(),
+        "firms.csv",
+        "Company name,Company Domain Name,Rating
+Acme,acme.com,5
+",
+    );
+    let out =
+        ingest(&store, &["import", a.to_str().unwrap(), firms.to_str().unwrap(), "--create-properties"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("must hold the same object"), "{}", stderr(&out));
+    assert!(custom_properties(&store, "companies").is_empty());
 }
 
 #[test]
