@@ -26,12 +26,12 @@ use crate::input::dialect::{self, Prepared};
 use crate::input::source::Source;
 use crate::input::{pieces, split};
 use crate::mapping::vocabulary::Vocabulary;
-use crate::mapping::{self, Mapping, MappingError, MappingRequest};
+use crate::mapping::{self, Mapping, MappingError};
 use crate::normalize::owners::OwnerIndex;
 use crate::normalize::transform::{
     self, ColumnConventions, ColumnEvidence, Convention, ObjectSettings, TransformConfig, Transformed,
 };
-use crate::normalize::values::{self, DateOrder, NumberLocale, ValueOptions};
+use crate::normalize::values::ValueOptions;
 use crate::plan::{IndexDelta, ObjectPlanner, Planned, Planner};
 use crate::progress::Progress;
 use crate::report::Reporter;
@@ -89,6 +89,9 @@ pub struct ImportSummary {
     /// for IDs that come from another system.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_id_advice: Option<String>,
+    /// Custom properties the import created from its columns, in order
+    /// (`--map 'H=+obj.name:type'`, `--create-properties`).
+    pub created_properties: Vec<crate::column_properties::CreatedProperty>,
 }
 
 /// Why an import could not run (exit code 1).
@@ -298,14 +301,6 @@ fn settings(
     objects: &[Object],
     read: &store::ReadSession,
 ) -> Result<Settings, ImportError> {
-    let lang = opts.lang();
-    // Without --number-locale, the header language's convention (SPEC 4); the
-    // column's own values correct it where they tell otherwise (`decide`).
-    let number_locale = opts.number_locale.map_or_else(
-        || if lang == "en" { NumberLocale::En } else { NumberLocale::Comma },
-        crate::spec::NumberFormat::locale,
-    );
-    let date_order = opts.date_format.map_or_else(DateOrder::default, crate::spec::DateFormat::order);
     for id in &opts.ids {
         let (o, p) = (id.object.as_str(), id.property.as_str());
         if let Some(object) = objects.iter().find(|x| x.name == o)
@@ -346,11 +341,8 @@ fn settings(
     Ok(Settings {
         objects,
         values: ValueOptions {
-            number_locale,
-            date_order,
-            bool_words: values::bool_words(lang),
             owners: std::sync::Arc::new(OwnerIndex::new(&read.owners()?)),
-            time_zone: opts.time_zone.map_or(chrono_tz::Tz::UTC, |t| t.0),
+            ..opts.value_options()
         },
     })
 }
@@ -365,14 +357,7 @@ fn open_input(path: &Path, opts: &ImportSpec, vocabulary: &Vocabulary) -> Result
     );
     let header = decode::header(prepared.text(), prepared.dialect.delimiter)
         .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
-    let req = MappingRequest {
-        vocabulary,
-        objects: &opts.objects,
-        maps: &opts.maps,
-        skip_unmapped: opts.skip_unmapped,
-        lang: opts.lang(),
-    };
-    let mapping = mapping::map(&header.names, &req)
+    let mapping = mapping::map(&header.names, &opts.mapping_request(vocabulary))
         .map_err(|source| ImportError::Mapping { path: path.to_path_buf(), source })?;
     Ok(Input { prepared, header, mapping })
 }
@@ -404,8 +389,22 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     check_outputs(store.path(), opts)?;
     // Everything that can fail on the inputs fails here, before anything is written.
     let vocabulary = Vocabulary::new(&store.begin_read()?.schema()?);
-    let inputs: Vec<Input> =
+    let mut inputs: Vec<Input> =
         opts.files.iter().map(|f| open_input(f, opts, &vocabulary)).collect::<Result<_, _>>()?;
+    // Custom properties from columns (`--map 'H=+obj.name:type'`, `--create-properties`):
+    // created in their own durable write transaction, then every input is mapped again.
+    let created = crate::column_properties::create(
+        store,
+        opts,
+        &mut inputs
+            .iter_mut()
+            .map(|i| crate::column_properties::Input {
+                prepared: &i.prepared,
+                header: &i.header,
+                mapping: &mut i.mapping,
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let objects = inputs[0].mapping.objects.clone();
     let names =
         |objects: &[Object]| objects.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" and ");
@@ -436,7 +435,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         files: opts.files.iter().map(|f| f.display().to_string()).collect(),
         objects: objects.iter().map(|o| o.name.clone()).collect(),
         mode: opts.mode.name().to_owned(),
-        options: options_json(opts, &inputs),
+        options: crate::column_properties::with_created(options_json(opts, &inputs), &created),
         status: ImportStatus::Running,
         rows: 0,
         rows_failed: 0,
@@ -508,7 +507,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             let _ = session.save_import(&e).and_then(|()| session.commit(true));
         }
     }
-    result
+    result.map(|summary| ImportSummary { created_properties: created, ..summary })
 }
 
 /// Fault injection for the tests of inputs that change during an import: with
@@ -776,6 +775,7 @@ fn run_started(
         skipped_columns: skipped_columns(inputs),
         created_without_identifier: reporter.created_without_identifier,
         record_id_advice: record_id_advice(&reporter),
+        created_properties: Vec::new(), // set by `run`
     })
 }
 

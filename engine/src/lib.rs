@@ -23,6 +23,7 @@
 
 pub mod cli;
 pub mod codes;
+pub mod column_properties;
 pub mod commit;
 pub mod datagen;
 pub mod export;

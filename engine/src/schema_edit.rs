@@ -112,7 +112,9 @@ pub fn parse_option(s: &str) -> Result<EnumOption, EditError> {
     option(value, Some(label))
 }
 
-fn option(value: &str, label: Option<&str>) -> Result<EnumOption, EditError> {
+/// One enumeration option from its value and label (the value when `None` or
+/// blank), both trimmed: the value must not be blank, and neither may hold `;`.
+pub fn option(value: &str, label: Option<&str>) -> Result<EnumOption, EditError> {
     let value = value.trim();
     let label = label.map(str::trim).filter(|l| !l.is_empty()).unwrap_or(value);
     if value.is_empty() {
@@ -177,7 +179,7 @@ fn english(texts: &[&str]) -> BTreeMap<String, Vec<String>> {
 }
 
 /// `a string`, `an email`: a type with its article, for messages.
-fn a(ty: PropertyType) -> String {
+pub(crate) fn a(ty: PropertyType) -> String {
     let name = ty.name();
     let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {name}")
@@ -291,6 +293,13 @@ fn english_owner<'o>(
         p.headers.get("en").is_some_and(|l| l.iter().any(|s| s == key))
             || (p.custom && (normalize_header(&p.name) == key || normalize_header(&p.label) == key))
     })
+}
+
+/// The property of `object` that a column named `text` maps to in English (one
+/// of its English header spellings, or a custom property's name or label), if any:
+/// a new custom property may be named or labelled `text` only if there is none.
+pub fn spelling_owner<'o>(object: &'o ObjectDef, text: &str) -> Option<&'o PropertyDef> {
+    english_owner(object, &normalize_header(text), None)
 }
 
 /// A column named like `name` or `label` must map to the property they name.

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::input::dialect::Encoding;
-use crate::normalize::values::{DateOrder, NumberLocale};
+use crate::mapping::MappingRequest;
+use crate::mapping::vocabulary::Vocabulary;
+use crate::normalize::values::{DateOrder, NumberLocale, ValueOptions};
 use crate::plan::Mode;
 
 /// Everything an import takes.
@@ -32,6 +34,9 @@ pub struct ImportSpec {
     pub maps: Vec<String>,
     /// `--skip-unmapped`.
     pub skip_unmapped: bool,
+    /// `--create-properties`: every column that would be unmapped becomes a custom
+    /// property of the import's object (`crate::column_properties`).
+    pub create_properties: bool,
     /// `--id OBJ=PROP`.
     pub ids: Vec<IdChoice>,
     /// `--header-lang` (default English).
@@ -80,6 +85,35 @@ impl ImportSpec {
     /// The header language's code (`en` by default).
     pub fn lang(&self) -> &'static str {
         self.header_lang.unwrap_or_default().code()
+    }
+
+    /// The mapping request of this import's options over `vocabulary`.
+    pub fn mapping_request<'a>(&'a self, vocabulary: &'a Vocabulary) -> MappingRequest<'a> {
+        MappingRequest {
+            vocabulary,
+            objects: &self.objects,
+            maps: &self.maps,
+            skip_unmapped: self.skip_unmapped,
+            lang: self.lang(),
+            create_unmapped: self.create_properties,
+        }
+    }
+
+    /// The value options of this import's `--number-locale` (without it, the header
+    /// language's convention, SPEC 4), `--date-format`, `--time-zone` and
+    /// `--header-lang` (yes/no words), without owners.
+    pub fn value_options(&self) -> ValueOptions {
+        let lang = self.lang();
+        ValueOptions {
+            number_locale: self.number_locale.map_or_else(
+                || if lang == "en" { NumberLocale::En } else { NumberLocale::Comma },
+                NumberFormat::locale,
+            ),
+            date_order: self.date_format.map_or_else(DateOrder::default, DateFormat::order),
+            time_zone: self.time_zone.map_or(chrono_tz::Tz::UTC, |t| t.0),
+            bool_words: crate::normalize::values::bool_words(lang),
+            ..ValueOptions::default()
+        }
     }
 }
 

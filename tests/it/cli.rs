@@ -448,10 +448,15 @@ fn repeated_headers_stop_the_import_until_every_occurrence_is_mapped() {
 fn a_date_error_names_the_format_in_force_and_suggests_date_format() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.redb");
-    let f = write(dir.path(), "c.csv", "Email,Date of Birth\na@x.com,31/01/1990\n");
-    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--json"]));
+    // A date no order reads: the error names the format in force (ISO, the default).
+    let bad = write(dir.path(), "bad.csv", "Email,Date of Birth\nb@x.com,32/01/1990\n");
+    let s = json(&ingest(&store, &["import", bad.to_str().unwrap(), "--json"]));
     let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
     assert!(errors.contains("YYYY-MM-DD (ISO 8601)") && errors.contains("--date-format"), "{errors}");
+    // 31/01/1990 only reads day first: without --date-format the column decides.
+    let f = write(dir.path(), "c.csv", "Email,Date of Birth\na@x.com,31/01/1990\n");
+    let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--json"]));
+    assert_eq!(s["errors"], 0, "{s}");
     let s = json(&ingest(&store, &["import", f.to_str().unwrap(), "--date-format", "MM/DD/YYYY", "--json"]));
     let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
     assert!(errors.contains("MM/DD/YYYY (or ISO 8601)"), "{errors}");

@@ -6,6 +6,7 @@
 mod cli;
 mod corpora;
 mod corruption;
+mod create_properties;
 mod differential;
 mod faults;
 mod input_errors;

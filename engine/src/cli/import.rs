@@ -13,6 +13,7 @@ use crate::spec::{DateFormat, Delimiter, IdChoice, InputEncoding, Language, Numb
 use super::{Context, open_store, print_json};
 
 /// Import CSV files.
+#[allow(clippy::struct_excessive_bools)] // command-line flags
 #[derive(clap::Args)]
 pub struct Args {
     /// Input files (`-` for standard input).
@@ -24,12 +25,17 @@ pub struct Args {
     /// upsert (default), create or update.
     #[arg(long, value_enum, default_value = "upsert")]
     mode: Mode,
-    /// Map a column: 'HEADER=object.property', 'HEADER=property' or 'HEADER=-' to skip.
+    /// Map a column: 'HEADER=object.property', 'HEADER=property' or 'HEADER=-' to skip;
+    /// 'HEADER=+object.name:TYPE' creates the custom property (or maps to it if it exists).
     #[arg(long)]
     map: Vec<String>,
     /// Skip columns that match no property instead of failing.
     #[arg(long)]
     skip_unmapped: bool,
+    /// Create a custom property (typed from the column's values) for every column that
+    /// matches no property.
+    #[arg(long)]
+    create_properties: bool,
     /// The unique property to match OBJ by: OBJ=PROP.
     #[arg(long, value_name = "OBJ=PROP")]
     id: Vec<IdChoice>,
@@ -81,6 +87,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         mode,
         map,
         skip_unmapped,
+        create_properties,
         id,
         header_lang,
         date_format,
@@ -102,6 +109,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         mode,
         maps: map,
         skip_unmapped,
+        create_properties,
         ids: id,
         header_lang,
         date_format,
@@ -176,6 +184,15 @@ pub(super) fn print_summary(s: &import::ImportSummary) {
         println!(
             "  {object}: {} created, {} updated, {} unchanged, {} skipped, {} failed",
             c.created, c.updated, c.unchanged, c.skipped, c.failed
+        );
+    }
+    for p in &s.created_properties {
+        println!(
+            "  created property {}.{} ({}, label '{}')",
+            p.object,
+            p.name,
+            p.ty.name(),
+            crate::mapping::shown_name(&p.label)
         );
     }
     if !s.skipped_columns.is_empty() {

@@ -5,13 +5,22 @@
 //! store's schema), then English, then the other languages. `--map` overrides any column, `--skip-unmapped` drops
 //! the rest; otherwise an unmapped column stops the import before anything is
 //! written, with the closest properties as suggestions.
+//!
+//! A column can also ask for a custom property that does not exist yet:
+//! `--map 'HEADER=+object.name:type'` names it (the object and the type may be
+//! left out), and with `--create-properties` every column that would be unmapped
+//! becomes one, named from its header. [`map`] lists those in [`Mapping::create`]
+//! (their columns are [`Target::Skip`] meanwhile); the import creates them
+//! (`crate::column_properties`) and maps the file again, when the vocabulary
+//! finds them. A `+` target naming a property that exists with the same type (or
+//! without a type) maps to it, so that a re-run creates nothing.
 
 pub mod vocabulary;
 
 use std::collections::HashMap;
 
 use self::vocabulary::{Vocabulary, normalize_header};
-use crate::schema::{Object, PropertyId};
+use crate::schema::{Object, PropertyId, PropertyType};
 
 /// Unmapped columns listed in the error, with suggestions (the first ones, in
 /// column order); the rest are counted ("... and 312 more").
@@ -55,6 +64,25 @@ pub struct Mapping {
     /// skipped while they hold no values; a value in one makes it an unmapped
     /// column like any other, which stops the import.
     pub unnamed_from: usize,
+    /// Columns whose custom property the import creates before it reads a row
+    /// (their [`Mapping::columns`] entry is [`Target::Skip`] until then), in
+    /// column order.
+    pub create: Vec<NewProperty>,
+}
+
+/// A column that creates a custom property: `--map 'HEADER=+object.name:type'`,
+/// or an unmapped column with `--create-properties`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProperty {
+    /// The column (0-based).
+    pub column: usize,
+    /// Index of the object in [`Mapping::objects`].
+    pub object: usize,
+    /// The name `--map` gives; `None` with `--create-properties`: named from the
+    /// header.
+    pub name: Option<String>,
+    /// The type `--map` gives; `None`: inferred from the column's values.
+    pub ty: Option<PropertyType>,
 }
 
 /// An unmapped column and what it might have meant.
@@ -73,7 +101,7 @@ pub struct Unmapped {
 #[non_exhaustive]
 pub enum MappingError {
     /// Columns match no property.
-    #[error("{count} column(s) match no property (map them with --map 'HEADER=object.property' or 'HEADER=-', or pass --skip-unmapped):\n{}", list_unmapped(listed, *count))]
+    #[error("{count} column(s) match no property (map them with --map 'HEADER=object.property' or 'HEADER=-', create them with --create-properties, or pass --skip-unmapped):\n{}", list_unmapped(listed, *count))]
     Unmapped {
         /// How many columns match no property.
         count: usize,
@@ -195,13 +223,17 @@ pub struct MappingRequest<'a> {
     pub skip_unmapped: bool,
     /// `--header-lang`.
     pub lang: &'a str,
+    /// `--create-properties`: a column that would be unmapped creates a custom
+    /// property ([`Mapping::create`]) if its header can name one (not blank, and
+    /// short enough to be matched by normalization).
+    pub create_unmapped: bool,
 }
 
 impl<'a> MappingRequest<'a> {
     /// A request with no options: inferred object, English headers, unmapped
     /// columns an error.
     pub fn new(vocabulary: &'a Vocabulary) -> Self {
-        Self { vocabulary, objects: &[], maps: &[], skip_unmapped: false, lang: "en" }
+        Self { vocabulary, objects: &[], maps: &[], skip_unmapped: false, lang: "en", create_unmapped: false }
     }
 }
 
@@ -231,13 +263,21 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
     }
     // (With --skip-unmapped, unnamed_from is the header's length: nothing to check.)
     let mut explicit = vec![false; header.len()];
+    let mut create: Vec<NewProperty> = Vec::new();
     let finder = ColumnFinder::new(header, &keys);
     for spec in req.maps {
         let (col_name, target) = spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
         let col = finder.find(col_name).ok_or_else(|| {
             bad(spec, &format!("no column named '{col_name}' (columns: {})", list_names(header)))
         })?;
-        columns[col] = Some(parse_target(spec, target.trim(), &objects, req.vocabulary)?);
+        create.retain(|n| n.column != col); // a later --map of the same column wins
+        columns[col] = Some(match parse_target(spec, target.trim(), &objects, req.vocabulary)? {
+            Parsed::Map(t) => t,
+            Parsed::Create { object, name, ty } => {
+                create.push(NewProperty { column: col, object, name: Some(name), ty });
+                Target::Skip
+            }
+        });
         explicit[col] = true;
     }
     let repeated: Vec<(String, Vec<usize>)> = finder
@@ -259,6 +299,15 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             });
         }
     }
+    if req.create_unmapped {
+        for (column, target) in columns.iter_mut().enumerate() {
+            if target.is_none() && keys[column].as_deref().is_some_and(|k| !k.is_empty()) {
+                create.push(NewProperty { column, object: 0, name: None, ty: None });
+                *target = Some(Target::Skip);
+            }
+        }
+    }
+    create.sort_by_key(|n| n.column);
     let count = columns.iter().filter(|t| t.is_none()).count();
     if count > 0 && !req.skip_unmapped {
         let listed = columns
@@ -292,7 +341,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             first.insert(*t, i);
         }
     }
-    Ok(Mapping { objects, columns, unnamed_from })
+    Ok(Mapping { objects, columns, unnamed_from, create })
 }
 
 fn bad(spec: &str, reason: &str) -> MappingError {
@@ -362,29 +411,41 @@ impl<'h> ColumnFinder<'h> {
     }
 }
 
+/// What a `--map` target asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Parsed {
+    /// Map the column there.
+    Map(Target),
+    /// Create the custom property `name` of object `object` (index), of type `ty`
+    /// (`None`: inferred), and map the column to it.
+    Create { object: usize, name: String, ty: Option<PropertyType> },
+}
+
+/// The index of the import's object named `o`.
+fn object_index(spec: &str, objects: &[Object], o: &str) -> Result<usize, MappingError> {
+    objects
+        .iter()
+        .position(|d| d.name == o)
+        .ok_or_else(|| bad(spec, &format!("object '{o}' is not one of this import's objects")))
+}
+
 fn parse_target(
     spec: &str,
     target: &str,
     objects: &[Object],
     vocabulary: &Vocabulary,
-) -> Result<Target, MappingError> {
+) -> Result<Parsed, MappingError> {
     if target == "-" {
-        return Ok(Target::Skip);
+        return Ok(Parsed::Map(Target::Skip));
     }
-    if target.starts_with('+') {
-        return Err(bad(spec, "creating custom properties from a column is not supported yet"));
+    if let Some(new) = target.strip_prefix('+') {
+        return parse_new_property(spec, new, objects);
     }
     if target.starts_with("assoc:") {
         return Err(bad(spec, "association columns are not supported yet"));
     }
     let (object, prop) = match target.split_once('.') {
-        Some((o, p)) => {
-            let oi = objects
-                .iter()
-                .position(|d| d.name == o)
-                .ok_or_else(|| bad(spec, &format!("object '{o}' is not one of this import's objects")))?;
-            (oi, p)
-        }
+        Some((o, p)) => (object_index(spec, objects, o)?, p),
         None => (0, target),
     };
     let def = &objects[object];
@@ -393,7 +454,44 @@ fn parse_target(
             let names: Vec<&str> = def.properties.iter().map(|p| p.name.as_str()).collect();
             bad(spec, &format!("{} has no property '{prop}' (properties: {})", def.name, names.join(", ")))
         })?;
-    Ok(Target::Property { object, property })
+    Ok(Parsed::Map(Target::Property { object, property }))
+}
+
+/// `+object.name:type` (after the `+`; `object.` and `:type` may be left out): a
+/// property that exists with that name and type (or without a type given) is
+/// mapped to; one of another type is an error; else it is to be created.
+fn parse_new_property(spec: &str, new: &str, objects: &[Object]) -> Result<Parsed, MappingError> {
+    use crate::schema_edit::{check_name, parse_type};
+    let (path, ty) = match new.split_once(':') {
+        Some((p, t)) => (p.trim(), Some(parse_type(t).map_err(|e| bad(spec, &e.to_string()))?)),
+        None => (new.trim(), None),
+    };
+    let (object, name) = match path.split_once('.') {
+        Some((o, n)) => (object_index(spec, objects, o.trim())?, n.trim()),
+        None => (0, path),
+    };
+    let def = &objects[object];
+    if let Some(p) = def.property_named(name) {
+        return match ty {
+            Some(ty) if ty != p.ty => {
+                let header = spec.rsplit_once('=').map_or(spec, |(h, _)| h);
+                Err(bad(
+                    spec,
+                    &format!(
+                        "{}.{name} exists already as {} property; it cannot be created as {} (map the column \
+                         to it with --map '{header}={}.{name}', or choose another name)",
+                        def.name,
+                        crate::schema_edit::a(p.ty),
+                        ty.name(),
+                        def.name
+                    ),
+                ))
+            }
+            _ => Ok(Parsed::Map(Target::Property { object, property: p.id })),
+        };
+    }
+    check_name("property", name).map_err(|e| bad(spec, &e.to_string()))?;
+    Ok(Parsed::Create { object, name: name.to_owned(), ty })
 }
 
 fn choose_objects(keys: &[Option<String>], req: &MappingRequest<'_>) -> Result<Vec<Object>, MappingError> {
@@ -478,7 +576,14 @@ mod tests {
     static VOCABULARY: std::sync::LazyLock<Vocabulary> = std::sync::LazyLock::new(Vocabulary::standard);
 
     fn req<'a>(objects: &'a [String], maps: &'a [String], lang: &'a str) -> MappingRequest<'a> {
-        MappingRequest { vocabulary: &VOCABULARY, objects, maps, skip_unmapped: false, lang }
+        MappingRequest {
+            vocabulary: &VOCABULARY,
+            objects,
+            maps,
+            skip_unmapped: false,
+            lang,
+            create_unmapped: false,
+        }
     }
 
     #[test]
@@ -555,6 +660,80 @@ mod tests {
                 assert!(spelling.chars().count() <= MAX_SUGGEST_CHARS, "{spelling}");
             }
         }
+    }
+
+    #[test]
+    fn plus_targets_create_properties_or_map_to_existing_ones() {
+        let objs = vec!["contacts".to_owned()];
+        let maps = vec!["Shoe size=+contacts.shoe_size:number".to_owned(), "Tier=+tier".to_owned()];
+        let m = map(&h(&["Email", "Shoe size", "Tier"]), &req(&objs, &maps, "en")).unwrap();
+        assert_eq!(m.columns[1..], [Target::Skip, Target::Skip], "until the properties exist");
+        assert_eq!(
+            m.create,
+            [
+                NewProperty {
+                    column: 1,
+                    object: 0,
+                    name: Some("shoe_size".into()),
+                    ty: Some(PropertyType::Number)
+                },
+                NewProperty { column: 2, object: 0, name: Some("tier".into()), ty: None },
+            ]
+        );
+        // A property of that name and type, or without a type: mapped to, nothing to create.
+        let email = VOCABULARY.object("contacts").unwrap().property_id("email").unwrap();
+        for target in ["Mail=+contacts.email:email", "Mail=+email", "Mail=+ email : Email"] {
+            let maps = vec![target.to_owned()];
+            let m = map(&h(&["Mail"]), &req(&objs, &maps, "en")).unwrap();
+            assert_eq!(
+                (m.columns[0], m.create.len()),
+                (Target::Property { object: 0, property: email }, 0),
+                "{target}"
+            );
+        }
+        // Another type, a bad name or type, another object: usage errors naming the problem.
+        for (target, message) in [
+            ("Mail=+contacts.email:number", "contacts.email exists already as an email property"),
+            ("Mail=+x:owner", "unknown property type 'owner'"),
+            ("Mail=+Shoe Size:number", "must be lowercase letters"),
+            ("Mail=+hs_shoe:number", "reserved for the standard model"),
+            ("Mail=+deals.x:number", "object 'deals' is not one of this import's objects"),
+        ] {
+            let maps = vec![target.to_owned()];
+            let err = map(&h(&["Mail"]), &req(&objs, &maps, "en")).unwrap_err();
+            assert!(
+                matches!(&err, MappingError::BadMap { reason, .. } if reason.contains(message)),
+                "{target}: {err}"
+            );
+        }
+        // A later --map of the same column wins.
+        let maps = vec!["Mail=+x:number".to_owned(), "Mail=-".to_owned()];
+        assert!(map(&h(&["Mail"]), &req(&objs, &maps, "en")).unwrap().create.is_empty());
+    }
+
+    #[test]
+    fn create_unmapped_turns_unmapped_named_columns_into_new_properties() {
+        let objs = vec!["contacts".to_owned()];
+        let maps = vec!["Notes=-".to_owned()];
+        let r = MappingRequest { create_unmapped: true, ..req(&objs, &maps, "en") };
+        let m = map(&h(&["Email", "Shoe size", "Notes", "Size (EU)"]), &r).unwrap();
+        assert_eq!(m.columns[1..], [Target::Skip, Target::Skip, Target::Skip]);
+        assert_eq!(
+            m.create,
+            [
+                NewProperty { column: 1, object: 0, name: None, ty: None },
+                NewProperty { column: 3, object: 0, name: None, ty: None },
+            ],
+            "not the mapped or skipped ones"
+        );
+        // A column without a name cannot name a property: it stays unmapped.
+        let r = MappingRequest { maps: &[], ..r };
+        let err = map(&h(&["Email", "", "Shoe size"]), &r).unwrap_err();
+        assert!(matches!(err, MappingError::Unmapped { count: 1, .. }), "{err}");
+        assert!(err.to_string().contains("create them with --create-properties"), "{err}");
+        // Trailing columns without a name are skipped as before.
+        let m = map(&h(&["Email", "Shoe size", ""]), &r).unwrap();
+        assert_eq!((m.create.len(), m.unnamed_from), (1, 2));
     }
 
     #[test]
