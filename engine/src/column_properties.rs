@@ -305,15 +305,7 @@ fn scan(opts: &ImportSpec, inputs: &[Input<'_>], groups: &mut [Group]) -> Result
     if !groups.iter().any(Group::needs_scan) {
         return Ok(());
     }
-    let pool = match opts.threads {
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| ImportError::Options(e.to_string()))?,
-        ),
-        None => None,
-    };
+    let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let values = opts.value_options();
     for (i, input) in inputs.iter().enumerate() {
         // (column, its empty statistics) and the group of each.

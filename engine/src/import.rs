@@ -621,15 +621,7 @@ fn run_started(
         .map_err(ImportError::Report)?;
     let mut planner = Planner::new(planners);
 
-    let pool = match opts.threads {
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| ImportError::Options(e.to_string()))?,
-        ),
-        None => None,
-    };
+    let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let threads =
         pool.as_ref().map_or_else(rayon::current_num_threads, rayon::ThreadPool::current_num_threads);
 

@@ -82,6 +82,13 @@ impl ImportSpec {
         Self { files: files.into_iter().map(Into::into).collect(), ..Self::default() }
     }
 
+    /// The worker pool of `--threads N` (`None`: rayon's global pool).
+    pub fn thread_pool(&self) -> Result<Option<rayon::ThreadPool>, String> {
+        self.threads
+            .map(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(|e| e.to_string()))
+            .transpose()
+    }
+
     /// The header language's code (`en` by default).
     pub fn lang(&self) -> &'static str {
         self.header_lang.unwrap_or_default().code()

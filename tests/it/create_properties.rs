@@ -3,25 +3,10 @@
 //! whole column), idempotent re-runs, conflicts as usage errors with nothing written.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::{Value, json};
 
-use crate::support::{ingest, ok_stdout};
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::support::{ingest, json as json_of, ok_stdout, stderr, write};
 
 /// The custom properties of `object` in the store: (name, type, label).
 fn custom_properties(store: &Path, object: &str) -> Vec<(String, String, String)> {

@@ -6,13 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{ingest, ok_stdout};
-
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+use crate::support::{ingest, ok_stdout, write};
 
 fn import(store: &Path, file: &Path, args: &[&str]) -> Value {
     let mut all = vec!["import", file.to_str().unwrap(), "--json"];

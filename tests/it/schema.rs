@@ -1,26 +1,11 @@
 //! `ingest schema`: showing the schema, adding custom properties and objects,
 //! applying schema files (idempotent, conflicts), deleting custom properties.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{ingest, ok_stdout};
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::support::{ingest, json, ok_stdout, stderr, write};
 
 /// The exit code of `ingest ARGS`, with its stderr.
 fn fails(store: &Path, args: &[&str]) -> (Option<i32>, String) {

@@ -97,3 +97,20 @@ pub fn finish_import(
     std::io::Read::read_to_string(&mut stderr, &mut err).expect("read stderr");
     (child.wait().expect("wait for ingest").code(), err)
 }
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The JSON a successful command printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(ok_stdout(out).trim()).expect("JSON on stdout")
+}
+
+/// A command's standard error, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
