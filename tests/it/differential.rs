@@ -138,3 +138,72 @@ fn heavily_repeated_identifiers_are_identical_at_every_chunk_size() {
     let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
     check_all_ways(&files, "contacts", &[1, 13, 100, 4096]);
 }
+
+#[test]
+fn deals_with_pipelines_stages_and_record_ids_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = ["Closed Won", "qualifiedtobuy", "", "New", "Contract Sent", "closedlost"];
+    let mut first = String::from("Deal Name,Amount,Deal Stage,Pipeline,Close Date\n");
+    for i in 0..900 {
+        let pipeline = ["", "Sales Pipeline", "default", "Renewals"][i % 4];
+        first.push_str(&format!(
+            "Müller deal {},{}.{:02},{},{pipeline},2025-0{}-1{}T10:00:00+02:00\n",
+            i % 50,
+            i * 7,
+            i % 100,
+            stages[i % stages.len()],
+            1 + i % 9,
+            i % 10
+        ));
+    }
+    // The second file updates deals by record ID (some that do not exist).
+    let mut second = String::from("Record ID,Deal Stage,Amount\n");
+    for i in 0..600 {
+        second.push_str(&format!("{},{},{}\n", 1 + (i * 13) % 950, stages[(i / 3) % stages.len()], i));
+    }
+    let files = [write(dir.path(), "deals.csv", &first), write(dir.path(), "update.csv", &second)];
+    check_all_ways(&files, "deals", &[1, 17, 300, 4096]);
+}
+
+#[test]
+fn a_column_decided_late_in_the_file_is_identical_at_every_chunk_size() {
+    // Dates that fit both orders until the last rows, where 25/03 decides day first:
+    // the import reads the file again, whatever the chunks. Numbers in the Dutch
+    // convention decided by 2.500,75; IDN domains; whole numbers with fractions.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text =
+        String::from("Company Domain Name,Name,Annual Revenue,Number of Employees,Close Date,Is Public\n");
+    for i in 0..800 {
+        let domain = ["ærø{i}.dk", "MÜLLER{i}.de", "xn--mller-kva{i}.de", "acme{i}.com"][i % 4]
+            .replace("{i}", &(i % 300).to_string());
+        let revenue = if i % 5 == 0 { "1.250".to_owned() } else { format!("{}", i * 3) };
+        let employees = ["12", "1.5", "", "1.250"][i % 4];
+        text.push_str(&format!(
+            "{domain},Firma {i},{revenue},{employees},0{}/0{}/2025,{}\n",
+            1 + i % 9,
+            1 + i % 8,
+            ["ja", "nee", "yes", ""][i % 4]
+        ));
+    }
+    text.push_str("late.dk,Late,\"2.500,75\",3,25/03/2025,ja\n");
+    let file = write(dir.path(), "companies.csv", &text);
+    check_all_ways(&[file], "companies", &[1, 29, 512, 8192]);
+}
+
+#[test]
+fn activities_created_then_matched_by_record_id_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = String::from("Note body,Activity date\n");
+    for i in 0..700 {
+        let ts =
+            if i % 11 == 0 { String::new() } else { format!("2025-01-{:02}T0{}:00:00Z", 1 + i % 28, i % 10) };
+        first.push_str(&format!("Called {i} about the offer,{ts}\n"));
+    }
+    let mut second = String::from("Record ID,Note body,Activity date\n");
+    for i in 0..400 {
+        let id = if i % 3 == 0 { String::new() } else { (1 + (i * 7) % 800).to_string() };
+        second.push_str(&format!("{id},Again {i},2025-02-01T10:00:00Z\n"));
+    }
+    let files = [write(dir.path(), "notes.csv", &first), write(dir.path(), "again.csv", &second)];
+    check_all_ways(&files, "notes", &[1, 23, 700, 65_536]);
+}
