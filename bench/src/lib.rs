@@ -305,6 +305,7 @@ impl Input {
             object: contacts(),
             identifier: Some(contacts_identifier()),
             policy: store::MergePolicy::overwrite(),
+            forward_only: None,
         };
         let conventions = engine::normalize::transform::ColumnConventions::default();
         TransformConfig::new(

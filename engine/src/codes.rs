@@ -32,6 +32,9 @@ pub enum ErrorCode {
     CouldNotFindOwner,
     /// An owner cell holding a full name that several owners share.
     AmbiguousOwner,
+    /// A lifecycle stage that would move the record's stage backward: kept as it
+    /// was (a warning; `--allow-lifecycle-backward` takes it).
+    LifecycleStageBackward,
     /// A value over 65,536 characters, or a field over the structural limit.
     ColumnTooLarge,
     /// Bytes that are not UTF-8 in a UTF-8 file.
@@ -64,6 +67,7 @@ impl ErrorCode {
             Self::AmbiguousEnumerationOption => "AMBIGUOUS_ENUMERATION_OPTION",
             Self::CouldNotFindOwner => "COULD_NOT_FIND_OWNER",
             Self::AmbiguousOwner => "AMBIGUOUS_OWNER",
+            Self::LifecycleStageBackward => "LIFECYCLE_STAGE_BACKWARD",
             Self::ColumnTooLarge => "COLUMN_TOO_LARGE",
             Self::InvalidUtf8 => "INVALID_UTF8",
             Self::NulByte => "NUL_BYTE",

@@ -328,14 +328,30 @@ fn settings(
     let objects = objects
         .iter()
         .zip(protected)
-        .map(|(object, protected)| ObjectSettings {
-            object: object.clone(),
-            identifier: object.identifier_id(),
-            policy: if opts.no_overwrite_all {
+        .map(|(object, protected)| {
+            let policy = if opts.no_overwrite_all {
                 store::MergePolicy::protecting_all()
             } else {
                 store::MergePolicy::protecting(protected)
-            },
+            };
+            // The lifecycle stage only moves forward (subscriber -> ... -> evangelist;
+            // `other` anywhere) unless --allow-lifecycle-backward.
+            let lifecycle = object.property_named("lifecyclestage").filter(|p| {
+                p.ty == crate::schema::PropertyType::Enumeration && !opts.allow_lifecycle_backward
+            });
+            let (policy, forward_only) = match lifecycle {
+                Some(p) => {
+                    let order = p.options.iter().map(|o| o.value.clone()).filter(|v| v != "other").collect();
+                    (policy.moving_forward_only(p.id, order), Some(p.id))
+                }
+                None => (policy, None),
+            };
+            ObjectSettings {
+                object: object.clone(),
+                identifier: object.identifier_id(),
+                policy,
+                forward_only,
+            }
         })
         .collect();
     Ok(Settings {

@@ -17,6 +17,7 @@ use crate::normalize::values::{DateOrder, NumberLocale, ValueOptions};
 use crate::plan::Mode;
 
 /// Everything an import takes.
+#[allow(clippy::struct_excessive_bools)] // one per command-line flag, as a job file writes them
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImportSpec {
@@ -55,6 +56,8 @@ pub struct ImportSpec {
     pub no_overwrite: Vec<String>,
     /// `--no-overwrite-all`.
     pub no_overwrite_all: bool,
+    /// `--allow-lifecycle-backward`: a lifecycle stage may move backward.
+    pub allow_lifecycle_backward: bool,
     /// `--delimiter` (default: detected).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Delimiter>,

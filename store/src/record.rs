@@ -325,9 +325,10 @@ impl<'a> Iterator for RawValues<'a> {
 ///
 /// A property in `changes` replaces the stored value, unless `protect(property)` is
 /// true and the record already has a value for it (SPEC 3, "don't overwrite").
-/// Returns `None` when the merge changes nothing (the row is `unchanged`), else the
-/// new record bytes (same ID, `updated_by = import_id`, a new checksum) written to
-/// `out`.
+/// Returns whether the merge changed anything (else the row is `unchanged`; when
+/// it did, `out` holds the new record bytes: same ID, `updated_by = import_id`, a
+/// new checksum) and whether a value was held back because it would move a
+/// forward-only property backward ([`MergePolicy::moving_forward_only`]).
 pub fn merge_into(
     existing: &RawRecord<'_>,
     changes: &[u8],
@@ -335,7 +336,7 @@ pub fn merge_into(
     import_id: u64,
     out: &mut Vec<u8>,
     mut replaced: Option<&mut ReplacedValues>,
-) -> Option<()> {
+) -> MergeOutcome {
     debug_assert!(validate_values(changes, 0, true).is_ok(), "changes must be built by RecordBuilder");
     // Bytes, not text: a merge only compares and copies.
     let mut old = RawValues { buf: existing.values }.peekable();
@@ -345,6 +346,7 @@ pub fn merge_into(
     put_varint(out, existing.created_by);
     put_varint(out, import_id);
     let mut changed = false;
+    let mut held_back = false;
     let push = |out: &mut Vec<u8>, property: u16, value: &[u8]| {
         put_varint(out, u64::from(property));
         put_varint(out, value.len() as u64);
@@ -379,7 +381,9 @@ pub fn merge_into(
                     new.next();
                 }
                 std::cmp::Ordering::Equal => {
-                    let keep_old = ov == nv || (policy.protects(op) && !ov.is_empty());
+                    let backward = ov != nv && policy.is_backward(op, ov, nv);
+                    held_back |= backward;
+                    let keep_old = ov == nv || backward || (policy.protects(op) && !ov.is_empty());
                     push(out, op, if keep_old { ov } else { nv });
                     changed |= !keep_old;
                     if !keep_old && let Some(r) = replaced.as_deref_mut() {
@@ -391,11 +395,19 @@ pub fn merge_into(
             },
         }
     }
-    if !changed {
-        return None;
+    if changed {
+        seal(existing.id, out);
     }
-    seal(existing.id, out);
-    Some(())
+    MergeOutcome { changed, held_back }
+}
+
+/// What [`merge_into`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeOutcome {
+    /// A value changed: the merged record was written.
+    pub changed: bool,
+    /// A value was held back (a forward-only property would have moved backward).
+    pub held_back: bool,
 }
 
 /// True when `bytes` are a valid record for `id` (used by debug assertions of
@@ -557,12 +569,14 @@ mod tests {
         let mut replaced = ReplacedValues::default();
         // Same values: unchanged, nothing replaced.
         assert!(
-            merge_into(&view, &values(&[(0, "a")]), &overwrite, 2, &mut out, Some(&mut replaced)).is_none()
+            !merge_into(&view, &values(&[(0, "a")]), &overwrite, 2, &mut out, Some(&mut replaced)).changed
         );
         assert!(replaced.is_empty());
         // New property and a changed one; what they replaced is reported.
-        merge_into(&view, &values(&[(1, "n"), (2, "y")]), &overwrite, 2, &mut out, Some(&mut replaced))
-            .unwrap();
+        assert!(
+            merge_into(&view, &values(&[(1, "n"), (2, "y")]), &overwrite, 2, &mut out, Some(&mut replaced))
+                .changed
+        );
         let merged = RecordView::parse(&out, 4).unwrap();
         assert_eq!(merged.values().collect::<Vec<_>>(), vec![(0, "a"), (1, "n"), (2, "y")]);
         assert_eq!((merged.created_by, merged.updated_by), (1, 2));
@@ -570,8 +584,22 @@ mod tests {
         assert!(RecordView::parse(&out, 5).is_err(), "the merged record is bound to its ID");
         // Protected property with a value keeps it; protected without a value is set.
         let protect_2 = MergePolicy::protecting([2]);
-        assert!(merge_into(&view, &values(&[(2, "y")]), &protect_2, 2, &mut out, None).is_none());
-        merge_into(&view, &values(&[(3, "z")]), &MergePolicy::protecting_all(), 2, &mut out, None).unwrap();
+        assert!(!merge_into(&view, &values(&[(2, "y")]), &protect_2, 2, &mut out, None).changed);
+        assert!(
+            merge_into(&view, &values(&[(3, "z")]), &MergePolicy::protecting_all(), 2, &mut out, None)
+                .changed
+        );
         assert_eq!(RecordView::parse(&out, 4).unwrap().get(3), Some("z"));
+        // A forward-only property: later values replace, earlier ones are held back,
+        // values outside the order move freely.
+        let order = || vec!["lead".to_owned(), "x".to_owned(), "customer".to_owned()];
+        let forward = MergePolicy::overwrite().moving_forward_only(2, order());
+        let held = merge_into(&view, &values(&[(1, "n"), (2, "lead")]), &forward, 2, &mut out, None);
+        assert_eq!(held, MergeOutcome { changed: true, held_back: true });
+        assert_eq!(RecordView::parse(&out, 4).unwrap().get(2), Some("x"), "x stays: lead is earlier");
+        let ahead = merge_into(&view, &values(&[(2, "customer")]), &forward, 2, &mut out, None);
+        assert_eq!(ahead, MergeOutcome { changed: true, held_back: false });
+        let other = merge_into(&view, &values(&[(2, "other")]), &forward, 2, &mut out, None);
+        assert_eq!(other, MergeOutcome { changed: true, held_back: false });
     }
 }

@@ -34,13 +34,30 @@ pub struct WriteSession<'db> {
     txn: Option<WriteTransaction>,
 }
 
-/// What an update did to its record.
+/// What an update did to its record; `held_back` when a value was not taken
+/// because it would move a forward-only property backward
+/// ([`MergePolicy::moving_forward_only`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateOutcome {
     /// At least one value changed.
-    Updated,
-    /// Every value was already there: nothing written.
-    Unchanged,
+    Updated {
+        /// A value was held back.
+        held_back: bool,
+    },
+    /// Every value was already there (or held back): nothing written.
+    Unchanged {
+        /// A value was held back.
+        held_back: bool,
+    },
+}
+
+impl UpdateOutcome {
+    /// Whether a value was held back.
+    pub fn held_back(self) -> bool {
+        match self {
+            Self::Updated { held_back } | Self::Unchanged { held_back } => held_back,
+        }
+    }
 }
 
 impl<'db> WriteSession<'db> {
@@ -265,12 +282,13 @@ impl RecordTable<'_> {
                         &mut self.scratch,
                         replaced.as_deref_mut(),
                     );
-                    if merged.is_some() {
+                    let held_back = merged.held_back;
+                    if merged.changed {
                         std::mem::swap(&mut current, &mut self.scratch);
                         changed = true;
-                        outcomes.push(UpdateOutcome::Updated);
+                        outcomes.push(UpdateOutcome::Updated { held_back });
                     } else {
-                        outcomes.push(UpdateOutcome::Unchanged);
+                        outcomes.push(UpdateOutcome::Unchanged { held_back });
                     }
                     match updates.next_if(|&(next, _)| next == id) {
                         Some((_, next)) => changes = next,
@@ -364,21 +382,28 @@ impl RecordReader {
         items: &[(u64, Values<'_>)],
         policy: &MergePolicy,
     ) -> Result<Premerged, StoreError> {
-        let mut out =
-            Premerged { arena: Vec::new(), spans: Vec::new(), outcomes: Vec::with_capacity(items.len()) };
+        let mut out = Premerged {
+            arena: Vec::new(),
+            spans: Vec::new(),
+            outcomes: Vec::with_capacity(items.len()),
+            held_back: Vec::new(),
+        };
         let mut scratch = Vec::new();
         self.with_sorted(items.iter().map(|(id, _)| *id), items.len(), |i, record| {
             let outcome = match record {
                 None => Premerge::Missing,
                 Some(record) => {
-                    match merge_into(&record, items[i].1.bytes, policy, import_id, &mut scratch, None) {
-                        Some(()) => {
-                            let from = out.arena.len() as u32;
-                            out.arena.extend_from_slice(&scratch);
-                            out.spans.push((from, out.arena.len() as u32));
-                            Premerge::Changed(MergedSlot(out.spans.len() as u32 - 1))
-                        }
-                        None => Premerge::Unchanged,
+                    let merged = merge_into(&record, items[i].1.bytes, policy, import_id, &mut scratch, None);
+                    if merged.held_back {
+                        out.held_back.push(i);
+                    }
+                    if merged.changed {
+                        let from = out.arena.len() as u32;
+                        out.arena.extend_from_slice(&scratch);
+                        out.spans.push((from, out.arena.len() as u32));
+                        Premerge::Changed(MergedSlot(out.spans.len() as u32 - 1))
+                    } else {
+                        Premerge::Unchanged
                     }
                 }
             };
@@ -457,6 +482,8 @@ pub struct Premerged {
     spans: Vec<(u32, u32)>,
     /// One per item, in the items' order.
     pub outcomes: Vec<Premerge>,
+    /// The items (indices) whose merge held a value back (a forward-only property).
+    pub held_back: Vec<usize>,
 }
 
 impl Premerged {

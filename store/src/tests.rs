@@ -373,7 +373,7 @@ fn corrupt_records_and_import_entries_are_errors_on_every_read_path() {
     let e = records.update(2, [(8, changes.row(0))], &policy, &mut outcomes, None).unwrap_err();
     assert!(is_corrupt(&e, 8), "{e}");
     records.update(2, [(3, changes.row(0))], &policy, &mut outcomes, Some(&mut replaced)).unwrap();
-    assert_eq!(outcomes, [crate::UpdateOutcome::Updated]);
+    assert_eq!(outcomes, [crate::UpdateOutcome::Updated { held_back: false }]);
     assert_eq!(replaced.iter().collect::<Vec<_>>(), [(3, 3, None)]);
 }
 

@@ -88,6 +88,10 @@ impl<'a> Values<'a> {
 pub struct MergePolicy {
     protect: Vec<bool>,
     all: bool,
+    /// Properties whose value only moves forward through an ordered list (the
+    /// lifecycle stage): a value earlier in the list than the stored one is held
+    /// back. Values not in the list (`other`) move freely.
+    forward_only: Vec<(PropertyId, Vec<String>)>,
 }
 
 impl MergePolicy {
@@ -106,12 +110,28 @@ impl MergePolicy {
             }
             protect[i] = true;
         }
-        Self { protect, all: false }
+        Self { protect, all: false, forward_only: Vec::new() }
     }
 
     /// Every property is protected (`--no-overwrite-all`).
     pub fn protecting_all() -> Self {
-        Self { protect: Vec::new(), all: true }
+        Self { protect: Vec::new(), all: true, forward_only: Vec::new() }
+    }
+
+    /// `property` only moves forward through `order` (earliest first).
+    #[must_use]
+    pub fn moving_forward_only(mut self, property: PropertyId, order: Vec<String>) -> Self {
+        self.forward_only.push((property, order));
+        self
+    }
+
+    /// Whether replacing `old` by `new` for `property` would move it backward.
+    pub fn is_backward(&self, property: PropertyId, old: &[u8], new: &[u8]) -> bool {
+        let Some((_, order)) = self.forward_only.iter().find(|(p, _)| *p == property) else {
+            return false;
+        };
+        let rank = |v: &[u8]| order.iter().position(|o| o.as_bytes() == v);
+        matches!((rank(old), rank(new)), (Some(o), Some(n)) if n < o)
     }
 
     /// Whether `property` is only set where the record has none.

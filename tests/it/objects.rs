@@ -114,3 +114,42 @@ fn every_object_of_the_model_imports_and_exports() {
     let tickets = export(&store, "tickets");
     assert_eq!(tickets[0]["properties"]["hs_pipeline_stage"], "3", "{tickets:?}");
 }
+
+#[test]
+fn the_lifecycle_stage_only_moves_forward_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let first = write(
+        dir.path(),
+        "first.csv",
+        "Email,Lifecycle Stage\na@x.com,Customer\nb@x.com,Lead\nc@x.com,Other\n",
+    );
+    import(&store, &first, &[]);
+    // a: customer -> lead is backward (held back, a warning); b: lead -> customer is
+    // forward; c: other -> subscriber moves freely; in one file, a repeated row of b
+    // going back to lead is held back too (the commit-time merge).
+    let second = write(
+        dir.path(),
+        "second.csv",
+        "Email,Lifecycle Stage,City\na@x.com,Lead,Oslo\nb@x.com,Customer,\nc@x.com,Subscriber,\nb@x.com,Lead,\n",
+    );
+    let s = import(&store, &second, &[]);
+    let stage = |id: u64| {
+        let out = ok_stdout(&ingest(&store, &["get", "contacts", &id.to_string(), "--json"]));
+        serde_json::from_str::<Value>(&out).unwrap()["properties"]["lifecyclestage"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!((stage(1), stage(2), stage(3)), ("customer".into(), "customer".into(), "subscriber".into()));
+    let errors = errors(&s);
+    assert!(errors.contains("2,Lifecycle Stage,lead,LIFECYCLE_STAGE_BACKWARD"), "{errors}");
+    assert!(errors.contains("5,Lifecycle Stage,lead,LIFECYCLE_STAGE_BACKWARD"), "{errors}");
+    assert_eq!(s["objects"]["contacts"]["updated"], 3, "a's city still changed: {s}");
+    assert_eq!(s["objects"]["contacts"]["unchanged"], 1, "{s}");
+    // Allowed, it moves back.
+    let back = write(dir.path(), "back.csv", "Email,Lifecycle Stage\na@x.com,Lead\n");
+    let s = import(&store, &back, &["--allow-lifecycle-backward"]);
+    assert_eq!(s["errors"], 0, "{s}");
+    assert_eq!(stage(1), "lead");
+}

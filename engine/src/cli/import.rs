@@ -57,6 +57,10 @@ pub struct Args {
     /// Only set properties where the record has no value yet.
     #[arg(long)]
     no_overwrite_all: bool,
+    /// Let an import move a record's lifecycle stage backward (by default it only
+    /// moves forward, and a backward value is a warning in the error file).
+    #[arg(long)]
+    allow_lifecycle_backward: bool,
     /// A name for the import.
     #[arg(long)]
     name: Option<String>,
@@ -95,6 +99,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         time_zone,
         no_overwrite,
         no_overwrite_all,
+        allow_lifecycle_backward,
         name,
         delimiter,
         encoding,
@@ -117,6 +122,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         time_zone,
         no_overwrite,
         no_overwrite_all,
+        allow_lifecycle_backward,
         name,
         delimiter,
         encoding,

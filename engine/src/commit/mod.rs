@@ -97,7 +97,7 @@ fn write_object(
         });
         let mut sorted_outcomes = Vec::with_capacity(updates.len());
         records.update(cfg.import_id, sorted, &cfg.policy, &mut sorted_outcomes, None)?;
-        outcomes.resize(updates.len(), UpdateOutcome::Unchanged);
+        outcomes.resize(updates.len(), UpdateOutcome::Unchanged { held_back: false });
         for (&i, o) in order.iter().zip(sorted_outcomes) {
             outcomes[i as usize] = o;
         }

@@ -28,8 +28,10 @@ pub struct ObjectSettings {
     pub object: Object,
     /// The unique identifier property rows are matched by (none: record ID only).
     pub identifier: Option<PropertyId>,
-    /// How a row merges into its record (`--no-overwrite`).
+    /// How a row merges into its record (`--no-overwrite`, forward-only lifecycle).
     pub policy: MergePolicy,
+    /// The property the policy keeps forward-only (the lifecycle stage), if any.
+    pub forward_only: Option<PropertyId>,
 }
 
 /// How a date or number column is read when the user gave no `--date-format` or
@@ -272,6 +274,12 @@ pub struct ObjectRows {
     pub present: Vec<bool>,
     /// Merged records of rows whose premerge is `Changed`.
     pub merged: store::Premerged,
+    /// Whether each row's premerge held its lifecycle stage back (it would have
+    /// moved backward).
+    pub held_back: Vec<bool>,
+    /// The lifecycle stage property and its input column, if mapped and kept
+    /// forward-only (for the warning of a value held back).
+    pub lifecycle: Option<(PropertyId, u32)>,
     /// The input column of the record ID, if one is mapped (for the planner's errors).
     pub record_id_column: Option<u32>,
     /// The input column of the unique identifier, if one is mapped.
@@ -404,6 +412,11 @@ fn transform_object(
         failed: Vec::with_capacity(n),
         present: Vec::with_capacity(n),
         merged: store::Premerged::default(),
+        held_back: vec![false; n],
+        lifecycle: oc
+            .settings
+            .forward_only
+            .and_then(|p| oc.columns.iter().find(|c| c.property == p).map(|c| (p, c.column as u32))),
         record_id_column: oc.record_id_column,
         identifier_column: oc.identifier_column,
     };
@@ -552,6 +565,9 @@ fn premerge(
         matched.iter().map(|&(id, r)| (id, out.values.row(r as usize))).collect();
     let merged = records.premerge(import_id, &items, &out.settings.policy).map_err(|e| e.to_string())?;
     drop(items);
+    for &i in &merged.held_back {
+        out.held_back[matched[i].1 as usize] = true;
+    }
     for (&(target, r), outcome) in matched.iter().zip(&merged.outcomes) {
         let known = &mut out.known[r as usize];
         known.record_exists = *outcome != store::Premerge::Missing;

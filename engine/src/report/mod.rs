@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use store::{ObjectCounts, UpdateOutcome};
 
+use crate::codes::ErrorCode;
 use crate::input::decode::BadRow;
 use crate::plan::{Action, Planned};
 use crate::report::output::{AtomicFile, excel_safe};
@@ -254,6 +255,7 @@ impl Reporter {
                     self.rows_with_record_id += 1;
                 }
                 let counts = &mut self.counts[o];
+                let mut held_back = false;
                 let (action, id, reason) = match actions[r] {
                     Action::Create(id) => {
                         counts.created += 1;
@@ -264,14 +266,18 @@ impl Reporter {
                     }
                     Action::Write(id, _) => {
                         counts.updated += 1;
+                        held_back = rows.held_back[r];
                         ("updated", id, "")
                     }
                     Action::Unchanged(id) => {
                         counts.unchanged += 1;
+                        held_back = rows.held_back[r];
                         ("unchanged", id, "")
                     }
                     Action::Update(id) => {
-                        if let Some(UpdateOutcome::Updated) = outcomes[o].next() {
+                        let outcome = outcomes[o].next().copied();
+                        held_back = outcome.is_some_and(UpdateOutcome::held_back);
+                        if let Some(UpdateOutcome::Updated { .. }) = outcome {
                             counts.updated += 1;
                             ("updated", id, "")
                         } else {
@@ -290,6 +296,21 @@ impl Reporter {
                     }
                     Action::Absent => continue,
                 };
+                if held_back && let Some((property, column)) = rows.lifecycle {
+                    let value = rows.row_values(r).get(property).unwrap_or_default().to_owned();
+                    let message = format!(
+                        "the lifecycle stage stays as it was: '{value}' comes before the record's stage, and an \
+                         import only moves it forward (subscriber, lead, ..., customer, evangelist; other \
+                         anywhere); pass --allow-lifecycle-backward to set it"
+                    );
+                    self.error(
+                        line,
+                        Some(column),
+                        &value,
+                        ErrorCode::LifecycleStageBackward.as_str(),
+                        &message,
+                    )?;
+                }
                 self.result(line, o, action, id, reason)?;
             }
             if rejected {
