@@ -129,7 +129,8 @@ impl<'a> Planner<'a> {
     /// anchored. Fails when the store cannot be read (the import must stop).
     pub fn plan(&mut self, rows: Transformed, file: u32, first_line: u64) -> Result<Planned, StoreError> {
         let multi = self.objects.len() > 1;
-        let mut found = rows.issues.clone();
+        let mut rows = rows;
+        let mut found = std::mem::take(&mut rows.issues);
         let mut actions = Vec::with_capacity(self.objects.len());
         for (oi, planner) in self.objects.iter_mut().enumerate() {
             actions.push(planner.plan(&rows, oi as u16, multi, &mut found)?);
@@ -139,8 +140,6 @@ impl<'a> Planner<'a> {
         for i in &mut issues {
             i.anchor(file, first_line, offset);
         }
-        let mut rows = rows;
-        rows.issues = Vec::new();
         Ok(Planned { rows, first_line, actions, issues })
     }
 

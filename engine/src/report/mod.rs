@@ -28,6 +28,8 @@ use crate::report::output::{AtomicFile, excel_safe};
 pub struct Reporter {
     /// The import's objects, in the mapping's order.
     objects: Vec<String>,
+    /// Per object, the row's first row error (reused for every row).
+    reasons: Vec<&'static str>,
     header: Vec<String>,
     header_line: Vec<u8>,
     /// `None` once published.
@@ -113,6 +115,7 @@ impl Reporter {
         };
         Ok(Self {
             objects: objects.to_vec(),
+            reasons: Vec::with_capacity(objects.len()),
             header: Vec::new(),
             header_line: Vec::new(),
             errors: Some(errors),
@@ -233,8 +236,11 @@ impl Reporter {
             }
             self.rows += 1;
             let line = piece.first_line + u64::from(span.line);
-            // Each object's first row error is its reason in the result file.
-            let mut reasons: Vec<&'static str> = vec![""; self.objects.len()];
+            // Each object's first row error is its reason in the result file (a
+            // buffer kept across rows: this loop runs once per row on the writer thread).
+            let mut reasons = std::mem::take(&mut self.reasons);
+            reasons.clear();
+            reasons.resize(self.objects.len(), "");
             while let Some(i) = issues.next_if(|i| i.row == Some(r as u32)) {
                 self.error(i.position.line, i.position.column, &i.value, i.code.as_str(), &i.message)?;
                 let reason = &mut reasons[usize::from(i.object)];
@@ -313,6 +319,7 @@ impl Reporter {
                 }
                 self.result(line, o, action, id, reason)?;
             }
+            self.reasons = reasons;
             if rejected {
                 self.rows_failed += 1;
                 self.reject(&text[base + span.start as usize..base + span.end as usize])?;
