@@ -491,11 +491,6 @@ impl Premerged {
         let (start, end) = self.spans[slot.0 as usize];
         &self.arena[start as usize..end as usize]
     }
-
-    /// Bytes held (for memory accounting).
-    pub fn byte_len(&self) -> usize {
-        self.arena.len()
-    }
 }
 
 /// A record read out of a snapshot, verified.

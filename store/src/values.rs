@@ -51,11 +51,6 @@ impl RowValues {
         let start = if r == 0 { 0 } else { self.ends[r - 1] as usize };
         Values { bytes: &self.builder.values()[start..self.ends[r] as usize] }
     }
-
-    /// Bytes held (for memory accounting).
-    pub fn byte_len(&self) -> usize {
-        self.builder.values().len()
-    }
 }
 
 /// The values of one row (see [`RowValues::row`]).
@@ -173,11 +168,5 @@ impl ReplacedValues {
     /// True when nothing was replaced.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    /// Forgets everything, keeping the allocations.
-    pub fn clear(&mut self) {
-        self.entries.clear();
-        self.text.clear();
     }
 }

@@ -153,3 +153,31 @@ fn the_lifecycle_stage_only_moves_forward_unless_allowed() {
     assert_eq!(s["errors"], 0, "{s}");
     assert_eq!(stage(1), "lead");
 }
+
+#[test]
+fn a_hubspot_contacts_export_saved_by_excel_imports_without_dropping_columns() {
+    // What a user brings: HubSpot's export columns (owner, create date in its own
+    // format, lead status by label, `[not provided]`), saved by Excel with a BOM,
+    // CRLF line ends and semicolons, non-ASCII names, emails and domains.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    ok_stdout(&ingest(&store, &["owners", "add", "anne@example.com", "--name", "Anne de Vries"]));
+    let text = "\u{feff}First Name;Last Name;Email;Contact owner;Create Date;Lead Status;Lifecycle Stage;Phone Number;Website URL\r\n\
+                José;Müller;JOSÉ.MÜLLER@exämple.de;Anne de Vries;5/7/24 10:26;In Progress;Lead;+49 30 1234567;https://exämple.de\r\n\
+                Søren;Ærø;søren@ærø.dk;anne@example.com;12/31/23 23:59;[not provided];Customer;[not provided];\r\n";
+    let file = write(dir.path(), "hubspot-export.csv", text);
+    let s = import(&store, &file, &["--date-format", "MM/DD/YYYY", "--time-zone", "Europe/Berlin"]);
+    assert_eq!(s["objects"]["contacts"]["created"], 2, "{s}");
+    assert_eq!(s["errors"], 0, "{}", errors(&s));
+    assert_eq!(s["skipped_columns"], serde_json::json!([]), "no column dropped: {s}");
+    let contacts = export(&store, "contacts");
+    let jose = &contacts[0]["properties"];
+    assert_eq!(jose["email"], "josé.müller@exämple.de");
+    assert_eq!(jose["hubspot_owner_id"], "1");
+    assert_eq!(jose["createdate"], "2024-05-07T08:26:00Z", "Berlin is UTC+2 in May");
+    assert_eq!(jose["hs_lead_status"], "IN_PROGRESS");
+    let soren = &contacts[1]["properties"];
+    assert_eq!(soren["email"], "søren@ærø.dk");
+    assert_eq!(soren["createdate"], "2023-12-31T22:59:00Z");
+    assert!(soren.get("hs_lead_status").is_none() && soren.get("phone").is_none(), "[not provided] is blank");
+}

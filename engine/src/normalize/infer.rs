@@ -54,12 +54,6 @@ pub const MAX_OPTIONS: usize = 50;
 /// [`MAX_OPTIONS`] of them (beyond this: "more than").
 pub const COUNT_CAP: usize = 10_000;
 
-/// A blank cell, as the import sees it (`transform`): empty, or a placeholder of
-/// `HubSpot` exports for no value.
-fn is_blank(cell: &str) -> bool {
-    cell.is_empty() || cell.eq_ignore_ascii_case("null") || cell.eq_ignore_ascii_case("[not provided]")
-}
-
 /// How many distinct values a column has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Distinct {
@@ -124,7 +118,7 @@ impl ColumnStats {
     /// Adds one raw cell (trimmed here; blank cells count for nothing).
     pub fn add(&mut self, raw: &str, opts: &ValueOptions) {
         let cell = raw.trim();
-        if is_blank(cell) {
+        if crate::normalize::transform::is_blank(cell) {
             return;
         }
         self.non_blank += 1;

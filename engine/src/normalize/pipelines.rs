@@ -26,10 +26,12 @@ impl PipelineProperties {
     }
 }
 
+/// `raw` names this pipeline or stage (case-insensitively; allocates only for
+/// non-ASCII text, which ASCII case folding does not cover).
 fn matches(raw: &str, id: &str, label: &str) -> bool {
     raw.eq_ignore_ascii_case(id)
         || raw.eq_ignore_ascii_case(label)
-        || raw.to_lowercase() == label.to_lowercase()
+        || (!(raw.is_ascii() && label.is_ascii()) && raw.to_lowercase() == label.to_lowercase())
 }
 
 /// The pipeline `raw` names (internal value or label, case-insensitively), or

@@ -195,11 +195,6 @@ impl TransformConfig {
             .collect();
         Self { objects, values, column_values, import_id, unnamed_from: mapping.unnamed_from }
     }
-
-    /// Number of objects.
-    pub fn object_count(&self) -> usize {
-        self.objects.len()
-    }
 }
 
 /// What the snapshot knows about a row's identifiers.
@@ -444,19 +439,22 @@ fn transform_object(
                 continue;
             }
             present = true;
-            let at = Issue::at_row(
-                r as u32,
-                oi,
-                u64::from(span.line),
-                u64::from(span.start),
-                Some(c.column as u32),
-            );
+            // Built only when the cell has a problem.
+            let at = || {
+                Issue::at_row(
+                    r as u32,
+                    oi,
+                    u64::from(span.line),
+                    u64::from(span.start),
+                    Some(c.column as u32),
+                )
+            };
             if c.property == RECORD_ID {
                 match values::record_id(cell) {
                     Ok(id) => known.record_id = id,
                     Err(code) => {
                         failed = true;
-                        issues.push(at.row_error(
+                        issues.push(at().row_error(
                             code,
                             shorten(raw),
                             format!("'{}' is not a record ID", shorten(cell)),
@@ -479,7 +477,7 @@ fn transform_object(
                 };
                 match resolved {
                     Ok(value) => out.values.push(c.property, value),
-                    Err(message) => issues.push(at.value_error(
+                    Err(message) => issues.push(at().value_error(
                         ErrorCode::InvalidEnumerationOption,
                         shorten(raw),
                         message,
@@ -515,9 +513,9 @@ fn transform_object(
                     failed |= is_identifier;
                     let message = value_message(code, prop, cell, &cfg.values);
                     issues.push(if is_identifier {
-                        at.row_error(code, shorten(raw), message)
+                        at().row_error(code, shorten(raw), message)
                     } else {
-                        at.value_error(code, shorten(raw), message)
+                        at().value_error(code, shorten(raw), message)
                     });
                 }
             }
@@ -595,7 +593,7 @@ fn trim(s: &str) -> &str {
 /// A blank cell: empty, or one of the placeholders that `HubSpot` exports write for "no
 /// value" (`null`, `[not provided]`), so that an export re-imports without turning
 /// them into values (SPEC 3: a blank cell changes nothing).
-fn is_blank(cell: &str) -> bool {
+pub(crate) fn is_blank(cell: &str) -> bool {
     cell.is_empty() || cell.eq_ignore_ascii_case("null") || cell.eq_ignore_ascii_case("[not provided]")
 }
 

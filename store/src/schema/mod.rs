@@ -270,11 +270,6 @@ impl ObjectDef {
         self.identifier.as_deref().and_then(|n| self.property_id(n))
     }
 
-    /// The label of property `id` (its ID as text if it does not exist).
-    pub fn label_of(&self, id: PropertyId) -> String {
-        self.property(id).map_or_else(|| id.to_string(), |p| p.label.clone())
-    }
-
     /// True for activities that imports never update.
     pub fn create_only(&self) -> bool {
         self.kind == ObjectKind::Activity && !self.updatable
