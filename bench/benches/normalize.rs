@@ -154,7 +154,7 @@ fn transform(c: &mut Criterion) {
     group.sample_size(10);
     for (name, store) in [("empty_store", &empty), ("populated_store", &populated)] {
         let read = store.begin_read().expect("read session");
-        let keys = KeyIndex::load(&read, "contacts", identifier).expect("key index");
+        let keys = vec![KeyIndex::load(&read, "contacts", identifier).expect("key index")];
         group.bench_function(name, |b| {
             b.iter_batched(
                 || pieces.iter().map(clone_piece).collect::<Vec<_>>(),

@@ -298,15 +298,31 @@ impl Input {
         cells
     }
 
+    /// How a default contacts import of this file matches and merges.
+    pub fn settings(&self) -> ObjectSettings {
+        let identifier = Some(contacts_identifier());
+        let mapped: Vec<u16> = self
+            .mapping
+            .columns
+            .iter()
+            .filter_map(|t| match *t {
+                engine::mapping::Target::Property { property, .. } => Some(property),
+                engine::mapping::Target::Skip => None,
+            })
+            .collect();
+        ObjectSettings {
+            object: contacts(),
+            identifier,
+            policy: store::MergePolicy::overwrite(),
+            forward_only: None,
+            slots: engine::normalize::transform::UniqueSlot::of(&contacts(), identifier, &mapped),
+        }
+    }
+
     /// The transform settings of a default contacts import of this file, writing
     /// as import [`BENCH_IMPORT_ID`].
     pub fn transform_config(&self) -> TransformConfig {
-        let settings = ObjectSettings {
-            object: contacts(),
-            identifier: Some(contacts_identifier()),
-            policy: store::MergePolicy::overwrite(),
-            forward_only: None,
-        };
+        let settings = self.settings();
         let conventions = engine::normalize::transform::ColumnConventions::default();
         TransformConfig::new(
             &self.mapping,
@@ -323,7 +339,11 @@ impl Input {
     pub fn transform_pieces(&self, store: &Store) -> Vec<Transformed> {
         let cfg = self.transform_config();
         let read = store.begin_read().expect("read session");
-        let keys = [KeyIndex::load(&read, "contacts", contacts_identifier()).expect("key index")];
+        let keys: Vec<Vec<KeyIndex>> = vec![
+            cfg_slots(&self.settings())
+                .map(|p| KeyIndex::load(&read, "contacts", p).expect("key index"))
+                .collect(),
+        ];
         let chunk = engine::input::split::chunk_size(self.body().len(), 2);
         self.decode_pieces(chunk)
             .into_iter()
@@ -337,20 +357,13 @@ impl Input {
     /// writer thread do, without reports or the import log. Returns the next free
     /// record ID.
     pub fn plan_and_commit(&self, store: &Store, pieces: Vec<Transformed>) -> u64 {
-        let identifier = contacts_identifier();
+        let settings = self.settings();
         let read = store.begin_read().expect("read session");
         let next_id = read.next_id("contacts").expect("next id");
-        let mut planner = Planner::new(vec![ObjectPlanner::new(
-            contacts(),
-            Some(identifier),
-            Mode::Upsert,
-            false,
-            &read,
-            next_id,
-        )]);
+        let mut planner = Planner::new(vec![ObjectPlanner::new(&settings, Mode::Upsert, &read, next_id)]);
         let cfg = [CommitConfig {
             object: contacts(),
-            identifier: Some(identifier),
+            slots: settings.slots.clone(),
             import_id: BENCH_IMPORT_ID,
             policy: store::MergePolicy::overwrite(),
         }];
@@ -369,6 +382,11 @@ impl Input {
         session.commit(true).expect("commit");
         next_id
     }
+}
+
+/// The index properties of an import's unique slots.
+fn cfg_slots(settings: &ObjectSettings) -> impl Iterator<Item = u16> + '_ {
+    settings.slots.iter().map(|s| s.property)
 }
 
 /// A copy of a decoded piece (the Arrow columns are shared, not copied).

@@ -30,6 +30,7 @@ use crate::mapping::{self, Mapping, MappingError};
 use crate::normalize::owners::OwnerIndex;
 use crate::normalize::transform::{
     self, ColumnConventions, ColumnEvidence, Convention, ObjectSettings, TransformConfig, Transformed,
+    UniqueSlot,
 };
 use crate::normalize::values::ValueOptions;
 use crate::plan::{IndexDelta, ObjectPlanner, Planned, Planner};
@@ -296,22 +297,39 @@ struct Settings {
     values: ValueOptions,
 }
 
+/// The identifier each object is matched by: its default, or the unique property
+/// `--id OBJ=PROP` names.
+fn identifiers(opts: &ImportSpec, objects: &[Object]) -> Result<Vec<Option<PropertyId>>, ImportError> {
+    let mut chosen: Vec<Option<PropertyId>> = objects.iter().map(|o| o.identifier_id()).collect();
+    for id in &opts.ids {
+        let (o, p) = (id.object.as_str(), id.property.as_str());
+        let Some(oi) = objects.iter().position(|x| x.name == o) else {
+            continue;
+        };
+        let object = &objects[oi];
+        match object.property_named(p) {
+            Some(prop) if prop.unique => chosen[oi] = Some(prop.id),
+            _ => {
+                let unique: Vec<&str> =
+                    object.properties.iter().filter(|p| p.unique).map(|p| p.name.as_str()).collect();
+                return Err(ImportError::Options(format!(
+                    "--id {o}={p}: {p} is not a unique property of {o} (unique: {}; add one with \
+                     `ingest schema add-property {o} NAME --type string --unique`)",
+                    if unique.is_empty() { "none".to_owned() } else { unique.join(", ") }
+                )));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
 fn settings(
     opts: &ImportSpec,
     objects: &[Object],
+    inputs: &[Input],
     read: &store::ReadSession,
 ) -> Result<Settings, ImportError> {
-    for id in &opts.ids {
-        let (o, p) = (id.object.as_str(), id.property.as_str());
-        if let Some(object) = objects.iter().find(|x| x.name == o)
-            && object.property_id(p) != object.identifier_id()
-        {
-            let default = object.identifier.as_deref().unwrap_or("its record ID");
-            return Err(ImportError::Options(format!(
-                "--id {o}={p}: {o} can only be matched by {default} (custom unique properties are not supported yet)"
-            )));
-        }
-    }
+    let identifiers = identifiers(opts, objects)?;
     // `--no-overwrite obj.prop` names one object's property; a bare name the first
     // object's (the only one of a single-object import).
     let mut protected: Vec<Vec<PropertyId>> = vec![Vec::new(); objects.len()];
@@ -328,7 +346,17 @@ fn settings(
     let objects = objects
         .iter()
         .zip(protected)
-        .map(|(object, protected)| {
+        .zip(identifiers)
+        .enumerate()
+        .map(|(oi, ((object, protected), identifier))| {
+            let mapped: Vec<PropertyId> = inputs
+                .iter()
+                .flat_map(|i| &i.mapping.columns)
+                .filter_map(|t| match *t {
+                    mapping::Target::Property { object: o, property } if o == oi => Some(property),
+                    _ => None,
+                })
+                .collect();
             let policy = if opts.no_overwrite_all {
                 store::MergePolicy::protecting_all()
             } else {
@@ -346,12 +374,11 @@ fn settings(
                 }
                 None => (policy, None),
             };
-            ObjectSettings {
-                object: object.clone(),
-                identifier: object.identifier_id(),
-                policy,
-                forward_only,
-            }
+            let slots = UniqueSlot::of(object, identifier, &mapped);
+            // The planner keeps secondary lists itself, `--no-overwrite` included.
+            let policy =
+                slots.iter().filter_map(|s| s.list).fold(policy, store::MergePolicy::never_protecting);
+            ObjectSettings { object: object.clone(), identifier, policy, forward_only, slots }
         })
         .collect();
     Ok(Settings {
@@ -385,7 +412,7 @@ fn now() -> String {
 enum Msg<'a> {
     File { index: usize, label: String, header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
     Piece(Box<Planned>),
-    Finish { next_ids: Vec<u64>, deltas: Vec<IndexDelta> },
+    Finish { next_ids: Vec<u64>, deltas: Vec<Vec<IndexDelta>> },
 }
 
 /// Runs an import to the end.
@@ -433,7 +460,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             names(&other.mapping.objects)
         )));
     }
-    let settings = settings(opts, &objects, &store.begin_read()?)?;
+    let settings = settings(opts, &objects, &inputs, &store.begin_read()?)?;
     let entry = ImportEntry {
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {
@@ -611,23 +638,16 @@ fn run_started(
     let mut commit_cfgs = Vec::with_capacity(settings.objects.len());
     for o in &settings.objects {
         let name = &o.object.name;
-        keys.push(match o.identifier {
-            Some(identifier) => timed(Stage::LoadIndex, || KeyIndex::load(&read, name, identifier))?,
-            None => KeyIndex::empty(),
-        });
-        let protect_identifier = o.identifier.is_some_and(|id| o.policy.protects(id));
+        let mut slot_keys = Vec::with_capacity(o.slots.len());
+        for slot in &o.slots {
+            slot_keys.push(timed(Stage::LoadIndex, || KeyIndex::load(&read, name, slot.property))?);
+        }
+        keys.push(slot_keys);
         let next_id = read.next_id(name)?;
-        planners.push(ObjectPlanner::new(
-            o.object.clone(),
-            o.identifier,
-            opts.mode,
-            protect_identifier,
-            &read,
-            next_id,
-        ));
+        planners.push(ObjectPlanner::new(o, opts.mode, &read, next_id));
         commit_cfgs.push(CommitConfig {
             object: o.object.clone(),
-            identifier: o.identifier,
+            slots: o.slots.clone(),
             import_id: entry.id,
             policy: o.policy.clone(),
         });
@@ -882,7 +902,7 @@ fn pipeline_file<'a>(
     file: u32,
     input: &'a Input,
     cfg: &TransformConfig,
-    keys: &[KeyIndex],
+    keys: &[Vec<KeyIndex>],
     read: &store::ReadSession,
     planner: &mut Planner<'_>,
     tx: &crossbeam::channel::Sender<Msg<'a>>,

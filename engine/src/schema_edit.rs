@@ -355,6 +355,8 @@ pub fn new_property(object: &ObjectDef, spec: &PropertySpec) -> Result<PropertyD
         integer: spec.integer,
         unique: spec.unique,
         custom: true,
+        secondary_of: None,
+        shared: false,
     })
 }
 
@@ -438,6 +440,8 @@ pub fn new_object(schema: &Schema, spec: &ObjectSpec) -> Result<ObjectDef, EditE
         integer: false,
         unique: false,
         custom: false,
+        secondary_of: None,
+        shared: false,
         headers: english(&["hs_object_id", "Record ID", &format!("{singular} ID"), "ID", "Object ID"]),
     };
     let mut object = ObjectDef {

@@ -10,7 +10,10 @@
 //!   writer runs meanwhile, and the file is only read (read-only media work);
 //! * every record of every records table decodes and matches its checksum;
 //! * every identifier index entry points to an existing record holding that
-//!   value, and every record's identifier value is in its index, pointing back;
+//!   value (as its primary value, or among its secondary values where the entry is
+//!   marked [`crate::SECONDARY`]), and every record's identifier values are in
+//!   their index, pointing back (for a shared property such as companies' `domain`
+//!   after an import by a custom identifier: to the lowest-ID record holding it);
 //! * the ID sequences are above every ID, the import log decodes and passes its
 //!   checksums under the right keys, and every record's `created_by`/`updated_by`
 //!   names a finished import in the log (or 0);
@@ -58,6 +61,10 @@ struct IdentifierSpec {
     number: u16,
     /// The object's default identifier: its index must hold every value.
     always: bool,
+    /// The property holding the record's secondary values, indexed with it.
+    secondary: Option<u16>,
+    /// Several records may share a value; the index names the lowest ID.
+    shared: bool,
 }
 
 /// One problem found.
@@ -277,6 +284,12 @@ impl Checker<'_> {
                                 property: p.name.clone(),
                                 number: p.id,
                                 always,
+                                secondary: object
+                                    .properties
+                                    .iter()
+                                    .find(|s| s.secondary_of.as_deref() == Some(p.name.as_str()))
+                                    .map(|s| s.id),
+                                shared: p.shared,
                             });
                         }
                     }
@@ -476,26 +489,44 @@ impl Checker<'_> {
                 }
             }
             for ((spec, index_name), index) in specs.iter().zip(&index_names).zip(&indexes) {
-                let Some(value) = view.get(spec.number) else {
-                    continue;
-                };
-                let owner = match index {
-                    Some(index) => index.get(value.as_bytes())?.map(|g| g.value()),
-                    None if !spec.always => continue,
-                    None => None,
-                };
-                match owner {
-                    None => self.report.problem(
-                        &table_name,
-                        id,
-                        format!("its {} '{value}' is not in {index_name}", spec.property),
-                    ),
-                    Some(owner) if owner != id => self.report.problem(
-                        &table_name,
-                        id,
-                        format!("its {} '{value}' is indexed as record {owner}'s", spec.property),
-                    ),
-                    Some(_) => {}
+                let primary = view.get(spec.number);
+                let secondary = spec.secondary.and_then(|p| view.get(p)).unwrap_or("");
+                let values = primary.map(|v| (v, false)).into_iter().chain(
+                    secondary.split(';').filter(|v| !v.is_empty() && Some(*v) != primary).map(|v| (v, true)),
+                );
+                for (value, is_secondary) in values {
+                    let entry = match index {
+                        Some(index) => index.get(value.as_bytes())?.map(|g| g.value()),
+                        None if !spec.always => continue,
+                        None => None,
+                    };
+                    let what = if is_secondary { "secondary value" } else { spec.property.as_str() };
+                    let Some(entry) = entry else {
+                        self.report.problem(
+                            &table_name,
+                            id,
+                            format!("its {what} '{value}' is not in {index_name}"),
+                        );
+                        continue;
+                    };
+                    let owner = entry & !crate::SECONDARY;
+                    let marked = entry & crate::SECONDARY != 0;
+                    if owner == id && marked != is_secondary {
+                        self.report.problem(
+                            &table_name,
+                            id,
+                            format!(
+                                "its {what} '{value}' is indexed as a {} value",
+                                if marked { "secondary" } else { "primary" }
+                            ),
+                        );
+                    } else if owner != id && !(spec.shared && owner < id) {
+                        self.report.problem(
+                            &table_name,
+                            id,
+                            format!("its {what} '{value}' is indexed as record {owner}'s"),
+                        );
+                    }
                 }
             }
         }
@@ -512,11 +543,13 @@ impl Checker<'_> {
         let records = open_optional(self.txn, tables::records(&records_name))?;
         let spec = self.identifiers.iter().find(|s| s.object == object && s.number == property_id);
         let number = spec.map(|s| s.number);
+        let secondary = spec.and_then(|s| s.secondary);
         let property = spec.map_or_else(|| property_id.to_string(), |s| s.property.clone());
         for item in table.iter()? {
             let (k, v) = item?;
             let key = k.value();
-            let id = v.value();
+            let id = v.value() & !crate::SECONDARY;
+            let marked = v.value() & crate::SECONDARY != 0;
             self.report.checked.index_entries += 1;
             let stored = match &records {
                 Some(records) => records.get(id)?,
@@ -537,6 +570,17 @@ impl Checker<'_> {
             let Ok(view) = RecordView::parse(stored.value(), id) else {
                 continue;
             };
+            if marked {
+                let held = secondary.and_then(|p| view.get(p)).unwrap_or("");
+                if !held.split(';').any(|v| v.as_bytes() == key) {
+                    self.report.problem(
+                        &table_name,
+                        key_text(key),
+                        format!("points to record {id} as a secondary value it does not hold"),
+                    );
+                }
+                continue;
+            }
             match view.get(number) {
                 Some(value) if value.as_bytes() == key => {}
                 Some(value) => self.report.problem(

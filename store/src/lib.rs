@@ -53,8 +53,8 @@ pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
 pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
 pub use session::{
-    IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, StoredRecord,
-    UpdateOutcome, WriteSession,
+    IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, SECONDARY,
+    StoredRecord, UpdateOutcome, WriteSession,
 };
 pub use store::Store;
 pub use values::{MergePolicy, ReplacedValues, RowValues, Values};

@@ -324,7 +324,8 @@ impl<'a> Iterator for RawValues<'a> {
 /// record `existing`.
 ///
 /// A property in `changes` replaces the stored value, unless `protect(property)` is
-/// true and the record already has a value for it (SPEC 3, "don't overwrite").
+/// true and the record already has a value for it (SPEC 3, "don't overwrite"); an
+/// empty value in `changes` removes the property (blank cells never make one).
 /// Returns whether the merge changed anything (else the row is `unchanged`; when
 /// it did, `out` holds the new record bytes: same ID, `updated_by = import_id`, a
 /// new checksum) and whether a value was held back because it would move a
@@ -360,10 +361,12 @@ pub fn merge_into(
                 old.next();
             }
             (None, Some((np, nv))) => {
-                push(out, np, nv);
-                changed = true;
-                if let Some(r) = replaced.as_deref_mut() {
-                    r.push(existing.id, np, None);
+                if !nv.is_empty() {
+                    push(out, np, nv);
+                    changed = true;
+                    if let Some(r) = replaced.as_deref_mut() {
+                        r.push(existing.id, np, None);
+                    }
                 }
                 new.next();
             }
@@ -373,11 +376,23 @@ pub fn merge_into(
                     old.next();
                 }
                 std::cmp::Ordering::Greater => {
-                    push(out, np, nv);
+                    if !nv.is_empty() {
+                        push(out, np, nv);
+                        changed = true;
+                        if let Some(r) = replaced.as_deref_mut() {
+                            r.push(existing.id, np, None);
+                        }
+                    }
+                    new.next();
+                }
+                std::cmp::Ordering::Equal if nv.is_empty() && !policy.protects(op) => {
+                    // An empty value removes the property (only the planner makes
+                    // one: a contact's last secondary email became its primary).
                     changed = true;
                     if let Some(r) = replaced.as_deref_mut() {
-                        r.push(existing.id, np, None);
+                        r.push(existing.id, op, Some(ov));
                     }
+                    old.next();
                     new.next();
                 }
                 std::cmp::Ordering::Equal => {

@@ -158,6 +158,40 @@ impl<'db> WriteSession<'db> {
         guard(|| stored::save(self.txn(), object))
     }
 
+    /// Builds the index of `object` on `property` again from the records, for a
+    /// property whose values several records may share ([`PropertyDef::shared`]):
+    /// each value is indexed as the record with the lowest ID holding it. Returns
+    /// the number of entries.
+    ///
+    /// [`PropertyDef::shared`]: crate::schema::PropertyDef::shared
+    pub fn rebuild_index(&self, object: &str, property: PropertyId) -> Result<u64, StoreError> {
+        let records_name = tables::records_name(object);
+        let index_name = tables::index_name(object, property);
+        guard(|| {
+            let mut entries: Vec<(Box<[u8]>, u64)> = Vec::new();
+            {
+                let records = self.txn().open_table(tables::records(&records_name))?;
+                for item in records.iter()? {
+                    let (k, v) = item?;
+                    let id = k.value();
+                    let view = RecordView::parse(v.value(), id).map_err(corrupt(object, id))?;
+                    if let Some(value) = view.get(property) {
+                        entries.push((value.as_bytes().into(), id));
+                    }
+                }
+            }
+            // Stable: of the records sharing a value, the first (lowest ID) stays.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|later, first| later.0 == first.0);
+            self.txn().delete_table(tables::index(&index_name))?;
+            let mut table = self.txn().open_table(tables::index(&index_name))?;
+            for (key, id) in &entries {
+                table.insert(&key[..], id)?;
+            }
+            Ok(entries.len() as u64)
+        })
+    }
+
     /// Deletes the identifier index of `object` on `property` if there is one (the
     /// index of a deleted property). Returns whether it existed.
     pub fn delete_index(&self, object: &str, property: PropertyId) -> Result<bool, StoreError> {
@@ -304,7 +338,13 @@ impl RecordTable<'_> {
     }
 }
 
-/// One identifier index inside a write session.
+/// The bit of an index entry that marks its key as a secondary value of the
+/// record (a contact's additional email in the index of `email`): the entry is
+/// the record ID, or the record ID with this bit set.
+pub const SECONDARY: u64 = 1 << 63;
+
+/// One identifier index inside a write session. Its entries map a normalized
+/// value to the record holding it (see [`SECONDARY`]).
 pub struct IndexTable<'txn> {
     table: Table<'txn, &'static [u8], u64>,
 }
@@ -606,8 +646,20 @@ impl ReadSession {
         guard(|| stored::read(&self.txn))
     }
 
-    /// Looks up a normalized identifier in the index of `object` on `property`.
+    /// The record holding a normalized identifier, as the index of `object` on
+    /// `property` says (as its primary value or as a secondary one).
     pub fn lookup(&self, object: &str, property: PropertyId, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        Ok(self.lookup_entry(object, property, key)?.map(|entry| entry & !SECONDARY))
+    }
+
+    /// The index entry of a normalized identifier: the record ID, with
+    /// [`SECONDARY`] set when the key is one of the record's secondary values.
+    pub fn lookup_entry(
+        &self,
+        object: &str,
+        property: PropertyId,
+        key: &[u8],
+    ) -> Result<Option<u64>, StoreError> {
         guard(|| {
             let Some(table) = self.index_table(object, property)? else {
                 return Ok(None);
@@ -626,8 +678,9 @@ impl ReadSession {
         })
     }
 
-    /// Calls `f` for every `(key, record ID)` of an index whose key is in `range`,
-    /// in key order. Disjoint ranges can be read from several threads at once.
+    /// Calls `f` for every `(key, entry)` of an index whose key is in `range`, in
+    /// key order (an entry is a record ID, with [`SECONDARY`] set for a secondary
+    /// value). Disjoint ranges can be read from several threads at once.
     pub fn for_each_index_entry(
         &self,
         object: &str,

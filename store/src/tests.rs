@@ -517,6 +517,8 @@ fn the_schema_is_stored_checked_and_keeps_custom_properties_across_opens() {
             integer: false,
             unique: false,
             custom: true,
+            secondary_of: None,
+            shared: false,
             headers: std::collections::BTreeMap::new(),
         });
         session.save_object(&contacts).unwrap();

@@ -87,6 +87,10 @@ pub struct MergePolicy {
     /// lifecycle stage): a value earlier in the list than the stored one is held
     /// back. Values not in the list (`other`) move freely.
     forward_only: Vec<(PropertyId, Vec<String>)>,
+    /// Properties the merge never protects: the engine applies `--no-overwrite` to
+    /// them itself (a contact's secondary emails, which also change when its
+    /// primary email does).
+    unprotected: Vec<PropertyId>,
 }
 
 impl MergePolicy {
@@ -105,18 +109,25 @@ impl MergePolicy {
             }
             protect[i] = true;
         }
-        Self { protect, all: false, forward_only: Vec::new() }
+        Self { protect, all: false, forward_only: Vec::new(), unprotected: Vec::new() }
     }
 
     /// Every property is protected (`--no-overwrite-all`).
     pub fn protecting_all() -> Self {
-        Self { protect: Vec::new(), all: true, forward_only: Vec::new() }
+        Self { protect: Vec::new(), all: true, forward_only: Vec::new(), unprotected: Vec::new() }
     }
 
     /// `property` only moves forward through `order` (earliest first).
     #[must_use]
     pub fn moving_forward_only(mut self, property: PropertyId, order: Vec<String>) -> Self {
         self.forward_only.push((property, order));
+        self
+    }
+
+    /// The merge never protects `property` (the caller applied the rule).
+    #[must_use]
+    pub fn never_protecting(mut self, property: PropertyId) -> Self {
+        self.unprotected.push(property);
         self
     }
 
@@ -131,6 +142,12 @@ impl MergePolicy {
 
     /// Whether `property` is only set where the record has none.
     pub fn protects(&self, property: PropertyId) -> bool {
+        self.asks_to_protect(property) && !self.unprotected.contains(&property)
+    }
+
+    /// Whether the import asked to protect `property` (`--no-overwrite`), whether
+    /// or not the merge applies it ([`MergePolicy::never_protecting`]).
+    pub fn asks_to_protect(&self, property: PropertyId) -> bool {
         self.all || self.protect.get(usize::from(property)).copied().unwrap_or(false)
     }
 }

@@ -207,3 +207,34 @@ fn activities_created_then_matched_by_record_id_are_identical_at_every_chunk_siz
     let files = [write(dir.path(), "notes.csv", &first), write(dir.path(), "again.csv", &second)];
     check_all_ways(&files, "notes", &[1, 23, 700, 65_536]);
 }
+
+#[test]
+fn secondary_emails_and_record_id_moves_are_identical_at_every_chunk_size() {
+    // Contacts that gain secondary emails, are matched by them, and whose primary
+    // email moves through record-ID rows (the old one becoming secondary), with
+    // conflicts across pieces: the index overlay and the rewrites must follow
+    // file order at every piece boundary.
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = String::from("Email,First Name,Additional email addresses\n");
+    for i in 0..600 {
+        let extra = match i % 5 {
+            0 => format!("alt{}@x.com", i % 17),
+            1 => format!("ALT{}@x.com;øre{}@ærø.dk", i % 11, i % 7),
+            _ => String::new(),
+        };
+        first.push_str(&format!("user{}@x.com,Name{},{extra}\n", i % 23, i % 3));
+    }
+    let mut second = String::from("Record ID,Email,City\n");
+    for i in 0..600 {
+        let id = if i % 3 == 0 { ((i % 20) + 1).to_string() } else { String::new() };
+        let email = match i % 4 {
+            0 => format!("alt{}@x.com", i % 17),
+            1 => format!("øre{}@ærø.dk", i % 7),
+            2 => format!("user{}@x.com", i % 29),
+            _ => String::new(),
+        };
+        second.push_str(&format!("{id},{email},City{}\n", i % 5));
+    }
+    let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
+    check_all_ways(&files, "contacts", &[1, 29, 500, 4096]);
+}

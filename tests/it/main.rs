@@ -9,6 +9,7 @@ mod corruption;
 mod create_properties;
 mod differential;
 mod faults;
+mod identifiers;
 mod input_errors;
 mod limits;
 mod model;

@@ -1,6 +1,6 @@
 //! Model-based tests: random sequences of small imports (random modes,
-//! duplicates, blanks, invalid values, record IDs, don't-overwrite) are checked
-//! against a plain one-row-at-a-time model of SPEC 3.
+//! duplicates, blanks, invalid values, record IDs, don't-overwrite, secondary
+//! emails) are checked against a plain one-row-at-a-time model of SPEC 2 and 3.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +18,8 @@ struct Row {
     first: String,
     city: String,
     optout: String,
+    /// `hs_additional_emails`.
+    extra: String,
 }
 
 #[derive(Debug, Clone)]
@@ -45,18 +47,30 @@ fn row() -> impl Strategy<Value = Row> {
     let first = prop::sample::select(vec!["", "Zoë", "Ana", "Søren", " Ana "]);
     let city = prop::sample::select(vec!["", "", "Oslo", "Köln", "Paris"]);
     let optout = prop::sample::select(vec!["", "", "yes", "no", "maybe"]);
-    (id, email, first, city, optout).prop_map(|(id, email, first, city, optout)| Row {
+    let extra = prop::sample::select(vec![
+        "",
+        "",
+        "",
+        "",
+        "b@x.com",
+        "A@x.com; c@y.org",
+        "e@y.org;e@y.org",
+        "c@y.org;bad@",
+    ]);
+    (id, email, first, city, optout, extra).prop_map(|(id, email, first, city, optout, extra)| Row {
         id: id.into(),
         email: email.into(),
         first: first.into(),
         city: city.into(),
         optout: optout.into(),
+        extra: extra.into(),
     })
 }
 
 fn import() -> impl Strategy<Value = Import> {
     let mode = prop::sample::select(vec![Mode::Upsert, Mode::Upsert, Mode::Create, Mode::Update]);
-    let no_overwrite = prop::sample::subsequence(vec!["email", "firstname", "city"], 0..=2);
+    let no_overwrite =
+        prop::sample::subsequence(vec!["email", "firstname", "city", "hs_additional_emails"], 0..=2);
     (mode, no_overwrite, 1usize..=3, prop::collection::vec(row(), 0..12))
         .prop_map(|(mode, no_overwrite, threads, rows)| Import { mode, no_overwrite, threads, rows })
 }
@@ -76,12 +90,21 @@ fn valid_email(e: &str) -> bool {
         && !e.contains(' ')
 }
 
+/// A record's secondary emails.
+fn list_of(record: &BTreeMap<&'static str, String>) -> Vec<String> {
+    record.get("hs_additional_emails").map(|l| l.split(';').map(str::to_owned).collect()).unwrap_or_default()
+}
+
 impl Model {
-    fn owner(&self, email: &str) -> Option<u64> {
-        self.records
-            .iter()
-            .find(|(_, r)| r.get("email").map(String::as_str) == Some(email))
-            .map(|(id, _)| *id)
+    /// The record holding `email`, and whether as a secondary email.
+    fn owner(&self, email: &str) -> Option<(u64, bool)> {
+        self.records.iter().find_map(|(id, r)| {
+            if r.get("email").map(String::as_str) == Some(email) {
+                Some((*id, false))
+            } else {
+                list_of(r).iter().any(|e| e == email).then_some((*id, true))
+            }
+        })
     }
 
     /// Applies one import row by row; returns the counts and the number of errors.
@@ -92,7 +115,8 @@ impl Model {
             let email = r.email.trim().to_lowercase();
             let first = r.first.trim().to_owned();
             let city = r.city.trim().to_owned();
-            let cells = [r.id.trim(), email.as_str(), first.as_str(), city.as_str(), r.optout.trim()];
+            let cells =
+                [r.id.trim(), email.as_str(), first.as_str(), city.as_str(), r.optout.trim(), r.extra.trim()];
             if cells.iter().all(|c| c.is_empty()) {
                 continue; // blank rows are ignored
             }
@@ -133,7 +157,24 @@ impl Model {
             if let Some(Some(v)) = optout {
                 values.push(("hs_email_optout", v.to_owned()));
             }
-            let value_errors = u64::from(matches!(optout, Some(None)));
+            // Secondary emails: one invalid value fails the cell (a value error).
+            let mut extra: Option<Vec<String>> = None;
+            let mut extra_error = false;
+            if !r.extra.trim().is_empty() {
+                let mut list: Vec<String> = Vec::new();
+                for e in r.extra.split(';').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()) {
+                    if !valid_email(&e) {
+                        extra_error = true;
+                    } else if !list.contains(&e) {
+                        list.push(e);
+                    }
+                }
+                if !extra_error {
+                    extra = Some(list);
+                }
+            }
+            let value_errors = u64::from(matches!(optout, Some(None))) + u64::from(extra_error);
+            let mut via_secondary = false;
             let target = match id {
                 Some(id) if self.records.contains_key(&id) => Some(id),
                 Some(_) => {
@@ -141,37 +182,69 @@ impl Model {
                     errors += 1;
                     continue;
                 }
-                None if !email.is_empty() => self.owner(&email),
+                None if !email.is_empty() => self.owner(&email).map(|(t, secondary)| {
+                    via_secondary = secondary;
+                    t
+                }),
                 None => None,
             };
+            let protect = |p: &str| imp.no_overwrite.contains(&p);
             match (target, imp.mode) {
                 (Some(_), Mode::Create) => c.skipped += 1,
                 (Some(t), _) => {
-                    let protect = |p: &str| imp.no_overwrite.contains(&p);
-                    if id.is_some() && !email.is_empty() {
-                        let owner = self.owner(&email);
-                        let has_email = self.records[&t].contains_key("email");
-                        if owner.is_some_and(|o| o != t) && !(protect("email") && has_email) {
-                            c.failed += 1;
-                            errors += 1;
-                            continue;
-                        }
+                    // The record's emails after the row (SPEC 2): a row matched by a
+                    // secondary email keeps the primary; a new primary moves the old one
+                    // to the secondary emails; every email belongs to one contact.
+                    let rec = &self.records[&t];
+                    let (primary, list) = (rec.get("email").cloned(), list_of(rec));
+                    let mut next_primary = primary.clone();
+                    let kept = via_secondary || (protect("email") && primary.is_some());
+                    if !email.is_empty() && !kept {
+                        next_primary = Some(email.clone());
+                    }
+                    let mut next_list = list.clone();
+                    if let Some(l) = &extra
+                        && (!protect("hs_additional_emails") || list.is_empty())
+                    {
+                        next_list.clone_from(l);
+                    }
+                    if let Some(old) = &primary
+                        && next_primary.as_ref() != Some(old)
+                        && !next_list.contains(old)
+                    {
+                        next_list.push(old.clone());
+                    }
+                    next_list.retain(|e| Some(e) != next_primary.as_ref());
+                    let held = |e: &String| primary.as_ref() == Some(e) || list.contains(e);
+                    let taken = next_primary
+                        .iter()
+                        .chain(&next_list)
+                        .any(|e| !held(e) && self.owner(e).is_some_and(|(o, _)| o != t));
+                    if taken {
+                        c.failed += 1;
+                        errors += 1;
+                        continue;
                     }
                     let rec = self.records.get_mut(&t).unwrap();
-                    let mut changed = false;
+                    let before = rec.clone();
                     for (p, v) in values {
-                        if protect(p) && rec.contains_key(p) {
+                        if p == "email" || (protect(p) && rec.contains_key(p)) {
                             continue;
                         }
-                        if rec.get(p) != Some(&v) {
-                            rec.insert(p, v);
-                            changed = true;
-                        }
+                        rec.insert(p, v);
                     }
-                    if changed {
-                        c.updated += 1;
+                    if let Some(p) = next_primary {
+                        rec.insert("email", p);
+                    }
+                    if next_list.is_empty() {
+                        rec.remove("hs_additional_emails");
                     } else {
+                        rec.insert("hs_additional_emails", next_list.join(";"));
+                    }
+                    if *rec == before {
                         c.unchanged += 1;
+                    } else {
+                        c.updated += 1;
                     }
                     errors += value_errors;
                 }
@@ -189,8 +262,19 @@ impl Model {
                         errors += 1;
                         continue;
                     }
+                    let mut list = extra.clone().unwrap_or_default();
+                    list.retain(|e| *e != email);
+                    if list.iter().any(|e| self.owner(e).is_some()) {
+                        c.failed += 1;
+                        errors += 1;
+                        continue;
+                    }
+                    let mut values: BTreeMap<&'static str, String> = values.into_iter().collect();
+                    if !list.is_empty() {
+                        values.insert("hs_additional_emails", list.join(";"));
+                    }
                     self.next_id += 1;
-                    self.records.insert(self.next_id, values.into_iter().collect());
+                    self.records.insert(self.next_id, values);
                     c.created += 1;
                     errors += value_errors;
                 }
@@ -235,9 +319,9 @@ proptest! {
         let store = Store::open(dir.path().join("s.redb")).unwrap();
         let mut model = Model::default();
         for (i, imp) in imports.iter().enumerate() {
-            let mut text = String::from("hs_object_id,email,firstname,city,hs_email_optout\n");
+            let mut text = String::from("hs_object_id,email,firstname,city,hs_email_optout,hs_additional_emails\n");
             for r in &imp.rows {
-                let cells = [&r.id, &r.email, &r.first, &r.city, &r.optout].map(|c| csv_cell(c));
+                let cells = [&r.id, &r.email, &r.first, &r.city, &r.optout, &r.extra].map(|c| csv_cell(c));
                 text.push_str(&cells.join(","));
                 text.push('\n');
             }

@@ -11,8 +11,8 @@
 use store::{RowValues, StoreError, UpdateOutcome, WriteSession};
 
 use crate::normalize::pipelines::{PipelineProperties, creation_defaults};
-use crate::normalize::transform::ObjectRows;
-use crate::plan::{Action, IndexDelta, Planned};
+use crate::normalize::transform::{ObjectRows, UniqueSlot};
+use crate::plan::{Action, IndexDelta, Planned, Rewrites};
 use crate::schema::{Object, PropertyId};
 
 /// What the writer needs to know about one object of the import.
@@ -20,8 +20,8 @@ use crate::schema::{Object, PropertyId};
 pub struct CommitConfig {
     /// The object.
     pub object: Object,
-    /// The identifier property whose index the import maintains (none: no index).
-    pub identifier: Option<PropertyId>,
+    /// The unique indexes the import keeps (see [`crate::normalize::transform::ObjectSettings::slots`]).
+    pub slots: Vec<UniqueSlot>,
     /// The import writing.
     pub import_id: u64,
     /// How rows merge into their records (`--no-overwrite`).
@@ -38,7 +38,13 @@ pub fn write_piece(
 ) -> Result<(), StoreError> {
     for (o, cfg) in cfgs.iter().enumerate() {
         outcomes[o].clear();
-        write_object(session, cfg, &piece.rows.objects[o], &piece.actions[o], &mut outcomes[o])?;
+        write_object(
+            session,
+            cfg,
+            (&piece.rows.objects[o], &piece.rewrites[o]),
+            &piece.actions[o],
+            &mut outcomes[o],
+        )?;
     }
     Ok(())
 }
@@ -51,17 +57,18 @@ pub fn write_piece(
 fn write_object(
     session: &WriteSession<'_>,
     cfg: &CommitConfig,
-    rows: &ObjectRows,
+    (rows, rewrites): (&ObjectRows, &Rewrites),
     actions: &[Action],
     outcomes: &mut Vec<UpdateOutcome>,
 ) -> Result<(), StoreError> {
     let mut records = session.records(&cfg.object.name)?;
-    let (defaulted, defaulted_rows) = pipeline_defaults(cfg, rows, actions);
+    let values_of = |r: usize| rewrites.get(r).unwrap_or_else(|| rows.row_values(r));
+    let (defaulted, defaulted_rows) = pipeline_defaults(cfg, &values_of, actions);
     let creates = actions.iter().enumerate().filter_map(|(r, a)| match a {
         Action::Create(id) => {
             let values = match defaulted_rows.binary_search_by_key(&r, |d| d.0) {
                 Ok(i) => defaulted.row(defaulted_rows[i].1),
-                Err(_) => rows.row_values(r),
+                Err(_) => values_of(r),
             };
             Some((*id, values))
         }
@@ -93,7 +100,7 @@ fn write_object(
         order.sort_by_key(|&i| updates[i as usize].0);
         let sorted = order.iter().map(|&i| {
             let (id, r) = updates[i as usize];
-            (id, rows.row_values(r))
+            (id, values_of(r))
         });
         let mut sorted_outcomes = Vec::with_capacity(updates.len());
         records.update(cfg.import_id, sorted, &cfg.policy, &mut sorted_outcomes, None)?;
@@ -107,9 +114,9 @@ fn write_object(
 
 /// The rows of new deals or tickets without pipeline or stage, with the defaults
 /// added (SPEC 3), and `(row, index in the returned values)` for each.
-fn pipeline_defaults(
+fn pipeline_defaults<'v>(
     cfg: &CommitConfig,
-    rows: &ObjectRows,
+    values_of: &impl Fn(usize) -> store::Values<'v>,
     actions: &[Action],
 ) -> (RowValues, Vec<(usize, usize)>) {
     let mut defaulted = RowValues::default();
@@ -121,7 +128,7 @@ fn pipeline_defaults(
         if !matches!(a, Action::Create(_)) {
             continue;
         }
-        let values = rows.row_values(r);
+        let values = values_of(r);
         let defaults =
             creation_defaults(&cfg.object, props, values.get(props.pipeline), values.get(props.stage));
         if defaults.is_empty() {
@@ -139,18 +146,35 @@ fn pipeline_defaults(
     (defaulted, defaulted_rows)
 }
 
-/// Writes one object's identifier changes (sorted) to its index.
+/// Writes one object's unique index changes: each slot's sorted delta, or, for a
+/// slot whose values records may share, the index built again from the records
+/// (and the property marked shared in the schema, the first time).
 pub fn write_index(
     session: &WriteSession<'_>,
     cfg: &CommitConfig,
-    delta: &IndexDelta,
+    deltas: &[IndexDelta],
 ) -> Result<(), StoreError> {
-    let Some(identifier) = cfg.identifier.filter(|_| !delta.is_empty()) else {
-        return Ok(());
-    };
     crate::timing::timed(crate::timing::Stage::Index, || {
-        let mut index = session.index(&cfg.object.name, identifier)?;
-        index.remove(delta.iter().filter(|e| e.1 == 0).map(|e| e.0))?;
-        index.put_sorted(delta.iter().filter(|e| e.1 != 0))
+        for (slot, delta) in cfg.slots.iter().zip(deltas) {
+            if slot.shared {
+                session.rebuild_index(&cfg.object.name, slot.property)?;
+                if let Some(p) = cfg.object.property(slot.property).filter(|p| !p.shared) {
+                    let mut def = (*cfg.object).clone();
+                    let id = p.id;
+                    if let Some(p) = def.properties.iter_mut().find(|p| p.id == id) {
+                        p.shared = true;
+                    }
+                    session.save_object(&def)?;
+                }
+                continue;
+            }
+            if delta.is_empty() {
+                continue;
+            }
+            let mut index = session.index(&cfg.object.name, slot.property)?;
+            index.remove(delta.iter().filter(|e| e.1 == 0).map(|e| e.0))?;
+            index.put_sorted(delta.iter().filter(|e| e.1 != 0))?;
+        }
+        Ok(())
     })
 }

@@ -19,7 +19,7 @@ use crate::normalize::evidence::{DateEvidence, NumberEvidence};
 use crate::normalize::pipelines::{self, PipelineProperties};
 use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
-use crate::schema::{Object, PropertyDef, PropertyId, PropertyType, RECORD_ID};
+use crate::schema::{Object, ObjectDef, PropertyDef, PropertyId, PropertyType, RECORD_ID};
 
 /// How the rows of one object of the import are matched and merged.
 #[derive(Debug, Clone)]
@@ -32,6 +32,58 @@ pub struct ObjectSettings {
     pub policy: MergePolicy,
     /// The property the policy keeps forward-only (the lifecycle stage), if any.
     pub forward_only: Option<PropertyId>,
+    /// The unique indexes the import keeps (SPEC 2): the identifier's first when
+    /// there is one, then every other unique property the import maps.
+    pub slots: Vec<UniqueSlot>,
+}
+
+/// One unique index an import keeps: a unique property, and the property that
+/// holds secondary values indexed with it, if the object has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueSlot {
+    /// The unique property (the index's property).
+    pub property: PropertyId,
+    /// The list of secondary values indexed with it (`hs_additional_emails`).
+    pub list: Option<PropertyId>,
+    /// Several records may share a value ([`store::schema::PropertyDef::shared`]):
+    /// nothing is refused, and the index is built again when the import ends.
+    pub shared: bool,
+}
+
+impl UniqueSlot {
+    /// The unique indexes an import of `object` keeps (SPEC 2): the identifier's,
+    /// then every other unique property that `mapped` holds (or whose list of
+    /// secondary values it holds).
+    pub fn of(object: &ObjectDef, identifier: Option<PropertyId>, mapped: &[PropertyId]) -> Vec<Self> {
+        let list_of = |p: &PropertyDef| {
+            object
+                .properties
+                .iter()
+                .find(|l| l.secondary_of.as_deref() == Some(p.name.as_str()))
+                .map(|l| l.id)
+        };
+        let mut slots = Vec::new();
+        if let Some(p) = identifier.and_then(|id| object.property(id)) {
+            slots.push(Self { property: p.id, list: list_of(p), shared: p.shared });
+        }
+        for p in object.properties.iter().filter(|p| p.unique && Some(p.id) != identifier) {
+            if mapped.contains(&p.id) || list_of(p).is_some_and(|l| mapped.contains(&l)) {
+                // SPEC 2: when another property is the companies' identifier, `domain`
+                // no longer needs to be unique (contacts' `email` always stays unique).
+                let freed =
+                    object.name == "companies" && object.identifier.as_deref() == Some(p.name.as_str());
+                slots.push(Self { property: p.id, list: list_of(p), shared: p.shared || freed });
+            }
+        }
+        slots
+    }
+}
+
+impl ObjectSettings {
+    /// Whether slot 0 is the identifier's.
+    pub fn identifier_slot(&self) -> bool {
+        self.identifier.is_some()
+    }
 }
 
 /// How a date or number column is read when the user gave no `--date-format` or
@@ -129,6 +181,9 @@ struct ColumnPlan {
     options: Option<usize>,
     /// Whether its cells are observed for the column's convention.
     observe: bool,
+    /// The unique slot whose keys its values are, other than the identifier
+    /// (slot, whether the values are the slot's secondary list).
+    slot: Option<(u8, bool)>,
 }
 
 impl TransformConfig {
@@ -170,7 +225,12 @@ impl TransformConfig {
                                 column_values.push(v);
                                 column_values.len() - 1
                             });
-                            Some(ColumnPlan { column, property, index, ty, options, observe })
+                            let slot = settings.slots.iter().enumerate().find_map(|(i, s)| {
+                                let list = s.list == Some(property);
+                                let own = s.property == property && !(i == 0 && settings.identifier_slot());
+                                (list || own).then_some((i as u8, list))
+                            });
+                            Some(ColumnPlan { column, property, index, ty, options, observe, slot })
                         }
                         _ => None,
                     })
@@ -279,6 +339,67 @@ pub struct ObjectRows {
     pub record_id_column: Option<u32>,
     /// The input column of the unique identifier, if one is mapped.
     pub identifier_column: Option<u32>,
+    /// Per unique slot of the settings: the keys rows give it besides the
+    /// identifier (empty when the import maps no column of the slot).
+    pub slot_keys: Vec<SlotKeys>,
+}
+
+/// The keys the rows of a piece give one unique slot, besides the identifier: the
+/// slot's own property (when it is not the identifier) and its secondary list.
+#[derive(Debug, Default)]
+pub struct SlotKeys {
+    /// The keys, back to back.
+    keys: Vec<u8>,
+    /// Per key: end in `keys`, hash, the snapshot's index entry for it (0: none),
+    /// and whether it is a value of the list.
+    meta: Vec<(u32, u64, u64, bool)>,
+    /// Per row: end of its keys in `meta`, and whether it gave the property and
+    /// the list (a blank or invalid cell gives nothing).
+    rows: Vec<(u32, bool, bool)>,
+    /// The input columns of the property and of the list, if mapped.
+    pub columns: (Option<u32>, Option<u32>),
+}
+
+/// One key a row gives a unique slot.
+#[derive(Debug, Clone, Copy)]
+pub struct SlotKey<'a> {
+    /// The normalized value.
+    pub key: &'a [u8],
+    /// Its [`hash_key`].
+    pub hash: u64,
+    /// The snapshot's index entry (record ID, maybe [`store::SECONDARY`]; 0: none).
+    pub entry: u64,
+    /// A value of the secondary list (else of the property).
+    pub list: bool,
+}
+
+impl SlotKeys {
+    /// True when no column of the slot is mapped.
+    pub fn is_unused(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// What row `r` gives: whether it gave the property and the list, and the
+    /// range of its keys (see [`SlotKeys::key`]).
+    pub fn row(&self, r: usize) -> (bool, bool, std::ops::Range<usize>) {
+        let Some(&(end, primary, list)) = self.rows.get(r) else {
+            return (false, false, 0..0);
+        };
+        let start = if r == 0 { 0 } else { self.rows[r - 1].0 as usize };
+        (primary, list, start..end as usize)
+    }
+
+    /// Key `i` of the piece.
+    pub fn key(&self, i: usize) -> SlotKey<'_> {
+        let (end, hash, entry, list) = self.meta[i];
+        let start = if i == 0 { 0 } else { self.meta[i - 1].0 as usize };
+        SlotKey { key: &self.keys[start..end as usize], hash, entry, list }
+    }
+
+    fn push_key(&mut self, key: &[u8], list: bool) {
+        self.keys.extend_from_slice(key);
+        self.meta.push((self.keys.len() as u32, 0, 0, list));
+    }
 }
 
 impl ObjectRows {
@@ -306,12 +427,13 @@ impl Transformed {
     }
 }
 
-/// Transforms one decoded piece; `keys` holds the identifier index snapshot of
-/// each object (in the mapping's order).
+/// Transforms one decoded piece; `keys` holds the snapshot of every unique index
+/// of each object (in the mapping's order; per object, one per unique slot of its
+/// settings).
 pub fn transform(
     piece: DecodedPiece,
     cfg: &TransformConfig,
-    keys: &[KeyIndex],
+    keys: &[Vec<KeyIndex>],
     read: &ReadSession,
 ) -> Transformed {
     let n = piece.batch.num_rows();
@@ -341,7 +463,7 @@ pub fn transform(
             oi as u16,
             oc,
             cfg,
-            (&keys[oi], read),
+            (&keys[oi][..], read),
             bytes_per_object,
             (&mut out.issues, &mut out.evidence),
         );
@@ -371,7 +493,7 @@ fn transform_object(
     oi: u16,
     oc: &ObjectColumns,
     cfg: &TransformConfig,
-    (keys, read): (&KeyIndex, &ReadSession),
+    (keys, read): (&[KeyIndex], &ReadSession),
     bytes: usize,
     (issues, evidence): (&mut Vec<Issue>, &mut Vec<(usize, ColumnEvidence)>),
 ) -> Result<ObjectRows, String> {
@@ -414,7 +536,22 @@ fn transform_object(
             .and_then(|p| oc.columns.iter().find(|c| c.property == p).map(|c| (p, c.column as u32))),
         record_id_column: oc.record_id_column,
         identifier_column: oc.identifier_column,
+        slot_keys: oc
+            .settings
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let column = |list: bool| {
+                    oc.columns.iter().find(|c| c.slot == Some((i as u8, list))).map(|c| c.column as u32)
+                };
+                SlotKeys { columns: (column(false), column(true)), ..SlotKeys::default() }
+            })
+            .collect(),
     };
+    let used_slots: Vec<usize> =
+        (0..out.slot_keys.len()).filter(|&i| out.slot_keys[i].columns != (None, None)).collect();
+    let mut slot_given = vec![(false, false); out.slot_keys.len()];
     // The import cannot go on without the stored records.
     let records = read.record_reader(&object.name).map_err(|e| e.to_string())?;
     let mut matched: Vec<(u64, u32)> = Vec::new();
@@ -505,6 +642,19 @@ fn transform_object(
                     if is_identifier {
                         out.keys.extend_from_slice(value.as_bytes());
                     }
+                    if let Some((slot, list)) = c.slot {
+                        let (keys, given) =
+                            (&mut out.slot_keys[usize::from(slot)], &mut slot_given[usize::from(slot)]);
+                        if list {
+                            given.1 = true;
+                            for v in value.split(';') {
+                                keys.push_key(v.as_bytes(), true);
+                            }
+                        } else {
+                            given.0 = true;
+                            keys.push_key(value.as_bytes(), false);
+                        }
+                    }
                     any |= oc.required_any.contains(&c.property);
                     all += usize::from(oc.required_all.contains(&c.property));
                     out.values.push(c.property, value);
@@ -527,12 +677,26 @@ fn transform_object(
             let key = &out.keys[key_start..];
             if !key.is_empty() {
                 hash = hash_key(key);
-                known.key_owner = keys.get(hash, key).unwrap_or(0);
+                known.key_owner = keys[0].get(hash, key).unwrap_or(0);
             }
-            let target = if known.record_id != 0 { known.record_id } else { known.key_owner };
+            let target =
+                if known.record_id != 0 { known.record_id } else { known.key_owner & !store::SECONDARY };
             if target != 0 {
                 matched.push((target, r as u32));
             }
+        }
+        for &i in &used_slots {
+            let slot = &mut out.slot_keys[i];
+            let start = slot.rows.last().map_or(0, |r| r.0 as usize);
+            for k in start..slot.meta.len() {
+                let begin = if k == 0 { 0 } else { slot.meta[k - 1].0 as usize };
+                let key = &slot.keys[begin..slot.meta[k].0 as usize];
+                let hash = hash_key(key);
+                slot.meta[k].1 = hash;
+                slot.meta[k].2 = keys[i].get(hash, key).unwrap_or(0);
+            }
+            let (primary, list) = std::mem::take(&mut slot_given[i]);
+            slot.rows.push((slot.meta.len() as u32, primary, list));
         }
         out.values.end_row();
         out.key_ends.push(out.keys.len() as u32);

@@ -9,17 +9,21 @@
 //! only known when the record is read, so the commit stage settles `updated`
 //! versus `unchanged`.
 
-use std::collections::{HashMap, HashSet};
+mod unique;
+
+use std::collections::HashSet;
 
 use rayon::slice::ParallelSliceMut;
 
-use store::{ReadSession, StoreError};
+use store::{ReadSession, RowValues, SECONDARY, StoreError, Values};
 
 use crate::codes::{ErrorCode, SkipReason};
 use crate::issue::Issue;
-use crate::normalize::transform::{Known, Premerge, Transformed};
-use crate::resolve::{KeyTable, hash_key};
+use crate::normalize::transform::{Known, ObjectRows, ObjectSettings, Premerge, Transformed, UniqueSlot};
+use crate::resolve::KeyTable;
 use crate::schema::{Object, PropertyId};
+
+pub use unique::{Conflict, Given, Held, Prepared, SlotState};
 
 /// Import mode (SPEC 3).
 #[derive(
@@ -85,6 +89,61 @@ pub struct Planned {
     /// Row and value errors of the rows as reported (SPEC 4, [`crate::issue::settle`]),
     /// in row order, positions absolute.
     pub issues: Vec<Issue>,
+    /// Per object: rows whose values the planner rewrote (see [`Rewrites`]).
+    pub rewrites: Vec<Rewrites>,
+}
+
+impl Planned {
+    /// The values row `r` writes to object `o`: the transformed ones, or the
+    /// planner's rewrite of them.
+    pub fn values(&self, o: usize, r: usize) -> Values<'_> {
+        self.rewrites[o].get(r).unwrap_or_else(|| self.rows.objects[o].row_values(r))
+    }
+}
+
+/// Rows of one object whose values the planner rewrote: a contact matched by a
+/// secondary email keeps its primary email, and a new primary email moves the
+/// old one to the secondary emails ([`unique`]).
+#[derive(Debug, Default)]
+pub struct Rewrites {
+    values: RowValues,
+    /// The rows, ascending; row `rows[i]` has values `values.row(i)`.
+    rows: Vec<u32>,
+}
+
+impl Rewrites {
+    /// The rewritten values of row `r`, if it was rewritten.
+    pub fn get(&self, r: usize) -> Option<Values<'_>> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        self.rows.binary_search(&(r as u32)).ok().map(|i| self.values.row(i))
+    }
+
+    /// Adds row `r` (after every row added so far): `values` with, for each slot
+    /// change, the slot's property and list set to what the record will hold.
+    fn push(&mut self, r: usize, values: Values<'_>, changes: &[(UniqueSlot, &Held, bool)]) {
+        let mut all: Vec<(PropertyId, String)> = values.iter().map(|(p, v)| (p, v.to_owned())).collect();
+        for (slot, held, had_list) in changes {
+            let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+            all.retain(|(p, _)| *p != slot.property && Some(*p) != slot.list);
+            if let Some(v) = &held.primary {
+                all.push((slot.property, text(v)));
+            }
+            if let Some(list) = slot.list
+                && (!held.list.is_empty() || *had_list)
+            {
+                let joined: Vec<String> = held.list.iter().map(|v| text(v)).collect();
+                all.push((list, joined.join(";")));
+            }
+        }
+        all.sort_by_key(|(p, _)| *p);
+        for (p, v) in &all {
+            self.values.push(*p, v);
+        }
+        self.values.end_row();
+        self.rows.push(r as u32);
+    }
 }
 
 /// The import's changes to an identifier index, sorted by key; ID 0 removes.
@@ -132,19 +191,20 @@ impl<'a> Planner<'a> {
         let mut rows = rows;
         let mut found = std::mem::take(&mut rows.issues);
         let mut actions = Vec::with_capacity(self.objects.len());
+        let mut rewrites: Vec<Rewrites> = self.objects.iter().map(|_| Rewrites::default()).collect();
         for (oi, planner) in self.objects.iter_mut().enumerate() {
-            actions.push(planner.plan(&rows, oi as u16, multi, &mut found)?);
+            actions.push(planner.plan(&rows, oi as u16, multi, &mut found, &mut rewrites[oi])?);
         }
         let mut issues = crate::issue::settle(found, |r, o| actions[usize::from(o)][r as usize].imports());
         let offset = rows.piece.offset as u64;
         for i in &mut issues {
             i.anchor(file, first_line, offset);
         }
-        Ok(Planned { rows, first_line, actions, issues })
+        Ok(Planned { rows, first_line, actions, issues, rewrites })
     }
 
-    /// Ends planning: each object's changes to its identifier index.
-    pub fn finish(&mut self) -> Vec<IndexDelta> {
+    /// Ends planning: each object's changes to its unique indexes (per slot).
+    pub fn finish(&mut self) -> Vec<Vec<IndexDelta>> {
         self.objects.iter_mut().map(ObjectPlanner::finish).collect()
     }
 }
@@ -152,41 +212,50 @@ impl<'a> Planner<'a> {
 /// The sequential planner of one object of an import.
 pub struct ObjectPlanner<'a> {
     object: Object,
-    /// The unique identifier rows are matched by (none: record ID only).
+    /// The unique identifier rows are matched by (none: record ID only); when
+    /// there is one, it is slot 0.
     identifier: Option<PropertyId>,
     mode: Mode,
-    protect_identifier: bool,
     read: &'a ReadSession,
     first_id: u64,
     next_id: u64,
-    /// Identifier -> record ID as changed by this import (0: removed).
-    overlay: KeyTable,
+    /// The unique indexes the import keeps, as [`ObjectSettings::slots`].
+    slots: Vec<SlotState>,
+    /// Per slot: whether `--no-overwrite` protects its property and its list.
+    protect: Vec<(bool, bool)>,
     /// Stored records this import has changed (their snapshot is stale).
     touched: HashSet<u64, ahash::RandomState>,
-    /// Identifiers of records whose identifier an ID-matched row changed.
-    moved: HashMap<u64, Box<[u8]>, ahash::RandomState>,
+}
+
+/// What a row's unique values come to ([`ObjectPlanner::settle`]).
+enum Settle {
+    /// Nothing to rewrite.
+    Kept,
+    /// The row's values must be rewritten (the slot changes to write).
+    Rewrite(Vec<(UniqueSlot, Held, bool)>),
+    /// Refused: slot, conflict.
+    Refused(usize, Conflict),
 }
 
 impl<'a> ObjectPlanner<'a> {
-    /// A planner handing out IDs from `next_id`.
-    pub fn new(
-        object: Object,
-        identifier: Option<PropertyId>,
-        mode: Mode,
-        protect_identifier: bool,
-        read: &'a ReadSession,
-        next_id: u64,
-    ) -> Self {
+    /// A planner for one object with `settings`, handing out IDs from `next_id`.
+    pub fn new(settings: &ObjectSettings, mode: Mode, read: &'a ReadSession, next_id: u64) -> Self {
         Self {
-            object,
-            identifier,
+            object: settings.object.clone(),
+            identifier: settings.identifier,
             mode,
-            protect_identifier,
             read,
             first_id: next_id,
             next_id,
-            overlay: KeyTable::default(),
-            moved: HashMap::default(),
+            slots: settings.slots.iter().map(|&s| SlotState::new(s)).collect(),
+            protect: settings
+                .slots
+                .iter()
+                .map(|s| {
+                    let asks = |p| settings.policy.asks_to_protect(p);
+                    (asks(s.property), s.list.is_some_and(asks))
+                })
+                .collect(),
             touched: HashSet::default(),
         }
     }
@@ -196,54 +265,94 @@ impl<'a> ObjectPlanner<'a> {
         self.next_id
     }
 
-    /// The record owning `key` now: this import's changes first, then the snapshot.
+    /// The index entry of the row's identifier `key` now: this import's changes
+    /// first, then the snapshot's entry.
     fn owner(&self, hash: u64, key: &[u8], snapshot_owner: u64) -> u64 {
-        self.overlay.get(hash, key).unwrap_or(snapshot_owner)
+        self.slots[0].entry(hash, key, snapshot_owner)
     }
 
-    fn owner_uncached(&self, key: &[u8]) -> Result<u64, StoreError> {
-        if let Some(id) = self.overlay.get(hash_key(key), key) {
-            return Ok(id);
-        }
-        let Some(identifier) = self.identifier else {
-            return Ok(0);
+    /// What row `r` gives slot `i`.
+    fn given<'r>(&self, rows: &'r ObjectRows, r: usize, i: usize, keep_primary: bool) -> Given<'r> {
+        let keys = &rows.slot_keys[i];
+        let (primary_given, list, range) = keys.row(r);
+        let primary = if i == 0 && self.identifier.is_some() {
+            let key = rows.row_key(r);
+            (!key.is_empty()).then(|| (key, rows.key_hashes[r], rows.known[r].key_owner))
+        } else if primary_given {
+            range.clone().map(|k| keys.key(k)).find(|k| !k.list).map(|k| (k.key, k.hash, k.entry))
+        } else {
+            None
         };
-        Ok(self.read.lookup(&self.object.name, identifier, key)?.unwrap_or(0))
+        Given {
+            primary,
+            list,
+            keys: (range.start, range.end),
+            keep_primary: keep_primary && i == 0,
+            protect: self.protect[i],
+        }
     }
 
-    /// The identifier record `id` holds now. A stored record that cannot be read
-    /// (corrupt) is an error, not a record without identifier.
-    fn current_key(&self, id: u64) -> Result<Option<Box<[u8]>>, StoreError> {
-        if let Some(k) = self.moved.get(&id) {
-            return Ok(Some(k.clone()));
+    /// Settles row `r`'s unique values for record `id` (`creating`: new) in every
+    /// slot: all or nothing. `via_secondary`: the row matched the record through
+    /// one of its secondary values and carries no record ID.
+    fn settle(
+        &mut self,
+        rows: &ObjectRows,
+        r: usize,
+        id: u64,
+        creating: bool,
+        via_secondary: bool,
+    ) -> Result<Settle, StoreError> {
+        let name = self.object.name.clone();
+        let mut prepared = Vec::new();
+        let mut new_identifier = None;
+        for i in 0..self.slots.len() {
+            let given = self.given(rows, r, i, via_secondary);
+            if given.primary.is_none() && !given.list && !(i == 0 && via_secondary) {
+                continue;
+            }
+            if creating && i == 0 && self.identifier.is_some() && !given.list {
+                // A new record's identifier: free, or the row would have matched.
+                new_identifier = given.primary;
+                continue;
+            }
+            match self.slots[i].prepare(self.read, &name, rows, i, given, id, self.first_id, creating)? {
+                Prepared::Nothing => {}
+                Prepared::Conflict(c) => return Ok(Settle::Refused(i, c)),
+                Prepared::Change { current, next, rewrite } => prepared.push((i, current, next, rewrite)),
+            }
         }
-        if id >= self.first_id {
-            // Created by this import: its key is in the overlay (rare path: an ID
-            // given in the file for a record the same file created).
-            return Ok(self.overlay.iter().find(|&(_, v)| v == id).map(|(k, _)| k.into()));
+        if let Some((key, hash, _)) = new_identifier {
+            self.slots[0].overlay.set(hash, key, id);
         }
-        let (Some(identifier), Some(record)) = (self.identifier, self.read.record(&self.object.name, id)?)
-        else {
-            return Ok(None);
-        };
-        Ok(record.view().get(identifier).map(|v| v.as_bytes().into()))
+        let mut rewrites = Vec::new();
+        for (i, current, next, rewrite) in prepared {
+            if rewrite {
+                rewrites.push((self.slots[i].slot, next.clone(), !current.list.is_empty()));
+            }
+            self.slots[i].apply(self.read, &name, id, &current, next)?;
+        }
+        Ok(if rewrites.is_empty() { Settle::Kept } else { Settle::Rewrite(rewrites) })
     }
 
     /// The actions of one piece's rows for this object (`oi` in the mapping); row
-    /// errors go to `issues`. In a multi-object import a row without values for
-    /// the object is [`Action::Absent`]. Fails when the store cannot be read.
+    /// errors go to `issues`, rewritten rows to `rewrites`. In a multi-object
+    /// import a row without values for the object is [`Action::Absent`]. Fails
+    /// when the store cannot be read.
     fn plan(
         &mut self,
         piece: &Transformed,
         oi: u16,
         multi: bool,
         issues: &mut Vec<Issue>,
+        rewrites: &mut Rewrites,
     ) -> Result<Vec<Action>, StoreError> {
         let rows = &piece.objects[usize::from(oi)];
         let mut actions = Vec::with_capacity(piece.len());
         let object = self.object.clone();
-        let id_name =
-            self.identifier.map_or("record ID", |id| crate::schema::property(&object, id).name.as_str());
+        // Rows that need the general path: the import keeps more than the identifier.
+        let simple = self.slots.len() <= 1
+            && rows.slot_keys.iter().all(crate::normalize::transform::SlotKeys::is_unused);
         for (r, &span) in piece.piece.rows.iter().enumerate() {
             if rows.failed[r] {
                 actions.push(Action::Fail);
@@ -260,6 +369,7 @@ impl<'a> ObjectPlanner<'a> {
                 issues.push(at.row_error(code, value, message));
                 Action::Fail
             };
+            let mut via_secondary = false;
             let target = if known.record_id != 0 {
                 let exists = known.record_exists
                     || (known.record_id >= self.first_id && known.record_id < self.next_id);
@@ -277,36 +387,37 @@ impl<'a> ObjectPlanner<'a> {
             } else if key.is_empty() {
                 None
             } else {
-                Some(self.owner(rows.key_hashes[r], key, known.key_owner)).filter(|&id| id != 0)
+                let entry = self.owner(rows.key_hashes[r], key, known.key_owner);
+                via_secondary = entry & SECONDARY != 0;
+                Some(entry & !SECONDARY).filter(|&id| id != 0)
             };
             let action = match (target, self.mode) {
                 (Some(_), Mode::Create) => Action::Skip(SkipReason::CreateOnlyImport),
                 (Some(_), _) if self.object.create_only() => Action::Skip(SkipReason::ActivityNotUpdatable),
-                (Some(id), _) => {
-                    if known.record_id != 0 && !key.is_empty() {
-                        match self.move_key(id, key)? {
-                            Ok(()) => self.update(id, known),
-                            Err(owner) => fail(
-                                ErrorCode::DuplicateUniquePropertyValue,
-                                rows.identifier_column,
-                                String::from_utf8_lossy(key).into_owned(),
-                                format!(
-                                    "{id_name} '{}' already belongs to {} record {owner}",
-                                    String::from_utf8_lossy(key),
-                                    self.object.name
-                                ),
-                            ),
-                        }
-                    } else {
-                        self.update(id, known)
+                (Some(id), _) if simple && known.record_id == 0 && !via_secondary => self.update(id, known),
+                (Some(id), _) => match self.settle(rows, r, id, false, via_secondary)? {
+                    Settle::Kept => self.update(id, known),
+                    Settle::Rewrite(changes) => {
+                        let refs: Vec<(UniqueSlot, &Held, bool)> =
+                            changes.iter().map(|(s, h, l)| (*s, h, *l)).collect();
+                        rewrites.push(r, rows.row_values(r), &refs);
+                        self.touched.insert(id);
+                        Action::Update(id)
                     }
-                }
+                    Settle::Refused(slot, c) => {
+                        let (column, value, message) = self.conflict_report(rows, slot, &c);
+                        fail(ErrorCode::DuplicateUniquePropertyValue, column, value, message)
+                    }
+                },
                 (None, Mode::Update) if known.record_id == 0 && key.is_empty() => fail(
                     ErrorCode::MissingIdentifier,
                     rows.identifier_column,
                     String::new(),
-                    if self.identifier.is_some() {
-                        format!("an update needs a record ID or {id_name}")
+                    if let Some(id) = self.identifier {
+                        format!(
+                            "an update needs a record ID or {}",
+                            crate::schema::property(&object, id).name
+                        )
                     } else {
                         "an update needs a record ID".to_owned()
                     },
@@ -318,18 +429,61 @@ impl<'a> ObjectPlanner<'a> {
                     String::new(),
                     required_message(&self.object),
                 ),
-                (None, _) => {
+                (None, _) if simple => {
                     let id = self.next_id;
                     self.next_id += 1;
                     if !key.is_empty() {
-                        self.overlay.set(rows.key_hashes[r], key, id);
+                        self.slots[0].overlay.set(rows.key_hashes[r], key, id);
                     }
                     Action::Create(id)
+                }
+                (None, _) => {
+                    let id = self.next_id;
+                    match self.settle(rows, r, id, true, false)? {
+                        Settle::Refused(slot, c) => {
+                            let (column, value, message) = self.conflict_report(rows, slot, &c);
+                            fail(ErrorCode::DuplicateUniquePropertyValue, column, value, message)
+                        }
+                        settled => {
+                            if let Settle::Rewrite(changes) = settled {
+                                let refs: Vec<(UniqueSlot, &Held, bool)> =
+                                    changes.iter().map(|(s, h, l)| (*s, h, *l)).collect();
+                                rewrites.push(r, rows.row_values(r), &refs);
+                            }
+                            self.next_id += 1;
+                            Action::Create(id)
+                        }
+                    }
                 }
             };
             actions.push(action);
         }
         Ok(actions)
+    }
+
+    /// The column, value and message of a row refused for a value another record holds.
+    fn conflict_report(&self, rows: &ObjectRows, slot: usize, c: &Conflict) -> (Option<u32>, String, String) {
+        let s = self.slots[slot].slot;
+        let (property, column) = if c.list {
+            (s.list.unwrap_or(s.property), rows.slot_keys[slot].columns.1)
+        } else if slot == 0 && self.identifier.is_some() {
+            (s.property, rows.identifier_column)
+        } else {
+            (s.property, rows.slot_keys[slot].columns.0)
+        };
+        let value = String::from_utf8_lossy(&c.key).into_owned();
+        let name = &crate::schema::property(&self.object, property).name;
+        let message = format!(
+            "{name} '{value}' already belongs to {} record {}{}",
+            self.object.name,
+            c.owner,
+            if self.slots[slot].slot.list.is_some() {
+                " (emails are unique across primary and secondary emails)"
+            } else {
+                ""
+            }
+        );
+        (column, value, message)
     }
 
     /// The update of record `id`: the premerge computed against the snapshot if
@@ -349,43 +503,26 @@ impl<'a> ObjectPlanner<'a> {
         }
     }
 
-    /// Gives record `id` the identifier `key`, as an ID-matched row asks;
-    /// `Ok(Err(owner))` if another record owns `key`.
-    fn move_key(&mut self, id: u64, key: &[u8]) -> Result<Result<(), u64>, StoreError> {
-        let owner = self.owner_uncached(key)?;
-        if owner == id {
-            return Ok(Ok(()));
-        }
-        let old = self.current_key(id)?;
-        if self.protect_identifier && old.is_some() {
-            return Ok(Ok(()));
-        }
-        if owner != 0 {
-            return Ok(Err(owner));
-        }
-        self.overlay.set(hash_key(key), key, id);
-        self.moved.insert(id, key.into());
-        if let Some(old) = old {
-            self.overlay.set(hash_key(&old), &old, 0);
-        }
-        Ok(Ok(()))
+    /// Ends planning: per unique slot, the changes to its index, sorted by key, as
+    /// `(key, entry)` to set and `(key, 0)` to remove. The overlays hold the final
+    /// entry of every value the import touched, so each index is written once, in
+    /// key order, at the end.
+    pub fn finish(&mut self) -> Vec<IndexDelta> {
+        self.slots.iter_mut().map(|s| sorted_delta(std::mem::take(&mut s.overlay))).collect()
     }
+}
 
-    /// Ends planning: the changes to the identifier index, sorted by key, as
-    /// `(key, Some(id))` to set and `(key, None)` to remove. The overlay holds the
-    /// final owner of every identifier the import touched, so the index is written
-    /// once, in key order, at the end.
-    pub fn finish(&mut self) -> IndexDelta {
-        // The keys stay where the overlay put them; only the order is computed, by
-        // the first 8 bytes as an integer and then the whole key, so that most
-        // comparisons never touch the key bytes.
-        let (arena, spans) = std::mem::take(&mut self.overlay).into_parts();
-        let mut entries: Vec<(u64, usize, u32, u64)> =
-            spans.into_iter().map(|(o, l, id)| (prefix(&arena[o..o + l as usize]), o, l, id)).collect();
-        let key = |e: &(u64, usize, u32, u64)| &arena[e.1..e.1 + e.2 as usize];
-        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
-        IndexDelta { arena, entries }
-    }
+/// An overlay's entries sorted by key.
+fn sorted_delta(overlay: KeyTable) -> IndexDelta {
+    // The keys stay where the overlay put them; only the order is computed, by
+    // the first 8 bytes as an integer and then the whole key, so that most
+    // comparisons never touch the key bytes.
+    let (arena, spans) = overlay.into_parts();
+    let mut entries: Vec<(u64, usize, u32, u64)> =
+        spans.into_iter().map(|(o, l, id)| (prefix(&arena[o..o + l as usize]), o, l, id)).collect();
+    let key = |e: &(u64, usize, u32, u64)| &arena[e.1..e.1 + e.2 as usize];
+    entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
+    IndexDelta { arena, entries }
 }
 
 /// What a row needs to create a record of `object` (SPEC 3).

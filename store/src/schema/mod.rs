@@ -143,6 +143,17 @@ pub struct PropertyDef {
     /// Defined by a user, not by the standard model.
     #[serde(default, skip_serializing_if = "is_false")]
     pub custom: bool,
+    /// A list of secondary values of the unique property named here, indexed with
+    /// it: `hs_additional_emails` holds a contact's secondary emails, and an email
+    /// is unique across primary and secondary emails (SPEC 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_of: Option<String>,
+    /// A unique property whose values several records may share since an import
+    /// matched the object by another unique property (companies' `domain` when a
+    /// custom property is the identifier, SPEC 2). Its index then holds, for each
+    /// value, the record with the lowest ID holding it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub shared: bool,
     /// Header spellings per language, normalized with [`normalize_header`]
     /// (the English list also holds the internal name and the label).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -323,6 +334,14 @@ impl ObjectDef {
             let mut values = HashSet::new();
             if let Some(o) = p.options.iter().find(|o| !values.insert(o.value.as_str())) {
                 return Err(format!("{name}.{}: option {} is listed twice", p.name, o.value));
+            }
+            if let Some(of) = &p.secondary_of
+                && !(p.multiple && self.property_named(of).is_some_and(|u| u.unique && u.ty == p.ty))
+            {
+                return Err(format!(
+                    "{name}.{}: secondary values of {of} need a unique {of} of the same type and a list",
+                    p.name
+                ));
             }
             if p.ty == PropertyType::RecordId && p.id != RECORD_ID {
                 return Err(format!("{name}.{}: only property 0 is the record ID", p.name));

@@ -92,6 +92,11 @@ fn refreshed(standard: &ObjectDef, stored: &ObjectDef) -> ObjectDef {
     for p in &stored.properties {
         if out.property(p.id).is_none() && out.property_named(&p.name).is_none() {
             out.properties.push(p.clone());
+        } else if p.shared
+            && let Some(own) = out.properties.iter_mut().find(|o| o.id == p.id)
+        {
+            // What the store's records came to hold, not a definition of the build.
+            own.shared = true;
         }
     }
     out.properties.sort_by_key(|p| p.id);
