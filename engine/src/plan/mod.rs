@@ -9,6 +9,8 @@
 //! only known when the record is read, so the commit stage settles `updated`
 //! versus `unchanged`.
 
+#[cfg(test)]
+mod tests;
 mod unique;
 
 use std::collections::HashSet;
