@@ -154,3 +154,6 @@ pub fn write_index(
         index.put_sorted(delta.iter().filter(|e| e.1 != 0))
     })
 }
+
+#[cfg(test)]
+mod tests;
