@@ -17,4 +17,5 @@ mod owners;
 mod safety;
 mod schema;
 mod support;
+mod value_types;
 mod values;
