@@ -12,6 +12,7 @@ mod faults;
 mod input_errors;
 mod limits;
 mod model;
+mod model_objects;
 mod objects;
 mod owners;
 mod safety;
