@@ -41,6 +41,8 @@ mod owners;
 mod record;
 pub mod schema;
 mod session;
+#[cfg(test)]
+mod session_tests;
 mod store;
 pub mod tables;
 #[cfg(test)]

@@ -178,3 +178,6 @@ pub fn write_index(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

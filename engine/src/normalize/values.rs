@@ -206,9 +206,51 @@ pub fn record_id(raw: &str) -> Result<u64, ErrorCode> {
     }
 }
 
-/// Lowercases and checks an email: `local@domain`, where the local part is made of
-/// letters and digits of any script and `._%+'-` (RFC 6531/6532 local parts) and the
-/// domain is a valid domain of at least two labels, internationalized ones included.
+/// The characters besides letters and digits that an unquoted local part may hold
+/// (RFC 5322 `atext`), besides the dots between its atoms.
+const LOCAL_PART_SPECIALS: &[u8] = b"!#$%&'*+-/=?^_`{|}~";
+
+/// Whether `local` is a dot-atom local part (RFC 5322, with RFC 6531's letters and
+/// digits of any script): atoms of letters, digits and [`LOCAL_PART_SPECIALS`],
+/// separated by single dots, none first or last. Quoted local parts are refused.
+fn local_part_ok(local: &str) -> bool {
+    // A dot before the first character refuses a leading dot as a doubled one.
+    let mut previous = '.';
+    for c in local.chars() {
+        let ok = if c == '.' {
+            previous != '.'
+        } else {
+            c.is_alphanumeric() || (c.is_ascii() && LOCAL_PART_SPECIALS.contains(&(c as u8)))
+        };
+        if !ok {
+            return false;
+        }
+        previous = c;
+    }
+    previous != '.'
+}
+
+/// [`local_part_ok`] on ASCII bytes (the common case).
+fn ascii_local_part_ok(local: &[u8]) -> bool {
+    let mut previous = b'.';
+    for &b in local {
+        let ok = if b == b'.' {
+            previous != b'.'
+        } else {
+            b.is_ascii_alphanumeric() || LOCAL_PART_SPECIALS.contains(&b)
+        };
+        if !ok {
+            return false;
+        }
+        previous = b;
+    }
+    previous != b'.'
+}
+
+/// Lowercases and checks an email: `local@domain`, where the local part is a
+/// dot-atom of letters and digits of any script and RFC 5322's other `atext`
+/// characters ([`LOCAL_PART_SPECIALS`]; RFC 6531/6532 local parts, [`local_part_ok`]) and the domain is a valid domain of
+/// at least two labels ([`domain`]'s rules), internationalized ones included.
 /// The normal form is lowercase with the domain in its Unicode form ([`domain`]):
 /// `José@MÜLLER.de` and `josé@xn--mller-kva.de` are both `josé@müller.de`.
 pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
@@ -219,13 +261,15 @@ pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
     let (local, domain_part) = (&raw[..at], &raw[at + 1..]);
     if raw.is_ascii() && !has_ace_label(domain_part) {
         // The common case: checks and lowercasing on bytes.
-        let local_ok =
-            !local.is_empty() && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+'-".contains(&b));
+        let local_ok = ascii_local_part_ok(local.as_bytes());
         let mut labels = 0;
         let domain_ok = !domain_part.is_empty()
             && domain_part.split('.').all(|label| {
                 labels += 1;
-                !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             });
         if !(local_ok && domain_ok && labels >= 2) {
             return Err(ErrorCode::InvalidEmail);
@@ -234,8 +278,7 @@ pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
         out.make_ascii_lowercase();
         return Ok(());
     }
-    let local_ok = !local.is_empty() && local.chars().all(|c| c.is_alphanumeric() || "._%+'-".contains(c));
-    if !local_ok || domain_part.contains(['/', ':', '?', '#', '@']) {
+    if !local_part_ok(local) || domain_part.contains(['/', ':', '?', '#', '@']) {
         return Err(ErrorCode::InvalidEmail);
     }
     out.extend(local.chars().flat_map(char::to_lowercase));
@@ -864,6 +907,37 @@ mod tests {
         }
         for bad in ["josé@müller", "jo sé@müller.de", "josé@http://müller.de", "a@xn--zz.de", "ü@www"]
         {
+            assert_eq!(run(email, bad), Err(ErrorCode::InvalidEmail), "{bad}");
+        }
+        // RFC 5322 dot-atoms: every `atext` character, single dots between atoms.
+        for ok in
+            ["o'brien@x.com", "a+tag@x.com", "john_doe@x.com", "x!#$%&*/=?^`{|}~-y@x.com", "a.b.c@x.com"]
+        {
+            assert_eq!(run(email, ok).unwrap(), ok, "{ok}");
+        }
+        assert_eq!(run(email, "Zoë!ÅSA@ærø.dk").unwrap(), "zoë!åsa@ærø.dk");
+        for bad in [
+            ".a@x.com",
+            "a.@x.com",
+            "a..b@x.com",
+            ".josé@müller.de",
+            "jo..sé@müller.de",
+            "josé.@müller.de",
+            "\"q x\"@x.com",
+            "a(b)@x.com",
+            "a,b@x.com",
+            "a;b@x.com",
+            "a<b>@x.com",
+            "a[b]@x.com",
+            "a\\b@x.com",
+            "a:b@x.com",
+            // The domain's labels follow `domain`'s rules on both paths.
+            "a@-x.com",
+            "a@x-.com",
+            "a@x.-com",
+            "a@x.com-",
+            "josé@-müller.de",
+        ] {
             assert_eq!(run(email, bad), Err(ErrorCode::InvalidEmail), "{bad}");
         }
     }
