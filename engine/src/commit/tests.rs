@@ -10,7 +10,7 @@ use super::{CommitConfig, write_index, write_piece};
 use crate::input::{decode, split};
 use crate::mapping::vocabulary::Vocabulary;
 use crate::mapping::{self, MappingRequest};
-use crate::normalize::transform::{self, ColumnConventions, ObjectSettings, TransformConfig};
+use crate::normalize::transform::{self, ColumnConventions, ObjectSettings, TransformConfig, UniqueSlot};
 use crate::normalize::values::ValueOptions;
 use crate::plan::{Action, IndexDelta, Mode, ObjectPlanner, Planned, Planner};
 use crate::resolve::KeyIndex;
@@ -20,7 +20,7 @@ use crate::schema::Object;
 /// and the next record ID, ready for the writer.
 struct Plan {
     pieces: Vec<Planned>,
-    delta: IndexDelta,
+    delta: Vec<IndexDelta>,
     next_id: u64,
     cfg: CommitConfig,
 }
@@ -82,29 +82,33 @@ fn plan(
     .unwrap();
     let object = mapping.objects[0].clone();
     let identifier = object.identifier_id();
-    let settings =
-        ObjectSettings { object: object.clone(), identifier, policy: policy.clone(), forward_only: None };
+    let mapped: Vec<u16> = mapping
+        .columns
+        .iter()
+        .filter_map(|t| match *t {
+            mapping::Target::Property { property, .. } => Some(property),
+            mapping::Target::Skip => None,
+        })
+        .collect();
+    let settings = ObjectSettings {
+        object: object.clone(),
+        identifier,
+        policy: policy.clone(),
+        forward_only: None,
+        slots: UniqueSlot::of(&object, identifier, &mapped),
+    };
     let cfg = TransformConfig::new(
         &mapping,
-        &[settings],
+        std::slice::from_ref(&settings),
         ValueOptions::default(),
         &ColumnConventions::default(),
         import_id,
     );
-    let keys = [match identifier {
-        Some(id) => KeyIndex::load(&read, object_name, id).unwrap(),
-        None => KeyIndex::empty(),
-    }];
-    let protect_identifier = identifier.is_some_and(|id| policy.protects(id));
+    let keys = vec![
+        settings.slots.iter().map(|s| KeyIndex::load(&read, object_name, s.property).unwrap()).collect(),
+    ];
     let next_id = read.next_id(object_name).unwrap();
-    let mut planner = Planner::new(vec![ObjectPlanner::new(
-        object.clone(),
-        identifier,
-        mode,
-        protect_identifier,
-        &read,
-        next_id,
-    )]);
+    let mut planner = Planner::new(vec![ObjectPlanner::new(&settings, mode, &read, next_id)]);
     let body = header.len..text.len();
     let mut line = u64::from(header.lines) + 1;
     let mut pieces = Vec::new();
@@ -124,7 +128,7 @@ fn plan(
         pieces,
         delta,
         next_id,
-        cfg: CommitConfig { object, identifier, import_id, policy: policy.clone() },
+        cfg: CommitConfig { object, slots: settings.slots.clone(), import_id, policy: policy.clone() },
     }
 }
 
@@ -415,53 +419,54 @@ fn several_pieces_write_exactly_what_one_piece_writes() {
 }
 
 #[test]
-fn the_index_gets_new_keys_loses_moved_ones_and_is_left_alone_without_an_identifier() {
+fn the_index_gets_new_keys_loses_moved_ones_and_is_left_alone_without_slots() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s.redb")).unwrap();
     let policy = MergePolicy::overwrite();
-    import(&store, "contacts", "Email\na@x.com\nb@x.com\n", &policy, BIG);
-    // Record 1 moves to a2@ (freeing a@), then record 2 takes a@ (freeing b@), and a
-    // new contact takes b@.
-    let csv = "hs_object_id,Email\n1,a2@x.com\n2,a@x.com\n,b@x.com\n";
-    let id = start_import(&store, "contacts");
-    let planned = plan(&store, "contacts", csv, Mode::Upsert, &policy, BIG, id);
+    import(&store, "companies", "Company Domain Name\na.com\nb.com\n", &policy, BIG);
+    // Record 1 moves to a2.com (freeing a.com), then record 2 takes a.com (freeing
+    // b.com), and a new company takes b.com. (A contact's old email would stay its
+    // secondary email instead: see the plan stage's tests.)
+    let csv = "hs_object_id,Company Domain Name\n1,a2.com\n2,a.com\n,b.com\n";
+    let id = start_import(&store, "companies");
+    let planned = plan(&store, "companies", csv, Mode::Upsert, &policy, BIG, id);
     let delta: Vec<(String, u64)> =
-        planned.delta.iter().map(|(k, v)| (String::from_utf8(k.to_vec()).unwrap(), v)).collect();
-    assert_eq!(delta, [("a2@x.com".into(), 1), ("a@x.com".into(), 2), ("b@x.com".into(), 3)]);
-    // Written with no identifier, the delta changes nothing.
-    let email = planned.cfg.identifier.unwrap();
+        planned.delta[0].iter().map(|(k, v)| (String::from_utf8(k.to_vec()).unwrap(), v)).collect();
+    assert_eq!(delta, [("a.com".into(), 2), ("a2.com".into(), 1), ("b.com".into(), 3)]);
+    // Written for an import that keeps no index, the delta changes nothing.
+    let domain = planned.cfg.slots[0].property;
     let session = store.begin_write().unwrap();
-    let no_identifier = CommitConfig {
+    let no_slots = CommitConfig {
         object: planned.cfg.object.clone(),
-        identifier: None,
+        slots: Vec::new(),
         import_id: id,
         policy: policy.clone(),
     };
-    write_index(&session, &no_identifier, &planned.delta).unwrap();
-    write_index(&session, &planned.cfg, &IndexDelta::default()).unwrap();
+    write_index(&session, &no_slots, &planned.delta).unwrap();
+    write_index(&session, &planned.cfg, &[IndexDelta::default()]).unwrap();
     session.commit(true).unwrap();
     let read = store.begin_read().unwrap();
-    assert_eq!(read.lookup("contacts", email, b"a2@x.com").unwrap(), None);
-    assert_eq!(read.lookup("contacts", email, b"a@x.com").unwrap(), Some(1));
+    assert_eq!(read.lookup("companies", domain, b"a2.com").unwrap(), None);
+    assert_eq!(read.lookup("companies", domain, b"a.com").unwrap(), Some(1));
     drop(read);
     commit(&store, &planned);
     let read = store.begin_read().unwrap();
-    assert_eq!(read.lookup("contacts", email, b"a2@x.com").unwrap(), Some(1));
-    assert_eq!(read.lookup("contacts", email, b"a@x.com").unwrap(), Some(2));
-    assert_eq!(read.lookup("contacts", email, b"b@x.com").unwrap(), Some(3));
-    assert_eq!(read.index_len("contacts", email).unwrap(), 3);
+    assert_eq!(read.lookup("companies", domain, b"a2.com").unwrap(), Some(1));
+    assert_eq!(read.lookup("companies", domain, b"a.com").unwrap(), Some(2));
+    assert_eq!(read.lookup("companies", domain, b"b.com").unwrap(), Some(3));
+    assert_eq!(read.index_len("companies", domain).unwrap(), 3);
     drop(read);
     // A key freed and not taken again is removed (an entry with ID 0).
-    let csv = "hs_object_id,Email\n3,c@x.com\n";
-    let id = start_import(&store, "contacts");
-    let planned = plan(&store, "contacts", csv, Mode::Upsert, &policy, BIG, id);
-    let delta: Vec<(Vec<u8>, u64)> = planned.delta.iter().map(|(k, v)| (k.to_vec(), v)).collect();
-    assert_eq!(delta, [(b"b@x.com".to_vec(), 0), (b"c@x.com".to_vec(), 3)]);
+    let csv = "hs_object_id,Company Domain Name\n3,c.com\n";
+    let id = start_import(&store, "companies");
+    let planned = plan(&store, "companies", csv, Mode::Upsert, &policy, BIG, id);
+    let delta: Vec<(Vec<u8>, u64)> = planned.delta[0].iter().map(|(k, v)| (k.to_vec(), v)).collect();
+    assert_eq!(delta, [(b"b.com".to_vec(), 0), (b"c.com".to_vec(), 3)]);
     commit(&store, &planned);
     let read = store.begin_read().unwrap();
-    assert_eq!(read.lookup("contacts", email, b"b@x.com").unwrap(), None);
-    assert_eq!(read.lookup("contacts", email, b"c@x.com").unwrap(), Some(3));
-    assert_eq!(read.index_len("contacts", email).unwrap(), 3);
+    assert_eq!(read.lookup("companies", domain, b"b.com").unwrap(), None);
+    assert_eq!(read.lookup("companies", domain, b"c.com").unwrap(), Some(3));
+    assert_eq!(read.index_len("companies", domain).unwrap(), 3);
     drop(read);
     assert_checks(store);
 }
