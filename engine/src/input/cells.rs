@@ -108,17 +108,15 @@ pub fn render(cell: Cell<'_>, out: &mut String) -> Rendered {
             }
             Rendered::Typed
         }
-        Cell::Instant(ms) => match chrono::DateTime::from_timestamp_millis(ms) {
-            Some(t) => {
-                let format = if ms % 1000 == 0 { "%Y-%m-%dT%H:%M:%SZ" } else { "%Y-%m-%dT%H:%M:%S%.3fZ" };
-                write!(out, "{}", t.format(format)).expect("writing to a String");
-                Rendered::Typed
-            }
-            None => {
+        Cell::Instant(ms) => {
+            let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
                 write!(out, "{ms}").expect("writing to a String");
-                Rendered::Text
-            }
-        },
+                return Rendered::Text;
+            };
+            let format = if ms % 1000 == 0 { "%Y-%m-%dT%H:%M:%SZ" } else { "%Y-%m-%dT%H:%M:%S%.3fZ" };
+            write!(out, "{}", t.format(format)).expect("writing to a String");
+            Rendered::Typed
+        }
     }
 }
 

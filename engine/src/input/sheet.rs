@@ -131,8 +131,9 @@ pub fn read(
             loop {
                 let next = reader.next_cell().map_err(failed)?;
                 let pos = next.as_ref().map(calamine::Cell::get_position);
-                if current.is_some() && pos.map(|p| p.0) != current {
-                    let r = current.expect("a row is open");
+                if let Some(r) = current
+                    && pos.map(|p| p.0) != current
+                {
                     if !emit(r, &values, &mut scratch, &mut row) {
                         break;
                     }
@@ -193,12 +194,11 @@ fn emit(
         cells[*c as usize] = match v {
             DataRef::Int(i) => Cell::Int(*i),
             DataRef::Float(f) => Cell::Float(*f),
-            DataRef::String(s) => Cell::Text(s),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s),
             DataRef::SharedString(s) => Cell::Text(s),
             DataRef::Bool(b) => Cell::Bool(*b),
             DataRef::DateTime(d) if d.is_duration() => Cell::Text(&scratch[s..e]),
             DataRef::DateTime(d) => date_cell(d),
-            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s),
             DataRef::Error(_) => Cell::Error(&scratch[s..e]),
             DataRef::Empty => Cell::Empty,
         };
