@@ -783,6 +783,20 @@ fn value_message(code: ErrorCode, prop: &PropertyDef, cell: &str, opts: &ValueOp
             format!("'{v}' is not a number in the import's number locale ({property})")
         }
         ErrorCode::CouldNotParseDate => {
+            let zone = (prop.ty == PropertyType::Datetime).then_some(opts.time_zone);
+            match values::date_problem(cell, opts.date_order, zone) {
+                values::DateProblem::SkippedTime => {
+                    return format!(
+                        "'{v}' does not exist in {}: the clocks skip that local time (daylight saving \
+                         time) ({property}); give the time with its offset, e.g. +01:00",
+                        opts.time_zone.name()
+                    );
+                }
+                values::DateProblem::NoSuchDay => {
+                    return format!("'{v}' is not a day of the calendar ({property})");
+                }
+                values::DateProblem::Unreadable => {}
+            }
             let format = match opts.date_order {
                 values::DateOrder::Ymd => "YYYY-MM-DD (ISO 8601)",
                 values::DateOrder::Dmy => "DD-MM-YYYY (or ISO 8601)",

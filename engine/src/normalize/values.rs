@@ -220,7 +220,10 @@ fn local_part_ok(local: &str) -> bool {
         let ok = if c == '.' {
             previous != '.'
         } else {
-            c.is_alphanumeric() || (c.is_ascii() && LOCAL_PART_SPECIALS.contains(&(c as u8)))
+            c.is_alphanumeric()
+                || (c.is_ascii() && LOCAL_PART_SPECIALS.contains(&(c as u8)))
+                // A combining mark on a letter (`i̇` from lowercasing `İ`).
+                || (previous != '.' && unicode_normalization::char::is_combining_mark(c))
         };
         if !ok {
             return false;
@@ -278,10 +281,13 @@ pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
         out.make_ascii_lowercase();
         return Ok(());
     }
-    if !local_part_ok(local) || domain_part.contains(['/', ':', '?', '#', '@']) {
+    // One normal form: NFC of the lowercase text (an NFD `é` is the NFC one).
+    use unicode_normalization::UnicodeNormalization as _;
+    let local: String = local.nfc().flat_map(char::to_lowercase).nfc().collect();
+    if !local_part_ok(&local) || domain_part.contains(['/', ':', '?', '#', '@']) {
         return Err(ErrorCode::InvalidEmail);
     }
-    out.extend(local.chars().flat_map(char::to_lowercase));
+    out.push_str(&local);
     out.push('@');
     host(domain_part, out).map_err(|_| ErrorCode::InvalidEmail)
 }
@@ -536,6 +542,10 @@ fn parse_cell(raw: &str) -> Option<Cell> {
     let mut i = 0;
     let (first, first_len) = digits(b, &mut i);
     if i == b.len() {
+        if first_len == 8 {
+            // ISO 8601's basic format: `20240507`.
+            return Some(Cell { date: basic_date(first), time: None, offset: None });
+        }
         let n: i64 = raw.parse().ok()?;
         let millis = match first_len {
             10 => n * 1000,
@@ -543,6 +553,9 @@ fn parse_cell(raw: &str) -> Option<Cell> {
             _ => return None,
         };
         return Some(Cell { date: DatePart::Epoch(millis), time: None, offset: None });
+    }
+    if first_len == 8 && matches!(b[i], b'T' | b't') {
+        return parse_basic(first, &b[i + 1..]);
     }
     let sep = b[i];
     if !(1..=4).contains(&first_len) || !matches!(sep, b'-' | b'/' | b'.') {
@@ -566,6 +579,49 @@ fn parse_cell(raw: &str) -> Option<Cell> {
     };
     let (time, offset) = parse_time(&b[i..])?;
     Some(Cell { date, time, offset })
+}
+
+/// The date of ISO 8601's basic format, `YYYYMMDD`.
+fn basic_date(n: u32) -> DatePart {
+    DatePart::Iso { year: (n / 10_000).cast_signed(), month: n / 100 % 100, day: n % 100 }
+}
+
+/// ISO 8601's basic format with a time, `YYYYMMDDTHHMM[SS[.fff]][offset]`; `time` is
+/// what follows the `T`.
+fn parse_basic(date: u32, time: &[u8]) -> Option<Cell> {
+    let mut i = 0;
+    let (clock, len) = digits(time, &mut i);
+    let (hour, minute, second) = match len {
+        4 => (clock / 100, clock % 100, 0),
+        6 => (clock / 10_000, clock / 100 % 100, clock % 100),
+        _ => return None,
+    };
+    let mut nanos = 0;
+    if len == 6 && matches!(time.get(i), Some(b'.' | b',')) {
+        i += 1;
+        let start = i;
+        while let Some(&c) = time.get(i)
+            && c.is_ascii_digit()
+        {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(c - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        nanos *= 10u32.pow(9 - (i - start).min(9) as u32);
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let offset = if i == time.len() { None } else { Some(parse_offset(&time[i..])?) };
+    Some(Cell {
+        date: basic_date(date),
+        time: Some(Clock { seconds: hour * 3600 + minute * 60 + second, nanos }),
+        offset,
+    })
 }
 
 /// Reads what follows the date: nothing, or a time of day and an optional offset.
@@ -779,6 +835,40 @@ pub fn datetime(raw: &str, order: DateOrder, time_zone: Tz, out: &mut String) ->
     push_padded(out, utc.second(), 2);
     out.push('Z');
     Ok(())
+}
+
+/// Why a cell is not a date or datetime, for its error message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateProblem {
+    /// Not written as a date in the order in force (nor year first).
+    Unreadable,
+    /// Written as a date, but of a day no calendar has (`29-02-2023`).
+    NoSuchDay,
+    /// A local time that `--time-zone` skips (the clocks jump over it).
+    SkippedTime,
+}
+
+/// Why `raw` fails [`date`] or [`datetime`] (with `time_zone` for a datetime).
+pub fn date_problem(raw: &str, order: DateOrder, time_zone: Option<Tz>) -> DateProblem {
+    let Some(cell) = parse_cell(raw) else {
+        return DateProblem::Unreadable;
+    };
+    let readable = match cell.date {
+        DatePart::Numeric { .. } => order != DateOrder::Ymd,
+        _ => true,
+    };
+    if !readable {
+        return DateProblem::Unreadable;
+    }
+    if calendar_date(cell.date, order).is_none() {
+        return DateProblem::NoSuchDay;
+    }
+    match time_zone {
+        Some(zone) if cell.offset.is_none() && instant(raw, order, zone).is_none() => {
+            DateProblem::SkippedTime
+        }
+        _ => DateProblem::Unreadable,
+    }
 }
 
 /// The UTC instant of a datetime cell.
@@ -1026,7 +1116,18 @@ mod tests {
             assert_eq!(utc("1715077560", DateOrder::Ymd, tz).unwrap(), "2024-05-07T10:26:00Z");
         }
         assert_eq!(utc("99999999999", DateOrder::Ymd, "UTC").unwrap(), "1973-03-03T09:46:39Z");
-        for bad in ["20240507", "171507756", "17150775600000", "2024-05-07T10:26:00+24:00", "2024-05-07Z"] {
+        // ISO 8601's basic format is a date and an instant; shorter or longer digit runs are no epoch.
+        assert_eq!(utc("20240507", DateOrder::Ymd, "UTC").unwrap(), "2024-05-07T00:00:00Z");
+        assert_eq!(utc("20240507T102600+0200", DateOrder::Ymd, "UTC").unwrap(), "2024-05-07T08:26:00Z");
+        assert_eq!(utc("20240507T1026Z", DateOrder::Ymd, "UTC").unwrap(), "2024-05-07T10:26:00Z");
+        for bad in [
+            "20241307",
+            "20240507T2500",
+            "171507756",
+            "17150775600000",
+            "2024-05-07T10:26:00+24:00",
+            "2024-05-07Z",
+        ] {
             assert_eq!(utc(bad, DateOrder::Ymd, "UTC"), Err(ErrorCode::CouldNotParseDate), "{bad}");
         }
     }
