@@ -396,6 +396,7 @@ pub fn clone_piece(p: &DecodedPiece) -> DecodedPiece {
         batch: p.batch.clone(),
         rows: p.rows.clone(),
         bad: p.bad.clone(),
+        broken: p.broken.clone(),
         consumed: p.consumed,
         lines: p.lines,
         clean: p.clean,

@@ -47,6 +47,8 @@ pub enum ErrorCode {
     TooManyColumns,
     /// A header whose names are all blank (a line of delimiters).
     BlankHeader,
+    /// An input without a header row (nothing but empty lines, or no bytes).
+    EmptyFile,
 }
 
 impl ErrorCode {
@@ -74,6 +76,7 @@ impl ErrorCode {
             Self::UnterminatedQuote => "UNTERMINATED_QUOTE",
             Self::TooManyColumns => "TOO_MANY_COLUMNS",
             Self::BlankHeader => "BLANK_HEADER",
+            Self::EmptyFile => "EMPTY_FILE",
         }
     }
 }

@@ -1,26 +1,31 @@
 //! `ingest inspect`: the dialect, header, row count and structural errors of a
 //! file, without a mapping or a store (SPEC 8).
+//!
+//! Structural errors are the [`Issue`]s decode gives broken records (and the
+//! header's error), anchored to the file; the JSON report shows each one's line,
+//! code and message.
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::input::decode;
 use crate::input::dialect::{self, Encoding};
 use crate::input::pieces;
 use crate::input::source::Source;
 use crate::input::split;
+use crate::issue::Issue;
 use crate::mapping::vocabulary::Vocabulary;
 
-/// One structural error.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct StructuralError {
-    /// Line (1-based) the problem is on.
-    pub line: u64,
-    /// Error code.
-    pub code: &'static str,
-    /// Explanation.
-    pub message: String,
+/// How the report shows a structural error: its line (1-based), code and message.
+fn structural_errors<S: Serializer>(errors: &[Issue], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Shown<'a> {
+        line: u64,
+        code: crate::codes::ErrorCode,
+        message: &'a str,
+    }
+    s.collect_seq(errors.iter().map(|e| Shown { line: e.position.line, code: e.code, message: &e.message }))
 }
 
 /// What `inspect` reports.
@@ -38,8 +43,10 @@ pub struct InspectReport {
     pub rows: u64,
     /// Header names.
     pub header: Vec<String>,
-    /// Structural errors, in file order.
-    pub errors: Vec<StructuralError>,
+    /// Structural errors, in file order, positions absolute (row errors without a
+    /// batch row: see [`Issue::undecoded`]).
+    #[serde(serialize_with = "structural_errors")]
+    pub errors: Vec<Issue>,
     /// The object an import of this file would choose (without `--object`).
     pub object: Option<String>,
     /// What each column would be imported as (`object.property`, empty when it
@@ -120,11 +127,7 @@ pub fn inspect(
         Ok(h) => h,
         Err(e) => {
             // Without a header there are no rows to count; the error says why.
-            report.errors.push(StructuralError {
-                line: e.line(),
-                code: e.code_str(),
-                message: e.to_string(),
-            });
+            report.errors.push(e.issue());
             return Ok(report);
         }
     };
@@ -145,13 +148,11 @@ pub fn inspect(
         |p| p,
         |piece| {
             report.rows += (piece.rows.len() + piece.bad.len()) as u64;
-            for b in &piece.bad {
-                report.errors.push(StructuralError {
-                    line: lines_before + 1 + u64::from(b.span.line),
-                    code: b.code.as_str(),
-                    message: b.message.clone(),
-                });
-            }
+            let (first_line, offset) = (lines_before + 1, piece.offset as u64);
+            report.errors.extend(piece.bad.into_iter().map(|mut issue| {
+                issue.anchor(0, first_line, offset);
+                issue
+            }));
             lines_before += u64::from(piece.lines);
             // Pages read are not needed again: resident memory stays flat.
             let end = piece.offset + piece.consumed;

@@ -6,8 +6,15 @@
 //! anchors them ([`Issue::anchor`]). What the reports write is then absolute:
 //! the input file, its line, the byte offset of the row and the column.
 //!
+//! Decode finds the records that cannot be decoded at all (a wrong number of
+//! fields, a quote that never closes, invalid UTF-8, ...): each gets one issue, a
+//! row error with `row: None` ([`Issue::undecoded`]), positioned relative to its
+//! piece like the others, and anchored where the pieces are seen in file order (the
+//! reporter, `inspect`). The errors of a header are issues of the same shape.
+//!
 //! SPEC 4's rule that a row error hides the row's value errors, and that a
-//! skipped row reports none, lives in one place: [`settle`].
+//! skipped row reports none, lives in one place: [`settle`]. A record that could
+//! not be decoded has no values, so nothing of it is hidden.
 
 use serde::Serialize;
 
@@ -32,7 +39,8 @@ pub struct Issue {
     /// The row in its piece's batch (`None`: a record that could not be decoded).
     #[serde(skip)]
     pub row: Option<u32>,
-    /// The object of the import it concerns (index into the mapping's objects).
+    /// The object of the import it concerns (index into the mapping's objects);
+    /// 0 for a record that could not be decoded, which fails every object.
     #[serde(skip)]
     pub object: u16,
     /// Where it is.
@@ -53,6 +61,13 @@ impl Issue {
     /// An issue of batch row `row` of a piece, at the piece-relative `line` and `byte`.
     pub fn at_row(row: u32, object: u16, line: u64, byte: u64, column: Option<u32>) -> IssueBuilder {
         IssueBuilder { row: Some(row), object, position: Position { file: 0, line, byte, column } }
+    }
+
+    /// An issue of a record that could not be decoded into a batch row (`row:
+    /// None`): the piece-relative `line` the problem is on, the `byte` the record
+    /// starts at, and the column, where one is known.
+    pub fn undecoded(line: u64, byte: u64, column: Option<u32>) -> IssueBuilder {
+        IssueBuilder { row: None, object: 0, position: Position { file: 0, line, byte, column } }
     }
 
     /// Makes a piece-relative position absolute: `file`, the line of the piece's

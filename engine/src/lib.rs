@@ -9,6 +9,11 @@
 //!                       chunks)  rayon)    look up keys)   or update)   thread)
 //! ```
 //!
+//! Every stage reports a problem with a row or a value as one type, an
+//! [`issue::Issue`] with its position (file, line, byte, column), code and value:
+//! decode for the records it cannot decode, transform and plan for the rows, and
+//! the reports and `inspect` write them.
+//!
 //! [`import::run`] drives the stages; the commands of the binary (`cli`) are thin
 //! glue over [`import`], [`inspect`], [`export`] and [`datagen`]. The store itself
 //! (tables, record encoding, durability) is the `store` crate.

@@ -58,9 +58,9 @@ fn absorb(piece: &DecodedPiece, out: &mut Decoded) {
         let cells = columns.iter().map(|c| c.value(r).to_owned()).collect();
         out.rows.push((before + 1 + u64::from(span.line), at(span.start, span.end), cells));
     }
-    for b in &piece.bad {
-        let line = before + 1 + u64::from(b.span.line);
-        out.bad.push((line, at(b.span.start, b.span.end), b.code.as_str(), b.column));
+    for (b, span) in piece.broken_records() {
+        let line = before + 1 + b.position.line;
+        out.bad.push((line, at(span.start, span.end), b.code.as_str(), b.position.column));
     }
     out.lines += u64::from(piece.lines);
 }

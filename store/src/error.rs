@@ -161,21 +161,16 @@ pub enum StoreError {
         /// Record ID.
         id: u64,
     },
-    /// A stored import entry failed its checksum or could not be decoded.
-    #[error("import entry {id} is corrupt: {reason}")]
-    CorruptImport {
-        /// Import ID (the key it is stored under).
+    /// A stored import entry or owner failed its checksum or could not be decoded
+    /// (`import entry 3 is corrupt: ...`, `owner 2 is corrupt: ...`).
+    #[error("{} {id} is corrupt: {reason}", table.entry_name())]
+    CorruptEntry {
+        /// The table it is stored in.
+        table: EntryTable,
+        /// Its ID (the key it is stored under).
         id: u64,
         /// What is wrong with it.
-        reason: ImportCorruption,
-    },
-    /// A stored owner failed its checksum or could not be decoded.
-    #[error("owner {id} is corrupt: {reason}")]
-    CorruptOwner {
-        /// Owner ID (the key it is stored under).
-        id: u64,
-        /// What is wrong with it.
-        reason: OwnerCorruption,
+        reason: EntryCorruption,
     },
     /// An owner the store refuses (one without an email).
     #[error("{0}")]
@@ -214,8 +209,7 @@ impl StoreError {
         matches!(
             self,
             Self::CorruptRecord { .. }
-                | Self::CorruptImport { .. }
-                | Self::CorruptOwner { .. }
+                | Self::CorruptEntry { .. }
                 | Self::CorruptSchema { .. }
                 | Self::Panicked { .. }
                 | Self::Redb(redb::Error::Corrupted(_))
@@ -223,40 +217,38 @@ impl StoreError {
     }
 }
 
-/// What is wrong with a stored import entry.
-#[derive(Debug, thiserror::Error)]
+/// A table of checksummed JSON entries keyed by ID (see `entry.rs`): where a
+/// [`StoreError::CorruptEntry`] was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ImportCorruption {
-    /// Shorter than its checksum.
-    #[error("{len} bytes, shorter than its checksum")]
-    TooShort {
-        /// Length of the stored value.
-        len: usize,
-    },
-    /// The checksum does not match the bytes and import ID.
-    #[error("checksum mismatch (stored {stored:016x}, computed {computed:016x})")]
-    Checksum {
-        /// Checksum in the file.
-        stored: u64,
-        /// Checksum of the bytes.
-        computed: u64,
-    },
-    /// The checksum matches but the JSON does not decode.
-    #[error("{0}")]
-    Json(serde_json::Error),
+pub enum EntryTable {
+    /// The import log, table `imports` ([`crate::ImportEntry`]).
+    Imports,
+    /// The owners, table `owners` ([`crate::Owner`]).
+    Owners,
 }
 
-/// What is wrong with a stored owner.
+impl EntryTable {
+    /// What one of its entries is called in messages (`import entry`, `owner`).
+    pub fn entry_name(self) -> &'static str {
+        match self {
+            Self::Imports => "import entry",
+            Self::Owners => "owner",
+        }
+    }
+}
+
+/// What is wrong with a stored entry of an [`EntryTable`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum OwnerCorruption {
+pub enum EntryCorruption {
     /// Shorter than its checksum.
     #[error("{len} bytes, shorter than its checksum")]
     TooShort {
         /// Length of the stored value.
         len: usize,
     },
-    /// The checksum does not match the bytes and owner ID.
+    /// The checksum does not match the bytes and the ID they are stored under.
     #[error("checksum mismatch (stored {stored:016x}, computed {computed:016x})")]
     Checksum {
         /// Checksum in the file.
@@ -267,8 +259,9 @@ pub enum OwnerCorruption {
     /// The checksum matches but the JSON does not decode.
     #[error("{0}")]
     Json(serde_json::Error),
-    /// The entry names another owner ID than the key it is stored under.
-    #[error("the entry says it is owner {found}")]
+    /// The entry names another ID than the key it is stored under (owners check
+    /// this on every read).
+    #[error("the entry says its ID is {found}")]
     WrongId {
         /// The ID in the entry.
         found: u64,

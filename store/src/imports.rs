@@ -1,15 +1,17 @@
 //! The import log: one entry per import, listed by `ingest history`.
 //!
 //! An entry is stored as `u64 checksum (LE) | JSON`, the checksum being xxh3-64 of
-//! the JSON seeded with the import ID, so that a damaged entry (or one under the
-//! wrong key) is an error, never a silently different count.
+//! the JSON seeded with the import ID (`entry.rs`, as for owners), so that a damaged
+//! entry (or one under the wrong key) is an error
+//! ([`crate::StoreError::CorruptEntry`] of [`crate::EntryTable::Imports`]), never a
+//! silently different count.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::error::ImportCorruption;
+use crate::entry;
+use crate::error::EntryCorruption;
 
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,29 +83,16 @@ pub struct ImportEntry {
     pub note: Option<String>,
 }
 
-const CHECKSUM_BYTES: usize = 8;
-
 impl ImportEntry {
     /// The stored form of the entry, under key `self.id`.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![0; CHECKSUM_BYTES];
-        serde_json::to_writer(&mut out, self).expect("import entries always serialize");
-        let sum = xxh3_64_with_seed(&out[CHECKSUM_BYTES..], self.id);
-        out[..CHECKSUM_BYTES].copy_from_slice(&sum.to_le_bytes());
-        out
+        entry::encode(self.id, self)
     }
 
-    /// Verifies and decodes the entry stored under key `id`.
-    pub(crate) fn decode(id: u64, bytes: &[u8]) -> Result<Self, ImportCorruption> {
-        let Some((sum, json)) = bytes.split_first_chunk::<CHECKSUM_BYTES>() else {
-            return Err(ImportCorruption::TooShort { len: bytes.len() });
-        };
-        let stored = u64::from_le_bytes(*sum);
-        let computed = xxh3_64_with_seed(json, id);
-        if stored != computed {
-            return Err(ImportCorruption::Checksum { stored, computed });
-        }
-        serde_json::from_slice(json).map_err(ImportCorruption::Json)
+    /// Verifies and decodes the entry stored under key `id` (whether it names
+    /// that ID is `check`'s to report).
+    pub(crate) fn decode(id: u64, bytes: &[u8]) -> Result<Self, EntryCorruption> {
+        entry::decode(id, bytes)
     }
 }
 
@@ -138,7 +127,7 @@ mod tests {
         let e = entry(3);
         let bytes = e.encode();
         assert_eq!(ImportEntry::decode(3, &bytes).unwrap(), e);
-        assert!(matches!(ImportEntry::decode(4, &bytes), Err(ImportCorruption::Checksum { .. })));
+        assert!(matches!(ImportEntry::decode(4, &bytes), Err(EntryCorruption::Checksum { .. })));
         for i in 0..bytes.len() {
             for bit in 0..8 {
                 let mut bad = bytes.clone();
@@ -146,7 +135,7 @@ mod tests {
                 assert!(ImportEntry::decode(3, &bad).is_err(), "byte {i} bit {bit}");
             }
         }
-        assert!(matches!(ImportEntry::decode(3, &bytes[..5]), Err(ImportCorruption::TooShort { len: 5 })));
+        assert!(matches!(ImportEntry::decode(3, &bytes[..5]), Err(EntryCorruption::TooShort { len: 5 })));
         // Plain JSON, as stored before checksums, is rejected.
         let json = serde_json::to_vec(&e).unwrap();
         assert!(ImportEntry::decode(3, &json).is_err());

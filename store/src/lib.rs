@@ -33,6 +33,7 @@
 //! ```
 
 mod check;
+mod entry;
 mod error;
 mod guard;
 mod imports;
@@ -50,7 +51,7 @@ mod tests;
 mod values;
 
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
-pub use error::{ImportCorruption, NotAStoreReason, OpenError, OwnerCorruption, StoreError};
+pub use error::{EntryCorruption, EntryTable, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
 pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};

@@ -3,8 +3,9 @@
 //! Table `owners`, keyed by owner ID (`u64`, from the sequence `seq/owners` in
 //! `meta`, starting at 1). An entry is stored as `u64 checksum (LE) | JSON`, the
 //! checksum being xxh3-64 of the JSON seeded with the owner ID, as for import
-//! entries ([`crate::ImportEntry`]): a damaged entry, or one under the wrong key, is
-//! [`StoreError::CorruptOwner`], never a different owner.
+//! entries ([`crate::ImportEntry`]; both are `entry.rs`'s entries): a damaged entry,
+//! or one under the wrong key, is [`StoreError::CorruptEntry`] of
+//! [`EntryTable::Owners`], never a different owner.
 //!
 //! The store holds the email as the caller normalized it and keeps it unique: no
 //! two owners share an email. Adding an email that is already there never creates
@@ -16,9 +17,9 @@ use std::collections::HashMap;
 
 use redb::{ReadableTable, TableError};
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::error::{OwnerCorruption, StoreError};
+use crate::entry;
+use crate::error::{EntryCorruption, EntryTable, StoreError};
 use crate::guard::guard;
 use crate::session::{ReadSession, WriteSession};
 use crate::tables::{META, OWNER_SEQUENCE, OWNERS};
@@ -46,30 +47,16 @@ impl Owner {
         }
     }
 
-    const CHECKSUM_BYTES: usize = 8;
-
     /// The stored form of the owner, under key `self.id`.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![0; Self::CHECKSUM_BYTES];
-        serde_json::to_writer(&mut out, self).expect("owners always serialize");
-        let sum = xxh3_64_with_seed(&out[Self::CHECKSUM_BYTES..], self.id);
-        out[..Self::CHECKSUM_BYTES].copy_from_slice(&sum.to_le_bytes());
-        out
+        entry::encode(self.id, self)
     }
 
-    /// Verifies and decodes the owner stored under key `id`.
-    pub(crate) fn decode(id: u64, bytes: &[u8]) -> Result<Self, OwnerCorruption> {
-        let Some((sum, json)) = bytes.split_first_chunk::<{ Self::CHECKSUM_BYTES }>() else {
-            return Err(OwnerCorruption::TooShort { len: bytes.len() });
-        };
-        let stored = u64::from_le_bytes(*sum);
-        let computed = xxh3_64_with_seed(json, id);
-        if stored != computed {
-            return Err(OwnerCorruption::Checksum { stored, computed });
-        }
-        let owner: Self = serde_json::from_slice(json).map_err(OwnerCorruption::Json)?;
+    /// Verifies and decodes the owner stored under key `id`, which it must name.
+    pub(crate) fn decode(id: u64, bytes: &[u8]) -> Result<Self, EntryCorruption> {
+        let owner: Self = entry::decode(id, bytes)?;
         if owner.id != id {
-            return Err(OwnerCorruption::WrongId { found: owner.id });
+            return Err(EntryCorruption::WrongId { found: owner.id });
         }
         Ok(owner)
     }
@@ -86,8 +73,8 @@ pub enum OwnerOutcome {
     Unchanged,
 }
 
-fn corrupt(id: u64) -> impl FnOnce(OwnerCorruption) -> StoreError {
-    move |reason| StoreError::CorruptOwner { id, reason }
+fn corrupt(id: u64) -> impl FnOnce(EntryCorruption) -> StoreError {
+    entry::corrupt(EntryTable::Owners, id)
 }
 
 impl WriteSession<'_> {
@@ -104,7 +91,7 @@ impl WriteSession<'_> {
     /// twice is one owner (the second fills in names the first left empty).
     ///
     /// Refuses an empty email ([`StoreError::Owner`]) and writes nothing over a
-    /// corrupt owners table ([`StoreError::CorruptOwner`]).
+    /// corrupt owners table ([`StoreError::CorruptEntry`]).
     pub fn add_owners<'a>(
         &self,
         owners: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
@@ -172,7 +159,7 @@ impl WriteSession<'_> {
 
 impl ReadSession {
     /// Every owner, by ID, verified: the first corrupt entry is
-    /// [`StoreError::CorruptOwner`].
+    /// [`StoreError::CorruptEntry`] of [`EntryTable::Owners`].
     pub fn owners(&self) -> Result<Vec<Owner>, StoreError> {
         guard(|| {
             let table = match self.txn().open_table(OWNERS) {
@@ -221,7 +208,7 @@ mod tests {
         let o = owner(3);
         let bytes = o.encode();
         assert_eq!(Owner::decode(3, &bytes).unwrap(), o);
-        assert!(matches!(Owner::decode(4, &bytes), Err(OwnerCorruption::Checksum { .. })));
+        assert!(matches!(Owner::decode(4, &bytes), Err(EntryCorruption::Checksum { .. })));
         for i in 0..bytes.len() {
             for bit in 0..8 {
                 let mut bad = bytes.clone();
@@ -229,14 +216,11 @@ mod tests {
                 assert!(Owner::decode(3, &bad).is_err(), "byte {i} bit {bit}");
             }
         }
-        assert!(matches!(Owner::decode(3, &bytes[..5]), Err(OwnerCorruption::TooShort { len: 5 })));
+        assert!(matches!(Owner::decode(3, &bytes[..5]), Err(EntryCorruption::TooShort { len: 5 })));
         assert!(Owner::decode(3, &serde_json::to_vec(&o).unwrap()).is_err(), "plain JSON");
         // A valid checksum over an owner that names another ID.
-        let mut json = vec![0; 8];
-        serde_json::to_writer(&mut json, &owner(9)).unwrap();
-        let sum = xxh3_64_with_seed(&json[8..], 3);
-        json[..8].copy_from_slice(&sum.to_le_bytes());
-        assert!(matches!(Owner::decode(3, &json), Err(OwnerCorruption::WrongId { found: 9 })));
+        let moved = entry::encode(3, &owner(9));
+        assert!(matches!(Owner::decode(3, &moved), Err(EntryCorruption::WrongId { found: 9 })));
     }
 
     #[test]
@@ -368,12 +352,12 @@ mod tests {
         assert_eq!(report.checked.owners, 6);
         let store = Store::open(&path).unwrap();
         let e = store.begin_read().unwrap().owners().unwrap_err();
-        assert!(matches!(e, StoreError::CorruptOwner { id: 2, .. }), "{e}");
+        assert!(matches!(e, StoreError::CorruptEntry { table: EntryTable::Owners, id: 2, .. }), "{e}");
         assert!(e.is_corruption());
         assert!(e.to_string().starts_with("owner 2 is corrupt: checksum mismatch"), "{e}");
         let session = store.begin_write().unwrap();
         let e = session.add_owner("z@x.com", "Z", "").unwrap_err();
-        assert!(matches!(e, StoreError::CorruptOwner { id: 2, .. }), "{e}");
+        assert!(matches!(e, StoreError::CorruptEntry { table: EntryTable::Owners, id: 2, .. }), "{e}");
     }
 
     #[test]

@@ -721,7 +721,7 @@ impl ReadSession {
                 let (k, v) = item?;
                 let id = k.value();
                 let entry = ImportEntry::decode(id, v.value())
-                    .map_err(|reason| StoreError::CorruptImport { id, reason })?;
+                    .map_err(crate::entry::corrupt(crate::EntryTable::Imports, id))?;
                 out.push(entry);
             }
             Ok(out)

@@ -6,7 +6,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 
 use crate::record::{RecordBuilder, encode_record};
 use crate::tables::{self, FORMAT_KEY, IMPORTS, META};
-use crate::{ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
+use crate::{EntryTable, ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
 use crate::{MergePolicy, Premerge, ReplacedValues, RowValues};
 
 const EMAIL: u16 = 1;
@@ -350,7 +350,7 @@ fn corrupt_records_and_import_entries_are_errors_on_every_read_path() {
     assert!(is_corrupt(&reader.premerge(2, &items(&[2, 8]), &policy).unwrap_err(), 8));
     assert!(is_corrupt(&reader.premerge(2, &items(&[4, 1000]), &policy).unwrap_err(), 4));
     let e = store.imports().unwrap_err();
-    assert!(matches!(e, StoreError::CorruptImport { id: 1, .. }), "{e}");
+    assert!(matches!(e, StoreError::CorruptEntry { table: EntryTable::Imports, id: 1, .. }), "{e}");
     assert!(e.is_corruption());
     drop((reader, read, store));
     // The import log is read when opening for writing too: refused, not misread.

@@ -126,12 +126,12 @@ fn absorb(piece: &DecodedPiece, body: &mut Body) {
             cells: columns.iter().map(|c| c.value(r).to_owned()).collect(),
         });
     }
-    for b in &piece.bad {
+    for (b, span) in piece.broken_records() {
         body.bad.push(Bad {
-            line: before + 1 + u64::from(b.span.line),
-            bytes: at(b.span.start, b.span.end),
+            line: before + 1 + b.position.line,
+            bytes: at(span.start, span.end),
             code: b.code.as_str(),
-            column: b.column,
+            column: b.position.column,
             value: b.value.clone(),
             message: b.message.clone(),
         });

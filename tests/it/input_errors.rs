@@ -215,7 +215,7 @@ fn text_copied_from_a_mapped_file_that_another_process_rewrites_is_always_valid_
             decodes += 1;
             assert!(columns_are_utf8(&piece), "decode {decodes}: a column holds text that is not UTF-8");
             assert_eq!(piece.rows.len() + piece.bad.len(), 20_000, "decode {decodes}");
-            assert!(piece.bad.iter().all(|b| b.code.as_str() == "INVALID_UTF8" && b.span.line == 19_999));
+            assert!(piece.bad.iter().all(|b| b.code.as_str() == "INVALID_UTF8" && b.position.line == 19_999));
         }
     });
 }

@@ -63,7 +63,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         }
         println!("errors:      {}", report.errors.len());
         for e in report.errors.iter().take(50) {
-            println!("  line {}: {} {}", e.line, e.code, e.message);
+            println!("  line {}: {} {}", e.position.line, e.code, e.message);
         }
     }
     Ok(())

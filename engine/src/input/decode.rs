@@ -2,12 +2,13 @@
 //!
 //! One [`decode`] call parses the complete records of a chunk into one `Utf8`
 //! column per header column, a [`RowSpan`] per row (its line and bytes, for error
-//! reports and the rejected-rows file), and a [`BadRow`] for every record that is
-//! structurally broken: wrong number of fields, a quote that never closes, a
-//! field over [`MAX_FIELD_BYTES`], invalid UTF-8 or a NUL byte. Broken records
-//! never stop decoding; the next record is parsed as usual. Text that a
-//! transcoded input could not decode is [`crate::input::dialect::UNDECODABLE`],
-//! invalid UTF-8, so its row fails with `INVALID_UTF8` too.
+//! reports and the rejected-rows file), and for every record that is structurally
+//! broken its span and an [`Issue`] (a row error without a batch row): wrong
+//! number of fields, a quote that never closes, a field over [`MAX_FIELD_BYTES`],
+//! invalid UTF-8 or a NUL byte. Broken records never stop decoding; the next
+//! record is parsed as usual. Text that a transcoded input could not decode is
+//! [`crate::input::dialect::UNDECODABLE`], invalid UTF-8, so its row fails with
+//! `INVALID_UTF8` too.
 //!
 //! UTF-8 is checked in the bytes copied into the columns, after the copy: a mapped
 //! input can change between a check of its bytes and their copy.
@@ -28,36 +29,22 @@ use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::codes::ErrorCode;
+use crate::issue::Issue;
 
 /// Largest field the parser accepts (1 MiB). A longer field fails its row with
 /// `COLUMN_TOO_LARGE`; a quoted one that long is treated like an unterminated
 /// quote, so parsing resumes on the line after its opening quote.
 pub const MAX_FIELD_BYTES: usize = 1 << 20;
 
-/// A decoded row: where it is in the input.
+/// A record, decoded or broken: where it is in the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowSpan {
-    /// Line breaks before the row, counted from the start of the piece.
+    /// Line breaks before the record, counted from the start of the piece.
     pub line: u32,
-    /// First byte of the row, relative to the piece.
+    /// First byte of the record, relative to the piece.
     pub start: u32,
-    /// One past the row's last byte (its line break included).
+    /// One past the record's last byte (its line break included).
     pub end: u32,
-}
-
-/// A record that could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadRow {
-    /// Where the record is; `line` is the line the problem is on.
-    pub span: RowSpan,
-    /// Which error.
-    pub code: ErrorCode,
-    /// The column (0-based) it concerns, where one does.
-    pub column: Option<u32>,
-    /// The offending value (shortened), if any.
-    pub value: String,
-    /// A readable explanation.
-    pub message: String,
 }
 
 /// The decoded records of one piece of input.
@@ -69,8 +56,13 @@ pub struct DecodedPiece {
     pub batch: RecordBatch,
     /// Position of every batch row.
     pub rows: Vec<RowSpan>,
-    /// Broken records, in input order.
-    pub bad: Vec<BadRow>,
+    /// The issue of every broken record, in input order: a row error with `row:
+    /// None`, its line the one the problem is on and its byte the record's start,
+    /// both relative to the piece ([`Issue::undecoded`]).
+    pub bad: Vec<Issue>,
+    /// Where each broken record is (`bad[i]` is the issue of `broken[i]`): its
+    /// bytes go to the rejected-rows file as they are.
+    pub broken: Vec<RowSpan>,
     /// Bytes of complete records decoded (the piece's length when `clean`).
     pub consumed: usize,
     /// Line breaks inside the consumed bytes.
@@ -97,6 +89,12 @@ impl DecodedPiece {
         Self { batch: RecordBatch::new_empty(Arc::new(Schema::empty())), ..self }
     }
 
+    /// The broken records, in input order: each one's issue and span.
+    pub fn broken_records(&self) -> impl Iterator<Item = (&Issue, RowSpan)> {
+        debug_assert_eq!(self.bad.len(), self.broken.len());
+        self.bad.iter().zip(self.broken.iter().copied())
+    }
+
     /// A piece with no rows (a placeholder).
     pub fn empty() -> Self {
         Self {
@@ -104,6 +102,7 @@ impl DecodedPiece {
             batch: RecordBatch::new_empty(Arc::new(Schema::empty())),
             rows: Vec::new(),
             bad: Vec::new(),
+            broken: Vec::new(),
             consumed: 0,
             lines: 0,
             clean: true,
@@ -141,6 +140,8 @@ pub enum HeaderError {
     Broken {
         /// Line (1-based) the problem is on: where the header, or the broken name, starts.
         line: u64,
+        /// Byte offset of the header record in the text.
+        byte: u64,
         /// The column (0-based) it concerns, where one does.
         column: Option<u32>,
         /// Error code.
@@ -159,12 +160,28 @@ impl HeaderError {
         }
     }
 
-    /// The code as reported by `inspect` (`EMPTY_FILE` for an empty input).
-    pub fn code_str(&self) -> &'static str {
+    /// The error code (`EMPTY_FILE` for an empty input).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Empty => "EMPTY_FILE",
-            Self::Broken { code, .. } => code.as_str(),
+            Self::Empty => ErrorCode::EmptyFile,
+            Self::Broken { code, .. } => *code,
         }
+    }
+
+    /// The code as reported by `inspect`.
+    pub fn code_str(&self) -> &'static str {
+        self.code().as_str()
+    }
+
+    /// The error as an issue of the undecodable header record, its position
+    /// absolute (the header is the input's first record), its message the
+    /// error's text.
+    pub fn issue(&self) -> Issue {
+        let (byte, column) = match self {
+            Self::Empty => (0, None),
+            Self::Broken { byte, column, .. } => (*byte, *column),
+        };
+        Issue::undecoded(self.line(), byte, column).row_error(self.code(), String::new(), self.to_string())
     }
 }
 
@@ -197,8 +214,10 @@ fn scan_header(text: &[u8], delimiter: u8) -> Result<Header, (HeaderError, usize
     let mut lines = 0u32;
     while pos < text.len() {
         let line = u64::from(lines) + 1;
+        let byte = pos as u64;
         let broken = |at: u32, column: Option<usize>, code: ErrorCode, message: String| HeaderError::Broken {
             line: line + u64::from(at),
+            byte,
             column: column.map(|c| c as u32),
             code,
             message,
@@ -335,7 +354,7 @@ fn decode_piece(
     let mut values: Vec<Vec<u8>> = vec![Vec::with_capacity(piece.len() / columns.max(1)); columns];
     let mut offsets: Vec<Vec<i32>> = vec![vec![0i32]; columns];
     let mut rows = Vec::new();
-    let mut bad = Vec::new();
+    let mut bad = Broken::default();
     let (mut pos, mut line) = (0usize, 0u32);
     let mut clean = true;
     while pos < piece.len() {
@@ -350,32 +369,30 @@ fn decode_piece(
                     continue;
                 }
                 if parser.count != columns {
-                    bad.push(BadRow {
-                        span: row,
-                        code: ErrorCode::IncorrectNumberOfColumns,
-                        column: None,
-                        value: String::new(),
-                        message: format!("expected {columns} fields, found {}", parser.count),
-                    });
+                    let message = format!("expected {columns} fields, found {}", parser.count);
+                    bad.push(
+                        row,
+                        row.line,
+                        None,
+                        ErrorCode::IncorrectNumberOfColumns,
+                        String::new(),
+                        message,
+                    );
                     continue;
                 }
                 if let Some(oversize) = (0..columns).find(|&f| parser.field(piece, f).len() > MAX_FIELD_BYTES)
                 {
-                    bad.push(BadRow {
-                        span: row,
-                        code: ErrorCode::ColumnTooLarge,
-                        column: Some(oversize as u32),
-                        value: String::new(),
-                        message: format!("field is longer than {MAX_FIELD_BYTES} bytes"),
-                    });
+                    let message = format!("field is longer than {MAX_FIELD_BYTES} bytes");
+                    let column = Some(oversize as u32);
+                    bad.push(row, row.line, column, ErrorCode::ColumnTooLarge, String::new(), message);
                     continue;
                 }
                 if check_rows {
                     for (f, column) in values.iter_mut().enumerate() {
                         column.extend_from_slice(parser.field(piece, f));
                     }
-                    if let Some(problem) = row_problem(&mut values, &offsets, row) {
-                        bad.push(problem);
+                    if let Some((column, code, value, message)) = row_problem(&mut values, &offsets) {
+                        bad.push(row, row.line, Some(column), code, value, message.into());
                         continue;
                     }
                     for (column, offsets) in values.iter().zip(&mut offsets) {
@@ -391,15 +408,15 @@ fn decode_piece(
                 rows.push(row);
             }
             Record::Unterminated { open_breaks, resume, resume_breaks } if at_end => {
-                bad.push(BadRow {
-                    span: RowSpan { line: line + open_breaks, start: start as u32, end: resume as u32 },
-                    code: ErrorCode::UnterminatedQuote,
-                    column: Some((parser.count - 1) as u32),
-                    value: String::new(),
-                    message:
-                        "a quoted field opens on this line and never closes; parsing resumed on the next line"
-                            .into(),
-                });
+                bad.push(
+                    span(resume, line),
+                    line + open_breaks,
+                    Some((parser.count - 1) as u32),
+                    ErrorCode::UnterminatedQuote,
+                    String::new(),
+                    "a quoted field opens on this line and never closes; parsing resumed on the next line"
+                        .into(),
+                );
                 pos = resume;
                 line += resume_breaks;
             }
@@ -409,15 +426,16 @@ fn decode_piece(
             }
             Record::OverLimit { .. } => unreachable!("only a header parser stops at a limit"),
             Record::TooLarge { open_breaks, resume, resume_breaks } => {
-                bad.push(BadRow {
-                    span: RowSpan { line: line + open_breaks, start: start as u32, end: resume as u32 },
-                    code: ErrorCode::ColumnTooLarge,
-                    column: Some((parser.count - 1) as u32),
-                    value: String::new(),
-                    message: format!(
+                bad.push(
+                    span(resume, line),
+                    line + open_breaks,
+                    Some((parser.count - 1) as u32),
+                    ErrorCode::ColumnTooLarge,
+                    String::new(),
+                    format!(
                         "a quoted field opening on this line runs over {MAX_FIELD_BYTES} bytes; parsing resumed on the next line"
                     ),
-                });
+                );
                 pos = resume;
                 line += resume_breaks;
             }
@@ -441,7 +459,33 @@ fn decode_piece(
         &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
     )
     .expect("columns have equal lengths");
-    Some(DecodedPiece { offset: range.start, batch, rows, bad, consumed: pos, lines: line, clean })
+    let Broken { issues: bad, spans: broken } = bad;
+    Some(DecodedPiece { offset: range.start, batch, rows, bad, broken, consumed: pos, lines: line, clean })
+}
+
+/// The broken records of a piece being decoded: their issues and spans.
+#[derive(Default)]
+struct Broken {
+    issues: Vec<Issue>,
+    spans: Vec<RowSpan>,
+}
+
+impl Broken {
+    /// Records that the record at `span` is broken: `code` at the piece-relative
+    /// `line` (the line the problem is on) and `column`.
+    fn push(
+        &mut self,
+        span: RowSpan,
+        line: u32,
+        column: Option<u32>,
+        code: ErrorCode,
+        value: String,
+        message: String,
+    ) {
+        let at = Issue::undecoded(u64::from(line), u64::from(span.start), column);
+        self.issues.push(at.row_error(code, value, message));
+        self.spans.push(span);
+    }
 }
 
 /// Builds a column from the bytes copied into it, validating them: `None` if they
@@ -470,8 +514,11 @@ fn utf8_column(offsets: OffsetBuffer<i32>, values: Vec<u8>) -> Option<StringArra
 
 /// Finds a NUL byte or invalid UTF-8 in the row just appended to `values` (each
 /// column's value starts at the last of its `offsets`), and takes the row out of
-/// `values` again if it has one.
-fn row_problem(values: &mut [Vec<u8>], offsets: &[Vec<i32>], row: RowSpan) -> Option<BadRow> {
+/// `values` again if it has one: its column, code, value (shortened) and message.
+fn row_problem(
+    values: &mut [Vec<u8>],
+    offsets: &[Vec<i32>],
+) -> Option<(u32, ErrorCode, String, &'static str)> {
     let start =
         |f: usize| offsets[f].last().map_or(0, |&o| usize::try_from(o).expect("offsets are positive"));
     let (f, code, message) = (0..values.len()).find_map(|f| {
@@ -489,7 +536,7 @@ fn row_problem(values: &mut [Vec<u8>], offsets: &[Vec<i32>], row: RowSpan) -> Op
     for (f, column) in values.iter_mut().enumerate() {
         column.truncate(start(f));
     }
-    Some(BadRow { span: row, code, column: Some(f as u32), value, message: message.into() })
+    Some((f as u32, code, value, message))
 }
 
 /// How parsing one record ended.
@@ -750,7 +797,8 @@ mod tests {
         let p = decode(t, 0..t.len(), &names(2), b',', true);
         assert_eq!(cells(&p), vec![vec!["1", "2"], vec!["4", "5"]]);
         assert_eq!(p.bad.len(), 1);
-        assert_eq!((p.bad[0].code, p.bad[0].span.line), (ErrorCode::IncorrectNumberOfColumns, 2));
+        assert_eq!((p.bad[0].code, p.bad[0].position.line), (ErrorCode::IncorrectNumberOfColumns, 2));
+        assert_eq!((p.bad[0].position.byte, p.broken[0]), (5, RowSpan { line: 2, start: 5, end: 11 }));
     }
 
     #[test]
@@ -758,9 +806,17 @@ mod tests {
         let t = b"1,2\n3,\"oops\n5,6\n7,8\n";
         let p = decode(t, 0..t.len(), &names(2), b',', true);
         assert_eq!(p.bad.len(), 1);
-        assert_eq!((p.bad[0].code, p.bad[0].span.line), (ErrorCode::UnterminatedQuote, 1));
+        assert_eq!((p.bad[0].code, p.bad[0].position.line), (ErrorCode::UnterminatedQuote, 1));
         assert_eq!(cells(&p), vec![vec!["1", "2"], vec!["5", "6"], vec!["7", "8"]]);
         assert_eq!(p.rows[1].line, 2);
+        // The issue is the row error of a record without a batch row, at the record's
+        // start; the record's span runs to the line after the quote opens.
+        let (issue, span) = p.broken_records().next().unwrap();
+        assert_eq!(
+            (issue.row, issue.row_error, issue.position.byte, issue.position.column),
+            (None, true, 4, Some(1))
+        );
+        assert_eq!(span, RowSpan { line: 1, start: 4, end: 12 });
         // Not at the end: the piece stops before the open record.
         let p = decode(t, 0..t.len(), &names(2), b',', false);
         assert!(!p.clean);
@@ -772,7 +828,7 @@ mod tests {
         let t = b"a,b\nc\0,d\ne,\xff\n";
         let p = decode(t, 0..t.len(), &names(2), b',', true);
         assert_eq!(cells(&p), vec![vec!["a", "b"]]);
-        let codes: Vec<_> = p.bad.iter().map(|b| (b.code, b.column, b.span.line)).collect();
+        let codes: Vec<_> = p.bad.iter().map(|b| (b.code, b.position.column, b.position.line)).collect();
         assert_eq!(codes, vec![(ErrorCode::NulByte, Some(0), 1), (ErrorCode::InvalidUtf8, Some(1), 2)]);
     }
 
@@ -782,7 +838,7 @@ mod tests {
         let t = b"\xC3,x\n\xA9,y\nok,z\n";
         let p = decode(t, 0..t.len(), &names(2), b',', true);
         assert_eq!(cells(&p), vec![vec!["ok", "z"]]);
-        let codes: Vec<_> = p.bad.iter().map(|b| (b.code, b.column, b.span.line)).collect();
+        let codes: Vec<_> = p.bad.iter().map(|b| (b.code, b.position.column, b.position.line)).collect();
         assert_eq!(codes, vec![(ErrorCode::InvalidUtf8, Some(0), 0), (ErrorCode::InvalidUtf8, Some(0), 1)]);
         // A replacement character written in the text is data.
         let t = "a,\u{FFFD}\n".as_bytes();

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use store::{ObjectCounts, UpdateOutcome};
 
 use crate::codes::ErrorCode;
-use crate::input::decode::BadRow;
+use crate::input::decode::RowSpan;
+use crate::issue::Issue;
 use crate::plan::{Action, Planned};
 use crate::report::output::{AtomicFile, excel_safe};
 
@@ -194,19 +195,13 @@ impl Reporter {
         Ok(())
     }
 
-    fn error(
-        &mut self,
-        line: u64,
-        column: Option<u32>,
-        value: &str,
-        code: &str,
-        message: &str,
-    ) -> std::io::Result<()> {
-        let col = excel_safe(self.column_name(column)).into_owned();
+    /// Writes one line of the error file for `issue`, its position absolute.
+    fn error(&mut self, issue: &Issue) -> std::io::Result<()> {
+        let col = excel_safe(self.column_name(issue.position.column)).into_owned();
         let errors = self.errors.as_mut().ok_or_else(published)?;
-        let line = line.to_string();
-        let value = excel_safe(value);
-        let fields = [line.as_str(), &col, &value, code, message];
+        let line = issue.position.line.to_string();
+        let value = excel_safe(&issue.value);
+        let fields = [line.as_str(), &col, &value, issue.code.as_str(), &issue.message];
         if self.multi {
             errors.write_record(std::iter::once(excel_safe(&self.file.1).as_ref()).chain(fields))?;
         } else {
@@ -229,10 +224,10 @@ impl Reporter {
         let base = decoded.offset;
         let mut outcomes: Vec<_> = outcomes.iter().map(|o| o.iter()).collect();
         let mut issues = piece.issues.iter().peekable();
-        let mut bad = decoded.bad.iter().peekable();
+        let mut bad = decoded.broken_records().peekable();
         for (r, span) in decoded.rows.iter().enumerate() {
-            while let Some(b) = bad.next_if(|b| b.span.start < span.start) {
-                self.bad_row(b, piece.first_line, base, text)?;
+            while let Some((issue, broken)) = bad.next_if(|(_, broken)| broken.start < span.start) {
+                self.bad_row(issue, broken, piece, text)?;
             }
             self.rows += 1;
             let line = piece.first_line + u64::from(span.line);
@@ -242,7 +237,7 @@ impl Reporter {
             reasons.clear();
             reasons.resize(self.objects.len(), "");
             while let Some(i) = issues.next_if(|i| i.row == Some(r as u32)) {
-                self.error(i.position.line, i.position.column, &i.value, i.code.as_str(), &i.message)?;
+                self.error(i)?;
                 let reason = &mut reasons[usize::from(i.object)];
                 if i.row_error && reason.is_empty() {
                     *reason = i.code.as_str();
@@ -309,13 +304,16 @@ impl Reporter {
                          import only moves it forward (subscriber, lead, ..., customer, evangelist; other \
                          anywhere); pass --allow-lifecycle-backward to set it"
                     );
-                    self.error(
-                        line,
+                    let at = Issue::at_row(
+                        r as u32,
+                        o as u16,
+                        u64::from(span.line),
+                        u64::from(span.start),
                         Some(column),
-                        &value,
-                        ErrorCode::LifecycleStageBackward.as_str(),
-                        &message,
-                    )?;
+                    );
+                    let mut warning = at.value_error(ErrorCode::LifecycleStageBackward, value, message);
+                    warning.anchor(self.file.0 as u32, piece.first_line, base as u64);
+                    self.error(&warning)?;
                 }
                 self.result(line, o, action, id, reason)?;
             }
@@ -325,22 +323,27 @@ impl Reporter {
                 self.reject(&text[base + span.start as usize..base + span.end as usize])?;
             }
         }
-        for b in bad {
-            self.bad_row(b, piece.first_line, base, text)?;
+        for (issue, broken) in bad {
+            self.bad_row(issue, broken, piece, text)?;
         }
         Ok(())
     }
 
-    fn bad_row(&mut self, b: &BadRow, first_line: u64, base: usize, text: &[u8]) -> std::io::Result<()> {
-        let line = first_line + u64::from(b.span.line);
+    /// Reports a record of `piece` that could not be decoded: its issue (relative
+    /// to the piece), a failed result per object, its bytes (at `span`) rejected.
+    fn bad_row(&mut self, issue: &Issue, span: RowSpan, piece: &Planned, text: &[u8]) -> std::io::Result<()> {
+        let base = piece.rows.piece.offset;
+        let mut issue = issue.clone();
+        issue.anchor(self.file.0 as u32, piece.first_line, base as u64);
+        let line = issue.position.line;
         self.rows += 1;
         self.rows_failed += 1;
-        self.error(line, b.column, &b.value, b.code.as_str(), &b.message)?;
+        self.error(&issue)?;
         for o in 0..self.objects.len() {
             self.counts[o].failed += 1;
-            self.result(line, o, "failed", 0, b.code.as_str())?;
+            self.result(line, o, "failed", 0, issue.code.as_str())?;
         }
-        self.reject(&text[base + b.span.start as usize..base + b.span.end as usize])
+        self.reject(&text[base + span.start as usize..base + span.end as usize])
     }
 
     /// Flushes every file.
