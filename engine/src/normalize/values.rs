@@ -257,6 +257,7 @@ fn ascii_local_part_ok(local: &[u8]) -> bool {
 /// The normal form is lowercase with the domain in its Unicode form ([`domain`]):
 /// `José@MÜLLER.de` and `josé@xn--mller-kva.de` are both `josé@müller.de`.
 pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
+    use unicode_normalization::UnicodeNormalization as _;
     let bytes = raw.as_bytes();
     let Some(at) = memchr::memchr(b'@', bytes) else {
         return Err(ErrorCode::InvalidEmail);
@@ -282,7 +283,6 @@ pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
         return Ok(());
     }
     // One normal form: NFC of the lowercase text (an NFD `é` is the NFC one).
-    use unicode_normalization::UnicodeNormalization as _;
     let local: String = local.nfc().flat_map(char::to_lowercase).nfc().collect();
     if !local_part_ok(&local) || domain_part.contains(['/', ':', '?', '#', '@']) {
         return Err(ErrorCode::InvalidEmail);
