@@ -861,7 +861,18 @@ pub fn date_problem(raw: &str, order: DateOrder, time_zone: Option<Tz>) -> DateP
         return DateProblem::Unreadable;
     }
     if calendar_date(cell.date, order).is_none() {
-        return DateProblem::NoSuchDay;
+        // The fields are a month and a day in this order, but that month has no such day.
+        let (month, day) = match cell.date {
+            DatePart::Iso { month, day, .. } => (month, day),
+            DatePart::Numeric { first, second, .. } if order == DateOrder::Dmy => (second, first),
+            DatePart::Numeric { first, second, .. } => (first, second),
+            DatePart::Epoch(_) => return DateProblem::Unreadable,
+        };
+        return if (1..=12).contains(&month) && (1..=31).contains(&day) {
+            DateProblem::NoSuchDay
+        } else {
+            DateProblem::Unreadable
+        };
     }
     match time_zone {
         Some(zone) if cell.offset.is_none() && instant(raw, order, zone).is_none() => {
