@@ -105,7 +105,7 @@ pub enum ImportError {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        source: crate::input::source::OpenError,
     },
     /// An input's header is missing or broken.
     #[error("{path}")]
@@ -391,12 +391,18 @@ fn settings(
 }
 
 fn open_input(path: &Path, opts: &ImportSpec, vocabulary: &Vocabulary) -> Result<Input, ImportError> {
-    let source =
-        Source::open(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    let source = Source::open_input(path, opts.sheet.as_deref())
+        .map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    // A converted spreadsheet or Parquet file is UTF-8 CSV with commas.
+    let converted = source.converted().is_some();
     let prepared = dialect::prepare(
         source,
-        opts.delimiter.map(|d| d.0),
-        opts.encoding.map(crate::spec::InputEncoding::encoding),
+        if converted { Some(b',') } else { opts.delimiter.map(|d| d.0) },
+        if converted {
+            Some(dialect::Encoding::Utf8)
+        } else {
+            opts.encoding.map(crate::spec::InputEncoding::encoding)
+        },
     );
     let header = decode::header(prepared.text(), prepared.dialect.delimiter)
         .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
@@ -410,9 +416,19 @@ fn now() -> String {
 }
 
 enum Msg<'a> {
-    File { index: usize, label: String, header: &'a [String], header_line: &'a [u8], text: &'a [u8] },
+    File {
+        index: usize,
+        label: String,
+        header: &'a [String],
+        header_line: &'a [u8],
+        text: &'a [u8],
+        lines: Option<crate::input::convert::LineMap>,
+    },
     Piece(Box<Planned>),
-    Finish { next_ids: Vec<u64>, deltas: Vec<Vec<IndexDelta>> },
+    Finish {
+        next_ids: Vec<u64>,
+        deltas: Vec<Vec<IndexDelta>>,
+    },
 }
 
 /// Runs an import to the end.
@@ -671,8 +687,8 @@ fn run_started(
             let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
             for msg in &rx {
                 match msg {
-                    Msg::File { index, label, header, header_line, text: t } => {
-                        reporter.begin_file(index, &label, header, header_line);
+                    Msg::File { index, label, header, header_line, text: t, lines } => {
+                        reporter.begin_file(index, &label, (header, header_line), lines);
                         text = t;
                     }
                     Msg::Piece(piece) => {
@@ -726,7 +742,8 @@ fn run_started(
                     settings.values.clone(),
                     &conventions[index],
                     entry.id,
-                );
+                )
+                .with_numbers(input.prepared.source.converted().map(|c| std::sync::Arc::clone(&c.numbers)));
                 let mut evidence = BTreeMap::new();
                 let text = input.prepared.text();
                 let sent = tx.send(Msg::File {
@@ -735,6 +752,7 @@ fn run_started(
                     header: &input.header.names,
                     header_line: &text[..input.header.len],
                     text,
+                    lines: input.prepared.source.converted().map(|c| c.lines.clone()),
                 });
                 if sent.is_err() {
                     return Ok(()); // the writer failed; its error is reported

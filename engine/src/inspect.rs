@@ -55,6 +55,10 @@ pub struct InspectReport {
     /// Why an import with default options would stop before writing (unmapped or
     /// repeated columns, ...), if it would.
     pub mapping_error: Option<String>,
+    /// For a spreadsheet or Parquet file, what was read (`XLSX sheet 'Contacts'`);
+    /// its cells were converted to CSV text, which the other fields describe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 /// One column of [`InspectReport::mapping`].
@@ -103,12 +107,17 @@ fn default_mapping(names: &[String], vocabulary: &Vocabulary, report: &mut Inspe
 /// Inspects a file.
 pub fn inspect(
     path: &Path,
-    delimiter: Option<u8>,
-    encoding: Option<Encoding>,
+    (delimiter, encoding, sheet): (Option<u8>, Option<Encoding>, Option<&str>),
     chunk_bytes: Option<usize>,
     vocabulary: &Vocabulary,
-) -> std::io::Result<InspectReport> {
-    let prepared = dialect::prepare(Source::open(path)?, delimiter, encoding);
+) -> Result<InspectReport, crate::input::source::OpenError> {
+    let source = Source::open_input(path, sheet)?;
+    let format = source.converted().map(|c| c.what.clone());
+    let prepared = if format.is_some() {
+        dialect::prepare(source, Some(b','), Some(dialect::Encoding::Utf8))
+    } else {
+        dialect::prepare(source, delimiter, encoding)
+    };
     let d = prepared.dialect;
     let text = prepared.text();
     let mut report = InspectReport {
@@ -122,6 +131,7 @@ pub fn inspect(
         object: None,
         mapping: Vec::new(),
         mapping_error: None,
+        format,
     };
     let header = match decode::header(text, d.delimiter) {
         Ok(h) => h,

@@ -64,6 +64,9 @@ pub struct ImportSpec {
     /// `--encoding` (default: detected).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<InputEncoding>,
+    /// `--sheet NAME`: the sheet of a workbook input (default: its first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// `--results PATH`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<PathBuf>,

@@ -402,6 +402,22 @@ fn library_view(file: &Path) -> (Vec<String>, u64, Vec<(u64, String)>) {
 }
 
 /// Checks `inspect --json` of one file: shape, values, and agreement with the library.
+/// Whether `file` is gzip- or zstd-compressed (the corpus holds some).
+fn is_compressed(file: &Path) -> bool {
+    let head = fs::read(file).unwrap_or_default();
+    head.starts_with(&[0x1F, 0x8B]) || head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD])
+}
+
+/// A compressed input: exit 1 with a message naming what the file is.
+fn check_refused_as_compressed(run: &Finished) -> Result<(), String> {
+    let code = exited_cleanly(run)?;
+    if code == 1 && run.stderr.contains("-compressed file") && run.stderr.contains("decompress it first") {
+        Ok(())
+    } else {
+        Err(format!("a compressed file should be refused, named (exit 1), got {code}: {}", run.stderr))
+    }
+}
+
 fn check_inspect(file: &Path, run: &Finished) -> Result<Inspected, String> {
     let code = exited_cleanly(run)?;
     if code != 0 {
@@ -487,12 +503,21 @@ fn duckdb_corpus_never_crashes_or_hangs_and_inspect_agrees_with_the_library() {
                         "--skip-unmapped".as_ref(),
                         "--json".as_ref(),
                     ];
-                    let outcome = run_with_deadline(&dir, &inspect_args)
-                        .and_then(|run| check_inspect(file, &run))
-                        .and_then(|report| {
-                            let run = run_with_deadline(&dir, &import_args)?;
-                            check_import(&report, &run)
-                        });
+                    let outcome = if is_compressed(file) {
+                        // A compressed file is refused, named, by both commands.
+                        run_with_deadline(&dir, &inspect_args)
+                            .and_then(|run| check_refused_as_compressed(&run))
+                            .and_then(|()| {
+                                check_refused_as_compressed(&run_with_deadline(&dir, &import_args)?)
+                            })
+                    } else {
+                        run_with_deadline(&dir, &inspect_args)
+                            .and_then(|run| check_inspect(file, &run))
+                            .and_then(|report| {
+                                let run = run_with_deadline(&dir, &import_args)?;
+                                check_import(&report, &run)
+                            })
+                    };
                     if let Err(e) = outcome {
                         failures.lock().unwrap().push(format!("{}: {e}", file.display()));
                     }

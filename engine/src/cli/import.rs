@@ -70,6 +70,9 @@ pub struct Args {
     /// Encoding (default: detected).
     #[arg(long, value_enum, ignore_case = true)]
     encoding: Option<InputEncoding>,
+    /// The sheet of an XLSX, XLS or ODS input (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
     /// Also write a result file: one line per row with its action and record ID.
     #[arg(long)]
     results: Option<PathBuf>,
@@ -103,6 +106,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         name,
         delimiter,
         encoding,
+        sheet,
         results,
         json,
         chunk_bytes,
@@ -126,6 +130,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         name,
         delimiter,
         encoding,
+        sheet,
         results,
         report_dir: None,
         chunk_bytes,

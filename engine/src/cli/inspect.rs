@@ -21,13 +21,16 @@ pub struct Args {
     /// Encoding (default: detected).
     #[arg(long, value_enum, ignore_case = true)]
     encoding: Option<InputEncoding>,
+    /// The sheet of an XLSX, XLS or ODS file (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
-    let Args { file, delimiter, encoding, json } = args;
+    let Args { file, delimiter, encoding, sheet, json } = args;
     // The store's schema (custom properties) if the store exists, else the standard model.
     let vocabulary = if ctx.store.exists() {
         let store = open_read(&ctx.store, ctx.wait)?;
@@ -37,8 +40,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     };
     let report = crate::inspect::inspect(
         &file,
-        delimiter.map(|d| d.0),
-        encoding.map(InputEncoding::encoding),
+        (delimiter.map(|d| d.0), encoding.map(InputEncoding::encoding), sheet.as_deref()),
         None,
         &vocabulary,
     )
@@ -46,6 +48,9 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     if json {
         print_json(&report)?;
     } else {
+        if let Some(format) = &report.format {
+            println!("format:      {format}");
+        }
         println!("encoding:    {}{}", report.encoding, if report.bom { " (BOM)" } else { "" });
         println!("delimiter:   {:?}", report.delimiter);
         println!("line ending: {}", report.line_ending);

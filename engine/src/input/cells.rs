@@ -23,6 +23,8 @@ pub enum Cell<'a> {
     Int(i64),
     /// A floating-point number.
     Float(f64),
+    /// An exact decimal number, as plain decimal text (`-1234.50`).
+    Decimal(&'a str),
     /// A bool.
     Bool(bool),
     /// A calendar date.
@@ -72,6 +74,10 @@ pub fn render(cell: Cell<'_>, out: &mut String) -> Rendered {
         Cell::Text(s) | Cell::Error(s) => {
             out.push_str(s);
             if s.is_empty() { Rendered::Empty } else { Rendered::Text }
+        }
+        Cell::Decimal(s) => {
+            out.push_str(s);
+            Rendered::Number
         }
         Cell::Int(i) => {
             write!(out, "{i}").expect("writing to a String");

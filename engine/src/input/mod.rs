@@ -8,8 +8,10 @@
 //! typed cells turned into the same text by [`cells`].
 
 pub mod cells;
+pub mod convert;
 pub mod decode;
 pub mod dialect;
+pub mod parquet;
 pub mod pieces;
 pub mod sheet;
 pub mod source;

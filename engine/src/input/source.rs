@@ -22,12 +22,28 @@ use std::time::SystemTime;
 
 use memmap2::Mmap;
 
+use crate::input::convert::{self, ConvertError, Format, Spooled};
+
 /// The bytes of one input.
 #[derive(Debug)]
 pub struct Source {
     data: Data,
     path: PathBuf,
     stamp: Option<(u64, Option<SystemTime>)>,
+    /// For a spreadsheet or Parquet file: its CSV conversion, which `data` maps
+    /// (dropped after the map).
+    converted: Option<Box<Spooled>>,
+}
+
+/// Why an input cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The file cannot be read.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// It is not a format the engine reads, or its conversion failed.
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
 }
 
 #[derive(Debug)]
@@ -70,12 +86,53 @@ impl Source {
             data: Data::Mapped(map),
             path: path.to_path_buf(),
             stamp: Some((meta.len(), meta.modified().ok())),
+            converted: None,
         })
+    }
+
+    /// Opens any input: text as [`Source::open`] does; a spreadsheet (its sheet
+    /// `sheet`, default the first) or a Parquet file converted to CSV text
+    /// ([`crate::input::convert`]); a binary file of another kind refused, named.
+    pub fn open_input(path: &Path, sheet: Option<&str>) -> Result<Self, OpenError> {
+        let format = if path.as_os_str() == "-" {
+            Format::Text
+        } else {
+            let mut head = vec![0u8; 64 << 10];
+            let mut file = File::open(path)?;
+            let mut n = 0;
+            while n < head.len() {
+                match file.read(&mut head[n..])? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            convert::sniff(&head[..n])?
+        };
+        if format == Format::Text {
+            let source = Self::open(path)?;
+            if path.as_os_str() == "-" {
+                convert::sniff(&source.bytes()[..source.bytes().len().min(64 << 10)])?;
+            }
+            return Ok(source);
+        }
+        let stamp = std::fs::metadata(path).map(|m| (m.len(), m.modified().ok()))?;
+        let spooled = convert::spool(path, format, sheet)?;
+        let mut source = Self::open(spooled.file.path())?;
+        source.path = path.to_path_buf();
+        source.stamp = Some(stamp);
+        source.converted = Some(Box::new(spooled));
+        Ok(source)
+    }
+
+    /// For a converted spreadsheet or Parquet file: what was read, the cells that
+    /// were numbers and the row numbers of its lines.
+    pub fn converted(&self) -> Option<&Spooled> {
+        self.converted.as_deref()
     }
 
     /// Wraps bytes already in memory (tests, transcoded input).
     pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Self {
-        Self { data: Data::Owned(bytes), path: path.to_path_buf(), stamp: None }
+        Self { data: Data::Owned(bytes), path: path.to_path_buf(), stamp: None, converted: None }
     }
 
     /// The input's bytes.

@@ -12,6 +12,7 @@
 use store::{MergePolicy, MergedSlot, ReadSession, RecordReader, RowValues, Values};
 
 use crate::codes::ErrorCode;
+use crate::input::convert::TypedNumbers;
 use crate::input::decode::DecodedPiece;
 use crate::issue::Issue;
 use crate::mapping::{Mapping, Target};
@@ -151,6 +152,11 @@ pub struct TransformConfig {
     pub import_id: u64,
     /// First trailing column without a name ([`Mapping::unnamed_from`]).
     pub unnamed_from: usize,
+    /// For a converted spreadsheet or Parquet file: its cells that were numbers,
+    /// read as plain decimals whatever the locale (and never observed).
+    numbers: Option<std::sync::Arc<TypedNumbers>>,
+    /// [`TransformConfig::values`] with the plain-decimal locale, for those cells.
+    plain_numbers: ValueOptions,
 }
 
 /// The per-column work of one object.
@@ -253,7 +259,24 @@ impl TransformConfig {
                 }
             })
             .collect();
-        Self { objects, values, column_values, import_id, unnamed_from: mapping.unnamed_from }
+        let plain_numbers = ValueOptions { number_locale: values::NumberLocale::En, ..values.clone() };
+        Self {
+            objects,
+            values,
+            column_values,
+            import_id,
+            unnamed_from: mapping.unnamed_from,
+            numbers: None,
+            plain_numbers,
+        }
+    }
+
+    /// Reads the cells `numbers` marks as plain decimals (a converted input's
+    /// typed numbers, [`crate::input::convert::TypedNumbers`]).
+    #[must_use]
+    pub fn with_numbers(mut self, numbers: Option<std::sync::Arc<TypedNumbers>>) -> Self {
+        self.numbers = numbers.filter(|n| !n.is_empty());
+        self
     }
 }
 
@@ -564,6 +587,9 @@ fn transform_object(
         let mut failed = false;
         let mut present = false;
         let key_start = out.keys.len();
+        // The row's record in a converted input, for its typed numbers.
+        let record =
+            cfg.numbers.as_ref().and_then(|n| n.record_at((piece.offset + span.start as usize) as u64));
         // The row's pipeline, which its stage must belong to.
         let row_pipeline = oc.pipelines.and_then(|(_, column)| {
             let cell = trim(arrays[column?].value(r));
@@ -622,7 +648,10 @@ fn transform_object(
                 }
                 continue;
             }
+            let typed_number = c.ty == PropertyType::Number
+                && record.is_some_and(|rec| cfg.numbers.as_ref().is_some_and(|n| n.is_number(rec, c.column)));
             if c.observe
+                && !typed_number
                 && let Some((_, e)) = observed.iter_mut().find(|(col, _)| *col == c.column)
             {
                 match e {
@@ -630,7 +659,11 @@ fn transform_object(
                     ColumnEvidence::Number(e) => e.observe_line(cell, u64::from(span.line)),
                 }
             }
-            let opts = c.options.map_or(&cfg.values, |i| &cfg.column_values[i]);
+            let opts = if typed_number {
+                &cfg.plain_numbers
+            } else {
+                c.options.map_or(&cfg.values, |i| &cfg.column_values[i])
+            };
             let normalized = if verbatim && !prop.multiple {
                 Ok(cell)
             } else {

@@ -33,6 +33,8 @@ pub struct Reporter {
     reasons: Vec<&'static str>,
     header: Vec<String>,
     header_line: Vec<u8>,
+    /// The row numbers of a converted input's lines (a spreadsheet's rows).
+    lines: Option<crate::input::convert::LineMap>,
     /// `None` once published.
     errors: Option<csv::Writer<AtomicFile>>,
     /// One rejected-rows file per input; empty once published.
@@ -119,6 +121,7 @@ impl Reporter {
             reasons: Vec::with_capacity(objects.len()),
             header: Vec::new(),
             header_line: Vec::new(),
+            lines: None,
             errors: Some(errors),
             rejected,
             rejected_header_written: false,
@@ -141,7 +144,14 @@ impl Reporter {
 
     /// Starts the rows of input `index` (shown as `label`): its header names and raw
     /// header line.
-    pub fn begin_file(&mut self, index: usize, label: &str, header: &[String], header_line: &[u8]) {
+    pub fn begin_file(
+        &mut self,
+        index: usize,
+        label: &str,
+        (header, header_line): (&[String], &[u8]),
+        lines: Option<crate::input::convert::LineMap>,
+    ) {
+        self.lines = lines;
         self.file = (index, label.to_owned());
         self.header = header.to_vec();
         self.header_line = header_line.to_vec();
@@ -182,6 +192,7 @@ impl Reporter {
         id: u64,
         reason: &str,
     ) -> std::io::Result<()> {
+        let line = self.lines.as_ref().map_or(line, |m| m.row(line));
         if let Some(w) = &mut self.results {
             let id = if id == 0 { String::new() } else { id.to_string() };
             let line = line.to_string();
@@ -199,7 +210,8 @@ impl Reporter {
     fn error(&mut self, issue: &Issue) -> std::io::Result<()> {
         let col = excel_safe(self.column_name(issue.position.column)).into_owned();
         let errors = self.errors.as_mut().ok_or_else(published)?;
-        let line = issue.position.line.to_string();
+        let line =
+            self.lines.as_ref().map_or(issue.position.line, |m| m.row(issue.position.line)).to_string();
         let value = excel_safe(&issue.value);
         let fields = [line.as_str(), &col, &value, issue.code.as_str(), &issue.message];
         if self.multi {
