@@ -8,6 +8,7 @@ mod corpora;
 mod corruption;
 mod create_properties;
 mod differential;
+mod export_parquet;
 mod faults;
 mod identifiers;
 mod input_errors;

@@ -1,6 +1,6 @@
 //! `ingest export`: write every record of an object, in ID order.
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -14,13 +14,15 @@ use super::{Context, Usage, object_arg, open_read};
 enum FormatArg {
     Jsonl,
     Csv,
+    Parquet,
 }
 
 #[derive(clap::Args)]
 pub struct Args {
     /// contacts or companies.
     object: String,
-    /// jsonl (default) or csv.
+    /// jsonl (default), csv, or parquet (typed columns; needs --out FILE, or standard
+    /// output redirected to a file or a pipe).
     #[arg(long, value_enum, default_value = "jsonl")]
     format: FormatArg,
     /// Output file (default: standard output). Written under a temporary name and
@@ -40,6 +42,12 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     if excel_safe && !matches!(format, FormatArg::Csv) {
         return Err(Usage("--excel-safe applies to --format csv only".into()).into());
     }
+    if matches!(format, FormatArg::Parquet) && out.is_none() && std::io::stdout().is_terminal() {
+        return Err(Usage(
+            "--format parquet writes a binary file: give --out FILE (or redirect standard output)".into(),
+        )
+        .into());
+    }
     if let Some(path) = &out {
         crate::report::output::Protected::with_store(&ctx.store).check(path)?;
     }
@@ -51,6 +59,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv if excel_safe => Format::CsvExcelSafe,
         FormatArg::Csv => Format::Csv,
+        FormatArg::Parquet => Format::Parquet,
     };
     if let Some(path) = out {
         let mut w = crate::report::output::AtomicFile::create(&path)
@@ -58,7 +67,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         export::export(&read, def, format, &mut w)?;
         w.commit().with_context(|| format!("cannot write {}", path.display()))?;
     } else {
-        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        // Not the locked handle: the Parquet writer needs a `Send` writer.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         export::export(&read, def, format, &mut w)?;
         w.flush()?;
     }

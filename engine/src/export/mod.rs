@@ -2,7 +2,10 @@
 //!
 //! Values are written normalized, typed by the schema: numbers as JSON numbers,
 //! bools as `true`/`false`, everything else as strings (dates `YYYY-MM-DD`,
-//! datetimes RFC 3339 UTC, enumerations by internal value).
+//! datetimes RFC 3339 UTC, enumerations by internal value). Parquet has typed
+//! columns instead ([`parquet`]).
+
+pub mod parquet;
 
 use std::io::Write;
 
@@ -22,6 +25,8 @@ pub enum Format {
     /// CSV whose values are neutralized against formula injection for spreadsheets
     /// ([`crate::report::output::excel_safe`]).
     CsvExcelSafe,
+    /// A Parquet file with typed Arrow columns ([`parquet`]).
+    Parquet,
 }
 
 /// The JSON form of a record: `{"id", "object", "properties", "associations"}`.
@@ -48,11 +53,12 @@ pub fn export(
     read: &ReadSession,
     object: &ObjectDef,
     format: Format,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> anyhow::Result<u64> {
     let mut n = 0u64;
     let mut failure: Option<std::io::Error> = None;
     match format {
+        Format::Parquet => return parquet::write(read, object, out),
         Format::Jsonl => {
             read.for_each_record(&object.name, |id, view| {
                 let line = record_json(object, id, &view);
