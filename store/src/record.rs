@@ -24,6 +24,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::values::{MergePolicy, ReplacedValues};
 
 /// Appends `v` as an LEB128 varint.
+#[inline]
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -77,6 +78,7 @@ impl RecordBuilder {
     }
 
     /// Appends a value. Properties must come in strictly ascending order.
+    #[inline]
     pub fn push(&mut self, property: u16, value: &str) {
         let value = value.as_bytes();
         debug_assert!(self.last.is_none_or(|l| l < property), "properties out of order");

@@ -25,12 +25,15 @@ impl RowValues {
         Self { builder: RecordBuilder::with_capacity(bytes), ends: Vec::with_capacity(rows) }
     }
 
-    /// Adds a value to the current row. Properties must ascend within a row.
+    /// Adds a value to the current row. Properties must ascend within a row. (Called
+    /// once per cell by the transform workers of another crate: inlined there.)
+    #[inline]
     pub fn push(&mut self, property: PropertyId, value: &str) {
         self.builder.push(property, value);
     }
 
     /// Ends the current row (which may be empty).
+    #[inline]
     pub fn end_row(&mut self) {
         self.ends.push(self.builder.values().len() as u32);
         self.builder.restart_order();

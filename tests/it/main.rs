@@ -10,6 +10,7 @@ mod create_properties;
 mod differential;
 mod export_parquet;
 mod faults;
+mod formats;
 mod identifiers;
 mod input_errors;
 mod limits;

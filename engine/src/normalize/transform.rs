@@ -190,6 +190,9 @@ struct ColumnPlan {
     /// The unique slot whose keys its values are, other than the identifier
     /// (slot, whether the values are the slot's secondary list).
     slot: Option<(u8, bool)>,
+    /// Whether its property is one of the object's `required_any`, and one of its
+    /// `required_all` (known per column, not looked up per cell).
+    required: (bool, bool),
 }
 
 impl TransformConfig {
@@ -236,7 +239,10 @@ impl TransformConfig {
                                 let own = s.property == property && !(i == 0 && settings.identifier_slot());
                                 (list || own).then_some((i as u8, list))
                             });
-                            Some(ColumnPlan { column, property, index, ty, options, observe, slot })
+                            let name = &object.properties[index].name;
+                            let required =
+                                (object.required_any.contains(name), object.required_all.contains(name));
+                            Some(ColumnPlan { column, property, index, ty, options, observe, slot, required })
                         }
                         _ => None,
                     })
@@ -688,8 +694,8 @@ fn transform_object(
                             keys.push_key(value.as_bytes(), false);
                         }
                     }
-                    any |= oc.required_any.contains(&c.property);
-                    all += usize::from(oc.required_all.contains(&c.property));
+                    any |= c.required.0;
+                    all += usize::from(c.required.1);
                     out.values.push(c.property, value);
                 }
                 Err(code) => {

@@ -282,12 +282,23 @@ pub fn email(raw: &str, out: &mut String) -> Result<(), ErrorCode> {
         out.make_ascii_lowercase();
         return Ok(());
     }
-    // One normal form: NFC of the lowercase text (an NFD `é` is the NFC one).
-    let local: String = local.nfc().flat_map(char::to_lowercase).nfc().collect();
-    if !local_part_ok(&local) || domain_part.contains(['/', ':', '?', '#', '@']) {
+    // One normal form: NFC of the lowercase text (an NFD `é` is the NFC one). Text
+    // that is already NFC, as almost all is, is lowercased in place without a copy.
+    let start = out.len();
+    if unicode_normalization::is_nfc_quick(local.chars()) == unicode_normalization::IsNormalized::Yes {
+        out.extend(local.chars().flat_map(char::to_lowercase));
+    } else {
+        out.extend(local.nfc().flat_map(char::to_lowercase));
+    }
+    if unicode_normalization::is_nfc_quick(out[start..].chars()) != unicode_normalization::IsNormalized::Yes {
+        let composed: String = out[start..].nfc().collect();
+        out.truncate(start);
+        out.push_str(&composed);
+    }
+    if !local_part_ok(&out[start..]) || domain_part.contains(['/', ':', '?', '#', '@']) {
+        out.truncate(start);
         return Err(ErrorCode::InvalidEmail);
     }
-    out.push_str(&local);
     out.push('@');
     host(domain_part, out).map_err(|_| ErrorCode::InvalidEmail)
 }
