@@ -331,6 +331,10 @@ pub fn spool(path: &Path, format: Format, sheet: Option<&str>) -> Result<Spooled
         return Err(spool_error(e));
     }
     w.out.flush().map_err(spool_error)?;
+    if w.numbers.is_empty() {
+        // No number cell: the record offsets (8 bytes a row) are not needed.
+        w.numbers = TypedNumbers::default();
+    }
     Ok(Spooled { file, numbers: std::sync::Arc::new(w.numbers), lines: w.lines, what })
 }
 
