@@ -408,12 +408,27 @@ impl Model {
                 continue;
             }
             let identifier = spec.identifier.map(|c| spec.columns[c].property);
-            let owner = |records: &BTreeMap<u64, BTreeMap<&str, String>>, key: &str| {
-                records
-                    .iter()
-                    .find(|(_, rec)| rec.get(identifier.unwrap()).map(String::as_str) == Some(key))
-                    .map(|(id, _)| *id)
+            // Contacts' secondary emails share the email's uniqueness (SPEC 2).
+            let secondary = spec.name == "contacts";
+            let list_of = |rec: &BTreeMap<&str, String>| -> Vec<String> {
+                rec.get("hs_additional_emails")
+                    .map(|l| l.split(';').map(str::to_owned).collect())
+                    .unwrap_or_default()
             };
+            let holder = |records: &BTreeMap<u64, BTreeMap<&str, String>>, key: &str| {
+                records.iter().find_map(|(id, rec)| {
+                    if rec.get(identifier.unwrap()).map(String::as_str) == Some(key) {
+                        Some((*id, false))
+                    } else {
+                        (secondary && list_of(rec).iter().any(|e| e == key)).then_some((*id, true))
+                    }
+                })
+            };
+            let owner = |records: &BTreeMap<u64, BTreeMap<&str, String>>, key: &str| {
+                holder(records, key).map(|h| h.0)
+            };
+            let via_secondary =
+                record_id.is_none() && key.as_deref().and_then(|k| holder(records, k)).is_some_and(|h| h.1);
             // Plan: the record ID first, then the identifier.
             let target = match (record_id, &key) {
                 (Some(id), _) if records.contains_key(&id) => Some(id),
@@ -442,15 +457,32 @@ impl Model {
                         }
                     }
                     let record = records.get_mut(&id).unwrap();
+                    let old_email = if secondary { record.get("email").cloned() } else { None };
                     let mut changed = false;
                     for (p, v) in values {
                         if protects(p) && record.contains_key(p) {
+                            continue;
+                        }
+                        // Matched by a secondary email: the primary stays.
+                        if via_secondary && Some(p) == identifier {
                             continue;
                         }
                         if record.get(p) != Some(&v) {
                             record.insert(p, v);
                             changed = true;
                         }
+                    }
+                    // A new primary email: the old one becomes a secondary email.
+                    if let Some(old) = old_email
+                        && record.get("email") != Some(&old)
+                    {
+                        let new = record.get("email").cloned();
+                        let mut list = list_of(record);
+                        if !list.contains(&old) {
+                            list.push(old);
+                        }
+                        list.retain(|e| Some(e) != new.as_ref());
+                        record.insert("hs_additional_emails", list.join(";"));
                     }
                     if changed {
                         counts.updated += 1;
