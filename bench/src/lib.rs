@@ -301,15 +301,7 @@ impl Input {
     /// How a default contacts import of this file matches and merges.
     pub fn settings(&self) -> ObjectSettings {
         let identifier = Some(contacts_identifier());
-        let mapped: Vec<u16> = self
-            .mapping
-            .columns
-            .iter()
-            .filter_map(|t| match *t {
-                engine::mapping::Target::Property { property, .. } => Some(property),
-                engine::mapping::Target::Skip => None,
-            })
-            .collect();
+        let mapped = self.mapping.properties_of(0);
         ObjectSettings {
             object: contacts(),
             identifier,

@@ -349,14 +349,7 @@ fn settings(
         .zip(identifiers)
         .enumerate()
         .map(|(oi, ((object, protected), identifier))| {
-            let mapped: Vec<PropertyId> = inputs
-                .iter()
-                .flat_map(|i| &i.mapping.columns)
-                .filter_map(|t| match *t {
-                    mapping::Target::Property { object: o, property } if o == oi => Some(property),
-                    _ => None,
-                })
-                .collect();
+            let mapped: Vec<PropertyId> = inputs.iter().flat_map(|i| i.mapping.properties_of(oi)).collect();
             let policy = if opts.no_overwrite_all {
                 store::MergePolicy::protecting_all()
             } else {

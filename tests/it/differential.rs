@@ -238,3 +238,22 @@ fn secondary_emails_and_record_id_moves_are_identical_at_every_chunk_size() {
     let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
     check_all_ways(&files, "contacts", &[1, 29, 500, 4096]);
 }
+
+#[test]
+fn spreadsheets_and_parquet_files_are_identical_at_every_thread_count_and_chunk_size() {
+    // Converted inputs go through the same pieces: their typed numbers (kept by byte
+    // offset) and row numbers must not depend on where the pieces are cut.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let files: Vec<PathBuf> = [
+        "contacts.xlsx",
+        "quirks.xlsx",
+        "contacts.ods",
+        "contacts.xls",
+        "typed.parquet",
+        "contacts_1904.xlsx",
+    ]
+    .iter()
+    .map(|f| fixtures.join(f))
+    .collect();
+    check_all_ways(&files, "contacts", &[1, 7, 64, 4096]);
+}

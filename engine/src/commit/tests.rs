@@ -82,14 +82,7 @@ fn plan(
     .unwrap();
     let object = mapping.objects[0].clone();
     let identifier = object.identifier_id();
-    let mapped: Vec<u16> = mapping
-        .columns
-        .iter()
-        .filter_map(|t| match *t {
-            mapping::Target::Property { property, .. } => Some(property),
-            mapping::Target::Skip => None,
-        })
-        .collect();
+    let mapped = mapping.properties_of(0);
     let settings = ObjectSettings {
         object: object.clone(),
         identifier,

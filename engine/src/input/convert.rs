@@ -150,11 +150,13 @@ impl TypedNumbers {
     }
 }
 
-/// Lines of a converted file and the row numbers they stand for, when they differ
-/// (a Parquet file counts rows without a header; a cell with a line break shifts
-/// the lines after it).
+/// How a converted file's positions are shown: the row numbers its lines stand
+/// for, when they differ (a Parquet file counts rows without a header; a cell with
+/// a line break shifts the lines after it), and whether columns have letters.
 #[derive(Debug, Default, Clone)]
 pub struct LineMap {
+    /// A spreadsheet: a column is shown with its letter too (`Email (B)`).
+    pub letters: bool,
     /// `(first line of a record, its row)`, ascending, for records whose row is not
     /// their line plus `shift`.
     records: Vec<(u64, u64)>,
@@ -202,6 +204,20 @@ struct Writer {
 }
 
 impl Writer {
+    fn new(file: std::fs::File) -> Self {
+        Self {
+            out: BufWriter::with_capacity(1 << 20, file),
+            written: 0,
+            line: 0,
+            records: 0,
+            header: true,
+            width: 0,
+            numbers: TypedNumbers::default(),
+            lines: LineMap::default(),
+            text: String::new(),
+        }
+    }
+
     /// Writes row `row` (its number as the file counts them).
     fn row(&mut self, row: u64, cells: &[Cell<'_>], shift: i64) -> std::io::Result<()> {
         // A row without a value is a blank row (empty text included): not written.
@@ -281,48 +297,33 @@ fn write_field(out: &mut impl Write, text: &str) -> std::io::Result<u64> {
     Ok(n)
 }
 
+/// Whether a row was written (else the error is kept in `failure` and reading stops).
+fn kept(written: std::io::Result<()>, failure: &mut Option<std::io::Error>) -> bool {
+    written.map_err(|e| *failure = Some(e)).is_ok()
+}
+
 /// Converts the spreadsheet or Parquet file at `path` (of `format`, not text) to a
 /// temporary CSV file; `sheet` names the sheet of a workbook (default: the first).
 pub fn spool(path: &Path, format: Format, sheet: Option<&str>) -> Result<Spooled, ConvertError> {
     let dir = std::env::temp_dir();
     let spool_error = |source: std::io::Error| ConvertError::Spool { dir: dir.display().to_string(), source };
     let file = tempfile::Builder::new().prefix(".ingest-").suffix(".csv").tempfile().map_err(spool_error)?;
-    let mut w = Writer {
-        out: BufWriter::with_capacity(1 << 20, file.reopen().map_err(spool_error)?),
-        written: 0,
-        line: 0,
-        records: 0,
-        header: true,
-        width: 0,
-        numbers: TypedNumbers::default(),
-        lines: LineMap::default(),
-        text: String::new(),
-    };
+    let mut w = Writer::new(file.reopen().map_err(spool_error)?);
     let mut failure: Option<std::io::Error> = None;
     let what = match format {
         Format::Text => unreachable!("text is read as it is"),
         Format::Workbook(kind) => {
-            let name = sheet::read(path, kind, sheet, |row, cells| match w.row(u64::from(row), cells, 0) {
-                Ok(()) => true,
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
+            let name = sheet::read(path, kind, sheet, |row, cells| {
+                kept(w.row(u64::from(row), cells, 0), &mut failure)
             })?;
+            w.lines.letters = true;
             format!("{} sheet '{name}'", kind.name())
         }
         Format::Parquet => {
             // The header is line 1; row N of the file is line N + 1.
             w.lines.shift = -1;
             crate::input::parquet::read(path, |row, cells| {
-                let written = if row == 0 { w.row(1, cells, 0) } else { w.row(row, cells, -1) };
-                match written {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(e);
-                        false
-                    }
-                }
+                kept(if row == 0 { w.row(1, cells, 0) } else { w.row(row, cells, -1) }, &mut failure)
             })?;
             "Parquet".to_owned()
         }
@@ -370,17 +371,7 @@ mod tests {
     #[test]
     fn rows_become_csv_lines_numbered_as_the_sheet_numbers_them() {
         let file = tempfile::NamedTempFile::new().unwrap();
-        let mut w = Writer {
-            out: BufWriter::new(file.reopen().unwrap()),
-            written: 0,
-            line: 0,
-            records: 0,
-            header: true,
-            width: 0,
-            numbers: TypedNumbers::default(),
-            lines: LineMap::default(),
-            text: String::new(),
-        };
+        let mut w = Writer::new(file.reopen().unwrap());
         w.row(2, &[Cell::Text("Email"), Cell::Text("Amount")], 0).unwrap();
         w.row(3, &[Cell::Text("a@x.com"), Cell::Float(1234.5)], 0).unwrap();
         w.row(5, &[Cell::Text("line\nbreak, \"quoted\""), Cell::Text("1.250")], 0).unwrap();
@@ -454,17 +445,7 @@ mod tests {
             ),
         ) {
             let file = tempfile::NamedTempFile::new().unwrap();
-            let mut w = Writer {
-                out: BufWriter::new(file.reopen().unwrap()),
-                written: 0,
-                line: 0,
-                records: 0,
-                header: true,
-                width: 0,
-                numbers: TypedNumbers::default(),
-                lines: LineMap::default(),
-                text: String::new(),
-            };
+            let mut w = Writer::new(file.reopen().unwrap());
             let names = ["a", "b", "c", "d"];
             w.row(1, &names.map(Cell::Text), 0).unwrap();
             let mut row = 1;

@@ -146,27 +146,30 @@ pub fn read(
             }
             Ok(name)
         }
-        WorkbookKind::Xls => {
-            let mut book: calamine::Xls<_> =
-                calamine::open_workbook(path).map_err(|e: calamine::XlsError| open(e.to_string()))?;
-            let name = choose(book.sheet_names(), wanted)?;
-            let range = book
-                .worksheet_range(&name)
-                .map_err(|e| SheetError::Read { sheet: name.clone(), message: e.to_string() })?;
-            read_range(&range, &mut scratch, &mut row);
-            Ok(name)
-        }
-        WorkbookKind::Ods => {
-            let mut book: calamine::Ods<_> =
-                calamine::open_workbook(path).map_err(|e: calamine::OdsError| open(e.to_string()))?;
-            let name = choose(book.sheet_names(), wanted)?;
-            let range = book
-                .worksheet_range(&name)
-                .map_err(|e| SheetError::Read { sheet: name.clone(), message: e.to_string() })?;
-            read_range(&range, &mut scratch, &mut row);
-            Ok(name)
-        }
+        WorkbookKind::Xls => read_whole::<calamine::Xls<_>>(path, kind, wanted, &mut scratch, &mut row),
+        WorkbookKind::Ods => read_whole::<calamine::Ods<_>>(path, kind, wanted, &mut scratch, &mut row),
     }
+}
+
+/// A sheet of a format calamine reads whole (XLS, ODS).
+fn read_whole<R: Reader<std::io::BufReader<std::fs::File>>>(
+    path: &Path,
+    kind: WorkbookKind,
+    wanted: Option<&str>,
+    scratch: &mut String,
+    row: &mut impl FnMut(u32, &[Cell<'_>]) -> bool,
+) -> Result<String, SheetError>
+where
+    R::Error: std::fmt::Display,
+{
+    let mut book: R = calamine::open_workbook(path)
+        .map_err(|e: R::Error| SheetError::Open { kind: kind.name(), message: e.to_string() })?;
+    let name = choose(book.sheet_names(), wanted)?;
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| SheetError::Read { sheet: name.clone(), message: e.to_string() })?;
+    read_range(&range, scratch, row);
+    Ok(name)
 }
 
 /// One streamed XLSX row: `(column, value)` in column order.

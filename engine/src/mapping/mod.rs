@@ -70,6 +70,20 @@ pub struct Mapping {
     pub create: Vec<NewProperty>,
 }
 
+impl Mapping {
+    /// The properties of object `object` (index into [`Mapping::objects`]) that
+    /// columns map to, in column order.
+    pub fn properties_of(&self, object: usize) -> Vec<crate::schema::PropertyId> {
+        self.columns
+            .iter()
+            .filter_map(|t| match *t {
+                Target::Property { object: o, property } if o == object => Some(property),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// A column that creates a custom property: `--map 'HEADER=+object.name:type'`,
 /// or an unmapped column with `--create-properties`.
 #[derive(Debug, Clone, PartialEq, Eq)]

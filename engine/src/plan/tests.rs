@@ -38,14 +38,7 @@ fn plan(
         Some(p) => def.property_id(p),
         None => def.identifier_id(),
     };
-    let mapped: Vec<PropertyId> = mapping
-        .columns
-        .iter()
-        .filter_map(|t| match *t {
-            mapping::Target::Property { property, .. } => Some(property),
-            mapping::Target::Skip => None,
-        })
-        .collect();
+    let mapped = mapping.properties_of(0);
     let settings = ObjectSettings {
         object: def.clone(),
         identifier,

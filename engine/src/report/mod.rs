@@ -208,7 +208,12 @@ impl Reporter {
 
     /// Writes one line of the error file for `issue`, its position absolute.
     fn error(&mut self, issue: &Issue) -> std::io::Result<()> {
-        let col = excel_safe(self.column_name(issue.position.column)).into_owned();
+        let mut col = excel_safe(self.column_name(issue.position.column)).into_owned();
+        if let (Some(c), Some(lines)) = (issue.position.column, &self.lines)
+            && lines.letters
+        {
+            col = format!("{col} ({})", crate::input::cells::column_letters(c));
+        }
         let errors = self.errors.as_mut().ok_or_else(published)?;
         let line =
             self.lines.as_ref().map_or(issue.position.line, |m| m.row(issue.position.line)).to_string();
