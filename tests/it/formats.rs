@@ -216,3 +216,38 @@ fn inspect_reads_every_format() {
         assert_eq!(report["errors"].as_array().map(Vec::len), Some(0), "{name}");
     }
 }
+
+#[test]
+fn damaged_workbooks_and_parquet_files_never_crash_the_engine() {
+    // Bytes of valid files flipped here and there: every run ends with exit 0 or 1
+    // and a message, never a crash (a panic exits 101, a signal has no code).
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    for name in ["contacts.xlsx", "contacts.ods", "contacts.xls", "contacts.parquet"] {
+        let original = std::fs::read(fixture(name)).unwrap();
+        for i in 0..24usize {
+            let mut bytes = original.clone();
+            // A deterministic spread of positions past the magic bytes, and values.
+            let at = 8 + (i * 7919 + i * i * 104_729) % (bytes.len() - 8);
+            for k in 0..=(i % 3) {
+                let p = (at + k * 61) % bytes.len();
+                bytes[p] ^= [0xFF, 0x01, 0x80, 0x55][(i + k) % 4];
+            }
+            let file = dir.path().join(format!("{i}-{name}"));
+            std::fs::write(&file, &bytes).unwrap();
+            for command in ["inspect", "import"] {
+                let out = ingest(
+                    &store,
+                    &[command, file.to_str().unwrap(), "--skip-unmapped"]
+                        [..if command == "import" { 3 } else { 2 }],
+                );
+                let code = out.status.code();
+                assert!(
+                    matches!(code, Some(0 | 1)),
+                    "{command} {name} flipped at {at}: {code:?} {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}

@@ -44,6 +44,9 @@ pub enum ConvertError {
     /// A Parquet file that cannot be read.
     #[error(transparent)]
     Parquet(#[from] crate::input::parquet::ParquetError),
+    /// The reader of the file failed on its contents (it panicked).
+    #[error("the {0} file is damaged: its reader could not make sense of it")]
+    Damaged(&'static str),
     /// The temporary CSV file cannot be written.
     #[error("the converted copy cannot be written in {dir}: {source}")]
     Spool {
@@ -297,6 +300,16 @@ fn write_field(out: &mut impl Write, text: &str) -> std::io::Result<u64> {
     Ok(n)
 }
 
+/// Runs a reader of a damaged file: a panic inside calamine or the parquet crate
+/// (which a crafted file might cause) is the file's error, not the engine's crash.
+fn unpanicked<T>(
+    kind: &'static str,
+    read: impl FnOnce() -> Result<T, ConvertError>,
+) -> Result<T, ConvertError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|_| Err(ConvertError::Damaged(kind)))
+}
+
 /// Whether a row was written (else the error is kept in `failure` and reading stops).
 fn kept(written: std::io::Result<()>, failure: &mut Option<std::io::Error>) -> bool {
     written.map_err(|e| *failure = Some(e)).is_ok()
@@ -313,8 +326,11 @@ pub fn spool(path: &Path, format: Format, sheet: Option<&str>) -> Result<Spooled
     let what = match format {
         Format::Text => unreachable!("text is read as it is"),
         Format::Workbook(kind) => {
-            let name = sheet::read(path, kind, sheet, |row, cells| {
-                kept(w.row(u64::from(row), cells, 0), &mut failure)
+            let name = unpanicked(kind.name(), || {
+                sheet::read(path, kind, sheet, |row, cells| {
+                    kept(w.row(u64::from(row), cells, 0), &mut failure)
+                })
+                .map_err(ConvertError::from)
             })?;
             w.lines.letters = true;
             format!("{} sheet '{name}'", kind.name())
@@ -322,8 +338,11 @@ pub fn spool(path: &Path, format: Format, sheet: Option<&str>) -> Result<Spooled
         Format::Parquet => {
             // The header is line 1; row N of the file is line N + 1.
             w.lines.shift = -1;
-            crate::input::parquet::read(path, |row, cells| {
-                kept(if row == 0 { w.row(1, cells, 0) } else { w.row(row, cells, -1) }, &mut failure)
+            unpanicked("Parquet", || {
+                crate::input::parquet::read(path, |row, cells| {
+                    kept(if row == 0 { w.row(1, cells, 0) } else { w.row(row, cells, -1) }, &mut failure)
+                })
+                .map_err(ConvertError::from)
             })?;
             "Parquet".to_owned()
         }
