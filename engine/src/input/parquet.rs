@@ -231,3 +231,78 @@ fn local_datetime(ms: i64) -> Cell<'static> {
         None => Cell::Error("a timestamp out of range"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::input::cells::render;
+
+    type Row = (Option<String>, Option<i64>, Option<f64>, Option<bool>, Option<i32>);
+
+    fn text(cell: Cell<'_>) -> String {
+        let mut s = String::new();
+        render(cell, &mut s);
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Random typed columns written by the parquet crate read back as their values'
+        /// text, row by row, in several batches and row groups.
+        #[test]
+        fn random_typed_columns_read_back_as_their_values(
+            rows in proptest::collection::vec(
+                (
+                    proptest::option::of("[a-zA-Zéø ,;\"\n0-9-]{0,10}"),
+                    proptest::option::of(any::<i64>()),
+                    proptest::option::of(-1e15f64..1e15),
+                    proptest::option::of(any::<bool>()),
+                    proptest::option::of(-200_000i32..200_000),
+                ),
+                1..40,
+            ),
+        ) {
+            let rows: Vec<Row> = rows;
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("random.parquet");
+            let batch = RecordBatch::try_from_iter([
+                ("s", Arc::new(rows.iter().map(|r| r.0.clone()).collect::<StringArray>()) as ArrayRef),
+                ("i", Arc::new(rows.iter().map(|r| r.1).collect::<Int64Array>()) as ArrayRef),
+                ("f", Arc::new(rows.iter().map(|r| r.2).collect::<Float64Array>()) as ArrayRef),
+                ("b", Arc::new(rows.iter().map(|r| r.3).collect::<BooleanArray>()) as ArrayRef),
+                ("d", Arc::new(rows.iter().map(|r| r.4).collect::<Date32Array>()) as ArrayRef),
+            ])
+            .unwrap();
+            let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(7)).build();
+            let mut writer =
+                parquet::arrow::ArrowWriter::try_new(File::create(&path).unwrap(), batch.schema(), Some(props)).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+            let mut got: Vec<(u64, Vec<String>)> = Vec::new();
+            read(&path, |n, cells| {
+                got.push((n, cells.iter().map(|c| text(*c)).collect()));
+                true
+            })
+            .unwrap();
+            prop_assert_eq!(&got[0].1, &["s", "i", "f", "b", "d"].map(str::to_owned).to_vec());
+            prop_assert_eq!(got.len(), rows.len() + 1);
+            for (k, row) in rows.iter().enumerate() {
+                let want = vec![
+                    row.0.clone().unwrap_or_default(),
+                    row.1.map(|v| text(Cell::Int(v))).unwrap_or_default(),
+                    row.2.map(|v| text(Cell::Float(v))).unwrap_or_default(),
+                    row.3.map(|v| text(Cell::Bool(v))).unwrap_or_default(),
+                    row.4.map(|v| text(date_of_days(i64::from(v)))).unwrap_or_default(),
+                ];
+                prop_assert_eq!(got[k + 1].0, k as u64 + 1);
+                prop_assert_eq!(&got[k + 1].1, &want);
+            }
+        }
+    }
+}

@@ -306,4 +306,117 @@ mod tests {
         assert_eq!(e.to_string(), "the workbook has no sheet 'Deals'; its sheets: Contacts, Companies");
         assert_eq!(choose(Vec::new(), None).unwrap_err(), SheetError::Empty);
     }
+
+    /// A cell written by `rust_xlsxwriter`, and the text it must read back as.
+    #[derive(Debug, Clone)]
+    enum Written {
+        Text(String),
+        Number(f64),
+        Bool(bool),
+        DateTime(u16, u8, u8, u16, u8, u8),
+    }
+
+    fn written() -> impl proptest::strategy::Strategy<Value = Written> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[a-zA-Z0-9éøßÆ ,;\"'.-]{1,12}".prop_map(Written::Text),
+            (-1e9f64..1e9).prop_map(Written::Number),
+            any::<i32>().prop_map(|i| Written::Number(f64::from(i))),
+            any::<bool>().prop_map(Written::Bool),
+            (1901u16..2099, 1u8..=12, 1u8..=28, 0u16..24, 0u8..60, 0u8..60)
+                .prop_map(|(y, mo, d, h, mi, s)| Written::DateTime(y, mo, d, h, mi, s)),
+        ]
+    }
+
+    /// The text a written cell reads back as ([`crate::input::cells::render`]).
+    fn expected(written: &Written) -> String {
+        let mut out = String::new();
+        let cell = match written {
+            Written::Text(text) => Cell::Text(text),
+            Written::Number(number) => Cell::Float(*number),
+            Written::Bool(bool) => Cell::Bool(*bool),
+            Written::DateTime(year, month, day, hour, minute, second) => {
+                let millis = ((u32::from(*hour) * 60 + u32::from(*minute)) * 60 + u32::from(*second)) * 1000;
+                let (year, month, day) = (i32::from(*year), u32::from(*month), u32::from(*day));
+                if millis == 0 {
+                    Cell::Date { year, month, day }
+                } else {
+                    Cell::DateTime { year, month, day, millis }
+                }
+            }
+        };
+        crate::input::cells::render(cell, &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+        /// Random cells written into an XLSX file by another library read back through
+        /// calamine's streaming reader as their own text, at their own row numbers.
+        #[test]
+        fn random_cells_of_a_workbook_read_back_as_their_text(
+            rows in proptest::collection::vec(
+                (0u32..3, proptest::collection::vec(proptest::option::of(written()), 1..5)),
+                1..12,
+            ),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("random.xlsx");
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let stamp = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+            let sheet = book.add_worksheet();
+            let mut want: Vec<(u32, Vec<String>)> = Vec::new();
+            let mut r = 0u32;
+            for (gap, cells) in &rows {
+                r += gap;
+                let mut texts = Vec::new();
+                for (c, cell) in cells.iter().enumerate() {
+                    let c = c as u16;
+                    match cell {
+                        None => {}
+                        Some(Written::Text(s)) => { sheet.write_string(r, c, s).unwrap(); }
+                        Some(Written::Number(f)) => { sheet.write_number(r, c, *f).unwrap(); }
+                        Some(Written::Bool(b)) => { sheet.write_boolean(r, c, *b).unwrap(); }
+                        Some(Written::DateTime(y, mo, d, h, mi, s)) => {
+                            let t = rust_xlsxwriter::ExcelDateTime::from_ymd(*y, *mo, *d)
+                                .unwrap()
+                                .and_hms(*h, *mi, *s)
+                                .unwrap();
+                            sheet.write_datetime_with_format(r, c, &t, &stamp).unwrap();
+                        }
+                    }
+                    texts.push(cell.as_ref().map(expected).unwrap_or_default());
+                }
+                while texts.last().is_some_and(String::is_empty) {
+                    texts.pop();
+                }
+                if !texts.is_empty() {
+                    want.push((r + 1, texts));
+                }
+                r += 1;
+            }
+            book.save(&path).unwrap();
+            let mut got: Vec<(u32, Vec<String>)> = Vec::new();
+            read(&path, WorkbookKind::Xlsx, None, |row, cells| {
+                let mut texts: Vec<String> = cells
+                    .iter()
+                    .map(|c| {
+                        let mut s = String::new();
+                        crate::input::cells::render(*c, &mut s);
+                        s
+                    })
+                    .collect();
+                while texts.last().is_some_and(String::is_empty) {
+                    texts.pop();
+                }
+                if !texts.is_empty() {
+                    got.push((row, texts));
+                }
+                true
+            })
+            .unwrap();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }
