@@ -383,8 +383,13 @@ fn settings(
     })
 }
 
-fn open_input(path: &Path, opts: &ImportSpec, vocabulary: &Vocabulary) -> Result<Input, ImportError> {
-    let source = Source::open_input(path, opts.sheet.as_deref())
+fn open_input(
+    path: &Path,
+    opts: &ImportSpec,
+    vocabulary: &Vocabulary,
+    spool_dir: &Path,
+) -> Result<Input, ImportError> {
+    let source = Source::open_input(path, opts.sheet.as_deref(), Some(spool_dir))
         .map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
     // A converted spreadsheet or Parquet file is UTF-8 CSV with commas.
     let converted = source.converted().is_some();
@@ -441,8 +446,14 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     check_outputs(store.path(), opts)?;
     // Everything that can fail on the inputs fails here, before anything is written.
     let vocabulary = Vocabulary::new(&store.begin_read()?.schema()?);
+    // A spreadsheet or Parquet input is converted next to the store: on the disk the
+    // user chose for the data, not in a temporary directory that may be memory.
+    let spool_dir = match store.path().parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let mut inputs: Vec<Input> =
-        opts.files.iter().map(|f| open_input(f, opts, &vocabulary)).collect::<Result<_, _>>()?;
+        opts.files.iter().map(|f| open_input(f, opts, &vocabulary, &spool_dir)).collect::<Result<_, _>>()?;
     // Custom properties from columns (`--map 'H=+obj.name:type'`, `--create-properties`):
     // created in their own durable write transaction, then every input is mapped again.
     let created = crate::column_properties::create(

@@ -111,7 +111,7 @@ pub fn inspect(
     chunk_bytes: Option<usize>,
     vocabulary: &Vocabulary,
 ) -> Result<InspectReport, crate::input::source::OpenError> {
-    let source = Source::open_input(path, sheet)?;
+    let source = Source::open_input(path, sheet, None)?;
     let format = source.converted().map(|c| c.what.clone());
     let prepared = if format.is_some() {
         dialect::prepare(source, Some(b','), Some(dialect::Encoding::Utf8))

@@ -287,3 +287,18 @@ fn an_export_to_parquet_imports_into_a_new_store_as_the_same_records() {
     assert_eq!(summary["errors"], 0, "{}", errors(&summary));
     assert_eq!(export(&second, "jsonl"), export(&first, "jsonl"));
 }
+
+#[test]
+fn the_spool_of_a_converted_input_is_removed_when_the_import_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    import(&store, &fixture("contacts.xlsx"), &[]);
+    let out = ingest(&store, &["import", fixture("protected.xlsx").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ingest-"))
+        .collect();
+    assert!(left.is_empty(), "spool files left next to the store: {left:?}");
+}

@@ -316,11 +316,18 @@ fn kept(written: std::io::Result<()>, failure: &mut Option<std::io::Error>) -> b
 }
 
 /// Converts the spreadsheet or Parquet file at `path` (of `format`, not text) to a
-/// temporary CSV file; `sheet` names the sheet of a workbook (default: the first).
-pub fn spool(path: &Path, format: Format, sheet: Option<&str>) -> Result<Spooled, ConvertError> {
-    let dir = std::env::temp_dir();
+/// temporary CSV file in `dir` (default: the system's temporary directory); `sheet`
+/// names the sheet of a workbook (default: the first).
+pub fn spool(
+    path: &Path,
+    format: Format,
+    sheet: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<Spooled, ConvertError> {
+    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
     let spool_error = |source: std::io::Error| ConvertError::Spool { dir: dir.display().to_string(), source };
-    let file = tempfile::Builder::new().prefix(".ingest-").suffix(".csv").tempfile().map_err(spool_error)?;
+    let file =
+        tempfile::Builder::new().prefix(".ingest-").suffix(".csv").tempfile_in(&dir).map_err(spool_error)?;
     let mut w = Writer::new(file.reopen().map_err(spool_error)?);
     let mut failure: Option<std::io::Error> = None;
     let what = match format {

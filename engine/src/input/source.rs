@@ -91,9 +91,10 @@ impl Source {
     }
 
     /// Opens any input: text as [`Source::open`] does; a spreadsheet (its sheet
-    /// `sheet`, default the first) or a Parquet file converted to CSV text
-    /// ([`crate::input::convert`]); a binary file of another kind refused, named.
-    pub fn open_input(path: &Path, sheet: Option<&str>) -> Result<Self, OpenError> {
+    /// `sheet`, default the first) or a Parquet file converted to CSV text in a
+    /// temporary file in `spool_dir` (default: the system's temporary directory,
+    /// [`crate::input::convert`]); a binary file of another kind refused, named.
+    pub fn open_input(path: &Path, sheet: Option<&str>, spool_dir: Option<&Path>) -> Result<Self, OpenError> {
         let format = if path.as_os_str() == "-" {
             Format::Text
         } else {
@@ -116,7 +117,7 @@ impl Source {
             return Ok(source);
         }
         let stamp = std::fs::metadata(path).map(|m| (m.len(), m.modified().ok()))?;
-        let spooled = convert::spool(path, format, sheet)?;
+        let spooled = convert::spool(path, format, sheet, spool_dir)?;
         let mut source = Self::open(spooled.file.path())?;
         source.path = path.to_path_buf();
         source.stamp = Some(stamp);
