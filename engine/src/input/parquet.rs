@@ -45,26 +45,47 @@ pub fn read(path: &Path, mut row: impl FnMut(u64, &[Cell<'_>]) -> bool) -> Resul
         return Ok(());
     }
     let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| fail(&e))?;
-    let mut number = 0u64;
-    for batch in reader {
-        let batch = batch.map_err(|e| fail(&e))?;
-        let columns = typed_columns(&batch).map_err(|e| fail(&e))?;
-        // Columns shown as text are rendered once per batch.
-        let texts: Vec<Option<Vec<String>>> = columns.iter().map(text_of).collect();
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(columns.len());
-        for r in 0..batch.num_rows() {
-            number += 1;
-            cells.clear();
-            for (c, column) in columns.iter().enumerate() {
-                cells.push(cell(column, texts[c].as_deref(), r));
+    // One thread decodes the file (pages, decompression, dictionaries) while this
+    // one renders the previous batch's cells: the two halves of the work overlap.
+    std::thread::scope(|scope| {
+        let (tx, rx) =
+            crossbeam::channel::bounded::<Result<(RecordBatch, Vec<ArrayRef>, Vec<Texts>), String>>(2);
+        scope.spawn(move || {
+            for batch in reader {
+                let decoded = batch.map_err(|e| e.to_string()).and_then(|batch| {
+                    let columns = typed_columns(&batch).map_err(|e| e.to_string())?;
+                    // Columns shown as text are rendered once per batch.
+                    let texts = columns.iter().map(text_of).collect();
+                    Ok((batch, columns, texts))
+                });
+                let failed = decoded.is_err();
+                if tx.send(decoded).is_err() || failed {
+                    return;
+                }
             }
-            if !row(number, &cells) {
-                return Ok(());
+        });
+        let mut number = 0u64;
+        for decoded in &rx {
+            let (batch, columns, texts) = decoded.map_err(|e| fail(&e))?;
+            let mut cells: Vec<Cell<'_>> = Vec::with_capacity(columns.len());
+            for r in 0..batch.num_rows() {
+                number += 1;
+                cells.clear();
+                for (c, column) in columns.iter().enumerate() {
+                    cells.push(cell(column, texts[c].as_deref(), r));
+                }
+                if !row(number, &cells) {
+                    // Dropping the receiver stops the decoding thread.
+                    return Ok(());
+                }
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
+
+/// The texts of a column read as text ([`text_of`]).
+type Texts = Option<Vec<String>>;
 
 /// The batch's columns with dictionaries decoded to their values.
 fn typed_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>, arrow_schema::ArrowError> {
