@@ -356,13 +356,19 @@ pub fn merge_into(
         out.extend_from_slice(value);
     };
     loop {
-        match (old.peek().copied(), new.peek().copied()) {
+        // Which side comes first: the old value alone, the new one alone, or both.
+        let order = match (old.peek(), new.peek()) {
             (None, None) => break,
-            (Some((op, ov)), None) => {
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(o), Some(n)) => o.0.cmp(&n.0),
+        };
+        match (order, old.peek().copied(), new.peek().copied()) {
+            (std::cmp::Ordering::Less, Some((op, ov)), _) => {
                 push(out, op, ov);
                 old.next();
             }
-            (None, Some((np, nv))) => {
+            (std::cmp::Ordering::Greater, _, Some((np, nv))) => {
                 if !nv.is_empty() {
                     push(out, np, nv);
                     changed = true;
@@ -372,32 +378,15 @@ pub fn merge_into(
                 }
                 new.next();
             }
-            (Some((op, ov)), Some((np, nv))) => match op.cmp(&np) {
-                std::cmp::Ordering::Less => {
-                    push(out, op, ov);
-                    old.next();
-                }
-                std::cmp::Ordering::Greater => {
-                    if !nv.is_empty() {
-                        push(out, np, nv);
-                        changed = true;
-                        if let Some(r) = replaced.as_deref_mut() {
-                            r.push(existing.id, np, None);
-                        }
-                    }
-                    new.next();
-                }
-                std::cmp::Ordering::Equal if nv.is_empty() && !policy.protects(op) => {
+            (_, Some((op, ov)), Some((_, nv))) => {
+                if nv.is_empty() && !policy.protects(op) {
                     // An empty value removes the property (only the planner makes
                     // one: a contact's last secondary email became its primary).
                     changed = true;
                     if let Some(r) = replaced.as_deref_mut() {
                         r.push(existing.id, op, Some(ov));
                     }
-                    old.next();
-                    new.next();
-                }
-                std::cmp::Ordering::Equal => {
+                } else {
                     let backward = ov != nv && policy.is_backward(op, ov, nv);
                     held_back |= backward;
                     let keep_old = ov == nv || backward || (policy.protects(op) && !ov.is_empty());
@@ -406,10 +395,11 @@ pub fn merge_into(
                     if !keep_old && let Some(r) = replaced.as_deref_mut() {
                         r.push(existing.id, op, Some(ov));
                     }
-                    old.next();
-                    new.next();
                 }
-            },
+                old.next();
+                new.next();
+            }
+            _ => unreachable!("the order was read from the same peeks"),
         }
     }
     if changed {

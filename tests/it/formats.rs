@@ -289,16 +289,24 @@ fn an_export_to_parquet_imports_into_a_new_store_as_the_same_records() {
 }
 
 #[test]
-fn the_spool_of_a_converted_input_is_removed_when_the_import_ends() {
+fn the_spool_of_a_converted_input_lives_next_to_the_store_until_the_import_ends() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.redb");
-    import(&store, &fixture("contacts.xlsx"), &[]);
+    let spools = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".ingest-"))
+            .collect()
+    };
+    // Paused after its inputs are converted and mapped: the spool is beside the store.
+    let (child, stderr) = crate::support::spawn_paused_import(&store, &fixture("contacts.xlsx"), 300, &[]);
+    assert_eq!(spools().len(), 1, "one spool next to the store while the import runs");
+    let (code, err) = crate::support::finish_import(child, stderr);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(spools().is_empty(), "the spool is removed when the import ends: {:?}", spools());
+    // A failed conversion leaves nothing either.
     let out = ingest(&store, &["import", fixture("protected.xlsx").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".ingest-"))
-        .collect();
-    assert!(left.is_empty(), "spool files left next to the store: {left:?}");
+    assert!(spools().is_empty(), "{:?}", spools());
 }

@@ -124,7 +124,7 @@ impl Rewrites {
 
     /// Adds row `r` (after every row added so far): `values` with, for each slot
     /// change, the slot's property and list set to what the record will hold.
-    fn push(&mut self, r: usize, values: Values<'_>, changes: &[(UniqueSlot, &Held, bool)]) {
+    fn push(&mut self, r: usize, values: Values<'_>, changes: &[(UniqueSlot, Held, bool)]) {
         let mut all: Vec<(PropertyId, String)> = values.iter().map(|(p, v)| (p, v.to_owned())).collect();
         for (slot, held, had_list) in changes {
             let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
@@ -305,7 +305,8 @@ impl<'a> ObjectPlanner<'a> {
         creating: bool,
         via_secondary: bool,
     ) -> Result<Settle, StoreError> {
-        let name = self.object.name.clone();
+        let object = self.object.clone();
+        let name = object.name.as_str();
         let mut prepared = Vec::new();
         let mut new_identifier = None;
         for i in 0..self.slots.len() {
@@ -318,7 +319,7 @@ impl<'a> ObjectPlanner<'a> {
                 new_identifier = given.primary;
                 continue;
             }
-            match self.slots[i].prepare(self.read, &name, rows, i, given, id, self.first_id, creating)? {
+            match self.slots[i].prepare(self.read, name, rows, i, given, id, self.first_id, creating)? {
                 Prepared::Nothing => {}
                 Prepared::Conflict(c) => return Ok(Settle::Refused(i, c)),
                 Prepared::Change { current, next, rewrite } => prepared.push((i, current, next, rewrite)),
@@ -332,7 +333,7 @@ impl<'a> ObjectPlanner<'a> {
             if rewrite {
                 rewrites.push((self.slots[i].slot, next.clone(), !current.list.is_empty()));
             }
-            self.slots[i].apply(self.read, &name, id, &current, next)?;
+            self.slots[i].apply(self.read, name, id, &current, next)?;
         }
         Ok(if rewrites.is_empty() { Settle::Kept } else { Settle::Rewrite(rewrites) })
     }
@@ -400,9 +401,7 @@ impl<'a> ObjectPlanner<'a> {
                 (Some(id), _) => match self.settle(rows, r, id, false, via_secondary)? {
                     Settle::Kept => self.update(id, known),
                     Settle::Rewrite(changes) => {
-                        let refs: Vec<(UniqueSlot, &Held, bool)> =
-                            changes.iter().map(|(s, h, l)| (*s, h, *l)).collect();
-                        rewrites.push(r, rows.row_values(r), &refs);
+                        rewrites.push(r, rows.row_values(r), &changes);
                         self.touched.insert(id);
                         Action::Update(id)
                     }
@@ -448,9 +447,7 @@ impl<'a> ObjectPlanner<'a> {
                         }
                         settled => {
                             if let Settle::Rewrite(changes) = settled {
-                                let refs: Vec<(UniqueSlot, &Held, bool)> =
-                                    changes.iter().map(|(s, h, l)| (*s, h, *l)).collect();
-                                rewrites.push(r, rows.row_values(r), &refs);
+                                rewrites.push(r, rows.row_values(r), &changes);
                             }
                             self.next_id += 1;
                             Action::Create(id)

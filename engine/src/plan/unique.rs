@@ -170,16 +170,14 @@ impl SlotState {
             // The old primary value stays the record's, as a secondary one.
             next.list.push(old.clone());
         }
-        let primary = next.primary.clone();
-        next.list.retain(|v| Some(v) != primary.as_ref());
-        let mut seen: Vec<Box<[u8]>> = Vec::new();
-        next.list.retain(|v| {
-            let new = !seen.contains(v);
-            if new {
-                seen.push(v.clone());
+        // The list holds each value once, and never the primary one.
+        let mut list = Vec::with_capacity(next.list.len());
+        for v in std::mem::take(&mut next.list) {
+            if next.primary.as_ref() != Some(&v) && !list.contains(&v) {
+                list.push(v);
             }
-            new
-        });
+        }
+        next.list = list;
         if !self.slot.shared {
             let values = next.primary.iter().map(|v| (v, false)).chain(next.list.iter().map(|v| (v, true)));
             for (v, list) in values {
