@@ -356,19 +356,13 @@ pub fn merge_into(
         out.extend_from_slice(value);
     };
     loop {
-        // Which side comes first: the old value alone, the new one alone, or both.
-        let order = match (old.peek(), new.peek()) {
+        match (old.peek().copied(), new.peek().copied()) {
             (None, None) => break,
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(o), Some(n)) => o.0.cmp(&n.0),
-        };
-        match (order, old.peek().copied(), new.peek().copied()) {
-            (std::cmp::Ordering::Less, Some((op, ov)), _) => {
+            (Some((op, ov)), None) => {
                 push(out, op, ov);
                 old.next();
             }
-            (std::cmp::Ordering::Greater, _, Some((np, nv))) => {
+            (None, Some((np, nv))) => {
                 if !nv.is_empty() {
                     push(out, np, nv);
                     changed = true;
@@ -378,15 +372,32 @@ pub fn merge_into(
                 }
                 new.next();
             }
-            (_, Some((op, ov)), Some((_, nv))) => {
-                if nv.is_empty() && !policy.protects(op) {
+            (Some((op, ov)), Some((np, nv))) => match op.cmp(&np) {
+                std::cmp::Ordering::Less => {
+                    push(out, op, ov);
+                    old.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    if !nv.is_empty() {
+                        push(out, np, nv);
+                        changed = true;
+                        if let Some(r) = replaced.as_deref_mut() {
+                            r.push(existing.id, np, None);
+                        }
+                    }
+                    new.next();
+                }
+                std::cmp::Ordering::Equal if nv.is_empty() && !policy.protects(op) => {
                     // An empty value removes the property (only the planner makes
                     // one: a contact's last secondary email became its primary).
                     changed = true;
                     if let Some(r) = replaced.as_deref_mut() {
                         r.push(existing.id, op, Some(ov));
                     }
-                } else {
+                    old.next();
+                    new.next();
+                }
+                std::cmp::Ordering::Equal => {
                     let backward = ov != nv && policy.is_backward(op, ov, nv);
                     held_back |= backward;
                     let keep_old = ov == nv || backward || (policy.protects(op) && !ov.is_empty());
@@ -395,11 +406,10 @@ pub fn merge_into(
                     if !keep_old && let Some(r) = replaced.as_deref_mut() {
                         r.push(existing.id, op, Some(ov));
                     }
+                    old.next();
+                    new.next();
                 }
-                old.next();
-                new.next();
-            }
-            _ => unreachable!("the order was read from the same peeks"),
+            },
         }
     }
     if changed {
