@@ -458,6 +458,7 @@ pub fn new_object(schema: &Schema, spec: &ObjectSpec) -> Result<ObjectDef, EditE
         pipelines: Vec::new(),
         properties: vec![record_id],
         deleted_properties: Vec::new(),
+        associations: Vec::new(),
         headers: object_headers(name, label, singular),
     };
     let primary = PropertySpec {

@@ -95,6 +95,8 @@ pub struct CheckCounts {
     pub owners: u64,
     /// Entries of the `meta` table.
     pub meta_entries: u64,
+    /// Link entries verified (each link is two, one per direction).
+    pub links: u64,
 }
 
 /// The result of [`crate::Store::check`].
@@ -231,11 +233,15 @@ impl Checker<'_> {
         self.report.checked.tables = names.len() as u64;
         let mut records = Vec::new();
         let mut indexes = Vec::new();
+        let mut links = Vec::new();
+        let mut logs = Vec::new();
         for name in &names {
             match tables::table_kind(name) {
                 Some(TableKind::Meta | TableKind::Imports | TableKind::Schema | TableKind::Owners) => {}
                 Some(TableKind::Records(object)) => records.push(object.to_owned()),
                 Some(TableKind::Index(object, property)) => indexes.push((object.to_owned(), property)),
+                Some(TableKind::Links(from, to)) => links.push((from.to_owned(), to.to_owned())),
+                Some(TableKind::LinkLog(object)) => logs.push(object.to_owned()),
                 None => self.report.problem(name, "", "a table the store never writes"),
             }
         }
@@ -260,6 +266,46 @@ impl Checker<'_> {
         for (object, property) in &indexes {
             let table = tables::index_name(object, *property);
             self.guarded(&table, |c| c.index(object, *property));
+        }
+        self.links(&links, &logs, &meta);
+    }
+
+    /// Checks the links tables and the association change logs ([`crate::links`]).
+    fn links(&mut self, links: &[(String, String)], logs: &[String], meta: &BTreeMap<String, u64>) {
+        if links.is_empty() && logs.is_empty() {
+            return;
+        }
+        let Some(schema) = self.guarded("schema", |c| crate::schema::stored::read(c.txn)) else {
+            return;
+        };
+        for (from, to) in links {
+            let table = tables::links_name(from, to);
+            let mut found = Vec::new();
+            if let Some(n) = self.guarded(&table, |c| {
+                crate::links::verify_table(c.txn, &schema, from, to, &mut |k, p| found.push((k, p)))
+            }) {
+                self.report.checked.links += n;
+            }
+            for (key, problem) in found {
+                self.report.problem(&table, key, problem);
+            }
+        }
+        let next_seq = meta.get(tables::LINK_LOG_SEQUENCE).copied().unwrap_or(1);
+        let mut max_seq = 0;
+        for object in logs {
+            let table = tables::link_log_name(object);
+            let mut found = Vec::new();
+            if let Some(max) =
+                self.guarded(&table, |c| crate::links::verify_log(c.txn, object, next_seq, &mut |k, p| found.push((k, p))))
+            {
+                max_seq = max_seq.max(max);
+            }
+            for (key, problem) in found {
+                self.report.problem(&table, key, problem);
+            }
+        }
+        if max_seq > 0 && !meta.contains_key(tables::LINK_LOG_SEQUENCE) {
+            self.report.problem("meta", tables::LINK_LOG_SEQUENCE, "missing, though association changes exist");
         }
     }
 

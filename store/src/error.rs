@@ -175,6 +175,18 @@ pub enum StoreError {
     /// An owner the store refuses (one without an email).
     #[error("{0}")]
     Owner(String),
+    /// A stored link failed its checksum or could not be decoded.
+    #[error("{link} is corrupt: {reason}")]
+    CorruptLink {
+        /// The link (`link contacts/1 - companies/2`).
+        link: String,
+        /// What is wrong with its bytes.
+        reason: String,
+    },
+    /// An association change the rules refuse (a record with itself, a primary
+    /// company removed without saying which becomes primary).
+    #[error("{0}")]
+    Association(String),
     /// A stored schema entry failed its checksum, does not decode or breaks the
     /// schema's rules.
     #[error("the schema of {object} is corrupt: {reason}")]
@@ -210,6 +222,7 @@ impl StoreError {
             self,
             Self::CorruptRecord { .. }
                 | Self::CorruptEntry { .. }
+                | Self::CorruptLink { .. }
                 | Self::CorruptSchema { .. }
                 | Self::Panicked { .. }
                 | Self::Redb(redb::Error::Corrupted(_))
@@ -226,6 +239,8 @@ pub enum EntryTable {
     Imports,
     /// The owners, table `owners` ([`crate::Owner`]).
     Owners,
+    /// An association change log, table `link_log/<object>` ([`crate::LinkChange`]).
+    LinkLog,
 }
 
 impl EntryTable {
@@ -234,6 +249,7 @@ impl EntryTable {
         match self {
             Self::Imports => "import entry",
             Self::Owners => "owner",
+            Self::LinkLog => "association change",
         }
     }
 }

@@ -37,6 +37,9 @@ mod entry;
 mod error;
 mod guard;
 mod imports;
+mod links;
+#[cfg(test)]
+mod links_tests;
 mod overlay;
 mod owners;
 mod record;
@@ -53,6 +56,10 @@ mod values;
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
 pub use error::{EntryCorruption, EntryTable, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
+pub use links::{
+    ChangeKind, DissociateOutcome, Link, LinkChange, LinkOrigin, LinkOutcome, LinkReader, LinkRequest, LinkSource,
+    LinkWriter, RecordRef,
+};
 pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
 pub use session::{

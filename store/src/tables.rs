@@ -8,6 +8,8 @@
 //! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
 //! | `schema` | object name | checksum + JSON [`crate::schema::ObjectDef`] |
 //! | `owners` | `u64` owner ID | checksum + JSON [`crate::Owner`] |
+//! | `links/<a>/<b>` | `(u64, u64)`: record of `a`, record of `b` | link bytes ([`crate::links`]): flags, labels, origin, checksum |
+//! | `link_log/<object>` | `(u64, u64)`: record ID, change sequence | checksum + JSON of a change ([`crate::LinkChange`]) |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
 //! records an import creates are appended at the end of the B-tree.
@@ -37,6 +39,19 @@ pub fn index_name(object: &str, property: u16) -> String {
 pub fn sequence_key(object: &str) -> String {
     format!("seq/{object}")
 }
+
+/// Name of the table of links from records of `from` to records of `to`.
+pub fn links_name(from: &str, to: &str) -> String {
+    format!("links/{from}/{to}")
+}
+
+/// Name of the association change log of the records of `object`.
+pub fn link_log_name(object: &str) -> String {
+    format!("link_log/{object}")
+}
+
+/// Key of the association-change sequence in [`META`].
+pub const LINK_LOG_SEQUENCE: &str = "seq/link_log";
 
 /// Key of the import-ID sequence in [`META`].
 pub const IMPORT_SEQUENCE: &str = "seq/imports";
@@ -91,6 +106,10 @@ pub enum TableKind<'a> {
     Records(&'a str),
     /// The identifier index of an object on a property (by ID).
     Index(&'a str, u16),
+    /// The links from records of one object to records of another.
+    Links(&'a str, &'a str),
+    /// The association change log of an object's records.
+    LinkLog(&'a str),
 }
 
 /// Parses a table name written by [`records_name`] or [`index_name`] (or a fixed
@@ -106,12 +125,28 @@ pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
     if let Some(object) = name.strip_prefix("records/") {
         return (!object.is_empty() && !object.contains('/')).then_some(TableKind::Records(object));
     }
+    if let Some(pair) = name.strip_prefix("links/") {
+        let (from, to) = pair.split_once('/')?;
+        let plain = |o: &str| !o.is_empty() && !o.contains('/');
+        return (plain(from) && plain(to)).then_some(TableKind::Links(from, to));
+    }
+    if let Some(object) = name.strip_prefix("link_log/") {
+        return (!object.is_empty() && !object.contains('/')).then_some(TableKind::LinkLog(object));
+    }
     let (object, property) = name.strip_prefix("index/")?.split_once('/')?;
     let canonical = property.parse::<u16>().ok().filter(|id| id.to_string() == property)?;
     (!object.is_empty()).then_some(TableKind::Index(object, canonical))
 }
 
 pub(crate) fn records(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+pub(crate) fn links(name: &str) -> TableDefinition<'_, (u64, u64), &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+pub(crate) fn link_log(name: &str) -> TableDefinition<'_, (u64, u64), &'static [u8]> {
     TableDefinition::new(name)
 }
 

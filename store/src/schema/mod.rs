@@ -16,6 +16,7 @@
 //! [`ObjectDef::next_custom_id`] counts past it. Records keep the values they hold
 //! under a deleted ID (the schema never rewrites records); nothing reads them.
 
+mod associations;
 mod standard;
 pub(crate) mod stored;
 
@@ -23,6 +24,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use associations::{
+    AssociationLabel, AssociationType, COMPANIES, LabelId, PRIMARY_COMPANY_OBJECTS, pair_order, primary_side,
+};
 pub use standard::{LANGUAGES, normalize_header, standard};
 
 /// A property's stable number within its object.
@@ -258,6 +262,10 @@ pub struct ObjectDef {
     /// used to tell which object a column of a multi-object file belongs to.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, Vec<String>>,
+    /// Association types (labels, limits) of the pairs whose first object by name
+    /// is this one ([`AssociationType`]), ascending by the other object.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub associations: Vec<AssociationType>,
 }
 
 impl ObjectDef {
@@ -362,6 +370,12 @@ impl ObjectDef {
             if self.property_named(r).is_none() {
                 return Err(format!("{name}: {r} is not a property"));
             }
+        }
+        for t in &self.associations {
+            t.validate(self)?;
+        }
+        if !self.associations.is_sorted_by(|a, b| a.with < b.with) {
+            return Err(format!("{name}: association types must ascend by object, each once"));
         }
         self.validate_pipelines()
     }

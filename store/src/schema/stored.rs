@@ -89,6 +89,7 @@ pub(crate) fn save(txn: &WriteTransaction, object: &ObjectDef) -> Result<(), Sto
 fn refreshed(standard: &ObjectDef, stored: &ObjectDef) -> ObjectDef {
     let mut out = standard.clone();
     out.deleted_properties.clone_from(&stored.deleted_properties);
+    out.associations.clone_from(&stored.associations);
     for p in &stored.properties {
         if out.property(p.id).is_none() && out.property_named(&p.name).is_none() {
             out.properties.push(p.clone());

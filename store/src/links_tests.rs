@@ -1,0 +1,227 @@
+//! Unit tests of the links ([`crate::links`]): both directions, labels that are
+//! only ever added, the primary company rules, limits, the change history, and
+//! `check` finding damaged links.
+
+use std::path::PathBuf;
+
+use redb::ReadableTable;
+
+use crate::schema::AssociationLabel;
+use crate::{
+    ChangeKind, DissociateOutcome, LinkOrigin, LinkOutcome, LinkRequest, LinkSource, RowValues, Store, StoreError,
+};
+
+fn tmp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    (dir, path)
+}
+
+fn origin(time_ms: i64) -> LinkOrigin {
+    LinkOrigin { source: LinkSource::User, import: None, time_ms }
+}
+
+fn plain(time_ms: i64) -> LinkRequest<'static> {
+    LinkRequest { labels: &[], primary: false, origin: origin(time_ms) }
+}
+
+/// A store with `n` records of each of `objects` (IDs 1..=n).
+fn store_with(path: &std::path::Path, objects: &[&str], n: u64) -> Store {
+    let store = Store::open(path).unwrap();
+    let session = store.begin_write().unwrap();
+    for object in objects {
+        let mut values = RowValues::default();
+        for _ in 0..n {
+            values.push(1, "x");
+            values.end_row();
+        }
+        let mut records = session.records(object).unwrap();
+        records.append(1, (0..n as usize).map(|i| (i as u64 + 1, values.row(i)))).unwrap();
+        drop(records);
+        session.set_next_id(object, n + 1).unwrap();
+    }
+    session.commit(true).unwrap();
+    store
+}
+
+/// The problems `check` finds in the links tables and logs (the records these
+/// tests write name no import, which `check` also reports).
+fn link_problems(path: &std::path::Path) -> Vec<String> {
+    let report = Store::check(path).unwrap();
+    report
+        .problems
+        .iter()
+        .filter(|p| p.table.starts_with("link"))
+        .map(|p| format!("{} {} {}", p.table, p.key, p.problem))
+        .collect()
+}
+
+fn primary_of(store: &Store, object: &str, id: u64) -> Vec<u64> {
+    let read = store.begin_read().unwrap();
+    read.links(object, id).unwrap().into_iter().filter(|l| l.object == "companies" && l.primary).map(|l| l.id).collect()
+}
+
+#[test]
+fn a_link_is_visible_from_both_records_and_counted_once() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["contacts", "companies"], 3);
+    let session = store.begin_write().unwrap();
+    let mut links = session.links().unwrap();
+    let out = links.associate(("contacts", 1), ("companies", 2), &plain(10)).unwrap();
+    assert_eq!(out, LinkOutcome::Created { primary: true }, "a contact's first company is its primary");
+    let out = links.associate(("contacts", 2), ("contacts", 3), &plain(11)).unwrap();
+    assert_eq!(out, LinkOutcome::Created { primary: false }, "same-object links have no primary");
+    assert!(matches!(
+        links.associate(("contacts", 1), ("contacts", 1), &plain(12)),
+        Err(StoreError::Association(_))
+    ));
+    links.finish().unwrap();
+    session.commit(true).unwrap();
+
+    let read = store.begin_read().unwrap();
+    let of_company = read.links("companies", 2).unwrap();
+    assert_eq!(of_company.len(), 1);
+    assert_eq!((of_company[0].object.as_str(), of_company[0].id, of_company[0].primary), ("contacts", 1, true));
+    assert_eq!(of_company[0].created, origin(10));
+    assert_eq!(read.links("contacts", 3).unwrap()[0].id, 2, "a same-object link is seen from its other end");
+    assert_eq!(read.link_count().unwrap(), 2);
+    drop(read);
+    drop(store);
+    assert_eq!(link_problems(&path), Vec::<String>::new());
+    assert_eq!(Store::check(&path).unwrap().checked.links, 4);
+}
+
+#[test]
+fn labels_are_added_never_removed() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["contacts", "companies"], 2);
+    let session = store.begin_write().unwrap();
+    let mut schema = session.schema().unwrap();
+    let companies = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
+    let t = companies.association_mut("contacts");
+    t.labels = vec![AssociationLabel { id: 1, name: "Advisor".into() }, AssociationLabel { id: 2, name: "Billing".into() }];
+    session.save_object(companies).unwrap();
+    let mut links = session.links().unwrap();
+    let with = |labels: &'static [u16], t| LinkRequest { labels, primary: false, origin: origin(t) };
+    links.associate(("companies", 1), ("contacts", 1), &with(&[2], 1)).unwrap();
+    let again = links.associate(("contacts", 1), ("companies", 1), &with(&[1, 2], 2)).unwrap();
+    assert_eq!(again, LinkOutcome::Existing { labels_added: vec![1], primary_set: false });
+    let none = links.associate(("contacts", 1), ("companies", 1), &with(&[], 3)).unwrap();
+    assert_eq!(none, LinkOutcome::Existing { labels_added: vec![], primary_set: false });
+    links.finish().unwrap();
+    session.commit(true).unwrap();
+    let read = store.begin_read().unwrap();
+    assert_eq!(read.links("contacts", 1).unwrap()[0].labels, vec![1, 2]);
+    let history = read.link_history("contacts", 1).unwrap();
+    let kinds: Vec<_> = history.iter().map(|c| (c.kind, c.origin.time_ms, c.labels.clone())).collect();
+    assert_eq!(kinds, vec![(ChangeKind::LabelsAdded, 2, vec![1]), (ChangeKind::Created, 1, vec![1, 2])]);
+    drop(read);
+    drop(store);
+    assert_eq!(link_problems(&path), Vec::<String>::new());
+}
+
+#[test]
+fn a_record_has_one_primary_company_and_removing_it_needs_a_successor() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["deals", "companies"], 4);
+    let session = store.begin_write().unwrap();
+    let mut links = session.links().unwrap();
+    for c in 1..=3 {
+        links.associate(("deals", 1), ("companies", c), &plain(c as i64)).unwrap();
+    }
+    let make = LinkRequest { labels: &[], primary: true, origin: origin(10) };
+    assert_eq!(
+        links.associate(("companies", 4), ("deals", 1), &make).unwrap(),
+        LinkOutcome::Created { primary: true },
+        "--primary replaces the primary; the old one stays linked"
+    );
+    assert_eq!(
+        links.associate(("deals", 1), ("companies", 2), &make).unwrap(),
+        LinkOutcome::Existing { labels_added: vec![], primary_set: true }
+    );
+    links.finish().unwrap();
+    session.commit(true).unwrap();
+    assert_eq!(primary_of(&store, "deals", 1), vec![2]);
+
+    let session = store.begin_write().unwrap();
+    let mut links = session.links().unwrap();
+    let refused = links.dissociate(("deals", 1), ("companies", 2), None, origin(20)).unwrap_err();
+    assert!(refused.to_string().contains("--new-primary"), "{refused}");
+    assert!(links.dissociate(("deals", 1), ("companies", 2), Some(9), origin(20)).is_err());
+    assert_eq!(
+        links.dissociate(("deals", 1), ("companies", 2), Some(3), origin(20)).unwrap(),
+        DissociateOutcome::Removed { new_primary: Some(3) }
+    );
+    // Removing a company that is not primary changes no primary.
+    assert_eq!(
+        links.dissociate(("deals", 1), ("companies", 1), None, origin(21)).unwrap(),
+        DissociateOutcome::Removed { new_primary: None }
+    );
+    // Two companies left (3 primary, 4): removing 3 makes 4 primary, the only one.
+    assert_eq!(
+        links.dissociate(("companies", 3), ("deals", 1), None, origin(22)).unwrap(),
+        DissociateOutcome::Removed { new_primary: Some(4) }
+    );
+    assert_eq!(links.dissociate(("deals", 1), ("companies", 3), None, origin(23)).unwrap(), DissociateOutcome::NotLinked);
+    links.finish().unwrap();
+    session.commit(true).unwrap();
+    assert_eq!(primary_of(&store, "deals", 1), vec![4]);
+    let read = store.begin_read().unwrap();
+    let history = read.link_history("deals", 1).unwrap();
+    let removed: Vec<(u64, i64)> =
+        history.iter().filter(|c| c.kind == ChangeKind::Removed).map(|c| (c.id, c.created.unwrap().time_ms)).collect();
+    assert_eq!(removed, vec![(3, 3), (1, 1), (2, 2)], "newest first, each with when it was made");
+    assert!(history.windows(2).all(|w| w[0].origin.time_ms >= w[1].origin.time_ms));
+    drop(read);
+    drop(store);
+    assert_eq!(link_problems(&path), Vec::<String>::new());
+}
+
+#[test]
+fn a_pair_limit_refuses_links_past_it_on_either_side() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["contacts", "companies"], 3);
+    let session = store.begin_write().unwrap();
+    let mut schema = session.schema().unwrap();
+    let companies = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
+    companies.association_mut("contacts").limits.insert("contacts".into(), 1);
+    session.save_object(companies).unwrap();
+    let mut links = session.links().unwrap();
+    links.associate(("contacts", 1), ("companies", 1), &plain(1)).unwrap();
+    assert_eq!(
+        links.associate(("companies", 2), ("contacts", 1), &plain(2)).unwrap(),
+        LinkOutcome::LimitExceeded { object: "contacts".into(), id: 1, limit: 1 }
+    );
+    assert_eq!(links.associate(("contacts", 2), ("companies", 1), &plain(3)).unwrap(), LinkOutcome::Created { primary: true });
+    links.finish().unwrap();
+    session.commit(true).unwrap();
+    assert_eq!(store.begin_read().unwrap().link_count().unwrap(), 2);
+}
+
+#[test]
+fn check_finds_a_link_without_its_mirror_and_a_damaged_value() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["contacts", "companies"], 2);
+    let session = store.begin_write().unwrap();
+    let mut links = session.links().unwrap();
+    links.associate(("contacts", 1), ("companies", 1), &plain(1)).unwrap();
+    links.associate(("contacts", 2), ("companies", 2), &plain(1)).unwrap();
+    links.finish().unwrap();
+    {
+        let txn = session.txn();
+        let mut back = txn.open_table(crate::tables::links("links/companies/contacts")).unwrap();
+        back.remove((1, 1)).unwrap();
+        let mut forth = txn.open_table(crate::tables::links("links/contacts/companies")).unwrap();
+        let mut bytes = forth.get((2, 2)).unwrap().unwrap().value().to_vec();
+        bytes[0] ^= 1;
+        forth.insert((2, 2), bytes.as_slice()).unwrap();
+    }
+    session.commit(true).unwrap();
+    drop(store);
+    let problems = link_problems(&path);
+    assert!(problems.iter().any(|p| p.contains("links/contacts/companies (1, 1) no identical link")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("(2, 2) corrupt: checksum mismatch")), "{problems:?}");
+    let read = Store::open_read_only(&path).unwrap();
+    let e = read.begin_read().unwrap().links("contacts", 2).unwrap_err();
+    assert!(e.is_corruption(), "{e}");
+}
