@@ -49,6 +49,18 @@ pub enum ErrorCode {
     BlankHeader,
     /// An input without a header row (nothing but empty lines, or no bytes).
     EmptyFile,
+    /// An association label that the object pair does not have (the link is made
+    /// without it).
+    AssociationLabelNotFound,
+    /// A link past the object pair's limit of associations per record.
+    AssociationLimitExceeded,
+    /// An association column's value that matches no record.
+    AssociationRecordNotFound,
+    /// A record that must be associated with another (a line item with a deal, an
+    /// activity of a multi-object import with a record) and is not.
+    MissingRequiredAssociation,
+    /// An email domain that several companies share: no link by domain.
+    MultipleCompaniesWithThisDomain,
 }
 
 impl ErrorCode {
@@ -77,6 +89,11 @@ impl ErrorCode {
             Self::TooManyColumns => "TOO_MANY_COLUMNS",
             Self::BlankHeader => "BLANK_HEADER",
             Self::EmptyFile => "EMPTY_FILE",
+            Self::AssociationLabelNotFound => "ASSOCIATION_LABEL_NOT_FOUND",
+            Self::AssociationLimitExceeded => "ASSOCIATION_LIMIT_EXCEEDED",
+            Self::AssociationRecordNotFound => "ASSOCIATION_RECORD_NOT_FOUND",
+            Self::MissingRequiredAssociation => "MISSING_REQUIRED_ASSOCIATION",
+            Self::MultipleCompaniesWithThisDomain => "MULTIPLE_COMPANIES_WITH_THIS_DOMAIN",
         }
     }
 }

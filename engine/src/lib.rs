@@ -26,6 +26,7 @@
 //! println!("{} rows, {} failed", summary.rows, summary.rows_failed);
 //! ```
 
+pub mod associate;
 pub mod cli;
 pub mod codes;
 pub mod column_properties;

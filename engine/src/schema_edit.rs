@@ -521,6 +521,9 @@ pub struct SchemaFile {
     /// Per object name.
     #[serde(default)]
     pub objects: BTreeMap<String, ObjectDecl>,
+    /// Association labels and limits per object pair.
+    #[serde(default)]
+    pub associations: Vec<crate::associate::types::AssociationDecl>,
 }
 
 /// An object of a schema file: an existing object (its new properties and
@@ -662,6 +665,24 @@ pub fn plan_apply(schema: &Schema, file: &SchemaFile) -> Result<Applied, EditErr
         let object = apply_object(schema, name, decl, &mut out.changes)?;
         if stored != Some(&object) {
             out.objects.push(object);
+        }
+    }
+    if !file.associations.is_empty() {
+        // Labels and limits go on top of the file's other changes (a custom object
+        // the file creates can have association types too).
+        let mut working = schema.clone();
+        for o in &out.objects {
+            match working.objects.iter_mut().find(|w| w.name == o.name) {
+                Some(w) => w.clone_from(o),
+                None => working.objects.push(o.clone()),
+            }
+        }
+        for name in crate::associate::types::apply(&mut working, &file.associations, &mut out.changes)? {
+            let o = working.object(&name).expect("touched objects exist").clone();
+            match out.objects.iter_mut().find(|w| w.name == name) {
+                Some(w) => *w = o,
+                None => out.objects.push(o),
+            }
         }
     }
     Ok(out)

@@ -295,9 +295,9 @@ impl Checker<'_> {
         for object in logs {
             let table = tables::link_log_name(object);
             let mut found = Vec::new();
-            if let Some(max) =
-                self.guarded(&table, |c| crate::links::verify_log(c.txn, object, next_seq, &mut |k, p| found.push((k, p))))
-            {
+            if let Some(max) = self.guarded(&table, |c| {
+                crate::links::verify_log(c.txn, object, next_seq, &mut |k, p| found.push((k, p)))
+            }) {
                 max_seq = max_seq.max(max);
             }
             for (key, problem) in found {
@@ -305,7 +305,11 @@ impl Checker<'_> {
             }
         }
         if max_seq > 0 && !meta.contains_key(tables::LINK_LOG_SEQUENCE) {
-            self.report.problem("meta", tables::LINK_LOG_SEQUENCE, "missing, though association changes exist");
+            self.report.problem(
+                "meta",
+                tables::LINK_LOG_SEQUENCE,
+                "missing, though association changes exist",
+            );
         }
     }
 

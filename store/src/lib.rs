@@ -57,8 +57,8 @@ pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
 pub use error::{EntryCorruption, EntryTable, NotAStoreReason, OpenError, StoreError};
 pub use imports::{ImportEntry, ImportStatus, ObjectCounts};
 pub use links::{
-    ChangeKind, DissociateOutcome, Link, LinkChange, LinkOrigin, LinkOutcome, LinkReader, LinkRequest, LinkSource,
-    LinkWriter, RecordRef,
+    ChangeKind, DissociateOutcome, Link, LinkChange, LinkOrigin, LinkOutcome, LinkReader, LinkRequest,
+    LinkSource, LinkWriter, RecordRef,
 };
 pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};

@@ -290,7 +290,10 @@ impl LinkValue {
         if xxh3_64_with_seed(body, seed(a, b)) != u64::from_le_bytes(*sum) {
             return Err("checksum mismatch".into());
         }
-        if body.len() < FIXED || body.len() != FIXED + 2 * usize::from(body[FIXED - 1]) || body[0] & !PRIMARY != 0 {
+        if body.len() < FIXED
+            || body.len() != FIXED + 2 * usize::from(body[FIXED - 1])
+            || body[0] & !PRIMARY != 0
+        {
             return Err("malformed value".into());
         }
         let source = LinkSource::from_code(body[1]).ok_or_else(|| format!("unknown source {}", body[1]))?;
@@ -309,7 +312,13 @@ impl LinkValue {
     }
 
     fn link(self, object: &str, id: u64) -> Link {
-        Link { object: object.to_owned(), id, labels: self.labels, primary: self.primary, created: self.created }
+        Link {
+            object: object.to_owned(),
+            id,
+            labels: self.labels,
+            primary: self.primary,
+            created: self.created,
+        }
     }
 }
 
@@ -319,6 +328,7 @@ fn corrupt_link(a: RecordRef<'_>, b: RecordRef<'_>) -> impl FnOnce(String) -> St
 }
 
 type LinkTableW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
+type LinkTableR = ReadOnlyTable<(u64, u64), &'static [u8]>;
 
 /// Writes links inside a write session, keeping the tables it touched open.
 pub struct LinkWriter<'txn> {
@@ -337,7 +347,14 @@ impl WriteSession<'_> {
         guard(|| {
             let txn = self.txn();
             let next_seq = txn.open_table(META)?.get(LINK_LOG_SEQUENCE)?.map_or(1, |v| v.value());
-            Ok(LinkWriter { txn, schema, tables: HashMap::new(), logs: HashMap::new(), next_seq, seq_changed: false })
+            Ok(LinkWriter {
+                txn,
+                schema,
+                tables: HashMap::new(),
+                logs: HashMap::new(),
+                next_seq,
+                seq_changed: false,
+            })
         })
     }
 
@@ -443,15 +460,17 @@ impl<'txn> LinkWriter<'txn> {
 
     /// The record and company ends of a primary-capable link, or `None`.
     fn primary_ends<'r>(a: RecordRef<'r>, b: RecordRef<'r>) -> Option<(RecordRef<'r>, RecordRef<'r>)> {
-        match primary_side(a.0, b.0)? {
-            true => Some((a, b)),
-            false => Some((b, a)),
-        }
+        if primary_side(a.0, b.0)? { Some((a, b)) } else { Some((b, a)) }
     }
 
     /// Unsets the primary flag of `record`'s current primary company link, if any
     /// other than `except`.
-    fn unset_primary(&mut self, record: RecordRef<'_>, except: u64, origin: LinkOrigin) -> Result<(), StoreError> {
+    fn unset_primary(
+        &mut self,
+        record: RecordRef<'_>,
+        except: u64,
+        origin: LinkOrigin,
+    ) -> Result<(), StoreError> {
         for (company, mut value) in self.links_of(record, COMPANIES)? {
             if value.primary && company != except {
                 value.primary = false;
@@ -541,8 +560,12 @@ impl<'txn> LinkWriter<'txn> {
             };
             let mut promote = None;
             if let Some((record, company)) = Self::primary_ends(a, b) {
-                let others: Vec<u64> =
-                    self.links_of(record, COMPANIES)?.into_iter().map(|(c, _)| c).filter(|&c| c != company.1).collect();
+                let others: Vec<u64> = self
+                    .links_of(record, COMPANIES)?
+                    .into_iter()
+                    .map(|(c, _)| c)
+                    .filter(|&c| c != company.1)
+                    .collect();
                 match new_primary {
                     Some(p) if !others.contains(&p) => {
                         return Err(StoreError::Association(format!(
@@ -711,7 +734,7 @@ impl ReadSession {
 /// Reads the links of one object's records ([`ReadSession::link_reader`]).
 pub struct LinkReader {
     object: String,
-    tables: Vec<(String, ReadOnlyTable<(u64, u64), &'static [u8]>)>,
+    tables: Vec<(String, LinkTableR)>,
 }
 
 impl LinkReader {
@@ -791,12 +814,12 @@ pub(crate) fn verify_table(
     };
     let mut entries = 0;
     for item in table.iter()? {
-        let (k, v) = item?;
+        let (key_guard, value_guard) = item?;
         entries += 1;
-        let (x, y) = k.value();
+        let (x, y) = key_guard.value();
+        let bytes = value_guard.value();
         let key = format!("({x}, {y})");
-        let (a, b) = ((from, x), (to, y));
-        let value = match LinkValue::decode(v.value(), a, b) {
+        let value = match LinkValue::decode(bytes, (from, x), (to, y)) {
             Ok(value) => value,
             Err(reason) => {
                 problem(key, format!("corrupt: {reason}"));
@@ -807,7 +830,7 @@ pub(crate) fn verify_table(
             problem(key.clone(), "a record linked with itself".into());
         }
         let mirrored = match &mirror {
-            Some(m) => m.get((y, x))?.is_some_and(|w| w.value() == v.value()),
+            Some(m) => m.get((y, x))?.is_some_and(|w| w.value() == bytes),
             None => false,
         };
         if !mirrored {

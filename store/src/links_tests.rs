@@ -8,7 +8,8 @@ use redb::ReadableTable;
 
 use crate::schema::AssociationLabel;
 use crate::{
-    ChangeKind, DissociateOutcome, LinkOrigin, LinkOutcome, LinkRequest, LinkSource, RowValues, Store, StoreError,
+    ChangeKind, DissociateOutcome, LinkOrigin, LinkOutcome, LinkRequest, LinkSource, RowValues, Store,
+    StoreError,
 };
 
 fn tmp() -> (tempfile::TempDir, PathBuf) {
@@ -58,7 +59,12 @@ fn link_problems(path: &std::path::Path) -> Vec<String> {
 
 fn primary_of(store: &Store, object: &str, id: u64) -> Vec<u64> {
     let read = store.begin_read().unwrap();
-    read.links(object, id).unwrap().into_iter().filter(|l| l.object == "companies" && l.primary).map(|l| l.id).collect()
+    read.links(object, id)
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.object == "companies" && l.primary)
+        .map(|l| l.id)
+        .collect()
 }
 
 #[test]
@@ -81,7 +87,10 @@ fn a_link_is_visible_from_both_records_and_counted_once() {
     let read = store.begin_read().unwrap();
     let of_company = read.links("companies", 2).unwrap();
     assert_eq!(of_company.len(), 1);
-    assert_eq!((of_company[0].object.as_str(), of_company[0].id, of_company[0].primary), ("contacts", 1, true));
+    assert_eq!(
+        (of_company[0].object.as_str(), of_company[0].id, of_company[0].primary),
+        ("contacts", 1, true)
+    );
     assert_eq!(of_company[0].created, origin(10));
     assert_eq!(read.links("contacts", 3).unwrap()[0].id, 2, "a same-object link is seen from its other end");
     assert_eq!(read.link_count().unwrap(), 2);
@@ -99,7 +108,10 @@ fn labels_are_added_never_removed() {
     let mut schema = session.schema().unwrap();
     let companies = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
     let t = companies.association_mut("contacts");
-    t.labels = vec![AssociationLabel { id: 1, name: "Advisor".into() }, AssociationLabel { id: 2, name: "Billing".into() }];
+    t.labels = vec![
+        AssociationLabel { id: 1, name: "Advisor".into() },
+        AssociationLabel { id: 2, name: "Billing".into() },
+    ];
     session.save_object(companies).unwrap();
     let mut links = session.links().unwrap();
     let with = |labels: &'static [u16], t| LinkRequest { labels, primary: false, origin: origin(t) };
@@ -127,7 +139,7 @@ fn a_record_has_one_primary_company_and_removing_it_needs_a_successor() {
     let session = store.begin_write().unwrap();
     let mut links = session.links().unwrap();
     for c in 1..=3 {
-        links.associate(("deals", 1), ("companies", c), &plain(c as i64)).unwrap();
+        links.associate(("deals", 1), ("companies", c), &plain(c.cast_signed())).unwrap();
     }
     let make = LinkRequest { labels: &[], primary: true, origin: origin(10) };
     assert_eq!(
@@ -162,14 +174,20 @@ fn a_record_has_one_primary_company_and_removing_it_needs_a_successor() {
         links.dissociate(("companies", 3), ("deals", 1), None, origin(22)).unwrap(),
         DissociateOutcome::Removed { new_primary: Some(4) }
     );
-    assert_eq!(links.dissociate(("deals", 1), ("companies", 3), None, origin(23)).unwrap(), DissociateOutcome::NotLinked);
+    assert_eq!(
+        links.dissociate(("deals", 1), ("companies", 3), None, origin(23)).unwrap(),
+        DissociateOutcome::NotLinked
+    );
     links.finish().unwrap();
     session.commit(true).unwrap();
     assert_eq!(primary_of(&store, "deals", 1), vec![4]);
     let read = store.begin_read().unwrap();
     let history = read.link_history("deals", 1).unwrap();
-    let removed: Vec<(u64, i64)> =
-        history.iter().filter(|c| c.kind == ChangeKind::Removed).map(|c| (c.id, c.created.unwrap().time_ms)).collect();
+    let removed: Vec<(u64, i64)> = history
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Removed)
+        .map(|c| (c.id, c.created.unwrap().time_ms))
+        .collect();
     assert_eq!(removed, vec![(3, 3), (1, 1), (2, 2)], "newest first, each with when it was made");
     assert!(history.windows(2).all(|w| w[0].origin.time_ms >= w[1].origin.time_ms));
     drop(read);
@@ -192,7 +210,10 @@ fn a_pair_limit_refuses_links_past_it_on_either_side() {
         links.associate(("companies", 2), ("contacts", 1), &plain(2)).unwrap(),
         LinkOutcome::LimitExceeded { object: "contacts".into(), id: 1, limit: 1 }
     );
-    assert_eq!(links.associate(("contacts", 2), ("companies", 1), &plain(3)).unwrap(), LinkOutcome::Created { primary: true });
+    assert_eq!(
+        links.associate(("contacts", 2), ("companies", 1), &plain(3)).unwrap(),
+        LinkOutcome::Created { primary: true }
+    );
     links.finish().unwrap();
     session.commit(true).unwrap();
     assert_eq!(store.begin_read().unwrap().link_count().unwrap(), 2);
@@ -219,7 +240,10 @@ fn check_finds_a_link_without_its_mirror_and_a_damaged_value() {
     session.commit(true).unwrap();
     drop(store);
     let problems = link_problems(&path);
-    assert!(problems.iter().any(|p| p.contains("links/contacts/companies (1, 1) no identical link")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("links/contacts/companies (1, 1) no identical link")),
+        "{problems:?}"
+    );
     assert!(problems.iter().any(|p| p.contains("(2, 2) corrupt: checksum mismatch")), "{problems:?}");
     let read = Store::open_read_only(&path).unwrap();
     let e = read.begin_read().unwrap().links("contacts", 2).unwrap_err();

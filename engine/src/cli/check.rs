@@ -18,10 +18,11 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     } else {
         println!("store:    {}", report.path);
         println!(
-            "checked:  {} tables, {} records, {} index entries, {} imports, {} owners, redb integrity {}",
+            "checked:  {} tables, {} records, {} index entries, {} associations, {} imports, {} owners, redb integrity {}",
             report.checked.tables,
             report.checked.records,
             report.checked.index_entries,
+            report.checked.links / 2,
             report.checked.imports,
             report.checked.owners,
             if report.redb_integrity { "ok" } else { "FAILED" }

@@ -60,7 +60,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         _ => unreachable!("checked above: exactly one of an ID and --by"),
     };
     let record = read.record(&def.name, id)?.with_context(|| format!("no {object} record {id}"))?;
-    let value = export::record_json(def, id, &record.view());
+    let links = read.links(&def.name, id)?;
+    let value = export::record_json(def, id, &record.view(), &links);
     if json {
         print_json(&value)?;
     } else {

@@ -2,6 +2,7 @@
 //! `Args` struct and a `run` function; this module holds what they share (the
 //! store options, exit codes, the panic boundary).
 
+mod associations;
 mod check;
 mod demo;
 mod export;
@@ -67,6 +68,12 @@ enum Command {
     /// Show the schema: objects, or one object's properties and pipelines; change it
     /// with add-property, add-object, apply and delete-property.
     Schema(schema::Args),
+    /// Show a record's associations (labels, primary company); --history adds every change.
+    Associations(associations::ShowArgs),
+    /// Associate two records: `associate contacts 1 companies 2 [--label L] [--primary]`.
+    Associate(associations::AssociateArgs),
+    /// Remove the association of two records: `dissociate contacts 1 companies 2 [--new-primary ID]`.
+    Dissociate(associations::DissociateArgs),
     /// Generate realistic test data.
     Gen(generate::Args),
     /// Generate a data set, import it into the store and print the summary.
@@ -85,6 +92,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(args) => stats::run(args, &ctx),
         Command::Owners(args) => owners::run(args, &ctx),
         Command::Schema(args) => schema::run(args, &ctx),
+        Command::Associations(args) => associations::show(&args, &ctx),
+        Command::Associate(args) => associations::associate(args, &ctx),
+        Command::Dissociate(args) => associations::dissociate(args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }

@@ -40,6 +40,34 @@ enum Command {
     Apply(Apply),
     /// Delete a custom property (records keep their values, unread; its ID is never reused).
     DeleteProperty(DeleteProperty),
+    /// Add an association label to an object pair (`schema add-label contacts companies "Advisor"`).
+    AddLabel(AddLabel),
+    /// Limit how many records of TO one record of FROM may be associated with
+    /// (`schema set-limit contacts companies 1`; `none` removes the limit).
+    SetLimit(SetLimit),
+}
+
+#[derive(clap::Args)]
+struct AddLabel {
+    /// One object of the pair.
+    object: String,
+    /// The other object (the same one for same-object associations).
+    object2: String,
+    /// The label.
+    label: String,
+    /// Print the label as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct SetLimit {
+    /// The object whose records are limited.
+    from: String,
+    /// The object they are associated with.
+    to: String,
+    /// The most associations a record of FROM may have with records of TO, or `none`.
+    limit: String,
 }
 
 #[derive(clap::Args)]
@@ -145,7 +173,45 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         Some(Command::AddObject(a)) => add_object(ctx, a),
         Some(Command::Apply(a)) => apply(ctx, &a),
         Some(Command::DeleteProperty(a)) => delete_property(ctx, &a),
+        Some(Command::AddLabel(a)) => add_label(ctx, &a),
+        Some(Command::SetLimit(a)) => set_limit(ctx, &a),
     }
+}
+
+fn add_label(ctx: &Context, a: &AddLabel) -> anyhow::Result<()> {
+    let store = open_store(&ctx.store, ctx.wait)?;
+    let _holder = Holder::write(store.path(), "schema add-label");
+    let l = crate::associate::types::add_label_to(&store, &a.object, &a.object2, &a.label)
+        .map_err(usage_as_usage)?;
+    if a.json {
+        print_json(&l)?;
+    } else if l.added {
+        println!("{}-{}: added label '{}' (ID {})", l.objects[0], l.objects[1], l.label, l.id);
+    } else {
+        println!(
+            "{}-{}: has label '{}' already (ID {}), nothing changed",
+            l.objects[0], l.objects[1], l.label, l.id
+        );
+    }
+    Ok(())
+}
+
+fn set_limit(ctx: &Context, a: &SetLimit) -> anyhow::Result<()> {
+    let limit =
+        match a.limit.trim() {
+            "none" | "NONE" | "None" => None,
+            n => Some(n.parse::<u32>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                Usage(format!("the limit is a number from 1 or `none`, not '{}'", a.limit))
+            })?),
+        };
+    let store = open_store(&ctx.store, ctx.wait)?;
+    let _holder = Holder::write(store.path(), "schema set-limit");
+    let changed =
+        crate::associate::types::set_limit_to(&store, &a.from, &a.to, limit).map_err(usage_as_usage)?;
+    let schema = store.begin_read()?.schema()?;
+    let what = crate::associate::types::limit_words(&schema, &a.from, &a.to, limit);
+    println!("{}-{}: {what}{}", a.from, a.to, if changed { "" } else { " (already so, nothing changed)" });
+    Ok(())
 }
 
 fn add_property(ctx: &Context, a: AddProperty) -> anyhow::Result<()> {

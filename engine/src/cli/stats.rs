@@ -18,14 +18,15 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     for o in &read.schema()?.objects {
         objects.insert(o.name.clone(), read.record_count(&o.name)?.into());
     }
-    let v = serde_json::json!({"objects": objects, "associations": 0});
+    let associations = read.link_count()?;
+    let v = serde_json::json!({"objects": objects, "associations": associations});
     if json {
         print_json(&v)?;
     } else {
         for (k, n) in &objects {
             println!("{k:<12} {n}");
         }
-        println!("{:<12} 0", "associations");
+        println!("{:<12} {associations}", "associations");
     }
     Ok(())
 }

@@ -29,8 +29,9 @@ pub enum Format {
     Parquet,
 }
 
-/// The JSON form of a record: `{"id", "object", "properties", "associations"}`.
-pub fn record_json(object: &ObjectDef, id: u64, view: &RecordView<'_>) -> Value {
+/// The JSON form of a record: `{"id", "object", "properties", "associations"}`,
+/// its links in SPEC 8's form ([`crate::associate::view::associations_json`]).
+pub fn record_json(object: &ObjectDef, id: u64, view: &RecordView<'_>, links: &[store::Link]) -> Value {
     let mut props = Map::new();
     for (p, v) in view.values() {
         // A value of a property the schema no longer has is not exported.
@@ -45,7 +46,8 @@ pub fn record_json(object: &ObjectDef, id: u64, view: &RecordView<'_>) -> Value 
         };
         props.insert(prop.name.clone(), value);
     }
-    serde_json::json!({"id": id, "object": object.name, "properties": props, "associations": {}})
+    let associations = crate::associate::view::associations_json(links);
+    serde_json::json!({"id": id, "object": object.name, "properties": props, "associations": associations})
 }
 
 /// Writes every record of `object` in ID order.
@@ -60,8 +62,17 @@ pub fn export(
     match format {
         Format::Parquet => return parquet::write(read, object, out),
         Format::Jsonl => {
+            let links = read.link_reader(&object.name)?;
+            let mut link_failure = None;
             read.for_each_record(&object.name, |id, view| {
-                let line = record_json(object, id, &view);
+                let record_links = match links.links(id) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        link_failure = Some(e);
+                        return false;
+                    }
+                };
+                let line = record_json(object, id, &view, &record_links);
                 let r = serde_json::to_writer(&mut *out, &line)
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"));
@@ -74,12 +85,22 @@ pub fn export(
                     }
                 }
             })?;
+            if let Some(e) = link_failure {
+                return Err(e.into());
+            }
         }
         Format::Csv | Format::CsvExcelSafe => {
             let safe = format == Format::CsvExcelSafe;
             let mut w = csv::Writer::from_writer(&mut *out);
-            let names: Vec<&str> = object.properties.iter().map(|p| p.name.as_str()).collect();
+            let links = read.link_reader(&object.name)?;
+            let schema = read.schema()?;
+            let (assoc, assoc_headers) =
+                crate::associate::view::CsvColumns::new(&schema, &object.name, links.objects());
+            let mut names: Vec<&str> = object.properties.iter().map(|p| p.name.as_str()).collect();
+            let properties = names.len();
+            names.extend(assoc_headers.iter().map(String::as_str));
             w.write_record(&names)?;
+            let mut link_failure = None;
             // Property IDs are sparse (custom ones start at 1000): the column of each.
             let column = |id: PropertyId| object.properties.binary_search_by_key(&id, |p| p.id).ok();
             let id_column = column(RECORD_ID).expect("every object has the record ID");
@@ -94,6 +115,15 @@ pub fn export(
                         );
                     }
                 }
+                if !assoc.is_empty() {
+                    match links.links(id) {
+                        Ok(record_links) => assoc.fill(&record_links, &mut row[properties..]),
+                        Err(e) => {
+                            link_failure = Some(e);
+                            return false;
+                        }
+                    }
+                }
                 n += 1;
                 match w.write_record(&row) {
                     Ok(()) => true,
@@ -103,6 +133,9 @@ pub fn export(
                     }
                 }
             })?;
+            if let Some(e) = link_failure {
+                return Err(e.into());
+            }
             w.flush()?;
         }
     }

@@ -172,7 +172,10 @@ mod tests {
         t.labels.push(AssociationLabel { id, name: "Advisor".into() });
         t.limits.insert("contacts".into(), 2);
         companies.validate().unwrap();
-        assert_eq!(schema.association("contacts", "companies").unwrap().label_named(" advisor ").unwrap().id, 1);
+        assert_eq!(
+            schema.association("contacts", "companies").unwrap().label_named(" advisor ").unwrap().id,
+            1
+        );
         assert_eq!(schema.association_limit("contacts", "companies"), Some(2));
         assert_eq!(schema.association_limit("companies", "contacts"), None);
         assert!(schema.association("contacts", "deals").is_none());
@@ -192,7 +195,10 @@ mod tests {
         let t = o.association_mut("contacts");
         t.deleted_labels.clear();
         t.limits.insert("deals".into(), 1);
-        assert_eq!(o.validate().unwrap_err(), "companies-contacts: a limit for deals, which is not in the pair");
+        assert_eq!(
+            o.validate().unwrap_err(),
+            "companies-contacts: a limit for deals, which is not in the pair"
+        );
         assert_eq!(primary_side("contacts", "companies"), Some(true));
         assert_eq!(primary_side("companies", "tickets"), Some(false));
         assert_eq!(primary_side("contacts", "deals"), None);

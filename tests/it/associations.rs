@@ -1,0 +1,232 @@
+//! Associations made and removed one at a time (SPEC 6, 8): `ingest associate`,
+//! `dissociate` and `associations`, labels and limits in the schema, and the links
+//! in `get`, `export`, `stats` and `check`.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::support::{ingest, json, ok_stdout, stderr, write};
+
+/// A store with contacts 1-3 and companies 1-3.
+fn store_with_records(dir: &Path) -> std::path::PathBuf {
+    let store = dir.join("crm.redb");
+    let contacts =
+        write(dir, "c.csv", "email,firstname\nana@example.com,Ana\nbo@example.com,Bo\nché@exämple.de,Ché\n");
+    let companies = write(dir, "co.csv", "domain,name\nacme.com,Acme\nbeta.io,Beta\nærø.dk,Ærø\n");
+    ok_stdout(&ingest(&store, &["import", contacts.to_str().unwrap(), "--json"]));
+    ok_stdout(&ingest(&store, &["import", companies.to_str().unwrap(), "--object", "companies", "--json"]));
+    store
+}
+
+fn assoc(store: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["associate"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    json(&ingest(store, &all))
+}
+
+fn links(store: &Path, object: &str, id: &str) -> serde_json::Value {
+    json(&ingest(store, &["get", object, id, "--json"]))["associations"].clone()
+}
+
+#[test]
+fn links_are_bidirectional_and_the_first_company_is_primary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    let first = assoc(&store, &["contacts", "1", "companies", "2"]);
+    assert_eq!((first["outcome"].as_str(), first["primary"].as_bool()), (Some("created"), Some(true)));
+    let second = assoc(&store, &["companies", "3", "contacts", "1"]);
+    assert_eq!(second["primary"], false, "a second company is not primary by itself");
+    assoc(&store, &["contacts", "1", "contacts", "2"]);
+    assert_eq!(
+        links(&store, "contacts", "1"),
+        json!({"companies": [2, 3], "contacts": [2], "primary_company": 2})
+    );
+    assert_eq!(links(&store, "companies", "3"), json!({"contacts": [1]}));
+    assert_eq!(
+        links(&store, "contacts", "2"),
+        json!({"contacts": [1]}),
+        "a same-object link is seen from both ends"
+    );
+    let again = assoc(&store, &["contacts", "1", "companies", "2"]);
+    assert_eq!(again["outcome"], "existing");
+    assert_eq!(json(&ingest(&store, &["stats", "--json"]))["associations"], 3);
+
+    // --primary moves the primary; the old one stays associated.
+    let moved = assoc(&store, &["contacts", "1", "companies", "3", "--primary"]);
+    assert_eq!((moved["outcome"].as_str(), moved["primary"].as_bool()), (Some("existing"), Some(true)));
+    assert_eq!(links(&store, "contacts", "1")["primary_company"], 3);
+    assert_eq!(links(&store, "contacts", "1")["companies"], json!([2, 3]));
+
+    let refused = ingest(&store, &["associate", "contacts", "1", "contacts", "2", "--primary"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let missing = ingest(&store, &["associate", "contacts", "1", "companies", "99"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no companies record 99"), "{}", stderr(&missing));
+    let itself = ingest(&store, &["associate", "contacts", "1", "contacts", "1"]);
+    assert_eq!(itself.status.code(), Some(1));
+    assert!(stderr(&itself).contains("cannot be associated with itself"));
+    let check = ingest(&store, &["check"]);
+    assert!(ok_stdout(&check).contains("3 associations"), "{}", ok_stdout(&check));
+}
+
+#[test]
+fn labels_come_from_the_schema_and_are_only_ever_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    let unknown = ingest(&store, &["associate", "contacts", "1", "companies", "1", "--label", "Advisor"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("ASSOCIATION_LABEL_NOT_FOUND"), "{}", stderr(&unknown));
+    assert_eq!(links(&store, "contacts", "1"), json!({}), "a refused change changes nothing");
+
+    let added = json(&ingest(&store, &["schema", "add-label", "contacts", "companies", "Advisor", "--json"]));
+    assert_eq!(
+        added,
+        json!({"objects": ["companies", "contacts"], "id": 1, "label": "Advisor", "added": true})
+    );
+    let same = json(&ingest(&store, &["schema", "add-label", "companies", "contacts", "advisor", "--json"]));
+    assert_eq!(
+        same["added"], false,
+        "the pair is one pair in either order; labels compare case-insensitively"
+    );
+    ok_stdout(&ingest(&store, &["schema", "add-label", "contacts", "companies", "Billing contact"]));
+
+    let made = assoc(&store, &["contacts", "1", "companies", "1", "--label", "ADVISOR"]);
+    assert_eq!(made["labels_added"], json!(["Advisor"]));
+    let more = assoc(
+        &store,
+        &["companies", "1", "contacts", "1", "--label", "Billing contact", "--label", "Advisor"],
+    );
+    assert_eq!(more["labels_added"], json!(["Billing contact"]));
+    let none = assoc(&store, &["contacts", "1", "companies", "1"]);
+    assert_eq!(none["labels_added"], json!([]), "associating again without labels removes none");
+    let shown = json(&ingest(&store, &["associations", "companies", "1", "--json"]));
+    assert_eq!(shown["associations"][0]["labels"], json!(["Advisor", "Billing contact"]));
+    assert_eq!(shown["associations"][0]["primary"], true);
+    assert_eq!(shown["associations"][0]["created"]["source"], "user");
+}
+
+#[test]
+fn removing_a_primary_company_needs_a_successor_when_several_remain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    for c in ["1", "2", "3"] {
+        assoc(&store, &["contacts", "2", "companies", c]);
+    }
+    let refused = ingest(&store, &["dissociate", "contacts", "2", "companies", "1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("--new-primary"), "{}", stderr(&refused));
+    let not_one = ingest(&store, &["dissociate", "contacts", "2", "companies", "1", "--new-primary", "9"]);
+    assert_eq!(not_one.status.code(), Some(1));
+    let done = json(&ingest(
+        &store,
+        &["dissociate", "companies", "1", "contacts", "2", "--new-primary", "3", "--json"],
+    ));
+    assert_eq!((done["outcome"].as_str(), done["new_primary"].as_u64()), (Some("removed"), Some(3)));
+    // Two left, 3 primary: removing 3 leaves one company, which is primary.
+    let done = json(&ingest(&store, &["dissociate", "contacts", "2", "companies", "3", "--json"]));
+    assert_eq!(done["new_primary"], 2);
+    assert_eq!(links(&store, "contacts", "2"), json!({"companies": [2], "primary_company": 2}));
+    let gone = json(&ingest(&store, &["dissociate", "contacts", "2", "companies", "3", "--json"]));
+    assert_eq!(gone["outcome"], "not-associated");
+
+    let history =
+        json(&ingest(&store, &["associations", "contacts", "2", "--history", "--json"]))["history"].clone();
+    let changes: Vec<(String, u64)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["change"].as_str().unwrap().to_owned(), c["id"].as_u64().unwrap()))
+        .collect();
+    // Newest first: each removal and the primary it moved, and the three creations
+    // (a removed primary is not unset first: it is gone).
+    let count = |kind: &str| changes.iter().filter(|(k, _)| k == kind).count();
+    assert_eq!(
+        (count("created"), count("removed"), count("primary-set"), count("primary-unset")),
+        (3, 2, 2, 0),
+        "{changes:?}"
+    );
+    assert_eq!(changes[0], ("primary-set".to_owned(), 2), "{changes:?}");
+    assert_eq!(changes.last().unwrap(), &("created".to_owned(), 1), "{changes:?}");
+    let text = ok_stdout(&ingest(&store, &["associations", "contacts", "2", "--history"]));
+    assert!(text.contains("history, newest first:") && text.contains("removed       companies 3"), "{text}");
+    ok_stdout(&ingest(&store, &["check"]));
+}
+
+#[test]
+fn a_pair_limit_refuses_links_past_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    let set = ok_stdout(&ingest(&store, &["schema", "set-limit", "contacts", "companies", "1"]));
+    assert!(set.contains("a contact has at most 1 associated company"), "{set}");
+    assoc(&store, &["contacts", "1", "companies", "1"]);
+    let over = ingest(&store, &["associate", "companies", "2", "contacts", "1"]);
+    assert_eq!(over.status.code(), Some(1));
+    assert!(stderr(&over).contains("ASSOCIATION_LIMIT_EXCEEDED"), "{}", stderr(&over));
+    assoc(&store, &["contacts", "2", "companies", "1"]); // the limit is per contact, not per company
+    ok_stdout(&ingest(&store, &["schema", "set-limit", "contacts", "companies", "none"]));
+    assoc(&store, &["companies", "2", "contacts", "1"]);
+    let bad = ingest(&store, &["schema", "set-limit", "contacts", "companies", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn export_writes_association_columns_and_jsonl_associations() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    assoc(&store, &["contacts", "1", "companies", "1"]);
+    assoc(&store, &["contacts", "1", "companies", "3"]);
+    assoc(&store, &["contacts", "3", "contacts", "1"]);
+    let csv = ok_stdout(&ingest(&store, &["export", "contacts", "--format", "csv"]));
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[header.len() - 3..],
+        ["Associated Contacts", "Associated Companies", "Primary Company"]
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let tail = |r: &Vec<&str>| r[r.len() - 3..].iter().map(|c| (*c).to_owned()).collect::<Vec<String>>();
+    assert_eq!(tail(&rows[0]), ["3", "1;3", "1"]);
+    assert_eq!(tail(&rows[1]), ["", "", ""]);
+    assert_eq!(tail(&rows[2]), ["1", "", ""]);
+    let jsonl = ok_stdout(&ingest(&store, &["export", "companies"]));
+    let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(first["associations"], json!({"contacts": [1]}));
+    // A store without links exports as before: no association columns.
+    let plain = dir.path().join("plain.redb");
+    let c = write(dir.path(), "p.csv", "email\nx@example.com\n");
+    ok_stdout(&ingest(&plain, &["import", c.to_str().unwrap()]));
+    assert!(!ok_stdout(&ingest(&plain, &["export", "contacts", "--format", "csv"])).contains("Associated"));
+}
+
+#[test]
+fn a_schema_file_declares_labels_and_limits_idempotently() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    let file = write(
+        dir.path(),
+        "schema.toml",
+        "[[associations]]\nobjects = [\"contacts\", \"companies\"]\nlabels = [\"Advisor\", \"Decision maker\"]\nlimits = { contacts = 2 }\n\n[[associations]]\nobjects = [\"contacts\", \"contacts\"]\nlabels = [\"Referred by\"]\n",
+    );
+    let first = json(&ingest(&store, &["schema", "apply", file.to_str().unwrap(), "--json"]));
+    assert_eq!(first["changes"].as_array().unwrap().len(), 4, "{first}");
+    let again = json(&ingest(&store, &["schema", "apply", file.to_str().unwrap(), "--json"]));
+    assert_eq!(again["changes"], json!([]));
+    let made = assoc(&store, &["contacts", "1", "contacts", "2", "--label", "referred by"]);
+    assert_eq!(made["labels_added"], json!(["Referred by"]));
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[[associations]]\nobjects = [\"contacts\", \"companies\"]\nlimits = { deals = 1 }\n",
+    );
+    let refused = ingest(&store, &["schema", "apply", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("deals, which is not in the pair"), "{}", stderr(&refused));
+    let unknown = write(
+        dir.path(),
+        "u.toml",
+        "[[associations]]\nobjects = [\"contacts\", \"companies\"]\nlabel = [\"x\"]\n",
+    );
+    assert_eq!(ingest(&store, &["schema", "apply", unknown.to_str().unwrap()]).status.code(), Some(1));
+}
