@@ -47,14 +47,7 @@ const QUEUE_PIECES: usize = 4;
 
 pub use crate::spec::ImportSpec;
 
-/// Association counts of the summary.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct AssociationCounts {
-    /// Links created.
-    pub created: u64,
-    /// Links already there.
-    pub existing: u64,
-}
+pub use store::AssociationCounts;
 
 /// The `import --json` summary (SPEC 8).
 #[derive(Debug, Clone, Serialize)]
@@ -482,6 +475,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     }
     let settings = settings(opts, &objects, &inputs, &store.begin_read()?)?;
     let entry = ImportEntry {
+        associations: Default::default(),
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {
             opts.files
@@ -684,9 +678,12 @@ fn run_started(
     let (tx, rx) = crossbeam::channel::bounded::<Msg<'_>>(QUEUE_PIECES);
     let entry_for_writer = entry.clone();
     let outcome = std::thread::scope(|s| {
-        let writer = s.spawn(|| -> Result<Reporter, ImportError> {
+        let writer = s.spawn(|| -> Result<(Reporter, AssociationCounts), ImportError> {
             let rx = rx;
             let session = store.begin_write()?;
+            let mut links = session.links()?;
+            let origin = crate::commit::links::import_origin(entry_for_writer.id);
+            let mut association_counts = store::AssociationCounts::default();
             let mut text: &[u8] = &[];
             let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
             for msg in &rx {
@@ -697,6 +694,15 @@ fn run_started(
                     }
                     Msg::Piece(piece) => {
                         write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
+                        timed(Stage::Links, || {
+                            crate::commit::links::link_rows(
+                                &mut links,
+                                &commit_cfgs,
+                                &piece,
+                                origin,
+                                &mut association_counts,
+                            )
+                        })?;
                         timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
                             .map_err(ImportError::Report)?;
                     }
@@ -705,6 +711,7 @@ fn run_started(
                             write_index(&session, cfg, delta)?;
                             session.set_next_id(&cfg.object.name, next_id)?;
                         }
+                        links.finish()?;
                         reporter.finish().map_err(ImportError::Report)?;
                         let mut e = entry_for_writer.clone();
                         e.status = ImportStatus::Done;
@@ -713,6 +720,7 @@ fn run_started(
                         e.rows_failed = reporter.rows_failed;
                         e.errors = reporter.errors_written;
                         e.counts = reporter.counts_by_object();
+                        e.associations = association_counts;
                         e.elapsed_ms = started.elapsed().as_millis() as u64;
                         e.error_file = Some(reporter.error_file.display().to_string());
                         e.rejected_file = Some(reporter.rejected_file.display().to_string());
@@ -728,7 +736,7 @@ fn run_started(
                         if let Err(err) = reporter.publish_results() {
                             eprintln!("warning: the result file could not be written: {err}");
                         }
-                        return Ok(reporter);
+                        return Ok((reporter, association_counts));
                     }
                 }
             }
@@ -804,12 +812,12 @@ fn run_started(
         let written = writer.join().expect("the writer thread panicked");
         match (produced, written) {
             (Err(e), _) | (Ok(()), Err(e)) => Err(e),
-            (Ok(()), Ok(reporter)) => Ok(reporter),
+            (Ok(()), Ok(done)) => Ok(done),
         }
     });
     progress.finish();
     crate::timing::report();
-    let reporter = outcome?;
+    let (reporter, associations) = outcome?;
     Ok(ImportSummary {
         import_id: entry.id,
         status: "done",
@@ -818,7 +826,7 @@ fn run_started(
         errors: reporter.errors_written,
         elapsed_ms: started.elapsed().as_millis() as u64,
         objects: reporter.counts_by_object(),
-        associations: AssociationCounts::default(),
+        associations,
         error_file: reporter.error_file.display().to_string(),
         rejected_file: reporter.rejected_file.display().to_string(),
         rejected_files: reporter.rejected_files.iter().map(|p| p.display().to_string()).collect(),

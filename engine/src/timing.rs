@@ -29,9 +29,11 @@ pub enum Stage {
     Commit,
     /// Loading the identifier snapshot.
     LoadIndex,
+    /// Writing the links of multi-object rows.
+    Links,
 }
 
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 11] = [
     "split",
     "decode",
     "transform",
@@ -42,8 +44,9 @@ const NAMES: [&str; 10] = [
     "report",
     "commit",
     "load-index",
+    "links",
 ];
-static NANOS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
+static NANOS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
 
 /// Runs `f`, adding its duration to `stage`.
 pub fn timed<T>(stage: Stage, f: impl FnOnce() -> T) -> T {

@@ -43,6 +43,21 @@ pub struct ObjectCounts {
     pub failed: u64,
 }
 
+/// How many links an import made and found (SPEC 8 `associations`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociationCounts {
+    /// Links created.
+    pub created: u64,
+    /// Links already there.
+    pub existing: u64,
+}
+
+impl AssociationCounts {
+    fn is_zero(&self) -> bool {
+        self.created == 0 && self.existing == 0
+    }
+}
+
 /// One import in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportEntry {
@@ -72,6 +87,9 @@ pub struct ImportEntry {
     pub errors: u64,
     /// Counts per object.
     pub counts: BTreeMap<String, ObjectCounts>,
+    /// Association counts.
+    #[serde(default, skip_serializing_if = "AssociationCounts::is_zero")]
+    pub associations: AssociationCounts,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
     /// The error file written, if any.
@@ -103,6 +121,7 @@ mod tests {
     fn entry(id: u64) -> ImportEntry {
         ImportEntry {
             id,
+            associations: Default::default(),
             name: "contacts.csv".into(),
             started_at: "2026-01-01T00:00:00Z".into(),
             finished_at: None,

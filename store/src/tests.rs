@@ -13,6 +13,7 @@ const EMAIL: u16 = 1;
 
 fn entry() -> ImportEntry {
     ImportEntry {
+        associations: Default::default(),
         id: 0,
         name: "test".into(),
         started_at: "2026-01-01T00:00:00Z".into(),

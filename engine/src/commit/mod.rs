@@ -8,6 +8,8 @@
 //! the planner's sorted [`IndexDelta`]: one cursor run per gap of the B-tree
 //! instead of a random insert per row.
 
+pub mod links;
+
 use store::{RowValues, StoreError, UpdateOutcome, WriteSession};
 
 use crate::normalize::pipelines::{PipelineProperties, creation_defaults};

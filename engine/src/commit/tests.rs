@@ -29,6 +29,7 @@ struct Plan {
 fn entry(id: u64, object: &str, status: ImportStatus) -> ImportEntry {
     ImportEntry {
         id,
+        associations: Default::default(),
         name: "unit".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
         finished_at: None,

@@ -251,6 +251,28 @@ impl<'a> MappingRequest<'a> {
     }
 }
 
+/// The target of a column by its normalized header. In a multi-object file a
+/// header that names one of the objects first (`Company Name`, `Deal Amount`)
+/// belongs to that object's property; otherwise the first object (in `--object`
+/// order) whose vocabulary has the header takes it.
+fn lookup_column(key: &str, objects: &[Object], req: &MappingRequest<'_>) -> Option<Target> {
+    let vocabulary = req.vocabulary;
+    if objects.len() > 1
+        && let Some(t) = objects.iter().enumerate().find_map(|(oi, o)| {
+            vocabulary
+                .lookup_qualified(&o.name, key, req.lang)
+                .map(|property| Target::Property { object: oi, property })
+        })
+    {
+        return Some(t);
+    }
+    objects.iter().enumerate().find_map(|(oi, o)| {
+        vocabulary
+            .lookup_key(&o.name, key, req.lang)
+            .map(|property| Target::Property { object: oi, property })
+    })
+}
+
 /// The normalized form of a header name, if it is short enough to be matched by
 /// normalization at all (see [`MAX_KEY_CHARS`]).
 fn match_key(name: &str) -> Option<String> {
@@ -306,11 +328,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
         if column.is_none()
             && let Some(key) = key
         {
-            *column = objects.iter().enumerate().find_map(|(oi, o)| {
-                req.vocabulary
-                    .lookup_key(&o.name, key, req.lang)
-                    .map(|property| Target::Property { object: oi, property })
-            });
+            *column = lookup_column(key, &objects, req);
         }
     }
     if req.create_unmapped {
@@ -526,9 +544,6 @@ fn choose_objects(keys: &[Option<String>], req: &MappingRequest<'_>) -> Result<V
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if objects.len() > 1 {
-            return Err(MappingError::MultiObject);
-        }
         return Ok(objects);
     }
     // Infer: the object whose vocabulary matches most columns; the earlier object

@@ -19,6 +19,9 @@ pub struct Vocabulary {
     /// Per object (index into `objects`), per language (index into [`LANGUAGES`]):
     /// normalized spelling -> property.
     tables: Vec<Vec<HashMap<String, PropertyId>>>,
+    /// Per object: the normalized spellings of its own name in every language
+    /// (`company`, `bedrijf`), longest first.
+    names: Vec<Vec<String>>,
 }
 
 impl Vocabulary {
@@ -48,7 +51,20 @@ impl Vocabulary {
                 by_lang
             })
             .collect();
-        Self { objects, tables }
+        let names = objects
+            .iter()
+            .map(|o| {
+                let mut names: Vec<String> = o.headers.values().flatten().cloned().collect();
+                names.push(normalize_header(&o.name));
+                names.push(normalize_header(&o.singular));
+                names.push(normalize_header(&o.label));
+                names.retain(|n| !n.is_empty());
+                names.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+                names.dedup();
+                names
+            })
+            .collect();
+        Self { objects, tables, names }
     }
 
     /// The vocabulary of the standard model (tests, tools without a store).
@@ -80,6 +96,23 @@ impl Vocabulary {
             .chain(std::iter::once(0))
             .chain((1..LANGUAGES.len()).filter(|&l| Some(l) != first))
             .find_map(|l| tables[l].get(key).copied())
+    }
+
+    /// The property a normalized header names when it starts with a spelling of
+    /// `object`'s name and the rest names one of its properties (`Company Name` ->
+    /// companies `name`, `Deal Stage` -> deals `dealstage`): how the columns of a
+    /// multi-object file say which object they belong to.
+    pub fn lookup_qualified(&self, object: &str, key: &str, lang: &str) -> Option<PropertyId> {
+        let i = self.index(object)?;
+        self.names[i].iter().find_map(|name| {
+            let rest = key.strip_prefix(name.as_str()).filter(|r| !r.is_empty())?;
+            self.lookup_key(object, rest, lang)
+        })
+    }
+
+    /// Whether a normalized header is one of the spellings of `object`'s name.
+    pub fn names_object(&self, object: &str, key: &str) -> bool {
+        self.index(object).is_some_and(|i| self.names[i].iter().any(|n| n == key))
     }
 
     /// The property a header names for `object` (see [`Vocabulary::lookup_key`]).
