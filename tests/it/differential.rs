@@ -18,6 +18,12 @@ struct Outcome {
 }
 
 fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usize>) -> Outcome {
+    import_objects(files, &[object], threads, chunk)
+}
+
+/// Imports `files` in turn as multi-object files of `objects` (one object: a
+/// plain import) and exports every object with its associations.
+fn import_objects(files: &[PathBuf], objects: &[&str], threads: usize, chunk: Option<usize>) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s.redb")).unwrap();
     let mut reports = Vec::new();
@@ -27,7 +33,7 @@ fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usi
         let results = dir.path().join(format!("results{i}.csv"));
         let opts = ImportSpec {
             files: vec![file.clone()],
-            objects: vec![object.to_owned()],
+            objects: objects.iter().map(|o| (*o).to_owned()).collect(),
             skip_unmapped: true,
             threads: Some(threads),
             chunk_bytes: chunk,
@@ -43,25 +49,31 @@ fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usi
     }
     let mut export = Vec::new();
     let read = store.begin_read().unwrap();
-    engine::export::export(
-        &read,
-        read.schema().unwrap().object(object).unwrap(),
-        engine::export::Format::Jsonl,
-        &mut export,
-    )
-    .unwrap();
+    for object in objects {
+        engine::export::export(
+            &read,
+            read.schema().unwrap().object(object).unwrap(),
+            engine::export::Format::Jsonl,
+            &mut export,
+        )
+        .unwrap();
+    }
     Outcome { export, reports, summaries }
 }
 
 fn check_all_ways(files: &[PathBuf], object: &str, chunks: &[usize]) {
-    let baseline = import_all(files, object, 1, Some(usize::MAX / 2));
+    check_objects_all_ways(files, &[object], chunks);
+}
+
+fn check_objects_all_ways(files: &[PathBuf], objects: &[&str], chunks: &[usize]) {
+    let baseline = import_objects(files, objects, 1, Some(usize::MAX / 2));
     assert!(!baseline.export.is_empty());
     for &threads in &[1, 2, 4] {
         for &chunk in chunks {
-            let got = import_all(files, object, threads, Some(chunk));
+            let got = import_objects(files, objects, threads, Some(chunk));
             assert!(got == baseline, "threads {threads}, chunk {chunk} differ from the sequential import");
         }
-        let got = import_all(files, object, threads, None);
+        let got = import_objects(files, objects, threads, None);
         assert!(got == baseline, "threads {threads}, default chunks differ");
     }
 }
@@ -256,4 +268,26 @@ fn spreadsheets_and_parquet_files_are_identical_at_every_thread_count_and_chunk_
     .map(|f| fixtures.join(f))
     .collect();
     check_all_ways(&files, "contacts", &[1, 7, 64, 4096]);
+}
+
+#[test]
+fn multi_object_files_with_shared_companies_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = String::from("Email,First Name,Company Name,Company Domain Name,Deal Name,Amount\n");
+    let domains = ["acme.com", "ærø.dk", "exämple.de", "beta.io", ""];
+    for i in 0..400 {
+        let email = if i % 7 == 0 { String::new() } else { format!("josé.{}@exämple.de", i % 90) };
+        let domain = domains[i % domains.len()];
+        let company = if domain.is_empty() { String::new() } else { format!("Firma {}", i % 5) };
+        let deal = if i % 3 == 0 { format!("Deal {i}") } else { String::new() };
+        let amount = if deal.is_empty() { String::new() } else { format!("{}", i * 10) };
+        let bad = if i % 41 == 0 { "not-an-email" } else { "" };
+        first.push_str(&format!("{email}{bad},Name {i},{company},{domain},{deal},{amount}\n"));
+    }
+    let mut second = String::from("Email,Company Domain Name,Company Name\n");
+    for i in (0..120).rev() {
+        second.push_str(&format!("josé.{}@exämple.de,{},Other {i}\n", i % 60, domains[(i + 1) % 4]));
+    }
+    let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
+    check_objects_all_ways(&files, &["contacts", "companies", "deals"], &[1, 37, 500, 4096]);
 }

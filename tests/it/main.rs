@@ -16,6 +16,7 @@ mod identifiers;
 mod input_errors;
 mod limits;
 mod model;
+mod model_links;
 mod model_objects;
 mod objects;
 mod owners;
