@@ -475,7 +475,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     }
     let settings = settings(opts, &objects, &inputs, &store.begin_read()?)?;
     let entry = ImportEntry {
-        associations: Default::default(),
+        associations: AssociationCounts::default(),
         id: 0,
         name: opts.name.clone().unwrap_or_else(|| {
             opts.files

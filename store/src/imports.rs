@@ -121,7 +121,7 @@ mod tests {
     fn entry(id: u64) -> ImportEntry {
         ImportEntry {
             id,
-            associations: Default::default(),
+            associations: AssociationCounts::default(),
             name: "contacts.csv".into(),
             started_at: "2026-01-01T00:00:00Z".into(),
             finished_at: None,

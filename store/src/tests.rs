@@ -6,14 +6,16 @@ use redb::{Database, ReadableTable, TableDefinition};
 
 use crate::record::{RecordBuilder, encode_record};
 use crate::tables::{self, FORMAT_KEY, IMPORTS, META};
-use crate::{EntryTable, ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError};
+use crate::{
+    AssociationCounts, EntryTable, ImportEntry, ImportStatus, NotAStoreReason, OpenError, Store, StoreError,
+};
 use crate::{MergePolicy, Premerge, ReplacedValues, RowValues};
 
 const EMAIL: u16 = 1;
 
 fn entry() -> ImportEntry {
     ImportEntry {
-        associations: Default::default(),
+        associations: AssociationCounts::default(),
         id: 0,
         name: "test".into(),
         started_at: "2026-01-01T00:00:00Z".into(),

@@ -17,10 +17,6 @@ struct Outcome {
     summaries: Vec<String>,
 }
 
-fn import_all(files: &[PathBuf], object: &str, threads: usize, chunk: Option<usize>) -> Outcome {
-    import_objects(files, &[object], threads, chunk)
-}
-
 /// Imports `files` in turn as multi-object files of `objects` (one object: a
 /// plain import) and exports every object with its associations.
 fn import_objects(files: &[PathBuf], objects: &[&str], threads: usize, chunk: Option<usize>) -> Outcome {

@@ -59,16 +59,23 @@ fn csv(rows: &[Row], deal_base: usize) -> String {
     out
 }
 
+/// One end of a link.
+type End = (&'static str, u64);
+/// Links, each once, the first end smaller.
+type Links = BTreeSet<(End, End)>;
+/// Per object: record ID -> the value the test follows.
+type Records = BTreeMap<&'static str, BTreeMap<u64, String>>;
+
 /// The store as a row-by-row import would leave it.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Model {
     /// Per object: record ID -> the value the test follows (first name, company
     /// name, deal name).
-    records: BTreeMap<&'static str, BTreeMap<u64, String>>,
+    records: Records,
     /// Links, each once: ((object, ID), (object, ID)) with the first end smaller.
-    links: BTreeSet<((&'static str, u64), (&'static str, u64))>,
+    links: Links,
     /// Primary company per contact or deal.
-    primary: BTreeMap<(&'static str, u64), u64>,
+    primary: BTreeMap<End, u64>,
     #[allow(clippy::struct_field_names)]
     contacts_by_key: BTreeMap<usize, u64>,
     companies_by_key: BTreeMap<usize, u64>,
@@ -140,7 +147,7 @@ impl Model {
                 ));
             }
             if let Some(c) = r.company {
-                let key = (DOMAINS[c] != "").then_some(DOMAIN_KEYS[c]);
+                let key = (!DOMAINS[c].is_empty()).then_some(DOMAIN_KEYS[c]);
                 ends.push((
                     "companies",
                     self.put("companies", key, COMPANY_NAMES[r.company_name], &mut counts),
@@ -163,13 +170,7 @@ impl Model {
 }
 
 /// The store read back into the model's shape.
-fn observed(
-    store: &Store,
-) -> (
-    BTreeMap<&'static str, BTreeMap<u64, String>>,
-    BTreeSet<((&'static str, u64), (&'static str, u64))>,
-    BTreeMap<(&'static str, u64), u64>,
-) {
+fn observed(store: &Store) -> (Records, Links, BTreeMap<End, u64>) {
     let read = store.begin_read().unwrap();
     let schema = read.schema().unwrap();
     let mut records = BTreeMap::new();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use store::{ImportEntry, ImportStatus, MergePolicy, ReadSession, Store, UpdateOutcome};
+use store::{AssociationCounts, ImportEntry, ImportStatus, MergePolicy, ReadSession, Store, UpdateOutcome};
 
 use super::{CommitConfig, write_index, write_piece};
 use crate::input::{decode, split};
@@ -29,7 +29,7 @@ struct Plan {
 fn entry(id: u64, object: &str, status: ImportStatus) -> ImportEntry {
     ImportEntry {
         id,
-        associations: Default::default(),
+        associations: AssociationCounts::default(),
         name: "unit".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
         finished_at: None,
