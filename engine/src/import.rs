@@ -603,21 +603,12 @@ fn options_json(opts: &ImportSpec, inputs: &[Input]) -> serde_json::Value {
     let mappings: Vec<serde_json::Value> = inputs
         .iter()
         .map(|i| {
-            let object = &i.mapping.objects[0];
             let cols: serde_json::Map<String, serde_json::Value> = i
                 .header
                 .names
                 .iter()
-                .zip(&i.mapping.columns)
-                .map(|(h, t)| {
-                    let target = match t {
-                        mapping::Target::Property { property, .. } => {
-                            format!("{}.{}", object.name, crate::schema::property(object, *property).name)
-                        }
-                        mapping::Target::Skip => "-".to_owned(),
-                    };
-                    (h.clone(), serde_json::Value::String(target))
-                })
+                .enumerate()
+                .map(|(c, h)| (h.clone(), serde_json::Value::String(i.mapping.target_text(c))))
                 .collect();
             serde_json::json!({
                 "file": i.prepared.source.path().display().to_string(),
@@ -647,6 +638,7 @@ fn run_started(
 ) -> Result<ImportSummary, ImportError> {
     check_interrupt()?;
     let read = store.begin_read()?;
+    let schema = read.schema()?;
     let mut keys = Vec::with_capacity(settings.objects.len());
     let mut planners = Vec::with_capacity(settings.objects.len());
     let mut commit_cfgs = Vec::with_capacity(settings.objects.len());
@@ -769,6 +761,11 @@ fn run_started(
                 if sent.is_err() {
                     return Ok(()); // the writer failed; its error is reported
                 }
+                planner.begin_file(crate::plan::links::LinkColumns::new(
+                    &input.mapping.links,
+                    &input.mapping.objects,
+                    &schema,
+                ));
                 let mut failure = None;
                 let ok = pipeline_file(
                     index as u32,

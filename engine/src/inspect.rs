@@ -85,15 +85,12 @@ fn default_mapping(names: &[String], vocabulary: &Vocabulary, report: &mut Inspe
             report.object = m.objects.first().map(|o| o.name.clone());
             report.mapping = names
                 .iter()
-                .zip(&m.columns)
-                .map(|(name, t)| ColumnMapping {
+                .enumerate()
+                .map(|(c, name)| ColumnMapping {
                     column: name.clone(),
-                    target: match *t {
-                        crate::mapping::Target::Property { object, property } => {
-                            let o = &m.objects[object];
-                            format!("{}.{}", o.name, crate::schema::property(o, property).name)
-                        }
+                    target: match m.columns[c] {
                         crate::mapping::Target::Skip => String::new(),
+                        _ => m.target_text(c),
                     },
                 })
                 .collect();

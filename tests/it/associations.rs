@@ -230,3 +230,121 @@ fn a_schema_file_declares_labels_and_limits_idempotently() {
     );
     assert_eq!(ingest(&store, &["schema", "apply", unknown.to_str().unwrap()]).status.code(), Some(1));
 }
+
+/// The association counts and per-object counts of an import's JSON summary.
+fn counts(summary: &serde_json::Value) -> (u64, u64) {
+    let a = &summary["associations"];
+    (a["created"].as_u64().unwrap(), a["existing"].as_u64().unwrap())
+}
+
+#[test]
+fn a_multi_object_file_links_each_rows_records_and_skips_failed_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "m.csv",
+        "Email,First Name,Company Name,Company Domain Name,Deal Name,Amount\n\
+         josé.müller@exämple.de,José,Ærø ApS,ærø.dk,Big deal,100\n\
+         ana@acme.com,Ana,Ærø ApS,ærø.dk,,\n\
+         not-an-email,Bad,Acme,acme.com,Lost deal,5\n\
+         ,,Acme,acme.com,,\n\
+         josé.müller@exämple.de,,Acme,acme.com,,\n",
+    );
+    let args = [
+        "import",
+        file.to_str().unwrap(),
+        "--object",
+        "contacts",
+        "--object",
+        "companies",
+        "--object",
+        "deals",
+        "--json",
+    ];
+    let first = json(&ingest(&store, &args));
+    // Row 3's contact fails (a row error of contacts): its company and deal go in,
+    // linked with each other but not with the failed contact.
+    assert_eq!(first["objects"]["contacts"]["failed"], 1, "{first}");
+    assert_eq!(first["objects"]["companies"]["created"], 2);
+    assert_eq!(first["objects"]["companies"]["unchanged"], 3);
+    assert_eq!(first["objects"]["deals"]["created"], 2);
+    // Rows: 1 (3 links), 2 (1), 3 (company-deal 1), 4 (none), 5 (1).
+    assert_eq!(counts(&first), (6, 0));
+    assert_eq!(
+        links(&store, "contacts", "1"),
+        json!({"companies": [1, 2], "deals": [1], "primary_company": 1})
+    );
+    assert_eq!(links(&store, "companies", "2"), json!({"contacts": [1], "deals": [2]}));
+    assert_eq!(links(&store, "deals", "2"), json!({"companies": [2], "primary_company": 2}));
+    let errors = std::fs::read_to_string(first["error_file"].as_str().unwrap()).unwrap();
+    assert!(errors.contains("INVALID_EMAIL"), "{errors}");
+    // The same file again: the contacts and companies are found, every link exists
+    // (deals have no identifier: they are created again, and linked anew).
+    let again = json(&ingest(&store, &args));
+    assert_eq!(again["objects"]["contacts"]["created"], 0);
+    assert_eq!(counts(&again), (3, 3), "{again}");
+    ok_stdout(&ingest(&store, &["check"]));
+}
+
+#[test]
+fn association_and_label_columns_find_records_as_a_row_by_row_import_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    ok_stdout(&ingest(&store, &["schema", "add-label", "contacts", "companies", "Decision maker"]));
+    let file = write(
+        dir.path(),
+        "a.csv",
+        "Email,Company,Referred by,Role\n\
+         zoë@example.com,acme.com,ana@example.com,Decision maker\n\
+         li@example.com,beta.io;ærø.dk,new@example.com,decision maker;Boss\n\
+         new@example.com,nope.com,li@example.com,\n",
+    );
+    let summary = json(&ingest(
+        &store,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--map",
+            "Company=assoc:companies.domain",
+            "--map",
+            "Referred by=assoc:contacts.email",
+            "--map",
+            "Role=label:contacts-companies",
+            "--json",
+        ],
+    ));
+    assert_eq!(summary["rows_failed"], 0, "a missing link never fails the row");
+    assert_eq!(counts(&summary), (5, 0));
+    let errors = std::fs::read_to_string(summary["error_file"].as_str().unwrap()).unwrap();
+    let codes: Vec<&str> = errors.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();
+    // Line 3: new@ is created by the next row, after it (column 3), and Boss is no
+    // label (column 4); line 4: nope.com is no company.
+    assert_eq!(
+        codes,
+        ["ASSOCIATION_RECORD_NOT_FOUND", "ASSOCIATION_LABEL_NOT_FOUND", "ASSOCIATION_RECORD_NOT_FOUND"],
+        "{errors}"
+    );
+    assert!(errors.contains("no contacts record has email 'new@example.com'"), "{errors}");
+    let zoe = json(&ingest(&store, &["get", "contacts", "--by", "email=zoë@example.com", "--json"]));
+    assert_eq!(zoe["associations"], json!({"companies": [1], "contacts": [1], "primary_company": 1}));
+    let li = json(&ingest(&store, &["associations", "contacts", "5", "--json"]));
+    let labels: Vec<(u64, serde_json::Value)> = li["associations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["id"].as_u64().unwrap(), a["labels"].clone()))
+        .collect();
+    assert_eq!(labels, [(2, json!(["Decision maker"])), (3, json!(["Decision maker"])), (6, json!([]))]);
+    // Record IDs work too, and a bad mapping is refused before anything is read.
+    let by_id = write(dir.path(), "i.csv", "Email,Company ID\nana@example.com,3\n");
+    let s = json(&ingest(
+        &store,
+        &["import", by_id.to_str().unwrap(), "--map", "Company ID=assoc:companies.hs_object_id", "--json"],
+    ));
+    assert_eq!(counts(&s), (1, 0));
+    let bad =
+        ingest(&store, &["import", by_id.to_str().unwrap(), "--map", "Company ID=assoc:companies.name"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("found by a unique property: hs_object_id, domain"), "{}", stderr(&bad));
+}

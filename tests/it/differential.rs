@@ -19,7 +19,13 @@ struct Outcome {
 
 /// Imports `files` in turn as multi-object files of `objects` (one object: a
 /// plain import) and exports every object with its associations.
-fn import_objects(files: &[PathBuf], objects: &[&str], threads: usize, chunk: Option<usize>) -> Outcome {
+fn import_objects(
+    files: &[PathBuf],
+    objects: &[&str],
+    maps: &[&str],
+    threads: usize,
+    chunk: Option<usize>,
+) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s.redb")).unwrap();
     let mut reports = Vec::new();
@@ -30,6 +36,7 @@ fn import_objects(files: &[PathBuf], objects: &[&str], threads: usize, chunk: Op
         let opts = ImportSpec {
             files: vec![file.clone()],
             objects: objects.iter().map(|o| (*o).to_owned()).collect(),
+            maps: maps.iter().map(|m| (*m).to_owned()).collect(),
             skip_unmapped: true,
             threads: Some(threads),
             chunk_bytes: chunk,
@@ -58,18 +65,18 @@ fn import_objects(files: &[PathBuf], objects: &[&str], threads: usize, chunk: Op
 }
 
 fn check_all_ways(files: &[PathBuf], object: &str, chunks: &[usize]) {
-    check_objects_all_ways(files, &[object], chunks);
+    check_objects_all_ways(files, &[object], &[], chunks);
 }
 
-fn check_objects_all_ways(files: &[PathBuf], objects: &[&str], chunks: &[usize]) {
-    let baseline = import_objects(files, objects, 1, Some(usize::MAX / 2));
+fn check_objects_all_ways(files: &[PathBuf], objects: &[&str], maps: &[&str], chunks: &[usize]) {
+    let baseline = import_objects(files, objects, maps, 1, Some(usize::MAX / 2));
     assert!(!baseline.export.is_empty());
     for &threads in &[1, 2, 4] {
         for &chunk in chunks {
-            let got = import_objects(files, objects, threads, Some(chunk));
+            let got = import_objects(files, objects, maps, threads, Some(chunk));
             assert!(got == baseline, "threads {threads}, chunk {chunk} differ from the sequential import");
         }
-        let got = import_objects(files, objects, threads, None);
+        let got = import_objects(files, objects, maps, threads, None);
         assert!(got == baseline, "threads {threads}, default chunks differ");
     }
 }
@@ -285,5 +292,83 @@ fn multi_object_files_with_shared_companies_are_identical_at_every_chunk_size() 
         second.push_str(&format!("josé.{}@exämple.de,{},Other {i}\n", i % 60, domains[(i + 1) % 4]));
     }
     let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
-    check_objects_all_ways(&files, &["contacts", "companies", "deals"], &[1, 37, 500, 4096]);
+    check_objects_all_ways(&files, &["contacts", "companies", "deals"], &[], &[1, 37, 500, 4096]);
+}
+
+#[test]
+fn association_columns_naming_earlier_and_later_rows_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut companies = String::from("Company Domain Name,Company Name\n");
+    for i in 0..30 {
+        companies.push_str(&format!("firma{i}.de,Firma {i}\n"));
+    }
+    // Each contact refers to one created 5 rows before and one created 5 rows
+    // after it (not found: it does not exist yet when the row is applied).
+    let mut contacts = String::from("Email,Referred by,Companies,Role\n");
+    for i in 0..300 {
+        let before = if i >= 5 { format!("zoë.{}@exämple.de", i - 5) } else { String::new() };
+        contacts.push_str(&format!(
+            "zoë.{i}@exämple.de,{before};zoë.{}@exämple.de,firma{}.de;firma{}.de;nope.de,{}\n",
+            i + 5,
+            i % 30,
+            (i * 7) % 30,
+            if i % 4 == 0 { "Owner" } else { "" }
+        ));
+    }
+    let files = [write(dir.path(), "co.csv", &companies), write(dir.path(), "c.csv", &contacts)];
+    let maps = [
+        "Referred by=assoc:contacts.email",
+        "Companies=assoc:companies.domain",
+        "Role=label:contacts-companies",
+    ];
+    let run_all = |threads: usize, chunk: Option<usize>| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let session = store.begin_write().unwrap();
+        let mut schema = session.schema().unwrap();
+        let def = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
+        def.association_mut("contacts")
+            .labels
+            .push(store::schema::AssociationLabel { id: 1, name: "Owner".into() });
+        session.save_object(def).unwrap();
+        session.commit(true).unwrap();
+        let mut summaries = Vec::new();
+        for (i, (file, objects, maps)) in
+            [(&files[0], "companies", &[][..]), (&files[1], "contacts", &maps[..])].into_iter().enumerate()
+        {
+            let report_dir = dir.path().join(format!("r{i}"));
+            let opts = ImportSpec {
+                files: vec![file.clone()],
+                objects: vec![objects.to_owned()],
+                maps: maps.iter().map(|m| (*m).to_owned()).collect(),
+                threads: Some(threads),
+                chunk_bytes: chunk,
+                report_dir: Some(report_dir.clone()),
+                ..ImportSpec::default()
+            };
+            let s = run(&store, &opts, &Progress::hidden()).unwrap();
+            summaries.push(format!("{:?} {:?} {}", s.objects, s.associations, s.errors));
+            summaries.push(std::fs::read_to_string(report_dir.join("errors.csv")).unwrap());
+        }
+        let read = store.begin_read().unwrap();
+        let mut export = Vec::new();
+        for object in ["contacts", "companies"] {
+            let def = read.schema().unwrap();
+            engine::export::export(
+                &read,
+                def.object(object).unwrap(),
+                engine::export::Format::Jsonl,
+                &mut export,
+            )
+            .unwrap();
+        }
+        (export, summaries)
+    };
+    let baseline = run_all(1, Some(usize::MAX / 2));
+    assert!(baseline.1[3].contains("ASSOCIATION_RECORD_NOT_FOUND"), "{}", baseline.1[3]);
+    for threads in [1, 2, 4] {
+        for chunk in [Some(1), Some(29), Some(700), Some(4096), None] {
+            assert!(run_all(threads, chunk) == baseline, "threads {threads}, chunk {chunk:?} differ");
+        }
+    }
 }

@@ -11,15 +11,7 @@
 use store::{AssociationCounts, LinkOrigin, LinkOutcome, LinkRequest, LinkSource, LinkWriter, StoreError};
 
 use crate::commit::CommitConfig;
-use crate::plan::{Action, Planned};
-
-/// The record a row's action for one object imports, if any.
-pub fn record_of(action: Action) -> Option<u64> {
-    match action {
-        Action::Create(id) | Action::Update(id) | Action::Write(id, _) | Action::Unchanged(id) => Some(id),
-        Action::Skip(_) | Action::Fail | Action::Absent => None,
-    }
-}
+use crate::plan::Planned;
 
 /// Links the records of each row of `piece` with each other.
 pub fn link_rows(
@@ -29,28 +21,41 @@ pub fn link_rows(
     origin: LinkOrigin,
     counts: &mut AssociationCounts,
 ) -> Result<(), StoreError> {
-    if cfgs.len() < 2 {
+    if cfgs.len() < 2 && piece.links.extra.is_empty() {
         return Ok(());
     }
-    let request = LinkRequest { labels: &[], primary: false, origin };
     let mut ends: Vec<(&str, u64)> = Vec::with_capacity(cfgs.len());
+    let mut extra = piece.links.extra.iter().peekable();
+    let mut count = |outcome: LinkOutcome| match outcome {
+        LinkOutcome::Created { .. } => counts.created += 1,
+        LinkOutcome::Existing { .. } => counts.existing += 1,
+        // Limits are not yet checked by the plan stage: a link past a limit is not
+        // made (see the README, "Associations").
+        LinkOutcome::LimitExceeded { .. } => {}
+    };
     for r in 0..piece.rows.len() {
         ends.clear();
         for (o, cfg) in cfgs.iter().enumerate() {
-            if let Some(id) = record_of(piece.actions[o][r]) {
+            if let Some(id) = piece.actions[o][r].record() {
                 ends.push((cfg.object.name.as_str(), id));
             }
         }
+        let row = r as u32;
         for i in 0..ends.len() {
             for j in i + 1..ends.len() {
-                match links.associate(ends[i], ends[j], &request)? {
-                    LinkOutcome::Created { .. } => counts.created += 1,
-                    LinkOutcome::Existing { .. } => counts.existing += 1,
-                    // Limits are reported by the plan stage once it checks them; until then a
-                    // link past a limit is not made.
-                    LinkOutcome::LimitExceeded { .. } => {}
-                }
+                let labels = piece.links.labels_of(row, ends[i].0, ends[j].0);
+                let request = LinkRequest { labels: &labels, primary: false, origin };
+                count(links.associate(ends[i], ends[j], &request)?);
             }
+        }
+        while let Some(e) = extra.next_if(|e| e.row == row) {
+            let Some(from_id) = piece.actions[e.from][r].record() else {
+                continue;
+            };
+            let from = (cfgs[e.from].object.name.as_str(), from_id);
+            let labels = piece.links.labels_of(row, from.0, &e.object);
+            let request = LinkRequest { labels: &labels, primary: false, origin };
+            count(links.associate(from, (&e.object, e.id), &request)?);
         }
     }
     Ok(())

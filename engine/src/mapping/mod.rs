@@ -49,8 +49,31 @@ pub enum Target {
         /// Property ID.
         property: PropertyId,
     },
+    /// An association column or an association-label column (index into
+    /// [`Mapping::links`]).
+    Link(u16),
     /// Ignored.
     Skip,
+}
+
+/// What an association column (`assoc:OBJ.PROP`) or a label column
+/// (`label:OBJ_A-OBJ_B`) of the mapping does.
+#[derive(Debug, Clone)]
+pub enum LinkColumn {
+    /// Each `;`-separated value finds a record of `object` by `property` (a unique
+    /// property or the record ID), which the row's record of the import's first
+    /// object is associated with.
+    Assoc {
+        /// The object of the records the values name.
+        object: Object,
+        /// The property they are found by.
+        property: PropertyId,
+    },
+    /// Each `;`-separated value is a label of the pair's links that the row makes.
+    Label {
+        /// The pair, as written.
+        pair: (String, String),
+    },
 }
 
 /// The mapping of an input's columns.
@@ -68,9 +91,30 @@ pub struct Mapping {
     /// (their [`Mapping::columns`] entry is [`Target::Skip`] until then), in
     /// column order.
     pub create: Vec<NewProperty>,
+    /// The association and label columns: `(input column, what it does)`, in the
+    /// order of their [`Target::Link`] indexes.
+    pub links: Vec<(usize, LinkColumn)>,
 }
 
 impl Mapping {
+    /// What column `column` maps to, as `--map` writes it: `companies.name`,
+    /// `assoc:companies.domain`, `label:contacts-companies` or `-`.
+    pub fn target_text(&self, column: usize) -> String {
+        match self.columns[column] {
+            Target::Property { object, property } => {
+                let o = &self.objects[object];
+                format!("{}.{}", o.name, crate::schema::property(o, property).name)
+            }
+            Target::Link(i) => match &self.links[usize::from(i)].1 {
+                LinkColumn::Assoc { object, property } => {
+                    format!("assoc:{}.{}", object.name, crate::schema::property(object, *property).name)
+                }
+                LinkColumn::Label { pair } => format!("label:{}-{}", pair.0, pair.1),
+            },
+            Target::Skip => "-".to_owned(),
+        }
+    }
+
     /// The properties of object `object` (index into [`Mapping::objects`]) that
     /// columns map to, in column order.
     pub fn properties_of(&self, object: usize) -> Vec<crate::schema::PropertyId> {
@@ -166,9 +210,6 @@ pub enum MappingError {
         /// The line of its first value.
         line: u64,
     },
-    /// More than one object: multi-object imports come later.
-    #[error("importing several objects from one file is not supported yet; import one object per file")]
-    MultiObject,
 }
 
 /// A header name as shown in messages: whole if short, else its start and length.
@@ -257,20 +298,30 @@ impl<'a> MappingRequest<'a> {
 /// order) whose vocabulary has the header takes it.
 fn lookup_column(key: &str, objects: &[Object], req: &MappingRequest<'_>) -> Option<Target> {
     let vocabulary = req.vocabulary;
-    if objects.len() > 1
-        && let Some(t) = objects.iter().enumerate().find_map(|(oi, o)| {
-            vocabulary
-                .lookup_qualified(&o.name, key, req.lang)
-                .map(|property| Target::Property { object: oi, property })
-        })
-    {
-        return Some(t);
+    let target = |oi: usize, property| Target::Property { object: oi, property };
+    if objects.len() > 1 {
+        // `Company Name` -> `name` of companies; then a header the object's own
+        // vocabulary has whole and that starts with its name (`Bedrijfsnaam`).
+        let qualified = objects
+            .iter()
+            .enumerate()
+            .find_map(|(oi, o)| vocabulary.lookup_qualified(&o.name, key, req.lang).map(|p| target(oi, p)));
+        let named = || {
+            objects.iter().enumerate().find_map(|(oi, o)| {
+                vocabulary
+                    .starts_with_name(&o.name, key)
+                    .then(|| vocabulary.lookup_key(&o.name, key, req.lang).map(|p| target(oi, p)))
+                    .flatten()
+            })
+        };
+        if let Some(t) = qualified.or_else(named) {
+            return Some(t);
+        }
     }
-    objects.iter().enumerate().find_map(|(oi, o)| {
-        vocabulary
-            .lookup_key(&o.name, key, req.lang)
-            .map(|property| Target::Property { object: oi, property })
-    })
+    objects
+        .iter()
+        .enumerate()
+        .find_map(|(oi, o)| vocabulary.lookup_key(&o.name, key, req.lang).map(|p| target(oi, p)))
 }
 
 /// The normalized form of a header name, if it is short enough to be matched by
@@ -300,6 +351,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
     // (With --skip-unmapped, unnamed_from is the header's length: nothing to check.)
     let mut explicit = vec![false; header.len()];
     let mut create: Vec<NewProperty> = Vec::new();
+    let mut links: Vec<(usize, LinkColumn)> = Vec::new();
     let finder = ColumnFinder::new(header, &keys);
     for spec in req.maps {
         let (col_name, target) = spec.rsplit_once('=').ok_or_else(|| bad(spec, "expected HEADER=TARGET"))?;
@@ -307,8 +359,13 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             bad(spec, &format!("no column named '{col_name}' (columns: {})", list_names(header)))
         })?;
         create.retain(|n| n.column != col); // a later --map of the same column wins
+        links.retain(|(c, _)| *c != col);
         columns[col] = Some(match parse_target(spec, target.trim(), &objects, req.vocabulary)? {
             Parsed::Map(t) => t,
+            Parsed::Link(link) => {
+                links.push((col, link));
+                Target::Skip // numbered below, once every --map is read
+            }
             Parsed::Create { object, name, ty } => {
                 create.push(NewProperty { column: col, object, name: Some(name), ty });
                 Target::Skip
@@ -355,7 +412,14 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             .collect();
         return Err(MappingError::Unmapped { count, listed });
     }
-    let columns: Vec<Target> = columns.into_iter().map(|t| t.unwrap_or(Target::Skip)).collect();
+    let mut columns: Vec<Target> = columns.into_iter().map(|t| t.unwrap_or(Target::Skip)).collect();
+    links.sort_by_key(|(c, _)| *c);
+    if links.len() > usize::from(u16::MAX) {
+        return Err(bad(&req.maps[0], "too many association columns"));
+    }
+    for (i, (c, _)) in links.iter().enumerate() {
+        columns[*c] = Target::Link(i as u16);
+    }
     let mut first: HashMap<Target, usize> = HashMap::new();
     for (i, t) in columns.iter().enumerate() {
         if let Target::Property { object, property } = *t {
@@ -373,7 +437,11 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             first.insert(*t, i);
         }
     }
-    Ok(Mapping { objects, columns, unnamed_from, create })
+    Ok(Mapping { objects, columns, unnamed_from, create, links })
+}
+
+fn names_of(objects: &[Object]) -> String {
+    objects.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 fn bad(spec: &str, reason: &str) -> MappingError {
@@ -444,10 +512,12 @@ impl<'h> ColumnFinder<'h> {
 }
 
 /// What a `--map` target asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Parsed {
     /// Map the column there.
     Map(Target),
+    /// An association or label column.
+    Link(LinkColumn),
     /// Create the custom property `name` of object `object` (index), of type `ty`
     /// (`None`: inferred), and map the column to it.
     Create { object: usize, name: String, ty: Option<PropertyType> },
@@ -473,8 +543,11 @@ fn parse_target(
     if let Some(new) = target.strip_prefix('+') {
         return parse_new_property(spec, new, objects);
     }
-    if target.starts_with("assoc:") {
-        return Err(bad(spec, "association columns are not supported yet"));
+    if let Some(assoc) = target.strip_prefix("assoc:") {
+        return parse_assoc(spec, assoc.trim(), vocabulary);
+    }
+    if let Some(pair) = target.strip_prefix("label:") {
+        return parse_label(spec, pair.trim(), vocabulary);
     }
     let (object, prop) = match target.split_once('.') {
         Some((o, p)) => (object_index(spec, objects, o)?, p),
@@ -487,6 +560,48 @@ fn parse_target(
             bad(spec, &format!("{} has no property '{prop}' (properties: {})", def.name, names.join(", ")))
         })?;
     Ok(Parsed::Map(Target::Property { object, property }))
+}
+
+/// `OBJ.PROP` of `assoc:OBJ.PROP`: any object of the schema, by a unique property
+/// or the record ID.
+fn parse_assoc(spec: &str, assoc: &str, vocabulary: &Vocabulary) -> Result<Parsed, MappingError> {
+    let (o, p) = assoc.split_once('.').ok_or_else(|| {
+        bad(spec, "an association column is assoc:OBJECT.PROPERTY (e.g. assoc:companies.domain)")
+    })?;
+    let object = vocabulary
+        .object(o.trim())
+        .cloned()
+        .ok_or_else(|| bad(spec, &format!("unknown object '{o}' ({})", names_of(vocabulary.objects()))))?;
+    let unique: Vec<&str> = object
+        .properties
+        .iter()
+        .filter(|p| p.unique || p.id == crate::schema::RECORD_ID)
+        .map(|p| p.name.as_str())
+        .collect();
+    let property = object
+        .property_named(p.trim())
+        .filter(|d| d.unique || d.id == crate::schema::RECORD_ID)
+        .map(|d| d.id)
+        .ok_or_else(|| {
+            bad(
+                spec,
+                &format!("{} records are found by a unique property: {}", object.name, unique.join(", ")),
+            )
+        })?;
+    Ok(Parsed::Link(LinkColumn::Assoc { object, property }))
+}
+
+/// `OBJ_A-OBJ_B` of `label:OBJ_A-OBJ_B`.
+fn parse_label(spec: &str, pair: &str, vocabulary: &Vocabulary) -> Result<Parsed, MappingError> {
+    let names: Vec<&str> = vocabulary.objects().iter().map(|o| o.name.as_str()).collect();
+    // Object names hold no '-', so the pair splits at the one '-' between two of them.
+    let (a, b) = pair
+        .split_once('-')
+        .filter(|(a, b)| names.contains(&a.trim()) && names.contains(&b.trim()))
+        .ok_or_else(|| {
+            bad(spec, &format!("a label column is label:OBJECT-OBJECT, of: {}", names.join(", ")))
+        })?;
+    Ok(Parsed::Link(LinkColumn::Label { pair: (a.trim().to_owned(), b.trim().to_owned()) }))
 }
 
 /// `+object.name:type` (after the `+`; `object.` and `:type` may be left out): a
@@ -616,6 +731,53 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_object_header_belongs_to_the_object_it_names_first() {
+        let m = map(
+            &h(&["Email", "Company Name", "Company Domain Name", "Deal Name", "Deal Stage"]),
+            &req(&h(&["contacts", "companies", "deals"]), &[], "nl"),
+        )
+        .unwrap();
+        let targets: Vec<String> = (0..m.columns.len()).map(|c| m.target_text(c)).collect();
+        assert_eq!(
+            targets,
+            ["contacts.email", "companies.name", "companies.domain", "deals.dealname", "deals.dealstage"]
+                .map(String::from)
+        );
+        let m = map(&h(&["E-mailadres", "Bedrijfsnaam"]), &req(&h(&["contacts", "companies"]), &[], "nl"))
+            .unwrap();
+        assert_eq!(m.target_text(1), "companies.name", "a Dutch compound that starts with the object's name");
+        // One object: `Company Name` is the contact's company, as before.
+        let m = map(&h(&["Email", "Company Name"]), &req(&h(&["contacts"]), &[], "en")).unwrap();
+        assert_eq!(m.target_text(1), "contacts.company");
+    }
+
+    #[test]
+    fn association_and_label_targets() {
+        let m = map(
+            &h(&["Email", "Manager", "Role"]),
+            &req(
+                &h(&["contacts"]),
+                &h(&["Manager=assoc:contacts.email", "Role=label:contacts-companies"]),
+                "en",
+            ),
+        )
+        .unwrap();
+        assert_eq!(m.target_text(1), "assoc:contacts.email");
+        assert_eq!(m.target_text(2), "label:contacts-companies");
+        assert_eq!(m.links.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [1, 2]);
+        for bad in [
+            "Manager=assoc:contacts.firstname",
+            "Manager=assoc:nope.email",
+            "Role=label:contacts",
+            "Manager=assoc:contacts",
+        ] {
+            let e = map(&h(&["Email", "Manager", "Role"]), &req(&h(&["contacts"]), &h(&[bad]), "en"))
+                .unwrap_err();
+            assert!(matches!(e, MappingError::BadMap { .. }), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn headers_in_several_languages() {
         let m = map(&h(&["Voornaam", "Achternaam", "E-mailadres"]), &req(&[], &[], "nl")).unwrap();
         assert_eq!(m.objects[0].name, "contacts");
@@ -626,7 +788,7 @@ mod tests {
                 Target::Property { property, .. } => {
                     crate::schema::property(&m.objects[0], *property).name.as_str()
                 }
-                Target::Skip => "-",
+                Target::Skip | Target::Link(_) => "-",
             })
             .collect();
         assert_eq!(props, vec!["firstname", "lastname", "email"]);

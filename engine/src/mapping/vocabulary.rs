@@ -110,9 +110,10 @@ impl Vocabulary {
         })
     }
 
-    /// Whether a normalized header is one of the spellings of `object`'s name.
-    pub fn names_object(&self, object: &str, key: &str) -> bool {
-        self.index(object).is_some_and(|i| self.names[i].iter().any(|n| n == key))
+    /// Whether a normalized header starts with a spelling of `object`'s name
+    /// (`bedrijfsnaam` with `bedrijf`).
+    pub fn starts_with_name(&self, object: &str, key: &str) -> bool {
+        self.index(object).is_some_and(|i| self.names[i].iter().any(|n| key.starts_with(n.as_str())))
     }
 
     /// The property a header names for `object` (see [`Vocabulary::lookup_key`]).

@@ -157,6 +157,20 @@ pub struct TransformConfig {
     numbers: Option<std::sync::Arc<TypedNumbers>>,
     /// [`TransformConfig::values`] with the plain-decimal locale, for those cells.
     plain_numbers: ValueOptions,
+    /// The input columns of the association and label columns
+    /// ([`Mapping::links`]), in their order.
+    link_columns: Vec<usize>,
+}
+
+/// A non-blank cell of an association or label column, for the plan stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkCell {
+    /// The row in the piece.
+    pub row: u32,
+    /// The column's index in [`Mapping::links`].
+    pub link: u16,
+    /// The cell, trimmed.
+    pub text: String,
 }
 
 /// The per-column work of one object.
@@ -272,6 +286,7 @@ impl TransformConfig {
             column_values,
             import_id,
             unnamed_from: mapping.unnamed_from,
+            link_columns: mapping.links.iter().map(|(c, _)| *c).collect(),
             numbers: None,
             plain_numbers,
         }
@@ -332,6 +347,8 @@ pub struct Transformed {
     /// The first `(row, column)` with a value in a trailing column without a name
     /// ([`Mapping::unnamed_from`]): such a column is unmapped, the import stops.
     pub unnamed_value: Option<(u32, u32)>,
+    /// The association and label cells, by row then column.
+    pub link_cells: Vec<LinkCell>,
 }
 
 /// The rows of a piece as one object of the import sees them.
@@ -473,8 +490,19 @@ pub fn transform(
         evidence: Vec::new(),
         store_error: None,
         unnamed_value: None,
+        link_cells: Vec::new(),
         piece: DecodedPiece::empty(),
     };
+    if !cfg.link_columns.is_empty() {
+        for r in 0..n {
+            for (link, &column) in cfg.link_columns.iter().enumerate() {
+                let cell = trim(arrays[column].value(r));
+                if !is_blank(cell) {
+                    out.link_cells.push(LinkCell { row: r as u32, link: link as u16, text: cell.to_owned() });
+                }
+            }
+        }
+    }
     // Trailing unnamed columns are usually empty (Excel leaves them); one value in
     // them makes the column unmapped.
     for (column, array) in arrays.iter().enumerate().skip(cfg.unnamed_from) {

@@ -9,6 +9,7 @@
 //! only known when the record is read, so the commit stage settles `updated`
 //! versus `unchanged`.
 
+pub mod links;
 #[cfg(test)]
 mod tests;
 mod unique;
@@ -77,6 +78,18 @@ impl Action {
     pub fn imports(self) -> bool {
         matches!(self, Self::Create(_) | Self::Update(_) | Self::Write(..) | Self::Unchanged(_))
     }
+
+    /// The record the row imports (created, updated or unchanged), if any.
+    pub fn record(self) -> Option<u64> {
+        record_of(self)
+    }
+}
+
+fn record_of(action: Action) -> Option<u64> {
+    match action {
+        Action::Create(id) | Action::Update(id) | Action::Write(id, _) | Action::Unchanged(id) => Some(id),
+        Action::Skip(_) | Action::Fail | Action::Absent => None,
+    }
 }
 
 /// A planned piece: the transformed rows and what each does to each object.
@@ -93,6 +106,8 @@ pub struct Planned {
     pub issues: Vec<Issue>,
     /// Per object: rows whose values the planner rewrote (see [`Rewrites`]).
     pub rewrites: Vec<Rewrites>,
+    /// The links and labels of the input's association and label columns.
+    pub links: links::PlannedLinks,
 }
 
 impl Planned {
@@ -172,12 +187,19 @@ impl IndexDelta {
 /// The sequential planner of an import: one [`ObjectPlanner`] per object.
 pub struct Planner<'a> {
     objects: Vec<ObjectPlanner<'a>>,
+    /// The current input's association and label columns.
+    links: links::LinkColumns,
 }
 
 impl<'a> Planner<'a> {
     /// A planner over one planner per object, in the mapping's order.
     pub fn new(objects: Vec<ObjectPlanner<'a>>) -> Self {
-        Self { objects }
+        Self { objects, links: links::LinkColumns::default() }
+    }
+
+    /// Starts an input whose association and label columns are `links`.
+    pub fn begin_file(&mut self, links: links::LinkColumns) {
+        self.links = links;
     }
 
     /// The next record ID of each object.
@@ -194,15 +216,22 @@ impl<'a> Planner<'a> {
         let mut found = std::mem::take(&mut rows.issues);
         let mut actions = Vec::with_capacity(self.objects.len());
         let mut rewrites: Vec<Rewrites> = self.objects.iter().map(|_| Rewrites::default()).collect();
+        let first_ids = self.next_ids();
         for (oi, planner) in self.objects.iter_mut().enumerate() {
             actions.push(planner.plan(&rows, oi as u16, multi, &mut found, &mut rewrites[oi])?);
         }
+        let links = if self.links.is_empty() {
+            links::PlannedLinks::default()
+        } else {
+            let read = self.objects[0].read;
+            links::resolve(&self.links, &rows, &actions, &self.objects, &first_ids, read, &mut found)?
+        };
         let mut issues = crate::issue::settle(found, |r, o| actions[usize::from(o)][r as usize].imports());
         let offset = rows.piece.offset as u64;
         for i in &mut issues {
             i.anchor(file, first_line, offset);
         }
-        Ok(Planned { rows, first_line, actions, issues, rewrites })
+        Ok(Planned { rows, first_line, actions, issues, rewrites, links })
     }
 
     /// Ends planning: each object's changes to its unique indexes (per slot).

@@ -1,0 +1,262 @@
+//! The links a piece's rows ask for through association and label columns
+//! (`--map 'H=assoc:companies.domain'`, `--map 'H=label:contacts-companies'`).
+//!
+//! Resolved after the piece's actions are planned, row by row: a value of an
+//! association column finds its record among the records that exist when the
+//! row is applied in file order (the snapshot, and what earlier rows of this
+//! import created or moved: a record a later row creates is not found, whatever
+//! the chunking); a value that finds none is `ASSOCIATION_RECORD_NOT_FOUND`, a
+//! label the pair does not have `ASSOCIATION_LABEL_NOT_FOUND`: value errors, the
+//! row's record is imported without that link or label.
+
+use std::collections::HashMap;
+
+use store::schema::{LabelId, Schema};
+use store::{ReadSession, SECONDARY, StoreError};
+
+use super::{Action, ObjectPlanner};
+use crate::codes::ErrorCode;
+use crate::issue::Issue;
+use crate::mapping::LinkColumn;
+use crate::normalize::transform::Transformed;
+use crate::normalize::values::{ValueOptions, normalize};
+use crate::schema::{Object, RECORD_ID};
+
+/// A column of the current input, ready to resolve.
+#[derive(Debug, Clone)]
+enum Column {
+    Assoc {
+        object: Object,
+        property: store::schema::PropertyId,
+        /// The object's index among the import's objects, if it is one.
+        in_import: Option<usize>,
+    },
+    Label {
+        pair: (String, String),
+        /// The pair's labels, by lowercase name.
+        labels: HashMap<String, LabelId>,
+    },
+}
+
+/// The link columns of the input being planned.
+#[derive(Debug, Clone, Default)]
+pub struct LinkColumns {
+    columns: Vec<(u32, Column)>,
+}
+
+impl LinkColumns {
+    /// The link columns of a mapping, with `objects` the import's objects (in the
+    /// mapping's order) and `schema` for the labels.
+    pub fn new(links: &[(usize, LinkColumn)], objects: &[Object], schema: &Schema) -> Self {
+        let columns = links
+            .iter()
+            .map(|(c, link)| {
+                let column = match link {
+                    LinkColumn::Assoc { object, property } => Column::Assoc {
+                        object: object.clone(),
+                        property: *property,
+                        in_import: objects.iter().position(|o| o.name == object.name),
+                    },
+                    LinkColumn::Label { pair } => Column::Label {
+                        pair: pair.clone(),
+                        labels: schema
+                            .association(&pair.0, &pair.1)
+                            .map(|t| t.labels.iter().map(|l| (l.name.to_lowercase(), l.id)).collect())
+                            .unwrap_or_default(),
+                    },
+                };
+                (*c as u32, column)
+            })
+            .collect();
+        Self { columns }
+    }
+
+    /// Whether the input has none.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+}
+
+/// A link a row asks for beyond its own records' pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraLink {
+    /// The row.
+    pub row: u32,
+    /// The row's record: the import's object of this index.
+    pub from: usize,
+    /// The other record's object.
+    pub object: String,
+    /// The other record.
+    pub id: u64,
+}
+
+/// Labels a row gives the links between records of two objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLabels {
+    /// The row.
+    pub row: u32,
+    /// The pair.
+    pub pair: (String, String),
+    /// Label IDs, ascending.
+    pub labels: Vec<LabelId>,
+}
+
+/// The links and labels of a piece's link columns.
+#[derive(Debug, Default)]
+pub struct PlannedLinks {
+    /// By row.
+    pub extra: Vec<ExtraLink>,
+    /// By row.
+    pub labels: Vec<RowLabels>,
+}
+
+impl PlannedLinks {
+    /// The labels row `row` gives links of `a` and `b` (either order).
+    pub fn labels_of(&self, row: u32, a: &str, b: &str) -> Vec<LabelId> {
+        let mut out: Vec<LabelId> = self
+            .labels
+            .iter()
+            .filter(|l| {
+                l.row == row && ((l.pair.0 == a && l.pair.1 == b) || (l.pair.0 == b && l.pair.1 == a))
+            })
+            .flat_map(|l| l.labels.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Resolves the link cells of a planned piece. `piece_first_ids[o]`: object
+/// `o`'s next record ID when the piece's planning began.
+pub(super) fn resolve(
+    columns: &LinkColumns,
+    rows: &Transformed,
+    actions: &[Vec<Action>],
+    planners: &[ObjectPlanner<'_>],
+    piece_first_ids: &[u64],
+    read: &ReadSession,
+    issues: &mut Vec<Issue>,
+) -> Result<PlannedLinks, StoreError> {
+    let mut out = PlannedLinks::default();
+    let mut norm = String::new();
+    let options = ValueOptions::default();
+    for cell in &rows.link_cells {
+        let r = cell.row as usize;
+        let Some(from_id) = super::record_of(actions[0][r]) else {
+            continue; // the row's record failed or was skipped: no links
+        };
+        let (column, link) = &columns.columns[usize::from(cell.link)];
+        let span = rows.piece.rows[r];
+        let at = || Issue::at_row(cell.row, 0, u64::from(span.line), u64::from(span.start), Some(*column));
+        match link {
+            Column::Label { pair, labels } => {
+                let mut ids = Vec::new();
+                for name in cell.text.split(';').map(str::trim).filter(|n| !n.is_empty()) {
+                    match labels.get(&name.to_lowercase()) {
+                        Some(&id) => ids.push(id),
+                        None => issues.push(at().value_error(
+                            ErrorCode::AssociationLabelNotFound,
+                            name.to_owned(),
+                            format!(
+                                "{}-{} has no label '{name}'; the association is made without it (add it with `ingest schema add-label {} {} '{name}'`)",
+                                pair.0, pair.1, pair.0, pair.1
+                            ),
+                        )),
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                if !ids.is_empty() {
+                    out.labels.push(RowLabels { row: cell.row, pair: pair.clone(), labels: ids });
+                }
+            }
+            Column::Assoc { object, property, in_import } => {
+                let def = crate::schema::property(object, *property);
+                for value in cell.text.split(';').map(str::trim).filter(|v| !v.is_empty()) {
+                    let not_found = |why: String| {
+                        at().value_error(ErrorCode::AssociationRecordNotFound, value.to_owned(), why)
+                    };
+                    let found = if *property == RECORD_ID {
+                        match value.parse::<u64>() {
+                            Ok(id) if id > 0 => exists(object, id, *in_import, planners, read)?.then_some(id),
+                            _ => {
+                                issues
+                                    .push(not_found(format!("'{value}' is not a {} record ID", object.name)));
+                                continue;
+                            }
+                        }
+                    } else {
+                        if let Err(code) = normalize(def, value, &options, &mut norm) {
+                            issues.push(not_found(format!(
+                                "'{value}' is not a valid {} ({code}), so it names no {} record",
+                                def.name, object.name
+                            )));
+                            continue;
+                        }
+                        lookup(object, *property, norm.as_bytes(), *in_import, planners, read)?
+                    };
+                    // A record this piece creates exists from its creating row on.
+                    let found = found.filter(|&id| match in_import {
+                        Some(t) if id >= piece_first_ids[*t] => actions[*t]
+                            .iter()
+                            .position(|a| *a == Action::Create(id))
+                            .is_none_or(|row| row <= r),
+                        _ => true,
+                    });
+                    let Some(id) = found else {
+                        issues.push(not_found(format!(
+                            "no {} record has {} '{}'; the record is imported without this association",
+                            object.name,
+                            def.name,
+                            if *property == RECORD_ID { value } else { norm.as_str() }
+                        )));
+                        continue;
+                    };
+                    let from_object = &planners[0].object.name;
+                    if *from_object == object.name && id == from_id {
+                        issues.push(not_found(format!("{} {id} is the row's own record", object.name)));
+                        continue;
+                    }
+                    out.extra.push(ExtraLink { row: cell.row, from: 0, object: object.name.clone(), id });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether record `id` of `object` exists now: created by this import so far, or
+/// in the snapshot.
+fn exists(
+    object: &Object,
+    id: u64,
+    in_import: Option<usize>,
+    planners: &[ObjectPlanner<'_>],
+    read: &ReadSession,
+) -> Result<bool, StoreError> {
+    if let Some(t) = in_import
+        && (planners[t].first_id..planners[t].next_id).contains(&id)
+    {
+        return Ok(true);
+    }
+    Ok(read.record(&object.name, id)?.is_some())
+}
+
+/// The record holding the normalized unique value `key` of `property` now: by
+/// this import's changes where the import keeps that index, else the snapshot's.
+fn lookup(
+    object: &Object,
+    property: store::schema::PropertyId,
+    key: &[u8],
+    in_import: Option<usize>,
+    planners: &[ObjectPlanner<'_>],
+    read: &ReadSession,
+) -> Result<Option<u64>, StoreError> {
+    let snapshot = read.lookup_entry(&object.name, property, key)?.unwrap_or(0);
+    let entry = match in_import.map(|t| &planners[t]) {
+        Some(p) if p.identifier == Some(property) => p.owner(crate::resolve::hash_key(key), key, snapshot),
+        _ => snapshot,
+    };
+    Ok(Some(entry & !SECONDARY).filter(|&id| id != 0))
+}
