@@ -377,7 +377,7 @@ fn settings(
 }
 
 fn open_input(
-    path: &Path,
+    (index, path): (Option<usize>, &Path),
     opts: &ImportSpec,
     vocabulary: &Vocabulary,
     spool_dir: &Path,
@@ -397,8 +397,13 @@ fn open_input(
     );
     let header = decode::header(prepared.text(), prepared.dialect.delimiter)
         .map_err(|source| ImportError::Header { path: path.to_path_buf(), source })?;
-    let mapping = mapping::map(&header.names, &opts.mapping_request(vocabulary))
-        .map_err(|source| ImportError::Mapping { path: path.to_path_buf(), source })?;
+    let mapping = match index {
+        Some(i) if opts.common_column.is_some() => {
+            crate::common_column::map_input(&header.names, opts, vocabulary, i)
+        }
+        _ => mapping::map(&header.names, &opts.mapping_request(vocabulary)),
+    }
+    .map_err(|source| ImportError::Mapping { path: path.to_path_buf(), source })?;
     Ok(Input { prepared, header, mapping })
 }
 
@@ -425,6 +430,8 @@ enum Msg<'a> {
 /// Runs an import to the end.
 pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
+    let reordered = crate::common_column::ordered(opts).map_err(ImportError::Options)?;
+    let opts = reordered.as_ref().unwrap_or(opts);
     if opts.files.is_empty() {
         return Err(ImportError::Options("no input file given".into()));
     }
@@ -445,8 +452,12 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut inputs: Vec<Input> =
-        opts.files.iter().map(|f| open_input(f, opts, &vocabulary, &spool_dir)).collect::<Result<_, _>>()?;
+    let mut inputs: Vec<Input> = opts
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| open_input((Some(i), f), opts, &vocabulary, &spool_dir))
+        .collect::<Result<_, _>>()?;
     // Custom properties from columns (`--map 'H=+obj.name:type'`, `--create-properties`):
     // created in their own durable write transaction, then every input is mapped again.
     let created = crate::column_properties::create(
@@ -763,6 +774,7 @@ fn run_started(
                 }
                 planner.begin_file(crate::plan::links::LinkColumns::new(
                     &input.mapping.links,
+                    input.mapping.link_from,
                     &input.mapping.objects,
                     &schema,
                 ));

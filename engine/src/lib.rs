@@ -31,6 +31,7 @@ pub mod cli;
 pub mod codes;
 pub mod column_properties;
 pub mod commit;
+pub mod common_column;
 pub mod datagen;
 pub mod export;
 pub mod holder;

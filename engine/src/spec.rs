@@ -70,6 +70,13 @@ pub struct ImportSpec {
     /// `--results PATH`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<PathBuf>,
+    /// `--common-column HEADER`: two or more files, one object each, linked by the
+    /// key of the `--key-of` object (`crate::common_column`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_column: Option<String>,
+    /// `--key-of OBJ`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_of: Option<String>,
     /// Where the error and rejected-rows files go (default: the store's reports
     /// folder). Tests and benchmarks only; not part of a job.
     #[serde(skip)]

@@ -348,3 +348,98 @@ fn association_and_label_columns_find_records_as_a_row_by_row_import_would() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("found by a unique property: hs_object_id, domain"), "{}", stderr(&bad));
 }
+
+#[test]
+fn two_files_with_a_common_column_link_in_either_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let contacts = write(
+        dir.path(),
+        "contacts.csv",
+        "Email,First Name,Company Domain Name\nana@x.com,Ana,acme.com\nbo@x.com,Bo,ÆRØ.dk\ncy@x.com,Cy,nope.com\ndee@x.com,Dee,\n",
+    );
+    let companies =
+        write(dir.path(), "companies.csv", "Company Domain Name,Company Name\nacme.com,Acme\nærø.dk,Ærø\n");
+    let (c, co) = (contacts.to_str().unwrap(), companies.to_str().unwrap());
+    let mut exports = Vec::new();
+    for (name, files, objects) in
+        [("a", [c, co], ["contacts", "companies"]), ("b", [co, c], ["companies", "contacts"])]
+    {
+        let store = dir.path().join(format!("{name}.redb"));
+        let mut args = vec!["import", files[0], files[1], "--object", objects[0], "--object", objects[1]];
+        args.extend(["--common-column", "Company Domain Name", "--key-of", "companies", "--json"]);
+        let s = json(&ingest(&store, &args));
+        assert_eq!(counts(&s), (2, 0), "{s}");
+        assert_eq!(s["objects"]["contacts"]["created"], 4);
+        let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+        assert!(
+            errors.contains("contacts.csv,4,Company Domain Name,nope.com,ASSOCIATION_RECORD_NOT_FOUND"),
+            "{errors}"
+        );
+        exports.push(ok_stdout(&ingest(&store, &["export", "contacts"])));
+        exports.push(ok_stdout(&ingest(&store, &["export", "companies"])));
+        // Again into the same store: every link exists.
+        let again = json(&ingest(&store, &args));
+        assert_eq!(counts(&again), (0, 2));
+    }
+    assert_eq!(exports[0], exports[2], "the order of the files does not matter");
+    assert_eq!(exports[1], exports[3]);
+    assert!(
+        exports[0].contains(r#"{"associations":{"companies":[2],"primary_company":2},"id":2"#),
+        "{}",
+        exports[0]
+    );
+
+    // A key created by an earlier import is found too; the column must name a key.
+    let store = dir.path().join("a.redb");
+    let more = write(dir.path(), "more.csv", "Email,Company Domain Name\neve@x.com,acme.com\n");
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            more.to_str().unwrap(),
+            co,
+            "--object",
+            "contacts",
+            "--object",
+            "companies",
+            "--common-column",
+            "company domain name",
+            "--key-of",
+            "companies",
+            "--json",
+        ],
+    ));
+    assert_eq!(counts(&s), (1, 0));
+    let bad = ingest(
+        &store,
+        &[
+            "import",
+            c,
+            co,
+            "--object",
+            "contacts",
+            "--object",
+            "companies",
+            "--common-column",
+            "Company Name",
+            "--key-of",
+            "companies",
+        ],
+    );
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(stderr(&bad).contains("must name a unique key of companies"), "{}", stderr(&bad));
+    let one = ingest(
+        &store,
+        &[
+            "import",
+            c,
+            "--object",
+            "contacts",
+            "--common-column",
+            "Company Domain Name",
+            "--key-of",
+            "companies",
+        ],
+    );
+    assert!(stderr(&one).contains("one --object per file"), "{}", stderr(&one));
+}

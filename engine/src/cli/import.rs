@@ -85,6 +85,13 @@ pub struct Args {
     /// Worker threads (default: all cores, or `RAYON_NUM_THREADS`).
     #[arg(long)]
     threads: Option<usize>,
+    /// Two or more files, one --object each (in order), linked by this column: the
+    /// unique key of the --key-of object, held by every file.
+    #[arg(long, value_name = "HEADER", requires = "key_of")]
+    common_column: Option<String>,
+    /// The object whose unique key the --common-column holds.
+    #[arg(long, value_name = "OBJ", requires = "common_column")]
+    key_of: Option<String>,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -111,8 +118,12 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         json,
         chunk_bytes,
         threads,
+        common_column,
+        key_of,
     } = args;
     let opts = ImportSpec {
+        common_column,
+        key_of,
         files,
         objects: object,
         mode,

@@ -94,6 +94,9 @@ pub struct Mapping {
     /// The association and label columns: `(input column, what it does)`, in the
     /// order of their [`Target::Link`] indexes.
     pub links: Vec<(usize, LinkColumn)>,
+    /// The object (index into [`Mapping::objects`]) whose record an association
+    /// column links: the first, or a common-column file's own object.
+    pub link_from: usize,
 }
 
 impl Mapping {
@@ -437,7 +440,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             first.insert(*t, i);
         }
     }
-    Ok(Mapping { objects, columns, unnamed_from, create, links })
+    Ok(Mapping { objects, columns, unnamed_from, create, links, link_from: 0 })
 }
 
 fn names_of(objects: &[Object]) -> String {

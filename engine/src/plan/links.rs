@@ -42,12 +42,14 @@ enum Column {
 #[derive(Debug, Clone, Default)]
 pub struct LinkColumns {
     columns: Vec<(u32, Column)>,
+    /// The object whose record association columns link ([`crate::mapping::Mapping::link_from`]).
+    from: usize,
 }
 
 impl LinkColumns {
     /// The link columns of a mapping, with `objects` the import's objects (in the
     /// mapping's order) and `schema` for the labels.
-    pub fn new(links: &[(usize, LinkColumn)], objects: &[Object], schema: &Schema) -> Self {
+    pub fn new(links: &[(usize, LinkColumn)], from: usize, objects: &[Object], schema: &Schema) -> Self {
         let columns = links
             .iter()
             .map(|(c, link)| {
@@ -68,7 +70,7 @@ impl LinkColumns {
                 (*c as u32, column)
             })
             .collect();
-        Self { columns }
+        Self { columns, from }
     }
 
     /// Whether the input has none.
@@ -143,12 +145,15 @@ pub(super) fn resolve(
     let options = ValueOptions::default();
     for cell in &rows.link_cells {
         let r = cell.row as usize;
-        let Some(from_id) = super::record_of(actions[0][r]) else {
+        let from = columns.from;
+        let Some(from_id) = super::record_of(actions[from][r]) else {
             continue; // the row's record failed or was skipped: no links
         };
         let (column, link) = &columns.columns[usize::from(cell.link)];
         let span = rows.piece.rows[r];
-        let at = || Issue::at_row(cell.row, 0, u64::from(span.line), u64::from(span.start), Some(*column));
+        let at = || {
+            Issue::at_row(cell.row, from as u16, u64::from(span.line), u64::from(span.start), Some(*column))
+        };
         match link {
             Column::Label { pair, labels } => {
                 let mut ids = Vec::new();
@@ -213,12 +218,12 @@ pub(super) fn resolve(
                         )));
                         continue;
                     };
-                    let from_object = &planners[0].object.name;
+                    let from_object = &planners[from].object.name;
                     if *from_object == object.name && id == from_id {
                         issues.push(not_found(format!("{} {id} is the row's own record", object.name)));
                         continue;
                     }
-                    out.extra.push(ExtraLink { row: cell.row, from: 0, object: object.name.clone(), id });
+                    out.extra.push(ExtraLink { row: cell.row, from, object: object.name.clone(), id });
                 }
             }
         }
