@@ -124,7 +124,7 @@ pub fn map_input(
         }
     } else {
         m.columns[common] = Target::Link(m.links.len() as u16);
-        m.links.push((common, LinkColumn::Assoc { object: key_object, property: key }));
+        m.links.push((common, LinkColumn::Assoc { object: key_object, property: key, from: None }));
     }
     Ok(m)
 }

@@ -614,6 +614,14 @@ impl<'txn> LinkWriter<'txn> {
         })
     }
 
+    /// The primary company of `record` (a contact, deal or ticket), if it has one.
+    pub fn primary_company(&mut self, record: RecordRef<'_>) -> Result<Option<u64>, StoreError> {
+        if primary_side(record.0, COMPANIES) != Some(true) {
+            return Ok(None);
+        }
+        guard(|| Ok(self.links_of(record, COMPANIES)?.into_iter().find(|(_, v)| v.primary).map(|(c, _)| c)))
+    }
+
     /// Writes the change sequence; the tables close when the writer is dropped.
     pub fn finish(self) -> Result<(), StoreError> {
         let Self { txn, tables, logs, next_seq, seq_changed, .. } = self;

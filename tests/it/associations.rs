@@ -443,3 +443,76 @@ fn two_files_with_a_common_column_link_in_either_order() {
     );
     assert!(stderr(&one).contains("one --object per file"), "{}", stderr(&one));
 }
+
+#[test]
+fn line_items_need_a_deal_and_link_their_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let products = write(dir.path(), "p.csv", "Name,Unit price,SKU\nWidget,9.99,W-1\n");
+    json(&ingest(&store, &["import", products.to_str().unwrap(), "--object", "products", "--json"]));
+    let file = write(
+        dir.path(),
+        "li.csv",
+        "Deal Name,Line item name,Quantity,Product ID\nBig deal,Widget × 3,3,1\n,Orphan,1,1\nSmall deal,Gadget,2,99\n",
+    );
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--object",
+            "deals",
+            "--object",
+            "line_items",
+            "--map",
+            "Line item name=line_items.name",
+            "--map",
+            "Product ID=line_items.hs_product_id",
+            "--map",
+            "Quantity=line_items.quantity",
+            "--json",
+        ],
+    ));
+    assert_eq!(s["objects"]["line_items"]["created"], 2, "{s}");
+    assert_eq!(s["objects"]["line_items"]["failed"], 1);
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    assert!(
+        errors
+            .contains("MISSING_REQUIRED_ASSOCIATION,a new line_items record must be associated with a deal"),
+        "{errors}"
+    );
+    assert!(errors.contains("ASSOCIATION_RECORD_NOT_FOUND"), "product 99 does not exist: {errors}");
+    assert_eq!(links(&store, "line_items", "1"), json!({"deals": [1], "products": [1]}));
+    assert_eq!(links(&store, "line_items", "2"), json!({"deals": [2]}));
+    let rejected = std::fs::read_to_string(s["rejected_file"].as_str().unwrap()).unwrap();
+    assert!(rejected.contains(",Orphan,1,1"), "{rejected}");
+}
+
+#[test]
+fn activities_need_a_record_and_join_its_primary_company() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    assoc(&store, &["contacts", "1", "companies", "2"]);
+    assoc(&store, &["contacts", "1", "companies", "3"]);
+    let file = write(
+        dir.path(),
+        "n.csv",
+        "Email,Note body,Activity date\nana@example.com,Called Ana,2025-01-02T10:00:00Z\n,Nobody's note,2025-01-03T10:00:00Z\n",
+    );
+    let s = json(&ingest(
+        &store,
+        &["import", file.to_str().unwrap(), "--object", "contacts", "--object", "notes", "--json"],
+    ));
+    assert_eq!(
+        (s["objects"]["notes"]["created"].as_u64(), s["objects"]["notes"]["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+    // The note joins Ana and her primary company only.
+    assert_eq!(links(&store, "notes", "1"), json!({"companies": [2], "contacts": [1]}));
+    assert_eq!(counts(&s), (2, 0));
+    // One object: a note of its own needs no association.
+    let alone = write(dir.path(), "alone.csv", "Note body,Activity date\nA thought,2025-01-04T10:00:00Z\n");
+    let s = json(&ingest(&store, &["import", alone.to_str().unwrap(), "--object", "notes", "--json"]));
+    assert_eq!(s["objects"]["notes"]["created"], 1);
+}

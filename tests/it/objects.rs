@@ -99,14 +99,20 @@ fn every_object_of_the_model_imports_and_exports() {
     let files = [
         ("tickets", "Ticket name,Ticket status,Pipeline\nPrinter broken,Waiting on us,Support Pipeline\n"),
         ("products", "Name,Unit price,SKU\nWidget,9.99,W-1\n"),
-        ("line_items", "Name,Quantity,Unit price\nWidget,3,9.99\n"),
+        ("deals", "Deal name\nBig one\n"),
+        // A line item must be associated with a deal (here by an association column).
+        ("line_items", "Name,Quantity,Unit price,Deal\nWidget,3,9.99,1\n"),
         ("tasks", "Task Title,Due date\nCall back,2025-01-02T10:00:00Z\n"),
         ("meetings", "Meeting name,Activity date\nKick-off,2025-01-02T10:00:00Z\n"),
         ("emails", "Email subject,Activity date\nHello,2025-01-02T10:00:00Z\n"),
     ];
     for (object, text) in files {
         let file = write(dir.path(), &format!("{object}.csv"), text);
-        let s = import(&store, &file, &["--object", object]);
+        let mut args = vec!["--object", object];
+        if object == "line_items" {
+            args.extend(["--map", "Deal=assoc:deals.hs_object_id"]);
+        }
+        let s = import(&store, &file, &args);
         assert_eq!(s["objects"][object]["created"], 1, "{object}: {s}");
         assert_eq!(s["errors"], 0, "{object}: {}", errors(&s));
         assert_eq!(export(&store, object).len(), 1, "{object}");

@@ -7,6 +7,9 @@
 //! record's first company is its primary) see the links in the order a
 //! row-by-row import would make them. A part of a row that failed, was skipped or
 //! is absent has no record, and no link is made to it.
+//!
+//! An activity linked with a contact, deal or ticket is also linked with that
+//! record's primary company (as CRM timelines show it), at the moment of the link.
 
 use store::{AssociationCounts, LinkOrigin, LinkOutcome, LinkRequest, LinkSource, LinkWriter, StoreError};
 
@@ -26,12 +29,32 @@ pub fn link_rows(
     }
     let mut ends: Vec<(&str, u64)> = Vec::with_capacity(cfgs.len());
     let mut extra = piece.links.extra.iter().peekable();
-    let mut count = |outcome: LinkOutcome| match outcome {
-        LinkOutcome::Created { .. } => counts.created += 1,
-        LinkOutcome::Existing { .. } => counts.existing += 1,
-        // Limits are not yet checked by the plan stage: a link past a limit is not
-        // made (see the README, "Associations").
-        LinkOutcome::LimitExceeded { .. } => {}
+    let activity: Vec<bool> =
+        cfgs.iter().map(|c| c.object.kind == crate::schema::ObjectKind::Activity).collect();
+    let is_activity = |object: &str| cfgs.iter().zip(&activity).any(|(c, &a)| a && c.object.name == object);
+    let mut link = |links: &mut LinkWriter<'_>, a: (&str, u64), b: (&str, u64), labels: &[u16]| {
+        let request = LinkRequest { labels, primary: false, origin };
+        match links.associate(a, b, &request)? {
+            LinkOutcome::Created { .. } => counts.created += 1,
+            LinkOutcome::Existing { .. } => counts.existing += 1,
+            // Limits are not yet checked by the plan stage: a link past a limit is not
+            // made (see the README, "Associations").
+            LinkOutcome::LimitExceeded { .. } => return Ok(()),
+        }
+        // An activity's link with a record brings the record's primary company.
+        for (act, record) in [(a, b), (b, a)] {
+            if is_activity(act.0)
+                && let Some(company) = links.primary_company(record)?
+            {
+                let request = LinkRequest { labels: &[], primary: false, origin };
+                match links.associate(act, (store::schema::COMPANIES, company), &request)? {
+                    LinkOutcome::Created { .. } => counts.created += 1,
+                    LinkOutcome::Existing { .. } => counts.existing += 1,
+                    LinkOutcome::LimitExceeded { .. } => {}
+                }
+            }
+        }
+        Ok::<(), StoreError>(())
     };
     for r in 0..piece.rows.len() {
         ends.clear();
@@ -44,8 +67,7 @@ pub fn link_rows(
         for i in 0..ends.len() {
             for j in i + 1..ends.len() {
                 let labels = piece.links.labels_of(row, ends[i].0, ends[j].0);
-                let request = LinkRequest { labels: &labels, primary: false, origin };
-                count(links.associate(ends[i], ends[j], &request)?);
+                link(links, ends[i], ends[j], &labels)?;
             }
         }
         while let Some(e) = extra.next_if(|e| e.row == row) {
@@ -54,8 +76,7 @@ pub fn link_rows(
             };
             let from = (cfgs[e.from].object.name.as_str(), from_id);
             let labels = piece.links.labels_of(row, from.0, &e.object);
-            let request = LinkRequest { labels: &labels, primary: false, origin };
-            count(links.associate(from, (&e.object, e.id), &request)?);
+            link(links, from, (&e.object, e.id), &labels)?;
         }
     }
     Ok(())

@@ -68,6 +68,9 @@ pub enum LinkColumn {
         object: Object,
         /// The property they are found by.
         property: PropertyId,
+        /// The import's object (index) whose record is linked, when not
+        /// [`Mapping::link_from`]: a line item's `hs_product_id` links the line item.
+        from: Option<usize>,
     },
     /// Each `;`-separated value is a label of the pair's links that the row makes.
     Label {
@@ -109,7 +112,7 @@ impl Mapping {
                 format!("{}.{}", o.name, crate::schema::property(o, property).name)
             }
             Target::Link(i) => match &self.links[usize::from(i)].1 {
-                LinkColumn::Assoc { object, property } => {
+                LinkColumn::Assoc { object, property, .. } => {
                     format!("assoc:{}.{}", object.name, crate::schema::property(object, *property).name)
                 }
                 LinkColumn::Label { pair } => format!("label:{}-{}", pair.0, pair.1),
@@ -440,6 +443,22 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             first.insert(*t, i);
         }
     }
+    // A line item's product ID also links it with that product (SPEC 6).
+    if let Some(products) = req.vocabulary.object("products") {
+        for (c, t) in columns.iter().enumerate() {
+            if let Target::Property { object, property } = *t
+                && objects[object].name == "line_items"
+                && objects[object].property(property).is_some_and(|p| p.name == "hs_product_id")
+            {
+                let link = LinkColumn::Assoc {
+                    object: products.clone(),
+                    property: crate::schema::RECORD_ID,
+                    from: Some(object),
+                };
+                links.push((c, link));
+            }
+        }
+    }
     Ok(Mapping { objects, columns, unnamed_from, create, links, link_from: 0 })
 }
 
@@ -591,7 +610,7 @@ fn parse_assoc(spec: &str, assoc: &str, vocabulary: &Vocabulary) -> Result<Parse
                 &format!("{} records are found by a unique property: {}", object.name, unique.join(", ")),
             )
         })?;
-    Ok(Parsed::Link(LinkColumn::Assoc { object, property }))
+    Ok(Parsed::Link(LinkColumn::Assoc { object, property, from: None }))
 }
 
 /// `OBJ_A-OBJ_B` of `label:OBJ_A-OBJ_B`.

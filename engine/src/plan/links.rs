@@ -30,6 +30,8 @@ enum Column {
         property: store::schema::PropertyId,
         /// The object's index among the import's objects, if it is one.
         in_import: Option<usize>,
+        /// The import's object whose record is linked, when not [`LinkColumns::from`].
+        from: Option<usize>,
     },
     Label {
         pair: (String, String),
@@ -54,9 +56,10 @@ impl LinkColumns {
             .iter()
             .map(|(c, link)| {
                 let column = match link {
-                    LinkColumn::Assoc { object, property } => Column::Assoc {
+                    LinkColumn::Assoc { object, property, from } => Column::Assoc {
                         object: object.clone(),
                         property: *property,
+                        from: *from,
                         in_import: objects.iter().position(|o| o.name == object.name),
                     },
                     LinkColumn::Label { pair } => Column::Label {
@@ -145,11 +148,14 @@ pub(super) fn resolve(
     let options = ValueOptions::default();
     for cell in &rows.link_cells {
         let r = cell.row as usize;
-        let from = columns.from;
+        let (column, link) = &columns.columns[usize::from(cell.link)];
+        let from = match link {
+            Column::Assoc { from: Some(f), .. } => *f,
+            _ => columns.from,
+        };
         let Some(from_id) = super::record_of(actions[from][r]) else {
             continue; // the row's record failed or was skipped: no links
         };
-        let (column, link) = &columns.columns[usize::from(cell.link)];
         let span = rows.piece.rows[r];
         let at = || {
             Issue::at_row(cell.row, from as u16, u64::from(span.line), u64::from(span.start), Some(*column))
@@ -176,7 +182,7 @@ pub(super) fn resolve(
                     out.labels.push(RowLabels { row: cell.row, pair: pair.clone(), labels: ids });
                 }
             }
-            Column::Assoc { object, property, in_import } => {
+            Column::Assoc { object, property, in_import, .. } => {
                 let def = crate::schema::property(object, *property);
                 for value in cell.text.split(';').map(str::trim).filter(|v| !v.is_empty()) {
                     let not_found = |why: String| {
@@ -264,4 +270,61 @@ fn lookup(
         _ => snapshot,
     };
     Ok(Some(entry & !SECONDARY).filter(|&id| id != 0))
+}
+
+/// Fails the records a row cannot create without a link it does not ask for
+/// (`MISSING_REQUIRED_ASSOCIATION`, a row error of that object): a line item needs
+/// a deal (the row's deal, or an association column of deals), and in an import of
+/// several objects an activity needs another record of the row or an association
+/// column. Decided from the row's values, before planning, so that no record ID
+/// is handed out to a record that is not created.
+pub(super) fn require(
+    columns: &LinkColumns,
+    rows: &mut Transformed,
+    objects: &[Object],
+    issues: &mut Vec<Issue>,
+) {
+    let multi = objects.len() > 1;
+    let deals = objects.iter().position(|o| o.name == "deals");
+    // Per row: (an association column names a record, one names a deal).
+    let mut asks = vec![(false, false); rows.len()];
+    for c in &rows.link_cells {
+        if let Column::Assoc { object, .. } = &columns.columns[usize::from(c.link)].1 {
+            let a = &mut asks[c.row as usize];
+            a.0 = true;
+            a.1 |= object.name == "deals";
+        }
+    }
+    for (oi, object) in objects.iter().enumerate() {
+        let line_item = object.name == "line_items";
+        let activity = multi && object.kind == crate::schema::ObjectKind::Activity;
+        if !line_item && !activity {
+            continue;
+        }
+        for r in 0..rows.len() {
+            let part = &rows.objects[oi];
+            if part.failed[r] || (multi && !part.present[r]) || part.known[r].record_id != 0 {
+                continue; // only a record the row creates needs its link
+            }
+            let has = |o: usize| o != oi && rows.objects[o].present[r] && !rows.objects[o].failed[r];
+            let row = r as u32;
+            let (ok, needs) = if line_item {
+                (deals.is_some_and(has) || asks[r].1, "a deal")
+            } else {
+                ((0..objects.len()).any(has) || asks[r].0, "another record of the row")
+            };
+            if ok {
+                continue;
+            }
+            rows.objects[oi].failed[r] = true;
+            let span = rows.piece.rows[r];
+            issues.push(
+                Issue::at_row(row, oi as u16, u64::from(span.line), u64::from(span.start), None).row_error(
+                    ErrorCode::MissingRequiredAssociation,
+                    String::new(),
+                    format!("a new {} record must be associated with {needs}", object.name),
+                ),
+            );
+        }
+    }
 }

@@ -217,6 +217,8 @@ impl<'a> Planner<'a> {
         let mut actions = Vec::with_capacity(self.objects.len());
         let mut rewrites: Vec<Rewrites> = self.objects.iter().map(|_| Rewrites::default()).collect();
         let first_ids = self.next_ids();
+        let objects: Vec<Object> = self.objects.iter().map(|p| p.object.clone()).collect();
+        links::require(&self.links, &mut rows, &objects, &mut found);
         for (oi, planner) in self.objects.iter_mut().enumerate() {
             actions.push(planner.plan(&rows, oi as u16, multi, &mut found, &mut rewrites[oi])?);
         }
