@@ -301,7 +301,7 @@ pub(super) fn require(
         if !line_item && !activity {
             continue;
         }
-        for r in 0..rows.len() {
+        for (r, &(any_assoc, deal_assoc)) in asks.iter().enumerate() {
             let part = &rows.objects[oi];
             if part.failed[r] || (multi && !part.present[r]) || part.known[r].record_id != 0 {
                 continue; // only a record the row creates needs its link
@@ -309,9 +309,9 @@ pub(super) fn require(
             let has = |o: usize| o != oi && rows.objects[o].present[r] && !rows.objects[o].failed[r];
             let row = r as u32;
             let (ok, needs) = if line_item {
-                (deals.is_some_and(has) || asks[r].1, "a deal")
+                (deals.is_some_and(has) || deal_assoc, "a deal")
             } else {
-                ((0..objects.len()).any(has) || asks[r].0, "another record of the row")
+                ((0..objects.len()).any(has) || any_assoc, "another record of the row")
             };
             if ok {
                 continue;
