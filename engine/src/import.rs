@@ -288,6 +288,8 @@ struct Settings {
     /// Per object of the mapping, in its order.
     objects: Vec<ObjectSettings>,
     values: ValueOptions,
+    /// `--associate-by-domain`: the domains that never make a company.
+    exclusions: Option<std::sync::Arc<crate::plan::domains::Exclusions>>,
 }
 
 /// The identifier each object is matched by: its default, or the unique property
@@ -369,6 +371,7 @@ fn settings(
         .collect();
     Ok(Settings {
         objects,
+        exclusions: None,
         values: ValueOptions {
             owners: std::sync::Arc::new(OwnerIndex::new(&read.owners()?)),
             ..opts.value_options()
@@ -472,6 +475,33 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             })
             .collect::<Vec<_>>(),
     )?;
+    let exclusions = if opts.associate_by_domain {
+        let exclusions = crate::plan::domains::Exclusions::load(opts.exclude_domains.as_deref())
+            .map_err(ImportError::Options)?;
+        // The companies a domain request finds or creates are records of the import.
+        for input in &mut inputs {
+            let objects = &mut input.mapping.objects;
+            if !objects.iter().any(|o| o.name == "contacts") {
+                return Err(ImportError::Options(
+                    "--associate-by-domain needs contacts among the objects".into(),
+                ));
+            }
+            if !objects.iter().any(|o| o.name == "companies")
+                && let Some(companies) = vocabulary.object("companies")
+            {
+                objects.push(companies.clone());
+            }
+        }
+        if opts.ids.iter().any(|c| c.object == "companies") {
+            return Err(ImportError::Options(
+                "--associate-by-domain finds companies by domain: it cannot be used with --id companies=..."
+                    .into(),
+            ));
+        }
+        Some(std::sync::Arc::new(exclusions))
+    } else {
+        None
+    };
     let objects = inputs[0].mapping.objects.clone();
     let names =
         |objects: &[Object]| objects.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" and ");
@@ -484,7 +514,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             names(&other.mapping.objects)
         )));
     }
-    let settings = settings(opts, &objects, &inputs, &store.begin_read()?)?;
+    let settings = Settings { exclusions, ..settings(opts, &objects, &inputs, &store.begin_read()?)? };
     let entry = ImportEntry {
         associations: AssociationCounts::default(),
         id: 0,
@@ -672,7 +702,14 @@ fn run_started(
     let object_names: Vec<String> = settings.objects.iter().map(|o| o.object.name.clone()).collect();
     let mut reporter = Reporter::create(report_dir, &object_names, opts.results.as_deref(), &opts.files)
         .map_err(ImportError::Report)?;
-    let mut planner = Planner::new(planners);
+    let domains = match &settings.exclusions {
+        Some(e) => {
+            let objects: Vec<Object> = settings.objects.iter().map(|o| o.object.clone()).collect();
+            crate::plan::domains::DomainLinks::new(&objects, std::sync::Arc::clone(e), &read)?
+        }
+        None => None,
+    };
+    let mut planner = Planner::new(planners).with_domains(domains);
 
     let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let threads =

@@ -77,6 +77,13 @@ pub struct ImportSpec {
     /// `--key-of OBJ`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_of: Option<String>,
+    /// `--associate-by-domain`: each contact is associated with (and where missing
+    /// creates) the company of its email's domain (`crate::plan::domains`).
+    pub associate_by_domain: bool,
+    /// `--exclude-domains FILE`: domains that never make a company, beyond the
+    /// shipped free-mail list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude_domains: Option<PathBuf>,
     /// Where the error and rejected-rows files go (default: the store's reports
     /// folder). Tests and benchmarks only; not part of a job.
     #[serde(skip)]

@@ -516,3 +516,103 @@ fn activities_need_a_record_and_join_its_primary_company() {
     let s = json(&ingest(&store, &["import", alone.to_str().unwrap(), "--object", "notes", "--json"]));
     assert_eq!(s["objects"]["notes"]["created"], 1);
 }
+
+#[test]
+fn contacts_join_the_company_of_their_email_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let companies = write(dir.path(), "co.csv", "domain,name\nacme.com,Acme Inc\n");
+    json(&ingest(&store, &["import", companies.to_str().unwrap(), "--object", "companies", "--json"]));
+    let exclude = write(dir.path(), "mine.txt", "# our own mail host\nmail.example.org\n");
+    let file = write(
+        dir.path(),
+        "c.csv",
+        "Email,First Name\nana@acme.com,Ana\nbo@gmail.com,Bo\ncy@ærø.dk,Cy\ndee@ÆRØ.dk,Dee\neve@hotmail.co.uk,Eve\nfi@mail.example.org,Fi\n",
+    );
+    let args = [
+        "import",
+        file.to_str().unwrap(),
+        "--associate-by-domain",
+        "--exclude-domains",
+        exclude.to_str().unwrap(),
+        "--json",
+    ];
+    let s = json(&ingest(&store, &args));
+    assert_eq!(s["objects"]["companies"]["created"], 1, "ærø.dk is created once: {s}");
+    assert_eq!(s["created_without_identifier"], 0);
+    assert_eq!(counts(&s), (3, 0));
+    assert_eq!(links(&store, "contacts", "1"), json!({"companies": [1], "primary_company": 1}));
+    for free in ["2", "5", "6"] {
+        assert_eq!(
+            links(&store, "contacts", free),
+            json!({}),
+            "free-mail and excluded domains make no company"
+        );
+    }
+    let made = json(&ingest(&store, &["get", "companies", "2", "--json"]));
+    assert_eq!(made["properties"], json!({"domain": "ærø.dk", "name": "ærø.dk"}));
+    assert_eq!(made["associations"], json!({"contacts": [3, 4]}));
+    let shown = json(&ingest(&store, &["associations", "contacts", "3", "--json"]));
+    assert_eq!(shown["associations"][0]["created"]["source"], "auto-domain");
+    // Again: nothing new.
+    let again = json(&ingest(&store, &args));
+    assert_eq!((again["objects"]["companies"]["created"].as_u64(), counts(&again)), (Some(0), (0, 3)));
+
+    // A multi-object row keeps its own company; a later row's company columns find
+    // the company an earlier row's domain made.
+    let multi = write(
+        dir.path(),
+        "m.csv",
+        "Email,Company Domain Name,Company Name\nzoë@beta.io,,\nli@beta.io,acme.com,\nmo@x.io,beta.io,Beta GmbH\n",
+    );
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            multi.to_str().unwrap(),
+            "--object",
+            "contacts",
+            "--object",
+            "companies",
+            "--associate-by-domain",
+            "--json",
+        ],
+    ));
+    assert_eq!(s["objects"]["companies"]["created"], 1, "{s}");
+    assert_eq!(s["objects"]["companies"]["updated"], 1, "beta.io, made by row 1, gets its name from row 3");
+    assert_eq!(links(&store, "contacts", "8"), json!({"companies": [1], "primary_company": 1}));
+    let beta = json(&ingest(&store, &["get", "companies", "--by", "domain=beta.io", "--json"]));
+    assert_eq!(beta["properties"]["name"], "Beta GmbH");
+    assert_eq!(beta["associations"]["contacts"], json!([7, 9]));
+    ok_stdout(&ingest(&store, &["check"]));
+}
+
+#[test]
+fn a_domain_several_companies_share_links_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    ok_stdout(&ingest(
+        &store,
+        &["schema", "add-property", "companies", "erp_id", "--type", "string", "--unique"],
+    ));
+    let companies =
+        write(dir.path(), "co.csv", "erp_id,domain,name\nE1,acme.com,Acme Nord\nE2,acme.com,Acme Süd\n");
+    json(&ingest(
+        &store,
+        &[
+            "import",
+            companies.to_str().unwrap(),
+            "--object",
+            "companies",
+            "--id",
+            "companies=erp_id",
+            "--json",
+        ],
+    ));
+    let file = write(dir.path(), "c.csv", "Email\nana@acme.com\n");
+    let s = json(&ingest(&store, &["import", file.to_str().unwrap(), "--associate-by-domain", "--json"]));
+    assert_eq!(counts(&s), (0, 0));
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    assert!(errors.contains("MULTIPLE_COMPANIES_WITH_THIS_DOMAIN"), "{errors}");
+    assert_eq!(s["objects"]["contacts"]["created"], 1, "the contact is imported all the same");
+}

@@ -372,3 +372,56 @@ fn association_columns_naming_earlier_and_later_rows_are_identical_at_every_chun
         }
     }
 }
+
+#[test]
+fn domain_requests_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("Email,Company Domain Name,Company Name\n");
+    let hosts = ["acme.com", "ærø.dk", "gmail.com", "exämple.de", "beta.io"];
+    for i in 0..300 {
+        let host = hosts[(i * 7) % hosts.len()];
+        // Every fifth row names a company of its own, some of them a domain an
+        // earlier or later row's email asks for.
+        let (domain, name) = if i % 5 == 0 {
+            (hosts[(i / 5) % hosts.len()], format!("Firma {i}"))
+        } else {
+            ("", String::new())
+        };
+        text.push_str(&format!("p{}@{host},{domain},{name}\n", i % 120));
+    }
+    let file = write(dir.path(), "c.csv", &text);
+    let run_all = |threads: usize, chunk: Option<usize>| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let opts = ImportSpec {
+            files: vec![file.clone()],
+            objects: vec!["contacts".into(), "companies".into()],
+            associate_by_domain: true,
+            threads: Some(threads),
+            chunk_bytes: chunk,
+            report_dir: Some(dir.path().join("r")),
+            ..ImportSpec::default()
+        };
+        let s = run(&store, &opts, &Progress::hidden()).unwrap();
+        let read = store.begin_read().unwrap();
+        let mut export = Vec::new();
+        let schema = read.schema().unwrap();
+        for object in ["contacts", "companies"] {
+            engine::export::export(
+                &read,
+                schema.object(object).unwrap(),
+                engine::export::Format::Jsonl,
+                &mut export,
+            )
+            .unwrap();
+        }
+        (export, format!("{:?} {:?} {}", s.objects, s.associations, s.errors))
+    };
+    let baseline = run_all(1, Some(usize::MAX / 2));
+    assert!(baseline.1.contains("created: "), "{}", baseline.1);
+    for threads in [1, 2, 4] {
+        for chunk in [Some(1), Some(33), Some(900), None] {
+            assert!(run_all(threads, chunk) == baseline, "threads {threads}, chunk {chunk:?} differ");
+        }
+    }
+}

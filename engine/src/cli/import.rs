@@ -92,6 +92,14 @@ pub struct Args {
     /// The object whose unique key the --common-column holds.
     #[arg(long, value_name = "OBJ", requires = "common_column")]
     key_of: Option<String>,
+    /// Associate each contact with the company whose domain is its email's domain,
+    /// creating the company (named after the domain) where none has it; free-mail
+    /// and ISP domains (gmail.com, outlook.com, ...) never make a company.
+    #[arg(long)]
+    associate_by_domain: bool,
+    /// With --associate-by-domain: more domains that never make a company, one per line.
+    #[arg(long, value_name = "FILE", requires = "associate_by_domain")]
+    exclude_domains: Option<PathBuf>,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -120,10 +128,14 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         threads,
         common_column,
         key_of,
+        associate_by_domain,
+        exclude_domains,
     } = args;
     let opts = ImportSpec {
         common_column,
         key_of,
+        associate_by_domain,
+        exclude_domains,
         files,
         objects: object,
         mode,

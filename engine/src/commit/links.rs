@@ -32,42 +32,51 @@ pub fn link_rows(
     let activity: Vec<bool> =
         cfgs.iter().map(|c| c.object.kind == crate::schema::ObjectKind::Activity).collect();
     let is_activity = |object: &str| cfgs.iter().zip(&activity).any(|(c, &a)| a && c.object.name == object);
-    let mut link = |links: &mut LinkWriter<'_>, a: (&str, u64), b: (&str, u64), labels: &[u16]| {
-        let request = LinkRequest { labels, primary: false, origin };
-        match links.associate(a, b, &request)? {
-            LinkOutcome::Created { .. } => counts.created += 1,
-            LinkOutcome::Existing { .. } => counts.existing += 1,
-            // Limits are not yet checked by the plan stage: a link past a limit is not
-            // made (see the README, "Associations").
-            LinkOutcome::LimitExceeded { .. } => return Ok(()),
-        }
-        // An activity's link with a record brings the record's primary company.
-        for (act, record) in [(a, b), (b, a)] {
-            if is_activity(act.0)
-                && let Some(company) = links.primary_company(record)?
-            {
-                let request = LinkRequest { labels: &[], primary: false, origin };
-                match links.associate(act, (store::schema::COMPANIES, company), &request)? {
-                    LinkOutcome::Created { .. } => counts.created += 1,
-                    LinkOutcome::Existing { .. } => counts.existing += 1,
-                    LinkOutcome::LimitExceeded { .. } => {}
+    let auto_origin = LinkOrigin { source: LinkSource::AutoDomain, ..origin };
+    let mut link =
+        |links: &mut LinkWriter<'_>, a: (&str, u64), b: (&str, u64), labels: &[u16], auto: bool| {
+            let request =
+                LinkRequest { labels, primary: false, origin: if auto { auto_origin } else { origin } };
+            match links.associate(a, b, &request)? {
+                LinkOutcome::Created { .. } => counts.created += 1,
+                LinkOutcome::Existing { .. } => counts.existing += 1,
+                // Limits are not yet checked by the plan stage: a link past a limit is not
+                // made (see the README, "Associations").
+                LinkOutcome::LimitExceeded { .. } => return Ok(()),
+            }
+            // An activity's link with a record brings the record's primary company.
+            for (act, record) in [(a, b), (b, a)] {
+                if is_activity(act.0)
+                    && let Some(company) = links.primary_company(record)?
+                {
+                    let request = LinkRequest { labels: &[], primary: false, origin };
+                    match links.associate(act, (store::schema::COMPANIES, company), &request)? {
+                        LinkOutcome::Created { .. } => counts.created += 1,
+                        LinkOutcome::Existing { .. } => counts.existing += 1,
+                        LinkOutcome::LimitExceeded { .. } => {}
+                    }
                 }
             }
-        }
-        Ok::<(), StoreError>(())
-    };
+            Ok::<(), StoreError>(())
+        };
+    let auto_companies: std::collections::HashMap<u32, u64> =
+        piece.links.extra.iter().filter(|e| e.auto).map(|e| (e.row, e.id)).collect();
     for r in 0..piece.rows.len() {
         ends.clear();
+        let row = r as u32;
+        // A company made by a domain request is the contact's, not the row's.
+        let auto_company = auto_companies.get(&row).copied();
         for (o, cfg) in cfgs.iter().enumerate() {
-            if let Some(id) = piece.actions[o][r].record() {
+            if let Some(id) = piece.actions[o][r].record()
+                && !(auto_company == Some(id) && cfg.object.name == store::schema::COMPANIES)
+            {
                 ends.push((cfg.object.name.as_str(), id));
             }
         }
-        let row = r as u32;
         for i in 0..ends.len() {
             for j in i + 1..ends.len() {
                 let labels = piece.links.labels_of(row, ends[i].0, ends[j].0);
-                link(links, ends[i], ends[j], &labels)?;
+                link(links, ends[i], ends[j], &labels, false)?;
             }
         }
         while let Some(e) = extra.next_if(|e| e.row == row) {
@@ -76,7 +85,7 @@ pub fn link_rows(
             };
             let from = (cfgs[e.from].object.name.as_str(), from_id);
             let labels = piece.links.labels_of(row, from.0, &e.object);
-            link(links, from, (&e.object, e.id), &labels)?;
+            link(links, from, (&e.object, e.id), &labels, e.auto)?;
         }
     }
     Ok(())

@@ -93,6 +93,8 @@ pub struct ExtraLink {
     pub object: String,
     /// The other record.
     pub id: u64,
+    /// Made by `--associate-by-domain` (history source `auto-domain`).
+    pub auto: bool,
 }
 
 /// Labels a row gives the links between records of two objects.
@@ -229,7 +231,13 @@ pub(super) fn resolve(
                         issues.push(not_found(format!("{} {id} is the row's own record", object.name)));
                         continue;
                     }
-                    out.extra.push(ExtraLink { row: cell.row, from, object: object.name.clone(), id });
+                    out.extra.push(ExtraLink {
+                        row: cell.row,
+                        from,
+                        object: object.name.clone(),
+                        id,
+                        auto: false,
+                    });
                 }
             }
         }

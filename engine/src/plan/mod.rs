@@ -9,6 +9,7 @@
 //! only known when the record is read, so the commit stage settles `updated`
 //! versus `unchanged`.
 
+pub mod domains;
 pub mod links;
 #[cfg(test)]
 mod tests;
@@ -189,12 +190,21 @@ pub struct Planner<'a> {
     objects: Vec<ObjectPlanner<'a>>,
     /// The current input's association and label columns.
     links: links::LinkColumns,
+    /// `--associate-by-domain`.
+    domains: Option<domains::DomainLinks>,
 }
 
 impl<'a> Planner<'a> {
     /// A planner over one planner per object, in the mapping's order.
     pub fn new(objects: Vec<ObjectPlanner<'a>>) -> Self {
-        Self { objects, links: links::LinkColumns::default() }
+        Self { objects, links: links::LinkColumns::default(), domains: None }
+    }
+
+    /// Associates contacts with the companies of their email domains.
+    #[must_use]
+    pub fn with_domains(mut self, domains: Option<domains::DomainLinks>) -> Self {
+        self.domains = domains;
+        self
     }
 
     /// Starts an input whose association and label columns are `links`.
@@ -219,15 +229,47 @@ impl<'a> Planner<'a> {
         let first_ids = self.next_ids();
         let objects: Vec<Object> = self.objects.iter().map(|p| p.object.clone()).collect();
         links::require(&self.links, &mut rows, &objects, &mut found);
-        for (oi, planner) in self.objects.iter_mut().enumerate() {
-            actions.push(planner.plan(&rows, oi as u16, multi, &mut found, &mut rewrites[oi])?);
+        // With domain requests, contacts are planned before companies.
+        let mut order: Vec<usize> = (0..self.objects.len()).collect();
+        if let Some(d) = &self.domains {
+            order.retain(|&o| o != d.contacts);
+            order.insert(0, d.contacts);
         }
-        let links = if self.links.is_empty() {
+        let mut planned: Vec<Option<Vec<Action>>> = vec![None; self.objects.len()];
+        let mut auto = Vec::new();
+        for oi in order {
+            let requests = match &self.domains {
+                Some(d) if oi == d.companies => {
+                    let contacts = planned[d.contacts].as_deref().expect("contacts are planned first");
+                    Some(domain_requests(d, &rows, contacts, &rewrites[d.contacts]))
+                }
+                _ => None,
+            };
+            let domains = requests.as_ref().zip(self.domains.as_ref());
+            let planner = &mut self.objects[oi];
+            let a =
+                planner.plan(&rows, oi as u16, multi, &mut found, &mut rewrites[oi], domains, &mut auto)?;
+            planned[oi] = Some(a);
+        }
+        actions.extend(planned.into_iter().map(|a| a.expect("every object is planned")));
+        let mut links = if self.links.is_empty() {
             links::PlannedLinks::default()
         } else {
             let read = self.objects[0].read;
             links::resolve(&self.links, &rows, &actions, &self.objects, &first_ids, read, &mut found)?
         };
+        if let Some(d) = &self.domains {
+            for (row, id) in auto {
+                links.extra.push(links::ExtraLink {
+                    row,
+                    from: d.contacts,
+                    object: "companies".into(),
+                    id,
+                    auto: true,
+                });
+            }
+            links.extra.sort_by_key(|e| e.row);
+        }
         let mut issues = crate::issue::settle(found, |r, o| actions[usize::from(o)][r as usize].imports());
         let offset = rows.piece.offset as u64;
         for i in &mut issues {
@@ -372,7 +414,9 @@ impl<'a> ObjectPlanner<'a> {
     /// The actions of one piece's rows for this object (`oi` in the mapping); row
     /// errors go to `issues`, rewritten rows to `rewrites`. In a multi-object
     /// import a row without values for the object is [`Action::Absent`]. Fails
-    /// when the store cannot be read.
+    /// when the store cannot be read. For companies, `domains` holds each row's
+    /// domain request ([`domains`]); what they find or create goes to `auto`.
+    #[allow(clippy::too_many_arguments)]
     fn plan(
         &mut self,
         piece: &Transformed,
@@ -380,6 +424,8 @@ impl<'a> ObjectPlanner<'a> {
         multi: bool,
         issues: &mut Vec<Issue>,
         rewrites: &mut Rewrites,
+        domains: Option<(&Vec<Option<String>>, &domains::DomainLinks)>,
+        auto: &mut Vec<(u32, u64)>,
     ) -> Result<Vec<Action>, StoreError> {
         let rows = &piece.objects[usize::from(oi)];
         let mut actions = Vec::with_capacity(piece.len());
@@ -393,7 +439,13 @@ impl<'a> ObjectPlanner<'a> {
                 continue;
             }
             if multi && !rows.present[r] {
-                actions.push(Action::Absent);
+                let request =
+                    domains.and_then(|(requests, d)| requests[r].as_deref().map(|domain| (domain, d)));
+                let action = match request {
+                    Some((domain, d)) => self.domain_request(domain, d, r, span, rewrites, issues, auto)?,
+                    None => Action::Absent,
+                };
+                actions.push(action);
                 continue;
             }
             let key = rows.row_key(r);
@@ -491,6 +543,64 @@ impl<'a> ObjectPlanner<'a> {
         Ok(actions)
     }
 
+    /// Row `r`'s request for the company of `domain` (this is the companies planner):
+    /// found, it is linked (the row has no company values: `Absent`); missing, it is
+    /// created (unless the import only updates).
+    #[allow(clippy::too_many_arguments)]
+    fn domain_request(
+        &mut self,
+        domain: &str,
+        d: &domains::DomainLinks,
+        r: usize,
+        span: crate::input::decode::RowSpan,
+        rewrites: &mut Rewrites,
+        issues: &mut Vec<Issue>,
+        auto: &mut Vec<(u32, u64)>,
+    ) -> Result<Action, StoreError> {
+        if let Some(shared) = &d.shared
+            && shared.get(domain).copied().unwrap_or(0) > 1
+        {
+            let at =
+                Issue::at_row(r as u32, d.contacts as u16, u64::from(span.line), u64::from(span.start), None);
+            issues.push(at.value_error(
+                ErrorCode::MultipleCompaniesWithThisDomain,
+                domain.to_owned(),
+                format!(
+                    "several companies have domain {domain}: the contact is associated with none of them"
+                ),
+            ));
+            return Ok(Action::Absent);
+        }
+        let key = domain.as_bytes();
+        let hash = crate::resolve::hash_key(key);
+        let snapshot = self.read.lookup_entry(&self.object.name, d.domain, key)?.unwrap_or(0);
+        let entry =
+            if self.identifier == Some(d.domain) { self.owner(hash, key, snapshot) } else { snapshot };
+        let found = entry & !SECONDARY;
+        if found != 0 {
+            auto.push((r as u32, found));
+            return Ok(Action::Absent);
+        }
+        if self.mode == Mode::Update {
+            return Ok(Action::Absent);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        if self.identifier == Some(d.domain) {
+            self.slots[0].overlay.set(hash, key, id);
+        }
+        let mut values = RowValues::default();
+        let mut pairs = [(d.domain, domain), (d.name, domain)];
+        pairs.sort_by_key(|p| p.0);
+        for (p, v) in pairs {
+            values.push(p, v);
+        }
+        values.end_row();
+        rewrites.push(r, values.row(0), &[]);
+        auto.push((r as u32, id));
+        Ok(Action::Create(id))
+    }
+
     /// The column, value and message of a row refused for a value another record holds.
     fn conflict_report(&self, rows: &ObjectRows, slot: usize, c: &Conflict) -> (Option<u32>, String, String) {
         let s = self.slots[slot].slot;
@@ -540,6 +650,27 @@ impl<'a> ObjectPlanner<'a> {
     pub fn finish(&mut self) -> Vec<IndexDelta> {
         self.slots.iter_mut().map(|s| sorted_delta(std::mem::take(&mut s.overlay))).collect()
     }
+}
+
+/// Per row: the normalized domain whose company the row's contact asks for, where
+/// the row imports a contact with an email and has no company values.
+fn domain_requests(
+    d: &domains::DomainLinks,
+    rows: &Transformed,
+    contacts: &[Action],
+    rewritten: &Rewrites,
+) -> Vec<Option<String>> {
+    let companies = &rows.objects[d.companies];
+    (0..rows.len())
+        .map(|r| {
+            if !contacts[r].imports() || companies.present[r] || companies.failed[r] {
+                return None;
+            }
+            let values = rewritten.get(r).unwrap_or_else(|| rows.objects[d.contacts].row_values(r));
+            let email = values.iter().find(|(p, _)| *p == d.email)?.1;
+            d.domain_of(email)
+        })
+        .collect()
 }
 
 /// An overlay's entries sorted by key.

@@ -277,7 +277,8 @@ impl Reporter {
                 let (action, id, reason) = match actions[r] {
                     Action::Create(id) => {
                         counts.created += 1;
-                        if rows.row_key(r).is_empty() {
+                        // A company a domain request made has its domain (no row values).
+                        if rows.row_key(r).is_empty() && rows.present[r] {
                             self.created_without_identifier += 1;
                         }
                         ("created", id, "")
