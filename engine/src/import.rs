@@ -725,16 +725,18 @@ fn run_started(
             let origin = crate::commit::links::import_origin(entry_for_writer.id);
             let mut association_counts = store::AssociationCounts::default();
             let mut text: &[u8] = &[];
+            let mut file_index = 0u32;
             let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
             for msg in &rx {
                 match msg {
                     Msg::File { index, label, header, header_line, text: t, lines } => {
+                        file_index = index as u32;
                         reporter.begin_file(index, &label, (header, header_line), lines);
                         text = t;
                     }
-                    Msg::Piece(piece) => {
+                    Msg::Piece(mut piece) => {
                         write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
-                        timed(Stage::Links, || {
+                        let refused = timed(Stage::Links, || {
                             crate::commit::links::link_rows(
                                 &mut links,
                                 &commit_cfgs,
@@ -743,6 +745,9 @@ fn run_started(
                                 &mut association_counts,
                             )
                         })?;
+                        if !refused.is_empty() {
+                            crate::commit::links::report_refused(&mut piece, file_index, refused);
+                        }
                         timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
                             .map_err(ImportError::Report)?;
                     }

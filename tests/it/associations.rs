@@ -616,3 +616,28 @@ fn a_domain_several_companies_share_links_none() {
     assert!(errors.contains("MULTIPLE_COMPANIES_WITH_THIS_DOMAIN"), "{errors}");
     assert_eq!(s["objects"]["contacts"]["created"], 1, "the contact is imported all the same");
 }
+
+#[test]
+fn an_import_past_a_pair_limit_reports_each_refused_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_records(dir.path());
+    ok_stdout(&ingest(&store, &["schema", "set-limit", "contacts", "companies", "1"]));
+    let file = write(
+        dir.path(),
+        "c.csv",
+        "Email,Companies\nana@example.com,acme.com;beta.io\nbo@example.com,beta.io\n",
+    );
+    let s = json(&ingest(
+        &store,
+        &["import", file.to_str().unwrap(), "--map", "Companies=assoc:companies.domain", "--json"],
+    ));
+    assert_eq!(counts(&s), (2, 0), "{s}");
+    assert_eq!(s["rows_failed"], 0);
+    let errors = std::fs::read_to_string(s["error_file"].as_str().unwrap()).unwrap();
+    assert!(
+        errors.contains("2,,companies 2,ASSOCIATION_LIMIT_EXCEEDED,\"contacts 1 already has 1 associated companies records"),
+        "{errors}"
+    );
+    assert_eq!(errors.lines().count(), 2, "one refused link: {errors}");
+    assert_eq!(links(&store, "contacts", "1"), json!({"companies": [1], "primary_company": 1}));
+}

@@ -13,52 +13,85 @@
 
 use store::{AssociationCounts, LinkOrigin, LinkOutcome, LinkRequest, LinkSource, LinkWriter, StoreError};
 
+use crate::codes::ErrorCode;
 use crate::commit::CommitConfig;
+use crate::issue::Issue;
 use crate::plan::Planned;
 
-/// Links the records of each row of `piece` with each other.
+/// A link the pair's limit refused: the row, the object whose record was linked
+/// from, and the message.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// The row in the piece.
+    pub row: u32,
+    /// The import's object (index) of the row's record.
+    pub object: u16,
+    /// The other record, as `object ID`.
+    pub value: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Links the records of each row of `piece` with each other; returns the links
+/// that a pair's limit refused (`ASSOCIATION_LIMIT_EXCEEDED`, value errors).
 pub fn link_rows(
     links: &mut LinkWriter<'_>,
     cfgs: &[CommitConfig],
     piece: &Planned,
     origin: LinkOrigin,
     counts: &mut AssociationCounts,
-) -> Result<(), StoreError> {
+) -> Result<Vec<Refused>, StoreError> {
+    let mut refused = Vec::new();
     if cfgs.len() < 2 && piece.links.extra.is_empty() {
-        return Ok(());
+        return Ok(refused);
     }
+    let index_of = |object: &str| cfgs.iter().position(|c| c.object.name == object).unwrap_or(0) as u16;
     let mut ends: Vec<(&str, u64)> = Vec::with_capacity(cfgs.len());
     let mut extra = piece.links.extra.iter().peekable();
     let activity: Vec<bool> =
         cfgs.iter().map(|c| c.object.kind == crate::schema::ObjectKind::Activity).collect();
     let is_activity = |object: &str| cfgs.iter().zip(&activity).any(|(c, &a)| a && c.object.name == object);
     let auto_origin = LinkOrigin { source: LinkSource::AutoDomain, ..origin };
-    let mut link =
-        |links: &mut LinkWriter<'_>, a: (&str, u64), b: (&str, u64), labels: &[u16], auto: bool| {
-            let request =
-                LinkRequest { labels, primary: false, origin: if auto { auto_origin } else { origin } };
-            match links.associate(a, b, &request)? {
-                LinkOutcome::Created { .. } => counts.created += 1,
-                LinkOutcome::Existing { .. } => counts.existing += 1,
-                // Limits are not yet checked by the plan stage: a link past a limit is not
-                // made (see the README, "Associations").
-                LinkOutcome::LimitExceeded { .. } => return Ok(()),
+    let mut link = |links: &mut LinkWriter<'_>,
+                    row: u32,
+                    a: (&str, u64),
+                    b: (&str, u64),
+                    labels: &[u16],
+                    auto: bool| {
+        let request = LinkRequest { labels, primary: false, origin: if auto { auto_origin } else { origin } };
+        match links.associate(a, b, &request)? {
+            LinkOutcome::Created { .. } => counts.created += 1,
+            LinkOutcome::Existing { .. } => counts.existing += 1,
+            LinkOutcome::LimitExceeded { object, id, limit } => {
+                let other = if object == a.0 && id == a.1 { b } else { a };
+                refused.push(Refused {
+                    row,
+                    object: index_of(a.0),
+                    value: format!("{} {}", other.0, other.1),
+                    message: format!(
+                        "{object} {id} already has {limit} associated {} records, the most the schema allows; \
+                         it is not associated with {} {}",
+                        other.0, other.0, other.1
+                    ),
+                });
+                return Ok(());
             }
-            // An activity's link with a record brings the record's primary company.
-            for (act, record) in [(a, b), (b, a)] {
-                if is_activity(act.0)
-                    && let Some(company) = links.primary_company(record)?
-                {
-                    let request = LinkRequest { labels: &[], primary: false, origin };
-                    match links.associate(act, (store::schema::COMPANIES, company), &request)? {
-                        LinkOutcome::Created { .. } => counts.created += 1,
-                        LinkOutcome::Existing { .. } => counts.existing += 1,
-                        LinkOutcome::LimitExceeded { .. } => {}
-                    }
+        }
+        // An activity's link with a record brings the record's primary company.
+        for (act, record) in [(a, b), (b, a)] {
+            if is_activity(act.0)
+                && let Some(company) = links.primary_company(record)?
+            {
+                let request = LinkRequest { labels: &[], primary: false, origin };
+                match links.associate(act, (store::schema::COMPANIES, company), &request)? {
+                    LinkOutcome::Created { .. } => counts.created += 1,
+                    LinkOutcome::Existing { .. } => counts.existing += 1,
+                    LinkOutcome::LimitExceeded { .. } => {}
                 }
             }
-            Ok::<(), StoreError>(())
-        };
+        }
+        Ok::<(), StoreError>(())
+    };
     let auto_companies: std::collections::HashMap<u32, u64> =
         piece.links.extra.iter().filter(|e| e.auto).map(|e| (e.row, e.id)).collect();
     for r in 0..piece.rows.len() {
@@ -76,7 +109,7 @@ pub fn link_rows(
         for i in 0..ends.len() {
             for j in i + 1..ends.len() {
                 let labels = piece.links.labels_of(row, ends[i].0, ends[j].0);
-                link(links, ends[i], ends[j], &labels, false)?;
+                link(links, row, ends[i], ends[j], &labels, false)?;
             }
         }
         while let Some(e) = extra.next_if(|e| e.row == row) {
@@ -85,10 +118,24 @@ pub fn link_rows(
             };
             let from = (cfgs[e.from].object.name.as_str(), from_id);
             let labels = piece.links.labels_of(row, from.0, &e.object);
-            link(links, from, (&e.object, e.id), &labels, e.auto)?;
+            link(links, row, from, (&e.object, e.id), &labels, e.auto)?;
         }
     }
-    Ok(())
+    Ok(refused)
+}
+
+/// Adds the refused links to the piece's issues, in their row's place.
+pub fn report_refused(piece: &mut Planned, file: u32, refused: Vec<Refused>) {
+    let offset = piece.rows.piece.offset as u64;
+    for r in refused {
+        let span = piece.rows.piece.rows[r.row as usize];
+        let mut issue = Issue::at_row(r.row, r.object, u64::from(span.line), u64::from(span.start), None)
+            .value_error(ErrorCode::AssociationLimitExceeded, r.value, r.message);
+        issue.anchor(file, piece.first_line, offset);
+        piece.issues.push(issue);
+    }
+    // Issues are reported in row order; a stable sort keeps each row's own order.
+    piece.issues.sort_by_key(|i| (i.position.line, i.position.byte));
 }
 
 /// The origin of the links an import makes.
