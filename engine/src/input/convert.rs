@@ -421,6 +421,36 @@ mod tests {
         assert_eq!((w.lines.row(3), w.lines.row(5), w.lines.row(7)), (3, 5, 6));
     }
 
+    /// Excel's largest sheet (1,048,576 rows, the header included) streams through
+    /// the converter with every row numbered as the sheet numbers it, without the
+    /// sheet being held in memory (the reader is calamine's cell stream).
+    #[test]
+    fn a_sheet_with_a_million_rows_converts_row_by_row() {
+        const ROWS: u32 = 1_048_576;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet_with_constant_memory().unwrap();
+        sheet.write_string(0, 0, "Email").unwrap();
+        sheet.write_string(0, 1, "Score").unwrap();
+        for r in 1..ROWS {
+            sheet.write_string(r, 0, format!("p{r}@exämple.de")).unwrap();
+            sheet.write_number(r, 1, f64::from(r % 1000)).unwrap();
+        }
+        book.save(&path).unwrap();
+        let spooled = spool(&path, Format::Workbook(WorkbookKind::Xlsx), None, Some(dir.path())).unwrap();
+        let text = std::fs::read(spooled.file.path()).unwrap();
+        let lines = memchr::memchr_iter(b'\n', &text).count();
+        assert_eq!(lines, ROWS as usize, "one line per sheet row");
+        assert!(text.starts_with(b"Email,Score\np1@ex\xc3\xa4mple.de,1\n"));
+        assert!(text.ends_with(format!("p{}@exämple.de,575\n", ROWS - 1).as_bytes()));
+        assert_eq!(spooled.lines.row(u64::from(ROWS)), u64::from(ROWS), "the last row keeps its number");
+        let last =
+            spooled.numbers.record_at((text.len() - "p1048575@exämple.de,575\n".len()) as u64).unwrap();
+        assert_eq!(last, ROWS as usize - 2, "records count from the first data row");
+        assert!(spooled.numbers.is_number(last, 1) && !spooled.numbers.is_number(last, 0));
+    }
+
     /// An owned cell, for the generator.
     #[derive(Debug, Clone)]
     enum Owned {
