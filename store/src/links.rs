@@ -329,12 +329,16 @@ fn corrupt_link(a: RecordRef<'_>, b: RecordRef<'_>) -> impl FnOnce(String) -> St
 
 type LinkTableW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
 type LinkTableR = ReadOnlyTable<(u64, u64), &'static [u8]>;
+/// Writes waiting for [`LinkWriter::flush`]: key -> value, or `None` to remove.
+type Pending = std::collections::BTreeMap<(u64, u64), Option<Vec<u8>>>;
 
 /// Writes links inside a write session, keeping the tables it touched open.
 pub struct LinkWriter<'txn> {
     txn: &'txn WriteTransaction,
     schema: Schema,
     tables: HashMap<String, LinkTableW<'txn>>,
+    /// Per table name: the writes since the last flush, sorted by key.
+    pending: HashMap<String, Pending>,
     logs: HashMap<String, LinkTableW<'txn>>,
     next_seq: u64,
     seq_changed: bool,
@@ -351,6 +355,7 @@ impl WriteSession<'_> {
                 txn,
                 schema,
                 tables: HashMap::new(),
+                pending: HashMap::new(),
                 logs: HashMap::new(),
                 next_seq,
                 seq_changed: false,
@@ -381,9 +386,22 @@ impl<'txn> LinkWriter<'txn> {
         Ok(self.tables.get_mut(&name).expect("just opened"))
     }
 
+    /// The pending writes of `links/<from>/<to>` (see [`LinkWriter::flush`]).
+    fn pending(&mut self, from: &str, to: &str) -> &mut Pending {
+        let name = tables::links_name(from, to);
+        self.pending.entry(name).or_default()
+    }
+
     fn get(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<Option<LinkValue>, StoreError> {
+        let key = (a.1, b.1);
+        if let Some(write) = self.pending.get(&tables::links_name(a.0, b.0)).and_then(|p| p.get(&key)) {
+            return match write {
+                Some(bytes) => LinkValue::decode(bytes, a, b).map(Some).map_err(corrupt_link(a, b)),
+                None => Ok(None),
+            };
+        }
         let table = self.table(a.0, b.0)?;
-        let Some(v) = table.get((a.1, b.1))? else {
+        let Some(v) = table.get(key)? else {
             return Ok(None);
         };
         LinkValue::decode(v.value(), a, b).map(Some).map_err(corrupt_link(a, b))
@@ -391,30 +409,48 @@ impl<'txn> LinkWriter<'txn> {
 
     fn put(&mut self, a: RecordRef<'_>, b: RecordRef<'_>, value: &LinkValue) -> Result<(), StoreError> {
         let bytes = value.encode(a, b);
-        self.table(a.0, b.0)?.insert((a.1, b.1), bytes.as_slice())?;
-        self.table(b.0, a.0)?.insert((b.1, a.1), bytes.as_slice())?;
+        self.pending(b.0, a.0).insert((b.1, a.1), Some(bytes.clone()));
+        self.pending(a.0, b.0).insert((a.1, b.1), Some(bytes));
         Ok(())
     }
 
     fn remove(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<(), StoreError> {
-        self.table(a.0, b.0)?.remove((a.1, b.1))?;
-        self.table(b.0, a.0)?.remove((b.1, a.1))?;
+        self.pending(a.0, b.0).insert((a.1, b.1), None);
+        self.pending(b.0, a.0).insert((b.1, a.1), None);
         Ok(())
     }
 
-    /// `x`'s links with records of `to`: `(their ID, value)` in ID order.
+    /// `x`'s links with records of `to`: `(their ID, value)` in ID order, the
+    /// pending writes included.
     fn links_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<Vec<(u64, LinkValue)>, StoreError> {
+        let mut found: std::collections::BTreeMap<u64, Option<Vec<u8>>> = std::collections::BTreeMap::new();
         let table = self.table(x.0, to)?;
-        let mut out = Vec::new();
         for item in table.range((x.1, 0)..=(x.1, u64::MAX))? {
             let (k, v) = item?;
-            let y = k.value().1;
-            out.push((y, LinkValue::decode(v.value(), x, (to, y)).map_err(corrupt_link(x, (to, y)))?));
+            found.insert(k.value().1, Some(v.value().to_vec()));
+        }
+        if let Some(p) = self.pending.get(&tables::links_name(x.0, to)) {
+            for (&(_, y), write) in p.range((x.1, 0)..=(x.1, u64::MAX)) {
+                found.insert(y, write.clone());
+            }
+        }
+        let mut out = Vec::with_capacity(found.len());
+        for (y, bytes) in found {
+            if let Some(bytes) = bytes {
+                out.push((y, LinkValue::decode(&bytes, x, (to, y)).map_err(corrupt_link(x, (to, y)))?));
+            }
         }
         Ok(out)
     }
 
     fn count_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<u64, StoreError> {
+        let pending = self
+            .pending
+            .get(&tables::links_name(x.0, to))
+            .filter(|p| p.range((x.1, 0)..=(x.1, u64::MAX)).next().is_some());
+        if pending.is_some() {
+            return Ok(self.links_of(x, to)?.len() as u64);
+        }
         let table = self.table(x.0, to)?;
         let mut n = 0;
         for item in table.range((x.1, 0)..=(x.1, u64::MAX))? {
@@ -422,6 +458,35 @@ impl<'txn> LinkWriter<'txn> {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Writes the pending links: per table, in key order, so that each table is
+    /// written in one ascending run (links of new records append at its end).
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut self.pending);
+        guard(|| {
+            let mut names: Vec<&String> = pending.keys().collect();
+            names.sort();
+            for name in names {
+                let writes = &pending[name];
+                if !self.tables.contains_key(name) {
+                    let table = self.txn.open_table(tables::links(name))?;
+                    self.tables.insert(name.clone(), table);
+                }
+                let table = self.tables.get_mut(name).expect("just opened");
+                for (&key, write) in writes {
+                    match write {
+                        Some(bytes) => {
+                            table.insert(key, bytes.as_slice())?;
+                        }
+                        None => {
+                            table.remove(key)?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Logs a change of the link `a`-`b` on both records.
@@ -622,8 +687,9 @@ impl<'txn> LinkWriter<'txn> {
         guard(|| Ok(self.links_of(record, COMPANIES)?.into_iter().find(|(_, v)| v.primary).map(|(c, _)| c)))
     }
 
-    /// Writes the change sequence; the tables close when the writer is dropped.
-    pub fn finish(self) -> Result<(), StoreError> {
+    /// Writes what is pending and the change sequence, and closes the tables.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.flush()?;
         let Self { txn, tables, logs, next_seq, seq_changed, .. } = self;
         drop(tables);
         drop(logs);

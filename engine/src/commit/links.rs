@@ -121,6 +121,8 @@ pub fn link_rows(
             link(links, row, from, (&e.object, e.id), &labels, e.auto)?;
         }
     }
+    // One sorted run per table and direction for the piece.
+    links.flush()?;
     Ok(refused)
 }
 
