@@ -407,17 +407,15 @@ impl<'txn> LinkWriter<'txn> {
         LinkValue::decode(v.value(), a, b).map(Some).map_err(corrupt_link(a, b))
     }
 
-    fn put(&mut self, a: RecordRef<'_>, b: RecordRef<'_>, value: &LinkValue) -> Result<(), StoreError> {
+    fn put(&mut self, a: RecordRef<'_>, b: RecordRef<'_>, value: &LinkValue) {
         let bytes = value.encode(a, b);
         self.pending(b.0, a.0).insert((b.1, a.1), Some(bytes.clone()));
         self.pending(a.0, b.0).insert((a.1, b.1), Some(bytes));
-        Ok(())
     }
 
-    fn remove(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<(), StoreError> {
+    fn remove(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) {
         self.pending(a.0, b.0).insert((a.1, b.1), None);
         self.pending(b.0, a.0).insert((b.1, a.1), None);
-        Ok(())
     }
 
     /// `x`'s links with records of `to`: `(their ID, value)` in ID order, the
@@ -539,7 +537,7 @@ impl<'txn> LinkWriter<'txn> {
         for (company, mut value) in self.links_of(record, COMPANIES)? {
             if value.primary && company != except {
                 value.primary = false;
-                self.put(record, (COMPANIES, company), &value)?;
+                self.put(record, (COMPANIES, company), &value);
                 self.log(record, (COMPANIES, company), ChangeKind::PrimaryUnset, &[], origin, None)?;
             }
         }
@@ -573,7 +571,7 @@ impl<'txn> LinkWriter<'txn> {
                 }
                 value.primary |= primary_set;
                 if !labels_added.is_empty() || primary_set {
-                    self.put(a, b, &value)?;
+                    self.put(a, b, &value);
                 }
                 if !labels_added.is_empty() {
                     self.log(a, b, ChangeKind::LabelsAdded, &labels_added, req.origin, None)?;
@@ -603,7 +601,7 @@ impl<'txn> LinkWriter<'txn> {
             let mut labels = req.labels.to_vec();
             labels.sort_unstable();
             labels.dedup();
-            self.put(a, b, &LinkValue { primary, labels, created: req.origin })?;
+            self.put(a, b, &LinkValue { primary, labels, created: req.origin });
             Ok(LinkOutcome::Created { primary })
         })
     }
@@ -653,7 +651,7 @@ impl<'txn> LinkWriter<'txn> {
                     }
                     None => {}
                 }
-                self.remove(a, b)?;
+                self.remove(a, b);
                 self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
                 if let Some(p) = promote {
                     self.unset_primary(record, p, origin)?;
@@ -661,7 +659,7 @@ impl<'txn> LinkWriter<'txn> {
                     let mut v = self.get(record, c)?.expect("listed above");
                     if !v.primary {
                         v.primary = true;
-                        self.put(record, c, &v)?;
+                        self.put(record, c, &v);
                         self.log(record, c, ChangeKind::PrimarySet, &[], origin, None)?;
                     }
                 }
@@ -672,7 +670,7 @@ impl<'txn> LinkWriter<'txn> {
                         a.0, b.0
                     )));
                 }
-                self.remove(a, b)?;
+                self.remove(a, b);
                 self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
             }
             Ok(DissociateOutcome::Removed { new_primary: promote })
