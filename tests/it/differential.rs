@@ -50,18 +50,24 @@ fn import_objects(
             reports.push(std::fs::read(p).unwrap());
         }
     }
-    let mut export = Vec::new();
+    Outcome { export: export_jsonl(&store, objects), reports, summaries }
+}
+
+/// Every record of `objects`, in turn, as `export --format jsonl` writes them.
+fn export_jsonl(store: &Store, objects: &[&str]) -> Vec<u8> {
     let read = store.begin_read().unwrap();
+    let schema = read.schema().unwrap();
+    let mut export = Vec::new();
     for object in objects {
         engine::export::export(
             &read,
-            read.schema().unwrap().object(object).unwrap(),
+            schema.object(object).unwrap(),
             engine::export::Format::Jsonl,
             &mut export,
         )
         .unwrap();
     }
-    Outcome { export, reports, summaries }
+    export
 }
 
 fn check_all_ways(files: &[PathBuf], object: &str, chunks: &[usize]) {
@@ -350,19 +356,7 @@ fn association_columns_naming_earlier_and_later_rows_are_identical_at_every_chun
             summaries.push(format!("{:?} {:?} {}", s.objects, s.associations, s.errors));
             summaries.push(std::fs::read_to_string(report_dir.join("errors.csv")).unwrap());
         }
-        let read = store.begin_read().unwrap();
-        let mut export = Vec::new();
-        for object in ["contacts", "companies"] {
-            let def = read.schema().unwrap();
-            engine::export::export(
-                &read,
-                def.object(object).unwrap(),
-                engine::export::Format::Jsonl,
-                &mut export,
-            )
-            .unwrap();
-        }
-        (export, summaries)
+        (export_jsonl(&store, &["contacts", "companies"]), summaries)
     };
     let baseline = run_all(1, Some(usize::MAX / 2));
     assert!(baseline.1[3].contains("ASSOCIATION_RECORD_NOT_FOUND"), "{}", baseline.1[3]);
@@ -403,19 +397,10 @@ fn domain_requests_are_identical_at_every_chunk_size() {
             ..ImportSpec::default()
         };
         let s = run(&store, &opts, &Progress::hidden()).unwrap();
-        let read = store.begin_read().unwrap();
-        let mut export = Vec::new();
-        let schema = read.schema().unwrap();
-        for object in ["contacts", "companies"] {
-            engine::export::export(
-                &read,
-                schema.object(object).unwrap(),
-                engine::export::Format::Jsonl,
-                &mut export,
-            )
-            .unwrap();
-        }
-        (export, format!("{:?} {:?} {}", s.objects, s.associations, s.errors))
+        (
+            export_jsonl(&store, &["contacts", "companies"]),
+            format!("{:?} {:?} {}", s.objects, s.associations, s.errors),
+        )
     };
     let baseline = run_all(1, Some(usize::MAX / 2));
     assert!(baseline.1.contains("created: "), "{}", baseline.1);
