@@ -6,7 +6,9 @@
 //! stored ID), and updates are merged into the stored record (settling `updated`
 //! versus `unchanged`). Each identifier index is written once, at the end, from
 //! the planner's sorted [`IndexDelta`]: one cursor run per gap of the B-tree
-//! instead of a random insert per row.
+//! instead of a random insert per row. After a piece's records, [`links`] links
+//! each row's records with each other and with the records its association
+//! columns named.
 
 pub mod links;
 

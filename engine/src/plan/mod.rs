@@ -7,7 +7,9 @@
 //! snapshot, chooses create, update, skip or fail by mode, and hands out record
 //! IDs in the order of the creating rows. Whether an update changes anything is
 //! only known when the record is read, so the commit stage settles `updated`
-//! versus `unchanged`.
+//! versus `unchanged`. [`links`] resolves a piece's association and label columns
+//! after its actions are planned; [`domains`] serves `--associate-by-domain` from
+//! the companies planner, in the same row order.
 
 pub mod domains;
 pub mod links;
