@@ -641,3 +641,45 @@ fn an_import_past_a_pair_limit_reports_each_refused_link() {
     assert_eq!(errors.lines().count(), 2, "one refused link: {errors}");
     assert_eq!(links(&store, "contacts", "1"), json!({"companies": [1], "primary_company": 1}));
 }
+
+#[test]
+fn an_excel_made_dutch_multi_object_file_links_its_rows() {
+    // As Excel saves "CSV (puntkomma)" on a Dutch system: BOM, semicolons, CRLF,
+    // quoted fields, Dutch headers and a decimal comma.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let text = "\u{feff}E-mailadres;Voornaam;Bedrijfsnaam;Bedrijfsdomeinnaam;Dealnaam;Bedrag\r\n\
+                josé.müller@exämple.de;José;\"Müller & Zn; B.V.\";exämple.de;Verlenging 2025;\"1.250,50\"\r\n\
+                ærø@ærø.dk;Ærø;Ærø ApS;ærø.dk;;\r\n\
+                Søren@ÆRØ.dk;Søren;Ærø ApS;ærø.dk;Nieuw;99\r\n";
+    let path = dir.path().join("export.csv");
+    std::fs::write(&path, text).unwrap();
+    let s = json(&ingest(
+        &store,
+        &[
+            "import",
+            path.to_str().unwrap(),
+            "--object",
+            "contacts",
+            "--object",
+            "companies",
+            "--object",
+            "deals",
+            "--header-lang",
+            "nl",
+            "--json",
+        ],
+    ));
+    assert_eq!(s["rows_failed"], 0, "{s}");
+    assert_eq!(s["objects"]["companies"]["created"], 2);
+    assert_eq!(s["objects"]["deals"]["created"], 2);
+    assert_eq!(counts(&s), (7, 0));
+    let company = json(&ingest(&store, &["get", "companies", "--by", "domain=ærø.dk", "--json"]));
+    assert_eq!(company["properties"]["name"], "Ærø ApS");
+    assert_eq!(company["associations"]["contacts"], json!([2, 3]));
+    let deal = json(&ingest(&store, &["get", "deals", "1", "--json"]));
+    assert_eq!(deal["properties"]["amount"], 1250.5);
+    assert_eq!(deal["associations"], json!({"companies": [1], "contacts": [1], "primary_company": 1}));
+    let first = json(&ingest(&store, &["get", "companies", "1", "--json"]));
+    assert_eq!(first["properties"]["name"], "Müller & Zn; B.V.");
+}

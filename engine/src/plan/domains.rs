@@ -45,16 +45,6 @@ impl Exclusions {
     pub fn excludes(&self, domain: &str) -> bool {
         self.domains.contains(domain)
     }
-
-    /// How many domains are excluded.
-    pub fn len(&self) -> usize {
-        self.domains.len()
-    }
-
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.domains.is_empty()
-    }
 }
 
 fn parse(text: &str) -> HashSet<String> {
@@ -132,5 +122,40 @@ impl DomainLinks {
         let mut out = String::new();
         crate::normalize::values::domain(d, &mut out).ok()?;
         (!self.exclusions.excludes(&out)).then_some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_list_holds_the_free_mail_domains_and_a_file_adds_more() {
+        let shipped = Exclusions::load(None).unwrap();
+        assert!(shipped.domains.len() >= 300, "{} domains", shipped.domains.len());
+        for d in [
+            "gmail.com",
+            "outlook.com",
+            "hotmail.dk",
+            "yahoo.fr",
+            "gmx.de",
+            "web.de",
+            "live.nl",
+            "ziggo.nl",
+            "kpnmail.nl",
+        ] {
+            assert!(shipped.excludes(d), "{d}");
+        }
+        assert!(!shipped.excludes("acme.com") && !shipped.excludes("google.com"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mine.txt");
+        std::fs::write(&file, "# ours\n  Mail.Example.ORG \n\nærø.dk\n").unwrap();
+        let mine = Exclusions::load(Some(&file)).unwrap();
+        assert!(mine.excludes("mail.example.org") && mine.excludes("ærø.dk") && mine.excludes("gmail.com"));
+        assert!(
+            Exclusions::load(Some(&dir.path().join("missing.txt")))
+                .unwrap_err()
+                .contains("--exclude-domains")
+        );
     }
 }

@@ -120,17 +120,39 @@ pub struct PlannedLinks {
 impl PlannedLinks {
     /// The labels row `row` gives links of `a` and `b` (either order).
     pub fn labels_of(&self, row: u32, a: &str, b: &str) -> Vec<LabelId> {
-        let mut out: Vec<LabelId> = self
-            .labels
+        // By row: the row's entries are one slice.
+        let start = self.labels.partition_point(|l| l.row < row);
+        let end = start + self.labels[start..].partition_point(|l| l.row == row);
+        let mut out: Vec<LabelId> = self.labels[start..end]
             .iter()
-            .filter(|l| {
-                l.row == row && ((l.pair.0 == a && l.pair.1 == b) || (l.pair.0 == b && l.pair.1 == a))
-            })
+            .filter(|l| (l.pair.0 == a && l.pair.1 == b) || (l.pair.0 == b && l.pair.1 == a))
             .flat_map(|l| l.labels.iter().copied())
             .collect();
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// The records an object's rows created, counted up to a row as the cells are
+/// resolved in row order.
+struct Created {
+    /// Rows counted.
+    rows: usize,
+    /// The ID after the last one they created.
+    next: u64,
+}
+
+impl Created {
+    /// The ID after the last one rows up to `r` (included) created.
+    fn through(&mut self, actions: &[Action], r: usize) -> u64 {
+        while self.rows <= r {
+            if let Action::Create(id) = actions[self.rows] {
+                self.next = id + 1;
+            }
+            self.rows += 1;
+        }
+        self.next
     }
 }
 
@@ -146,6 +168,7 @@ pub(super) fn resolve(
     issues: &mut Vec<Issue>,
 ) -> Result<PlannedLinks, StoreError> {
     let mut out = PlannedLinks::default();
+    let mut created: Vec<Created> = piece_first_ids.iter().map(|&next| Created { rows: 0, next }).collect();
     let mut norm = String::new();
     let options = ValueOptions::default();
     for cell in &rows.link_cells {
@@ -209,12 +232,11 @@ pub(super) fn resolve(
                         }
                         lookup(object, *property, norm.as_bytes(), *in_import, planners, read)?
                     };
-                    // A record this piece creates exists from its creating row on.
+                    // A record this piece creates exists from its creating row on: IDs
+                    // are handed out in row order, so it exists if its ID is below the
+                    // next one after row `r`'s creations.
                     let found = found.filter(|&id| match in_import {
-                        Some(t) if id >= piece_first_ids[*t] => actions[*t]
-                            .iter()
-                            .position(|a| *a == Action::Create(id))
-                            .is_none_or(|row| row <= r),
+                        Some(t) if id >= piece_first_ids[*t] => id < created[*t].through(&actions[*t], r),
                         _ => true,
                     });
                     let Some(id) = found else {
