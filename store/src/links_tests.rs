@@ -249,3 +249,74 @@ fn check_finds_a_link_without_its_mirror_and_a_damaged_value() {
     let e = read.begin_read().unwrap().links("contacts", 2).unwrap_err();
     assert!(e.is_corruption(), "{e}");
 }
+
+/// Records created in the writer's own transaction ("fresh": at or past the
+/// sequence when it opened, also one far past it) are answered from memory; the
+/// answers must equal the table's, across flushes, removals and primary moves.
+#[test]
+fn fresh_records_of_the_writers_transaction_follow_the_same_rules() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["contacts", "companies"], 2);
+    let session = store.begin_write().unwrap();
+    let mut links = session.links().unwrap();
+    // New records 3, 4 and 1_000_000 of both objects, made after the writer opened.
+    for object in ["contacts", "companies"] {
+        let mut values = RowValues::default();
+        for _ in 0..3 {
+            values.push(1, "x");
+            values.end_row();
+        }
+        let ids = [3, 4, 1_000_000];
+        session.records(object).unwrap().append(1, (0..3).map(|i| (ids[i], values.row(i)))).unwrap();
+        session.set_next_id(object, 1_000_001).unwrap();
+    }
+    let created = |primary| LinkOutcome::Created { primary };
+    let existing = LinkOutcome::Existing { labels_added: vec![], primary_set: false };
+    assert_eq!(links.associate(("contacts", 3), ("companies", 1), &plain(1)).unwrap(), created(true));
+    assert_eq!(links.associate(("companies", 1), ("contacts", 3), &plain(2)).unwrap(), existing);
+    links.flush().unwrap();
+    assert_eq!(
+        links.associate(("contacts", 3), ("companies", 1), &plain(3)).unwrap(),
+        existing,
+        "after a flush"
+    );
+    assert_eq!(links.associate(("contacts", 3), ("companies", 4), &plain(4)).unwrap(), created(false));
+    assert_eq!(links.primary_company(("contacts", 3)).unwrap(), Some(1));
+    // A fresh ID far past the others, and an old contact with a fresh company.
+    assert_eq!(links.associate(("contacts", 1_000_000), ("companies", 3), &plain(5)).unwrap(), created(true));
+    assert_eq!(links.associate(("contacts", 1), ("companies", 1_000_000), &plain(6)).unwrap(), created(true));
+    assert_eq!(links.associate(("contacts", 1), ("companies", 2), &plain(7)).unwrap(), created(false));
+    // Removing the primary of a record with one other company promotes it.
+    let out = links.dissociate(("contacts", 3), ("companies", 1), None, origin(8)).unwrap();
+    assert_eq!(out, DissociateOutcome::Removed { new_primary: Some(4) });
+    assert_eq!(links.primary_company(("contacts", 3)).unwrap(), Some(4));
+    assert_eq!(
+        links.associate(("contacts", 3), ("companies", 1), &plain(9)).unwrap(),
+        created(false),
+        "made again"
+    );
+    let out = links.dissociate(("contacts", 1_000_000), ("companies", 3), None, origin(10)).unwrap();
+    assert_eq!(out, DissociateOutcome::Removed { new_primary: None });
+    assert_eq!(links.primary_company(("contacts", 1_000_000)).unwrap(), None);
+    assert_eq!(
+        links.associate(("contacts", 1_000_000), ("contacts", 4), &plain(11)).unwrap(),
+        created(false)
+    );
+    assert_eq!(links.associate(("contacts", 4), ("contacts", 1_000_000), &plain(12)).unwrap(), existing);
+    links.finish().unwrap();
+    session.commit(true).unwrap();
+    assert_eq!(primary_of(&store, "contacts", 3), vec![4]);
+    assert_eq!(primary_of(&store, "contacts", 1), vec![1_000_000]);
+    assert!(primary_of(&store, "contacts", 1_000_000).is_empty());
+    let read = store.begin_read().unwrap();
+    let ids = |object, id| {
+        read.links(object, id).unwrap().into_iter().map(|l| (l.object, l.id)).collect::<Vec<_>>()
+    };
+    assert_eq!(ids("contacts", 3), vec![("companies".to_owned(), 1), ("companies".to_owned(), 4)]);
+    assert_eq!(ids("companies", 1), vec![("contacts".to_owned(), 3)]);
+    assert_eq!(ids("contacts", 1_000_000), vec![("contacts".to_owned(), 4)]);
+    assert_eq!(ids("contacts", 4), vec![("contacts".to_owned(), 1_000_000)]);
+    drop(read);
+    drop(store);
+    assert_eq!(link_problems(&path), Vec::<String>::new());
+}

@@ -42,18 +42,20 @@
 //! ([`Schema::association_limit`](crate::schema::Schema::association_limit)) refuses a
 //! link past it ([`LinkOutcome::LimitExceeded`]).
 
-use std::collections::HashMap;
-
-use redb::{ReadOnlyTable, ReadableTable, Table, TableError, TableHandle, WriteTransaction};
+use redb::{ReadOnlyTable, ReadableTable, TableError, TableHandle};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::entry;
+
+mod writer;
+
 use crate::error::{EntryTable, StoreError};
 use crate::guard::guard;
-use crate::schema::{COMPANIES, LabelId, Schema, primary_side};
-use crate::session::{ReadSession, WriteSession};
-use crate::tables::{self, LINK_LOG_SEQUENCE, META, TableKind};
+use crate::schema::{LabelId, Schema, primary_side};
+use crate::session::ReadSession;
+use crate::tables::{self, TableKind};
+pub use writer::LinkWriter;
 
 /// What made or removed a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -258,18 +260,36 @@ struct LinkValue {
     created: LinkOrigin,
 }
 
-fn seed(a: RecordRef<'_>, b: RecordRef<'_>) -> u64 {
-    let (first, second) = if a <= b { (a, b) } else { (b, a) };
-    let mut names = Vec::with_capacity(first.0.len() + second.0.len() + 1);
-    names.extend_from_slice(first.0.as_bytes());
+/// The ends of a link in checksum order: `(first, second)` with `first <= second`
+/// as `(object, ID)`.
+fn ordered<'r>(a: RecordRef<'r>, b: RecordRef<'r>) -> (RecordRef<'r>, RecordRef<'r>) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// The object names of a link's ends as the checksum hashes them: `first \0 second`.
+fn seed_names(first: &str, second: &str) -> Vec<u8> {
+    let mut names = Vec::with_capacity(first.len() + second.len() + 1);
+    names.extend_from_slice(first.as_bytes());
     names.push(0);
-    names.extend_from_slice(second.0.as_bytes());
-    xxh3_64_with_seed(&names, first.1 ^ second.1.rotate_left(32))
+    names.extend_from_slice(second.as_bytes());
+    names
+}
+
+/// The checksum seed of a link, from [`seed_names`] of its ends in [`ordered`]
+/// order and their record IDs in the same order.
+fn seed_with(names: &[u8], ids: (u64, u64)) -> u64 {
+    xxh3_64_with_seed(names, ids.0 ^ ids.1.rotate_left(32))
+}
+
+fn seed(a: RecordRef<'_>, b: RecordRef<'_>) -> u64 {
+    let (first, second) = ordered(a, b);
+    seed_with(&seed_names(first.0, second.0), (first.1, second.1))
 }
 
 impl LinkValue {
-    fn encode(&self, a: RecordRef<'_>, b: RecordRef<'_>) -> Vec<u8> {
-        let mut out = Vec::with_capacity(FIXED + 2 * self.labels.len() + CHECKSUM);
+    /// Appends the value's bytes, checksummed with `seed` (see [`seed`]), to `out`.
+    fn encode_into(&self, seed: u64, out: &mut Vec<u8>) {
+        let start = out.len();
         out.push(if self.primary { PRIMARY } else { 0 });
         out.push(self.created.source.code());
         out.extend_from_slice(&self.created.import.unwrap_or(0).to_le_bytes());
@@ -278,16 +298,20 @@ impl LinkValue {
         for l in &self.labels {
             out.extend_from_slice(&l.to_le_bytes());
         }
-        let sum = xxh3_64_with_seed(&out, seed(a, b));
+        let sum = xxh3_64_with_seed(&out[start..], seed);
         out.extend_from_slice(&sum.to_le_bytes());
-        out
     }
 
     fn decode(bytes: &[u8], a: RecordRef<'_>, b: RecordRef<'_>) -> Result<Self, String> {
+        Self::decode_seeded(bytes, seed(a, b))
+    }
+
+    /// Decodes a value checksummed with `seed` (see [`seed`]).
+    fn decode_seeded(bytes: &[u8], seed: u64) -> Result<Self, String> {
         let Some((body, sum)) = bytes.split_last_chunk::<CHECKSUM>() else {
             return Err(format!("{} bytes, too short", bytes.len()));
         };
-        if xxh3_64_with_seed(body, seed(a, b)) != u64::from_le_bytes(*sum) {
+        if xxh3_64_with_seed(body, seed) != u64::from_le_bytes(*sum) {
             return Err("checksum mismatch".into());
         }
         if body.len() < FIXED
@@ -327,379 +351,7 @@ fn corrupt_link(a: RecordRef<'_>, b: RecordRef<'_>) -> impl FnOnce(String) -> St
     move |reason| StoreError::CorruptLink { link: what, reason }
 }
 
-type LinkTableW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
 type LinkTableR = ReadOnlyTable<(u64, u64), &'static [u8]>;
-/// Writes waiting for [`LinkWriter::flush`]: key -> value, or `None` to remove.
-type Pending = std::collections::BTreeMap<(u64, u64), Option<Vec<u8>>>;
-
-/// Writes links inside a write session, keeping the tables it touched open.
-pub struct LinkWriter<'txn> {
-    txn: &'txn WriteTransaction,
-    schema: Schema,
-    tables: HashMap<String, LinkTableW<'txn>>,
-    /// Per table name: the writes since the last flush, sorted by key.
-    pending: HashMap<String, Pending>,
-    logs: HashMap<String, LinkTableW<'txn>>,
-    next_seq: u64,
-    seq_changed: bool,
-}
-
-impl WriteSession<'_> {
-    /// Opens the links for writing. Call [`LinkWriter::finish`] before committing.
-    pub fn links(&self) -> Result<LinkWriter<'_>, StoreError> {
-        let schema = self.schema()?;
-        guard(|| {
-            let txn = self.txn();
-            let next_seq = txn.open_table(META)?.get(LINK_LOG_SEQUENCE)?.map_or(1, |v| v.value());
-            Ok(LinkWriter {
-                txn,
-                schema,
-                tables: HashMap::new(),
-                pending: HashMap::new(),
-                logs: HashMap::new(),
-                next_seq,
-                seq_changed: false,
-            })
-        })
-    }
-
-    /// Whether record `id` of `object` exists.
-    pub fn record_exists(&self, object: &str, id: u64) -> Result<bool, StoreError> {
-        guard(|| {
-            let name = tables::records_name(object);
-            match self.txn().open_table(tables::records(&name)) {
-                Ok(t) => Ok(t.get(id)?.is_some()),
-                Err(TableError::TableDoesNotExist(_)) => Ok(false),
-                Err(e) => Err(e.into()),
-            }
-        })
-    }
-}
-
-impl<'txn> LinkWriter<'txn> {
-    fn table(&mut self, from: &str, to: &str) -> Result<&mut LinkTableW<'txn>, StoreError> {
-        let name = tables::links_name(from, to);
-        if !self.tables.contains_key(&name) {
-            let table = self.txn.open_table(tables::links(&name))?;
-            self.tables.insert(name.clone(), table);
-        }
-        Ok(self.tables.get_mut(&name).expect("just opened"))
-    }
-
-    /// The pending writes of `links/<from>/<to>` (see [`LinkWriter::flush`]).
-    fn pending(&mut self, from: &str, to: &str) -> &mut Pending {
-        let name = tables::links_name(from, to);
-        self.pending.entry(name).or_default()
-    }
-
-    fn get(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<Option<LinkValue>, StoreError> {
-        let key = (a.1, b.1);
-        if let Some(write) = self.pending.get(&tables::links_name(a.0, b.0)).and_then(|p| p.get(&key)) {
-            return match write {
-                Some(bytes) => LinkValue::decode(bytes, a, b).map(Some).map_err(corrupt_link(a, b)),
-                None => Ok(None),
-            };
-        }
-        let table = self.table(a.0, b.0)?;
-        let Some(v) = table.get(key)? else {
-            return Ok(None);
-        };
-        LinkValue::decode(v.value(), a, b).map(Some).map_err(corrupt_link(a, b))
-    }
-
-    fn put(&mut self, a: RecordRef<'_>, b: RecordRef<'_>, value: &LinkValue) {
-        let bytes = value.encode(a, b);
-        self.pending(b.0, a.0).insert((b.1, a.1), Some(bytes.clone()));
-        self.pending(a.0, b.0).insert((a.1, b.1), Some(bytes));
-    }
-
-    fn remove(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) {
-        self.pending(a.0, b.0).insert((a.1, b.1), None);
-        self.pending(b.0, a.0).insert((b.1, a.1), None);
-    }
-
-    /// `x`'s links with records of `to`: `(their ID, value)` in ID order, the
-    /// pending writes included.
-    fn links_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<Vec<(u64, LinkValue)>, StoreError> {
-        let mut found: std::collections::BTreeMap<u64, Option<Vec<u8>>> = std::collections::BTreeMap::new();
-        let table = self.table(x.0, to)?;
-        for item in table.range((x.1, 0)..=(x.1, u64::MAX))? {
-            let (k, v) = item?;
-            found.insert(k.value().1, Some(v.value().to_vec()));
-        }
-        if let Some(p) = self.pending.get(&tables::links_name(x.0, to)) {
-            for (&(_, y), write) in p.range((x.1, 0)..=(x.1, u64::MAX)) {
-                found.insert(y, write.clone());
-            }
-        }
-        let mut out = Vec::with_capacity(found.len());
-        for (y, bytes) in found {
-            if let Some(bytes) = bytes {
-                out.push((y, LinkValue::decode(&bytes, x, (to, y)).map_err(corrupt_link(x, (to, y)))?));
-            }
-        }
-        Ok(out)
-    }
-
-    fn count_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<u64, StoreError> {
-        let pending = self
-            .pending
-            .get(&tables::links_name(x.0, to))
-            .filter(|p| p.range((x.1, 0)..=(x.1, u64::MAX)).next().is_some());
-        if pending.is_some() {
-            return Ok(self.links_of(x, to)?.len() as u64);
-        }
-        let table = self.table(x.0, to)?;
-        let mut n = 0;
-        for item in table.range((x.1, 0)..=(x.1, u64::MAX))? {
-            item?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// Writes the pending links: per table, in key order, so that each table is
-    /// written in one ascending run (links of new records append at its end).
-    pub fn flush(&mut self) -> Result<(), StoreError> {
-        let pending = std::mem::take(&mut self.pending);
-        guard(|| {
-            let mut names: Vec<&String> = pending.keys().collect();
-            names.sort();
-            for name in names {
-                let writes = &pending[name];
-                if !self.tables.contains_key(name) {
-                    let table = self.txn.open_table(tables::links(name))?;
-                    self.tables.insert(name.clone(), table);
-                }
-                let table = self.tables.get_mut(name).expect("just opened");
-                for (&key, write) in writes {
-                    match write {
-                        Some(bytes) => {
-                            table.insert(key, bytes.as_slice())?;
-                        }
-                        None => {
-                            table.remove(key)?;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })
-    }
-
-    /// Logs a change of the link `a`-`b` on both records.
-    fn log(
-        &mut self,
-        a: RecordRef<'_>,
-        b: RecordRef<'_>,
-        kind: ChangeKind,
-        labels: &[LabelId],
-        origin: LinkOrigin,
-        created: Option<LinkOrigin>,
-    ) -> Result<(), StoreError> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.seq_changed = true;
-        for (x, y) in [(a, b), (b, a)] {
-            let change = LinkChange {
-                seq,
-                object: y.0.to_owned(),
-                id: y.1,
-                kind,
-                labels: labels.to_vec(),
-                origin,
-                created,
-            };
-            let name = tables::link_log_name(x.0);
-            if !self.logs.contains_key(&name) {
-                let table = self.txn.open_table(tables::link_log(&name))?;
-                self.logs.insert(name.clone(), table);
-            }
-            let log = self.logs.get_mut(&name).expect("just opened");
-            log.insert((x.1, seq), entry::encode(seq, &change).as_slice())?;
-        }
-        Ok(())
-    }
-
-    /// The record and company ends of a primary-capable link, or `None`.
-    fn primary_ends<'r>(a: RecordRef<'r>, b: RecordRef<'r>) -> Option<(RecordRef<'r>, RecordRef<'r>)> {
-        if primary_side(a.0, b.0)? { Some((a, b)) } else { Some((b, a)) }
-    }
-
-    /// Unsets the primary flag of `record`'s current primary company link, if any
-    /// other than `except`.
-    fn unset_primary(
-        &mut self,
-        record: RecordRef<'_>,
-        except: u64,
-        origin: LinkOrigin,
-    ) -> Result<(), StoreError> {
-        for (company, mut value) in self.links_of(record, COMPANIES)? {
-            if value.primary && company != except {
-                value.primary = false;
-                self.put(record, (COMPANIES, company), &value);
-                self.log(record, (COMPANIES, company), ChangeKind::PrimaryUnset, &[], origin, None)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Links `a` and `b` (both must exist; the caller checks), adding `req`'s labels
-    /// to an existing link. See the module docs for the primary and limit rules.
-    pub fn associate(
-        &mut self,
-        a: RecordRef<'_>,
-        b: RecordRef<'_>,
-        req: &LinkRequest<'_>,
-    ) -> Result<LinkOutcome, StoreError> {
-        if a == b {
-            return Err(StoreError::Association(format!("{} {} cannot be associated with itself", a.0, a.1)));
-        }
-        guard(|| {
-            let ends = Self::primary_ends(a, b);
-            if let Some(mut value) = self.get(a, b)? {
-                let labels_added: Vec<LabelId> =
-                    req.labels.iter().copied().filter(|l| !value.labels.contains(l)).collect();
-                let mut labels_added = labels_added;
-                labels_added.sort_unstable();
-                labels_added.dedup();
-                value.labels.extend(&labels_added);
-                value.labels.sort_unstable();
-                let primary_set = req.primary && ends.is_some() && !value.primary;
-                if primary_set && let Some((record, company)) = ends {
-                    self.unset_primary(record, company.1, req.origin)?;
-                }
-                value.primary |= primary_set;
-                if !labels_added.is_empty() || primary_set {
-                    self.put(a, b, &value);
-                }
-                if !labels_added.is_empty() {
-                    self.log(a, b, ChangeKind::LabelsAdded, &labels_added, req.origin, None)?;
-                }
-                if primary_set {
-                    self.log(a, b, ChangeKind::PrimarySet, &[], req.origin, None)?;
-                }
-                return Ok(LinkOutcome::Existing { labels_added, primary_set });
-            }
-            for (x, y) in [(a, b), (b, a)] {
-                if let Some(limit) = self.schema.association_limit(x.0, y.0)
-                    && self.count_of(x, y.0)? >= u64::from(limit)
-                {
-                    return Ok(LinkOutcome::LimitExceeded { object: x.0.to_owned(), id: x.1, limit });
-                }
-            }
-            let mut primary = false;
-            if let Some((record, company)) = ends {
-                let has_company = self.count_of(record, COMPANIES)? > 0;
-                if !has_company {
-                    primary = true;
-                } else if req.primary {
-                    self.unset_primary(record, company.1, req.origin)?;
-                    primary = true;
-                }
-            }
-            let mut labels = req.labels.to_vec();
-            labels.sort_unstable();
-            labels.dedup();
-            self.put(a, b, &LinkValue { primary, labels, created: req.origin });
-            Ok(LinkOutcome::Created { primary })
-        })
-    }
-
-    /// Removes the link of `a` and `b`. Removing a record's primary company link
-    /// makes its only other company primary; with several others, `new_primary`
-    /// (one of them) must say which (otherwise [`StoreError::Association`]). A
-    /// `new_primary` given for a link that is not primary makes that company primary.
-    pub fn dissociate(
-        &mut self,
-        a: RecordRef<'_>,
-        b: RecordRef<'_>,
-        new_primary: Option<u64>,
-        origin: LinkOrigin,
-    ) -> Result<DissociateOutcome, StoreError> {
-        guard(|| {
-            let Some(value) = self.get(a, b)? else {
-                return Ok(DissociateOutcome::NotLinked);
-            };
-            let mut promote = None;
-            if let Some((record, company)) = Self::primary_ends(a, b) {
-                let others: Vec<u64> = self
-                    .links_of(record, COMPANIES)?
-                    .into_iter()
-                    .map(|(c, _)| c)
-                    .filter(|&c| c != company.1)
-                    .collect();
-                match new_primary {
-                    Some(p) if !others.contains(&p) => {
-                        return Err(StoreError::Association(format!(
-                            "company {p} is not associated with {} {}, so it cannot become its primary company",
-                            record.0, record.1
-                        )));
-                    }
-                    Some(p) => promote = Some(p),
-                    None if value.primary && others.len() == 1 => promote = Some(others[0]),
-                    None if value.primary && others.len() > 1 => {
-                        let shown: Vec<String> = others.iter().take(20).map(u64::to_string).collect();
-                        return Err(StoreError::Association(format!(
-                            "company {} is the primary company of {} {}, which has {} other companies: say which becomes primary with --new-primary ID (one of {})",
-                            company.1,
-                            record.0,
-                            record.1,
-                            others.len(),
-                            shown.join(", ")
-                        )));
-                    }
-                    None => {}
-                }
-                self.remove(a, b);
-                self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
-                if let Some(p) = promote {
-                    self.unset_primary(record, p, origin)?;
-                    let c = (COMPANIES, p);
-                    let mut v = self.get(record, c)?.expect("listed above");
-                    if !v.primary {
-                        v.primary = true;
-                        self.put(record, c, &v);
-                        self.log(record, c, ChangeKind::PrimarySet, &[], origin, None)?;
-                    }
-                }
-            } else {
-                if new_primary.is_some() {
-                    return Err(StoreError::Association(format!(
-                        "{} and {} records have no primary company link",
-                        a.0, b.0
-                    )));
-                }
-                self.remove(a, b);
-                self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
-            }
-            Ok(DissociateOutcome::Removed { new_primary: promote })
-        })
-    }
-
-    /// The primary company of `record` (a contact, deal or ticket), if it has one.
-    pub fn primary_company(&mut self, record: RecordRef<'_>) -> Result<Option<u64>, StoreError> {
-        if primary_side(record.0, COMPANIES) != Some(true) {
-            return Ok(None);
-        }
-        guard(|| Ok(self.links_of(record, COMPANIES)?.into_iter().find(|(_, v)| v.primary).map(|(c, _)| c)))
-    }
-
-    /// Writes what is pending and the change sequence, and closes the tables.
-    pub fn finish(mut self) -> Result<(), StoreError> {
-        self.flush()?;
-        let Self { txn, tables, logs, next_seq, seq_changed, .. } = self;
-        drop(tables);
-        drop(logs);
-        if seq_changed {
-            guard(|| {
-                txn.open_table(META)?.insert(LINK_LOG_SEQUENCE, next_seq)?;
-                Ok(())
-            })?;
-        }
-        Ok(())
-    }
-}
 
 impl ReadSession {
     /// The objects `object`'s records have link tables with.
