@@ -410,3 +410,34 @@ fn domain_requests_are_identical_at_every_chunk_size() {
         }
     }
 }
+
+#[test]
+fn hubspot_sections_with_record_ids_and_associated_columns_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = String::from(
+        "Record ID - Contact,Email,First Name,Create Date,Record ID - Company,Company name,Company Domain Name,Create Date,Record ID - Deal,Deal Name,Associated Contact Email\n",
+    );
+    let domains = ["acme.com", "ærø.dk", "exämple.de", ""];
+    for i in 0..300 {
+        let domain = domains[i % domains.len()];
+        let company = if domain.is_empty() { String::new() } else { format!("Firma {}", i % 3) };
+        let deal = if i % 2 == 0 { format!("Deal {i}") } else { String::new() };
+        // A deal also names an earlier row's contact, or a later one's (not found yet).
+        let other =
+            if deal.is_empty() { String::new() } else { format!("søren.{}@exämple.de", (i * 7) % 300) };
+        let date = if i % 5 == 0 { "" } else { "2024-03-0{}" };
+        let date = date.replace("{}", &((i % 9) + 1).to_string());
+        first.push_str(&format!(
+            ",søren.{}@exämple.de,Søren {i},{date},,{company},{domain},2020-01-01,,{deal},{other}\n",
+            i % 150
+        ));
+    }
+    // The same records by record ID (some missing), changed.
+    let mut second = String::from("Record ID - Contact,First Name,Record ID - Company,Company name\n");
+    for i in (1..200).rev() {
+        let company = if i % 4 == 0 { String::new() } else { (i % 5).to_string() };
+        second.push_str(&format!("{},Ærwin {i},{company},Name {i}\n", i % 170));
+    }
+    let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
+    check_objects_all_ways(&files, &["contacts", "companies", "deals"], &[], &[1, 53, 700, 4096]);
+}

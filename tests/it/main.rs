@@ -12,6 +12,7 @@ mod differential;
 mod export_parquet;
 mod faults;
 mod formats;
+mod hubspot_layout;
 mod identifiers;
 mod input_errors;
 mod limits;

@@ -35,10 +35,19 @@ pub struct Args {
     /// it changes values such as negative numbers for every other reader of the file.
     #[arg(long)]
     excel_safe: bool,
+    /// CSV only: HubSpot's export layout with associated records, one section per
+    /// object (`Record ID - Contact`, ..., `Record ID - Company`, ...) and one row per
+    /// associated record of these objects (repeat, or comma-separate). Importing the
+    /// file into this store changes nothing.
+    #[arg(long = "with", value_delimiter = ',')]
+    with: Vec<String>,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
-    let Args { object, format, out, excel_safe } = args;
+    let Args { object, format, out, excel_safe, with } = args;
+    if !with.is_empty() && !matches!(format, FormatArg::Csv) {
+        return Err(Usage("--with applies to --format csv only".into()).into());
+    }
     if excel_safe && !matches!(format, FormatArg::Csv) {
         return Err(Usage("--excel-safe applies to --format csv only".into()).into());
     }
@@ -61,15 +70,28 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         FormatArg::Csv => Format::Csv,
         FormatArg::Parquet => Format::Parquet,
     };
+    let with: Vec<&crate::schema::ObjectDef> =
+        with.iter().map(|o| object_arg(&schema, o.trim())).collect::<Result<_, _>>()?;
+    if let Some(w) = with.iter().find(|w| w.name == def.name) {
+        return Err(Usage(format!("--with {} names the exported object itself", w.name)).into());
+    }
+    let write = |out: &mut (dyn Write + Send)| -> anyhow::Result<()> {
+        if with.is_empty() {
+            export::export(&read, def, format, out)?;
+        } else {
+            export::sections::export_with(&read, def, &with, format == Format::CsvExcelSafe, out)?;
+        }
+        Ok(())
+    };
     if let Some(path) = out {
         let mut w = crate::report::output::AtomicFile::create(&path)
             .with_context(|| format!("cannot create {}", path.display()))?;
-        export::export(&read, def, format, &mut w)?;
+        write(&mut w)?;
         w.commit().with_context(|| format!("cannot write {}", path.display()))?;
     } else {
         // Not the locked handle: the Parquet writer needs a `Send` writer.
         let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-        export::export(&read, def, format, &mut w)?;
+        write(&mut w)?;
         w.flush()?;
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! columns instead ([`parquet`]).
 
 pub mod parquet;
+pub mod sections;
 
 use std::io::Write;
 

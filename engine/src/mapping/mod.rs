@@ -15,10 +15,12 @@
 //! finds them. A `+` target naming a property that exists with the same type (or
 //! without a type) maps to it, so that a re-run creates nothing.
 
+pub mod sections;
 pub mod vocabulary;
 
 use std::collections::HashMap;
 
+use self::sections::{Sections, association_column};
 use self::vocabulary::{Vocabulary, normalize_header};
 use crate::schema::{Object, PropertyId, PropertyType};
 
@@ -330,6 +332,46 @@ fn lookup_column(key: &str, objects: &[Object], req: &MappingRequest<'_>) -> Opt
         .find_map(|(oi, o)| vocabulary.lookup_key(&o.name, key, req.lang).map(|p| target(oi, p)))
 }
 
+/// The target of column `c` (normalized header `key`) without `--map`: in an
+/// export's section, a property of the section's object (its record ID for the
+/// section's first column; skipped when that object is not one of the import's);
+/// elsewhere, as [`lookup_column`] finds it. Failing that, an association column
+/// (`Associated Company Domain`) is added to `links` and the column numbered later.
+fn auto_target(
+    c: usize,
+    key: &str,
+    objects: &[Object],
+    sections: Option<&Sections>,
+    req: &MappingRequest<'_>,
+    links: &mut Vec<(usize, LinkColumn)>,
+) -> Option<Target> {
+    let vocabulary = req.vocabulary;
+    let section = sections.and_then(|s| s.of_column[c].as_deref());
+    let from = if let Some(name) = section {
+        let Some(oi) = objects.iter().position(|o| o.name == name) else {
+            return Some(Target::Skip);
+        };
+        if sections.is_some_and(|s| s.starts_at(c)) {
+            return Some(Target::Property { object: oi, property: crate::schema::RECORD_ID });
+        }
+        let found = vocabulary
+            .lookup_key(name, key, req.lang)
+            .or_else(|| vocabulary.lookup_qualified(name, key, req.lang));
+        if let Some(property) = found {
+            return Some(Target::Property { object: oi, property });
+        }
+        Some(oi)
+    } else {
+        if let Some(t) = lookup_column(key, objects, req) {
+            return Some(t);
+        }
+        None
+    };
+    let (object, property) = association_column(key, vocabulary, req.lang)?;
+    links.push((c, LinkColumn::Assoc { object: object.clone(), property, from }));
+    Some(Target::Skip) // numbered with the other link columns
+}
+
 /// The normalized form of a header name, if it is short enough to be matched by
 /// normalization at all (see [`MAX_KEY_CHARS`]).
 fn match_key(name: &str) -> Option<String> {
@@ -343,7 +385,8 @@ fn match_key(name: &str) -> Option<String> {
 /// hash tables, and suggestions are computed for the listed columns only.
 pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, MappingError> {
     let keys: Vec<Option<String>> = header.iter().map(|h| match_key(h)).collect();
-    let objects = choose_objects(&keys, req)?;
+    let sections = Sections::find(&keys, req.vocabulary);
+    let objects = choose_objects(&keys, sections.as_ref(), req)?;
     let mut columns: Vec<Option<Target>> = vec![None; header.len()];
     // With --skip-unmapped they are skipped like any unmapped column, values or not.
     let unnamed_from = if req.skip_unmapped {
@@ -379,19 +422,26 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
         });
         explicit[col] = true;
     }
+    // A name may repeat across the sections of an export, not within one.
+    let section_of = |c: usize| sections.as_ref().and_then(|s| s.of_column[c].as_deref());
     let repeated: Vec<(String, Vec<usize>)> = finder
         .repeated()
         .filter(|cols| cols.iter().any(|&c| !explicit[c]))
+        .filter(|cols| {
+            cols.iter()
+                .enumerate()
+                .any(|(i, &a)| cols[i + 1..].iter().any(|&b| section_of(a) == section_of(b)))
+        })
         .map(|cols| (header[cols[0]].clone(), cols.clone()))
         .collect();
     if !repeated.is_empty() {
         return Err(MappingError::Repeated { repeated });
     }
-    for (column, key) in columns.iter_mut().zip(&keys) {
+    for (c, (column, key)) in columns.iter_mut().zip(&keys).enumerate() {
         if column.is_none()
             && let Some(key) = key
         {
-            *column = lookup_column(key, &objects, req);
+            *column = auto_target(c, key, &objects, sections.as_ref(), req, &mut links);
         }
     }
     if req.create_unmapped {
@@ -663,8 +713,18 @@ fn parse_new_property(spec: &str, new: &str, objects: &[Object]) -> Result<Parse
     Ok(Parsed::Create { object, name: name.to_owned(), ty })
 }
 
-fn choose_objects(keys: &[Option<String>], req: &MappingRequest<'_>) -> Result<Vec<Object>, MappingError> {
+fn choose_objects(
+    keys: &[Option<String>],
+    sections: Option<&Sections>,
+    req: &MappingRequest<'_>,
+) -> Result<Vec<Object>, MappingError> {
     let vocabulary = req.vocabulary;
+    // An export's sections name its objects.
+    if req.objects.is_empty()
+        && let Some(sections) = sections
+    {
+        return Ok(sections.objects.iter().filter_map(|o| vocabulary.object(o).cloned()).collect());
+    }
     if !req.objects.is_empty() {
         let objects = req
             .objects

@@ -116,6 +116,20 @@ impl Vocabulary {
         self.index(object).is_some_and(|i| self.names[i].iter().any(|n| key.starts_with(n.as_str())))
     }
 
+    /// The object whose name (in any language) is `key` exactly.
+    pub fn object_named(&self, key: &str) -> Option<&Object> {
+        let i = self.names.iter().position(|names| names.iter().any(|n| n == key))?;
+        Some(&self.objects[i])
+    }
+
+    /// The objects whose name (in any language) `key` starts with, longest
+    /// spelling first per object, with the rest of `key` after that name.
+    pub fn objects_prefixing<'k>(&self, key: &'k str) -> impl Iterator<Item = (&Object, &'k str)> {
+        self.objects.iter().zip(&self.names).filter_map(move |(o, names)| {
+            names.iter().find_map(|n| key.strip_prefix(n.as_str())).map(|rest| (o, rest))
+        })
+    }
+
     /// The property a header names for `object` (see [`Vocabulary::lookup_key`]).
     pub fn lookup(&self, object: &str, header: &str, lang: &str) -> Option<PropertyId> {
         self.lookup_key(object, &normalize_header(header), lang)

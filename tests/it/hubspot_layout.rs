@@ -1,0 +1,156 @@
+//! HubSpot's export layout (SPEC 6): object sections that start with `Record ID -
+//! <Object>`, header names repeated across sections, `Associated <Object> ...`
+//! columns as association columns, and `export --with` writing the same layout
+//! so that importing it into its store changes nothing.
+
+use serde_json::json;
+
+use crate::support::{ingest, json, ok_stdout, stderr, write};
+
+/// A HubSpot-style export of contacts with their company: two sections, `Create
+/// Date` in both, non-ASCII names, emails and domains.
+const EXPORT: &str = "\
+Record ID - Contact,First Name,Last Name,Email,Create Date,Record ID - Company,Company name,Company Domain Name,Create Date
+,José,Müller,josé.müller@exämple.de,2024-01-05,,Ærø Shipping,ærø.dk,2023-03-01
+,Åsa,Ødegård,åsa@ærø.dk,2024-02-05,,Ærø Shipping,ærø.dk,2023-03-01
+,Li,Smith,li@acme.com,,,,,
+";
+
+fn import_json(store: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    json(&ingest(store, &all))
+}
+
+#[test]
+fn an_export_with_sections_imports_as_a_multi_object_file_without_a_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(dir.path(), "hubspot.csv", EXPORT);
+    let out = import_json(&store, &[file.to_str().unwrap()]);
+    assert_eq!(out["objects"]["contacts"]["created"], 3, "{out}");
+    assert_eq!(out["objects"]["companies"]["created"], 1, "{out}");
+    assert_eq!(out["objects"]["companies"]["unchanged"], 1, "the second row finds the company by domain");
+    assert_eq!(out["associations"], json!({"created": 2, "existing": 0}));
+    let company = json(&ingest(&store, &["get", "companies", "1", "--json"]));
+    assert_eq!(company["properties"]["domain"], "ærø.dk");
+    assert_eq!(company["properties"]["createdate"], "2023-03-01T00:00:00Z", "its section's Create Date");
+    let contact = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(contact["properties"]["createdate"], "2024-01-05T00:00:00Z");
+    assert_eq!(contact["associations"], json!({"companies": [1], "primary_company": 1}));
+
+    // The record ID columns: a second import of the file with IDs updates them.
+    let with_ids = write(
+        dir.path(),
+        "ids.csv",
+        "Record ID - Contact,First Name,Record ID - Company,Company name\n2,Åse,1,Ærø Shipping A/S\n",
+    );
+    let out = import_json(&store, &[with_ids.to_str().unwrap()]);
+    assert_eq!(out["objects"]["contacts"]["updated"], 1, "{out}");
+    assert_eq!(out["objects"]["companies"]["updated"], 1, "{out}");
+    assert_eq!(out["associations"]["existing"], 1);
+    let contact = json(&ingest(&store, &["get", "contacts", "2", "--json"]));
+    assert_eq!(contact["properties"]["firstname"], "Åse");
+
+    // A name repeated within one section is still refused.
+    let repeated = write(dir.path(), "rep.csv", "Record ID - Contact,Email,Email\n,a@b.com,c@d.com\n");
+    let refused = ingest(&store, &["import", repeated.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("appear more than once"), "{}", stderr(&refused));
+
+    // --object names the sections to import: the others are skipped.
+    let only = import_json(&store, &[file.to_str().unwrap(), "--object", "contacts"]);
+    let contacts = &only["objects"]["contacts"];
+    assert_eq!(
+        (contacts["unchanged"].as_u64(), contacts["updated"].as_u64()),
+        (Some(2), Some(1)),
+        "Åse is Åsa again: {only}"
+    );
+    assert!(only["objects"].get("companies").is_none(), "{only}");
+}
+
+#[test]
+fn associated_columns_link_to_existing_records_by_their_identifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let companies = write(dir.path(), "co.csv", "domain,name\nærø.dk,Ærø\nacme.com,Acme\n");
+    import_json(&store, &[companies.to_str().unwrap(), "--object", "companies"]);
+    let deals = write(dir.path(), "d.csv", "Deal Name,Amount\nBig,10\n");
+    import_json(&store, &[deals.to_str().unwrap(), "--object", "deals"]);
+    let contacts = write(
+        dir.path(),
+        "c.csv",
+        "Email,Associated Company Domain,Associated Deal IDs\n\
+         ana@ærø.dk,ærø.dk;acme.com,1\n\
+         bo@acme.com,nowhere.org,\n",
+    );
+    let out = import_json(&store, &[contacts.to_str().unwrap()]);
+    assert_eq!(out["objects"]["contacts"]["created"], 2, "{out}");
+    assert_eq!(out["associations"]["created"], 3, "{out}");
+    assert_eq!(out["errors"], 1, "nowhere.org names no company: {out}");
+    let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(ana["associations"], json!({"companies": [1, 2], "deals": [1], "primary_company": 1}));
+    let errors = std::fs::read_to_string(out["error_file"].as_str().unwrap()).unwrap();
+    assert!(errors.contains("ASSOCIATION_RECORD_NOT_FOUND") && errors.contains("nowhere.org"), "{errors}");
+}
+
+#[test]
+fn export_with_associated_records_reimports_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "multi.csv",
+        "Email,First Name,Company Name,Company Domain Name,Deal Name,Amount\n\
+         josé@exämple.de,José,Exämple,exämple.de,Renewal,100\n\
+         josé@exämple.de,José,Ærø,ærø.dk,,\n\
+         li@acme.com,Li,,,,\n\
+         åsa@ærø.dk,Åsa,Ærø,ærø.dk,Upsell,=1+2\n",
+    );
+    import_json(
+        &store,
+        &[file.to_str().unwrap(), "--object", "contacts", "--object", "companies", "--object", "deals"],
+    );
+    let exported = dir.path().join("with.csv");
+    ok_stdout(&ingest(
+        &store,
+        &[
+            "export",
+            "contacts",
+            "--with",
+            "companies,deals",
+            "--format",
+            "csv",
+            "--out",
+            exported.to_str().unwrap(),
+        ],
+    ));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("Record ID - Contact,email,"), "{header}");
+    assert!(
+        header.contains(",Record ID - Company,name,domain,") && header.contains(",Record ID - Deal,"),
+        "{header}"
+    );
+    // José: two companies and one deal (3 rows); Li: none (1 row); Åsa: one of each (2 rows).
+    assert_eq!(text.lines().count(), 1 + 3 + 1 + 2, "{text}");
+    let before = ok_stdout(&ingest(&store, &["export", "contacts", "--format", "csv"]));
+    let links_before = json(&ingest(&store, &["stats", "--json"]))["associations"].clone();
+    let out = import_json(&store, &[exported.to_str().unwrap()]);
+    for object in ["contacts", "companies", "deals"] {
+        let counts = &out["objects"][object];
+        assert_eq!(
+            (counts["created"].as_u64(), counts["updated"].as_u64(), counts["failed"].as_u64()),
+            (Some(0), Some(0), Some(0)),
+            "{object}: {out}"
+        );
+    }
+    assert_eq!(out["associations"]["created"], 0, "{out}");
+    assert_eq!(out["errors"], 0, "{out}");
+    assert_eq!(ok_stdout(&ingest(&store, &["export", "contacts", "--format", "csv"])), before);
+    assert_eq!(json(&ingest(&store, &["stats", "--json"]))["associations"], links_before);
+
+    let refused = ingest(&store, &["export", "contacts", "--with", "companies"]);
+    assert_eq!(refused.status.code(), Some(2), "jsonl has its associations already: {}", stderr(&refused));
+}
