@@ -717,6 +717,7 @@ fn run_started(
 
     let (tx, rx) = crossbeam::channel::bounded::<Msg<'_>>(QUEUE_PIECES);
     let entry_for_writer = entry.clone();
+    let replace_primary = opts.replace_primary;
     let outcome = std::thread::scope(|s| {
         let writer = s.spawn(|| -> Result<(Reporter, AssociationCounts), ImportError> {
             let rx = rx;
@@ -742,6 +743,7 @@ fn run_started(
                                 &commit_cfgs,
                                 &piece,
                                 origin,
+                                replace_primary,
                                 &mut association_counts,
                             )
                         })?;

@@ -80,6 +80,10 @@ pub struct ImportSpec {
     /// `--associate-by-domain`: each contact is associated with (and where missing
     /// creates) the company of its email's domain (`crate::plan::domains`).
     pub associate_by_domain: bool,
+    /// `--replace-primary`: the first company a row links with a contact, deal or
+    /// ticket becomes its primary company, replacing the one it had (which stays
+    /// associated).
+    pub replace_primary: bool,
     /// `--exclude-domains FILE`: domains that never make a company, beyond the
     /// shipped free-mail list.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -683,3 +683,36 @@ fn an_excel_made_dutch_multi_object_file_links_its_rows() {
     let first = json(&ingest(&store, &["get", "companies", "1", "--json"]));
     assert_eq!(first["properties"]["name"], "Müller & Zn; B.V.");
 }
+
+#[test]
+fn an_import_replaces_a_primary_company_only_with_replace_primary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let objects = ["--object", "contacts", "--object", "companies", "--json"];
+    let import = |name: &str, text: &str, extra: &[&str]| {
+        let file = write(dir.path(), name, text);
+        let mut args = vec!["import", file.to_str().unwrap()];
+        args.extend_from_slice(&objects);
+        args.extend_from_slice(extra);
+        json(&ingest(&store, &args))
+    };
+    import("a.csv", "Email,Company Domain Name\nzoë@ærø.dk,ærø.dk\n", &[]);
+    assert_eq!(links(&store, "contacts", "1"), json!({"companies": [1], "primary_company": 1}));
+    // A second company: associated, not primary.
+    import("b.csv", "Email,Company Domain Name\nzoë@ærø.dk,exämple.de\n", &[]);
+    assert_eq!(links(&store, "contacts", "1"), json!({"companies": [1, 2], "primary_company": 1}));
+    // --replace-primary: the row's (first) company becomes primary, also an existing link.
+    let out = import(
+        "c.csv",
+        "Email,Company Domain Name,Associated Company Domain\nzoë@ærø.dk,exämple.de,acme.com\n",
+        &["--replace-primary", "--skip-unmapped"],
+    );
+    assert_eq!(out["objects"]["contacts"]["unchanged"], 1, "{out}");
+    assert_eq!(links(&store, "contacts", "1"), json!({"companies": [1, 2], "primary_company": 2}));
+    let history = json(&ingest(&store, &["associations", "contacts", "1", "--history", "--json"]));
+    let kinds: Vec<&str> =
+        history["history"].as_array().unwrap().iter().filter_map(|c| c["change"].as_str()).collect();
+    assert!(kinds.contains(&"primary-set") && kinds.contains(&"primary-unset"), "{history}");
+    let check = ingest(&store, &["check"]);
+    assert!(ok_stdout(&check).contains("ok"), "{}", ok_stdout(&check));
+}

@@ -100,6 +100,11 @@ pub struct Args {
     /// With --associate-by-domain: more domains that never make a company, one per line.
     #[arg(long, value_name = "FILE", requires = "associate_by_domain")]
     exclude_domains: Option<PathBuf>,
+    /// The first company a row associates with a contact, deal or ticket becomes its
+    /// primary company, also where it had one (the previous primary stays
+    /// associated). Without it an import never replaces a primary company.
+    #[arg(long)]
+    replace_primary: bool,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -130,12 +135,14 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         key_of,
         associate_by_domain,
         exclude_domains,
+        replace_primary,
     } = args;
     let opts = ImportSpec {
         common_column,
         key_of,
         associate_by_domain,
         exclude_domains,
+        replace_primary,
         files,
         objects: object,
         mode,

@@ -39,6 +39,7 @@ pub fn link_rows(
     cfgs: &[CommitConfig],
     piece: &Planned,
     origin: LinkOrigin,
+    replace_primary: bool,
     counts: &mut AssociationCounts,
 ) -> Result<Vec<Refused>, StoreError> {
     let mut refused = Vec::new();
@@ -52,13 +53,25 @@ pub fn link_rows(
         cfgs.iter().map(|c| c.object.kind == crate::schema::ObjectKind::Activity).collect();
     let is_activity = |object: &str| cfgs.iter().zip(&activity).any(|(c, &a)| a && c.object.name == object);
     let auto_origin = LinkOrigin { source: LinkSource::AutoDomain, ..origin };
+    // With --replace-primary: the records of the current row whose first company
+    // link has been made (it asked to be primary; later ones do not).
+    let mut replaced: Vec<(String, u64)> = Vec::new();
     let mut link = |links: &mut LinkWriter<'_>,
+                    replaced: &mut Vec<(String, u64)>,
                     row: u32,
                     a: (&str, u64),
                     b: (&str, u64),
                     labels: &[u16],
                     auto: bool| {
-        let request = LinkRequest { labels, primary: false, origin: if auto { auto_origin } else { origin } };
+        let mut primary = false;
+        if replace_primary && let Some(record_first) = store::schema::primary_side(a.0, b.0) {
+            let record = if record_first { a } else { b };
+            primary = !replaced.iter().any(|(o, id)| o == record.0 && *id == record.1);
+            if primary {
+                replaced.push((record.0.to_owned(), record.1));
+            }
+        }
+        let request = LinkRequest { labels, primary, origin: if auto { auto_origin } else { origin } };
         match links.associate(a, b, &request)? {
             LinkOutcome::Created { .. } => counts.created += 1,
             LinkOutcome::Existing { .. } => counts.existing += 1,
@@ -96,6 +109,7 @@ pub fn link_rows(
         piece.links.extra.iter().filter(|e| e.auto).map(|e| (e.row, e.id)).collect();
     for r in 0..piece.rows.len() {
         ends.clear();
+        replaced.clear();
         let row = r as u32;
         // A company made by a domain request is the contact's, not the row's.
         let auto_company = auto_companies.get(&row).copied();
@@ -109,7 +123,7 @@ pub fn link_rows(
         for i in 0..ends.len() {
             for j in i + 1..ends.len() {
                 let labels = piece.links.labels_of(row, ends[i].0, ends[j].0);
-                link(links, row, ends[i], ends[j], &labels, false)?;
+                link(links, &mut replaced, row, ends[i], ends[j], &labels, false)?;
             }
         }
         while let Some(e) = extra.next_if(|e| e.row == row) {
@@ -118,7 +132,7 @@ pub fn link_rows(
             };
             let from = (cfgs[e.from].object.name.as_str(), from_id);
             let labels = piece.links.labels_of(row, from.0, &e.object);
-            link(links, row, from, (&e.object, e.id), &labels, e.auto)?;
+            link(links, &mut replaced, row, from, (&e.object, e.id), &labels, e.auto)?;
         }
     }
     // One sorted run per table and direction for the piece.
