@@ -691,7 +691,7 @@ fn run_started(
         }
         keys.push(slot_keys);
         let next_id = read.next_id(name)?;
-        planners.push(ObjectPlanner::new(o, opts.mode, &read, next_id));
+        planners.push(ObjectPlanner::new(o, opts.mode, &read, next_id).with_ids_kept(opts.create_with_ids));
         commit_cfgs.push(CommitConfig {
             object: o.object.clone(),
             slots: o.slots.clone(),
@@ -855,7 +855,7 @@ fn run_started(
                     return Err(ImportError::Changed { path: input.prepared.source.path().to_path_buf() });
                 }
             }
-            let next_ids = planner.next_ids();
+            let next_ids = planner.sequence_ends();
             let deltas = timed(Stage::Plan, || planner.finish());
             let _ = tx.send(Msg::Finish { next_ids, deltas });
             Ok(())

@@ -84,6 +84,10 @@ pub struct ImportSpec {
     /// ticket becomes its primary company, replacing the one it had (which stays
     /// associated).
     pub replace_primary: bool,
+    /// `--create-with-ids`: a row whose record ID does not exist creates the
+    /// record with that ID (upsert and create modes); the record sequence moves
+    /// past the largest.
+    pub create_with_ids: bool,
     /// `--exclude-domains FILE`: domains that never make a company, beyond the
     /// shipped free-mail list.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -161,6 +161,14 @@ pub enum StoreError {
         /// Record ID.
         id: u64,
     },
+    /// A creation named a record that is already in the store.
+    #[error("record {id} of {object} exists already and cannot be created")]
+    RecordExists {
+        /// Object of the record.
+        object: String,
+        /// Record ID.
+        id: u64,
+    },
     /// A stored import entry or owner failed its checksum or could not be decoded
     /// (`import entry 3 is corrupt: ...`, `owner 2 is corrupt: ...`).
     #[error("{} {id} is corrupt: {reason}", table.entry_name())]

@@ -244,18 +244,37 @@ pub struct RecordTable<'txn> {
 }
 
 impl RecordTable<'_> {
-    /// Appends new records, `(record ID, values)`, IDs strictly ascending and
-    /// above every ID in the table (the planner assigns them from the sequence).
+    /// Writes new records, `(record ID, values)`, none of whose IDs is in the
+    /// table. IDs from the sequence are ascending and above every ID in the table,
+    /// and are appended through one cursor; an ID a row gave (`--create-with-ids`)
+    /// below them is inserted where it belongs.
     pub fn append<'v>(
         &mut self,
         import_id: u64,
         records: impl IntoIterator<Item = (u64, Values<'v>)>,
     ) -> Result<(), StoreError> {
+        let mut records = records.into_iter().peekable();
         guard(|| {
-            let mut cursor = self.table.upper_bound_mut(Bound::<u64>::Unbounded)?;
-            for (id, values) in records {
-                encode_record(id, import_id, import_id, values.bytes, &mut self.scratch);
-                cursor.insert_before(id, self.scratch.as_slice())?;
+            while records.peek().is_some() {
+                let mut cursor = self.table.upper_bound_mut(Bound::<u64>::Unbounded)?;
+                let mut below = None;
+                for (id, values) in records.by_ref() {
+                    encode_record(id, import_id, import_id, values.bytes, &mut self.scratch);
+                    match cursor.insert_before(id, self.scratch.as_slice()) {
+                        Ok(()) => {}
+                        Err(redb::CursorError::UnorderedKey) => {
+                            below = Some(id);
+                            break;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                drop(cursor);
+                if let Some(id) = below
+                    && self.table.insert(id, self.scratch.as_slice())?.is_some()
+                {
+                    return Err(StoreError::RecordExists { object: self.object.clone(), id });
+                }
             }
             Ok(())
         })

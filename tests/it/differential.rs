@@ -25,6 +25,7 @@ fn import_objects(
     maps: &[&str],
     threads: usize,
     chunk: Option<usize>,
+    tweak: fn(&mut ImportSpec),
 ) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s.redb")).unwrap();
@@ -33,7 +34,7 @@ fn import_objects(
     for (i, file) in files.iter().enumerate() {
         let report_dir = dir.path().join(format!("r{i}"));
         let results = dir.path().join(format!("results{i}.csv"));
-        let opts = ImportSpec {
+        let mut opts = ImportSpec {
             files: vec![file.clone()],
             objects: objects.iter().map(|o| (*o).to_owned()).collect(),
             maps: maps.iter().map(|m| (*m).to_owned()).collect(),
@@ -44,6 +45,7 @@ fn import_objects(
             results: Some(results.clone()),
             ..ImportSpec::default()
         };
+        tweak(&mut opts);
         let s = run(&store, &opts, &Progress::hidden()).unwrap();
         summaries.push(format!("{:?} {} {} {}", s.objects, s.rows, s.rows_failed, s.errors));
         for p in [report_dir.join("errors.csv"), report_dir.join("rejected.csv"), results] {
@@ -75,14 +77,25 @@ fn check_all_ways(files: &[PathBuf], object: &str, chunks: &[usize]) {
 }
 
 fn check_objects_all_ways(files: &[PathBuf], objects: &[&str], maps: &[&str], chunks: &[usize]) {
-    let baseline = import_objects(files, objects, maps, 1, Some(usize::MAX / 2));
+    check_spec_all_ways(files, objects, maps, chunks, |_| {});
+}
+
+/// As [`check_objects_all_ways`], with options set by `tweak`.
+fn check_spec_all_ways(
+    files: &[PathBuf],
+    objects: &[&str],
+    maps: &[&str],
+    chunks: &[usize],
+    tweak: fn(&mut ImportSpec),
+) {
+    let baseline = import_objects(files, objects, maps, 1, Some(usize::MAX / 2), tweak);
     assert!(!baseline.export.is_empty());
     for &threads in &[1, 2, 4] {
         for &chunk in chunks {
-            let got = import_objects(files, objects, maps, threads, Some(chunk));
+            let got = import_objects(files, objects, maps, threads, Some(chunk), tweak);
             assert!(got == baseline, "threads {threads}, chunk {chunk} differ from the sequential import");
         }
-        let got = import_objects(files, objects, maps, threads, None);
+        let got = import_objects(files, objects, maps, threads, None, tweak);
         assert!(got == baseline, "threads {threads}, default chunks differ");
     }
 }
@@ -440,4 +453,30 @@ fn hubspot_sections_with_record_ids_and_associated_columns_are_identical_at_ever
     }
     let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
     check_objects_all_ways(&files, &["contacts", "companies", "deals"], &[], &[1, 53, 700, 4096]);
+}
+
+#[test]
+fn records_created_with_their_own_ids_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    // Record IDs out of order, repeated, next to rows without one, companies
+    // referring to contacts created by their record ID, and emails that clash.
+    let mut first = String::from(
+        "Record ID - Contact,Email,First Name,Record ID - Company,Company Domain Name,Associated Contact IDs\n",
+    );
+    for i in 0..300u64 {
+        let id = if i % 4 == 3 { String::new() } else { ((i * 37) % 211 + 1).to_string() };
+        let email = if i % 5 == 0 { String::new() } else { format!("zoë.{}@ærø.dk", i % 120) };
+        let company = if i % 3 == 0 { ((i * 11) % 50 + 1).to_string() } else { String::new() };
+        let domain = if i % 3 == 0 { format!("firma{}.dk", i % 40) } else { String::new() };
+        let other = if i % 6 == 0 { ((i * 5) % 211 + 1).to_string() } else { String::new() };
+        first.push_str(&format!("{id},{email},Zoë {i},{company},{domain},{other}\n"));
+    }
+    let mut second = String::from("Email,First Name\n");
+    for i in 0..100 {
+        second.push_str(&format!("åsa.{i}@exämple.de,Åsa\n"));
+    }
+    let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
+    check_spec_all_ways(&files, &["contacts", "companies"], &[], &[1, 61, 900, 4096], |spec| {
+        spec.create_with_ids = true;
+    });
 }

@@ -154,3 +154,48 @@ fn export_with_associated_records_reimports_unchanged() {
     let refused = ingest(&store, &["export", "contacts", "--with", "companies"]);
     assert_eq!(refused.status.code(), Some(2), "jsonl has its associations already: {}", stderr(&refused));
 }
+
+#[test]
+fn create_with_ids_keeps_the_files_record_ids_and_moves_the_sequence_past_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "ids.csv",
+        "Record ID,Email,First Name\n900,søren@ærø.dk,Søren\n500,zoë@exämple.de,Zoë\n900,,Søren B\n,li@acme.com,Li\n7,søren@ærø.dk,Other\n",
+    );
+    let plain = ingest(&store, &["import", file.to_str().unwrap(), "--json"]);
+    let plain = json(&plain);
+    assert_eq!(
+        plain["objects"]["contacts"]["failed"], 4,
+        "without the option an unknown ID is refused: {plain}"
+    );
+    let update_only = import_json(&store, &[file.to_str().unwrap(), "--create-with-ids", "--mode", "update"]);
+    assert_eq!(
+        update_only["objects"]["contacts"]["created"], 0,
+        "update mode creates nothing: {update_only}"
+    );
+
+    let out = import_json(&store, &[file.to_str().unwrap(), "--create-with-ids"]);
+    let counts = &out["objects"]["contacts"];
+    assert_eq!(
+        (
+            counts["created"].as_u64(),
+            counts["updated"].as_u64(),
+            counts["unchanged"].as_u64(),
+            counts["failed"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1), Some(1)),
+        "900 and 500 created, 900 again updated, li (created by the first import) unchanged: {out}"
+    );
+    let errors = std::fs::read_to_string(out["error_file"].as_str().unwrap()).unwrap();
+    assert!(errors.contains("DUPLICATE_UNIQUE_PROPERTY_VALUE"), "ID 7 with søren's email: {errors}");
+    let get = |id: &str| json(&ingest(&store, &["get", "contacts", id, "--json"]));
+    assert_eq!(get("900")["properties"]["firstname"], "Søren B");
+    assert_eq!(get("500")["properties"]["email"], "zoë@exämple.de");
+    // The sequence moved past 900.
+    let next = write(dir.path(), "next.csv", "Email\nnew@acme.com\n");
+    import_json(&store, &[next.to_str().unwrap()]);
+    assert_eq!(get("901")["properties"]["email"], "new@acme.com");
+    assert!(ok_stdout(&ingest(&store, &["check"])).contains("ok"));
+}

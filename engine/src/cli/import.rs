@@ -105,6 +105,11 @@ pub struct Args {
     /// associated). Without it an import never replaces a primary company.
     #[arg(long)]
     replace_primary: bool,
+    /// A row whose record ID does not exist creates the record with that ID (upsert
+    /// and create modes), so that the store keeps another system's IDs; the ID
+    /// sequence moves past the largest. Without it such a row is INVALID_RECORD_ID.
+    #[arg(long)]
+    create_with_ids: bool,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -136,6 +141,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         associate_by_domain,
         exclude_domains,
         replace_primary,
+        create_with_ids,
     } = args;
     let opts = ImportSpec {
         common_column,
@@ -143,6 +149,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         associate_by_domain,
         exclude_domains,
         replace_primary,
+        create_with_ids,
         files,
         objects: object,
         mode,

@@ -134,41 +134,46 @@ impl PlannedLinks {
     }
 }
 
-/// The records an object's rows created, counted up to a row as the cells are
-/// resolved in row order.
-struct Created {
-    /// Rows counted.
-    rows: usize,
-    /// The ID after the last one they created.
-    next: u64,
-}
+/// The records an object's rows of the piece create: `(record ID, row)` by ID
+/// (IDs are handed out in row order, except those rows give with
+/// `--create-with-ids`, hence a search and not a count).
+struct Created(Vec<(u64, u32)>);
 
 impl Created {
-    /// The ID after the last one rows up to `r` (included) created.
-    fn through(&mut self, actions: &[Action], r: usize) -> u64 {
-        while self.rows <= r {
-            if let Action::Create(id) = actions[self.rows] {
-                self.next = id + 1;
-            }
-            self.rows += 1;
+    fn of(actions: &[Action]) -> Self {
+        let mut created: Vec<(u64, u32)> = actions
+            .iter()
+            .enumerate()
+            .filter_map(|(r, a)| match a {
+                Action::Create(id) => Some((*id, r as u32)),
+                _ => None,
+            })
+            .collect();
+        created.sort_unstable();
+        Self(created)
+    }
+
+    /// Whether record `id` exists when row `r` is applied, as far as this piece
+    /// knows: `false` when a later row of the piece creates it.
+    fn exists_at(&self, id: u64, r: usize) -> bool {
+        match self.0.binary_search_by_key(&id, |c| c.0) {
+            Ok(i) => self.0[i].1 as usize <= r,
+            Err(_) => true,
         }
-        self.next
     }
 }
 
-/// Resolves the link cells of a planned piece. `piece_first_ids[o]`: object
-/// `o`'s next record ID when the piece's planning began.
+/// Resolves the link cells of a planned piece.
 pub(super) fn resolve(
     columns: &LinkColumns,
     rows: &Transformed,
     actions: &[Vec<Action>],
     planners: &[ObjectPlanner<'_>],
-    piece_first_ids: &[u64],
     read: &ReadSession,
     issues: &mut Vec<Issue>,
 ) -> Result<PlannedLinks, StoreError> {
     let mut out = PlannedLinks::default();
-    let mut created: Vec<Created> = piece_first_ids.iter().map(|&next| Created { rows: 0, next }).collect();
+    let created: Vec<Created> = actions.iter().map(|a| Created::of(a)).collect();
     let mut norm = String::new();
     let options = ValueOptions::default();
     for cell in &rows.link_cells {
@@ -232,12 +237,10 @@ pub(super) fn resolve(
                         }
                         lookup(object, *property, norm.as_bytes(), *in_import, planners, read)?
                     };
-                    // A record this piece creates exists from its creating row on: IDs
-                    // are handed out in row order, so it exists if its ID is below the
-                    // next one after row `r`'s creations.
+                    // A record this piece creates exists from its creating row on.
                     let found = found.filter(|&id| match in_import {
-                        Some(t) if id >= piece_first_ids[*t] => id < created[*t].through(&actions[*t], r),
-                        _ => true,
+                        Some(t) => created[*t].exists_at(id, r),
+                        None => true,
                     });
                     let Some(id) = found else {
                         issues.push(not_found(format!(
@@ -277,7 +280,7 @@ fn exists(
     read: &ReadSession,
 ) -> Result<bool, StoreError> {
     if let Some(t) = in_import
-        && (planners[t].first_id..planners[t].next_id).contains(&id)
+        && planners[t].created(id)
     {
         return Ok(true);
     }

@@ -219,6 +219,11 @@ impl<'a> Planner<'a> {
         self.objects.iter().map(ObjectPlanner::next_id).collect()
     }
 
+    /// Each object's record sequence after the import ([`ObjectPlanner::sequence_end`]).
+    pub fn sequence_ends(&self) -> Vec<u64> {
+        self.objects.iter().map(ObjectPlanner::sequence_end).collect()
+    }
+
     /// Plans one piece of input `file` whose first byte is on `first_line` at byte
     /// `offset` of the input: every object's actions, then the issues as reported,
     /// anchored. Fails when the store cannot be read (the import must stop).
@@ -228,7 +233,6 @@ impl<'a> Planner<'a> {
         let mut found = std::mem::take(&mut rows.issues);
         let mut actions = Vec::with_capacity(self.objects.len());
         let mut rewrites: Vec<Rewrites> = self.objects.iter().map(|_| Rewrites::default()).collect();
-        let first_ids = self.next_ids();
         let objects: Vec<Object> = self.objects.iter().map(|p| p.object.clone()).collect();
         links::require(&self.links, &mut rows, &objects, &mut found);
         // With domain requests, contacts are planned before companies.
@@ -258,7 +262,7 @@ impl<'a> Planner<'a> {
             links::PlannedLinks::default()
         } else {
             let read = self.objects[0].read;
-            links::resolve(&self.links, &rows, &actions, &self.objects, &first_ids, read, &mut found)?
+            links::resolve(&self.links, &rows, &actions, &self.objects, read, &mut found)?
         };
         if let Some(d) = &self.domains {
             for (row, id) in auto {
@@ -302,6 +306,11 @@ pub struct ObjectPlanner<'a> {
     protect: Vec<(bool, bool)>,
     /// Stored records this import has changed (their snapshot is stale).
     touched: HashSet<u64, ahash::RandomState>,
+    /// `--create-with-ids`: a row whose record ID does not exist creates it.
+    create_with_ids: bool,
+    /// The records created with the ID their row gave (`--create-with-ids`); the
+    /// sequence skips them, so `first_id..next_id` holds no ID that was not created.
+    explicit: HashSet<u64, ahash::RandomState>,
 }
 
 /// What a row's unique values come to ([`ObjectPlanner::settle`]).
@@ -334,12 +343,43 @@ impl<'a> ObjectPlanner<'a> {
                 })
                 .collect(),
             touched: HashSet::default(),
+            create_with_ids: false,
+            explicit: HashSet::default(),
         }
+    }
+
+    /// `--create-with-ids`: a row whose record ID does not exist creates the record
+    /// with that ID (upsert and create modes).
+    #[must_use]
+    pub fn with_ids_kept(mut self, on: bool) -> Self {
+        self.create_with_ids = on;
+        self
     }
 
     /// The next record ID to hand out.
     pub fn next_id(&self) -> u64 {
         self.next_id
+    }
+
+    /// The record sequence after the import: past every ID it created, also those
+    /// the rows gave.
+    pub fn sequence_end(&self) -> u64 {
+        self.explicit.iter().map(|&id| id + 1).fold(self.next_id, u64::max)
+    }
+
+    /// Whether record `id` was created by this import (so far).
+    pub fn created(&self, id: u64) -> bool {
+        (self.first_id..self.next_id).contains(&id) || self.explicit.contains(&id)
+    }
+
+    /// Hands out the next ID of the sequence, past the IDs rows gave.
+    fn take_id(&mut self) -> u64 {
+        while self.explicit.contains(&self.next_id) {
+            self.next_id += 1;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
     /// The index entry of the row's identifier `key` now: this import's changes
@@ -394,7 +434,8 @@ impl<'a> ObjectPlanner<'a> {
                 new_identifier = given.primary;
                 continue;
             }
-            match self.slots[i].prepare(self.read, name, rows, i, given, id, self.first_id, creating)? {
+            let created_here = self.created(id);
+            match self.slots[i].prepare(self.read, name, rows, i, given, id, created_here, creating)? {
                 Prepared::Nothing => {}
                 Prepared::Conflict(c) => return Ok(Settle::Refused(i, c)),
                 Prepared::Change { current, next, rewrite } => prepared.push((i, current, next, rewrite)),
@@ -458,10 +499,16 @@ impl<'a> ObjectPlanner<'a> {
                 Action::Fail
             };
             let mut via_secondary = false;
+            // A record ID that does not exist, which --create-with-ids creates.
+            let mut given_id = None;
             let target = if known.record_id != 0 {
-                let exists = known.record_exists
-                    || (known.record_id >= self.first_id && known.record_id < self.next_id);
-                if !exists {
+                let exists = known.record_exists || self.created(known.record_id);
+                if exists {
+                    Some(known.record_id)
+                } else if self.create_with_ids && self.mode != Mode::Update {
+                    given_id = Some(known.record_id);
+                    None
+                } else {
                     let id = known.record_id;
                     actions.push(fail(
                         ErrorCode::InvalidRecordId,
@@ -471,7 +518,6 @@ impl<'a> ObjectPlanner<'a> {
                     ));
                     continue;
                 }
-                Some(known.record_id)
             } else if key.is_empty() {
                 None
             } else {
@@ -515,17 +561,22 @@ impl<'a> ObjectPlanner<'a> {
                     String::new(),
                     required_message(&self.object),
                 ),
-                (None, _) if simple => {
-                    let id = self.next_id;
-                    self.next_id += 1;
+                (None, _) if simple && given_id.is_none() => {
+                    let id = self.take_id();
                     if !key.is_empty() {
                         self.slots[0].overlay.set(rows.key_hashes[r], key, id);
                     }
                     Action::Create(id)
                 }
                 (None, _) => {
-                    let id = self.next_id;
-                    match self.settle(rows, r, id, true, false)? {
+                    // The sequence's next ID is taken once the row is known to create it.
+                    while given_id.is_none() && self.explicit.contains(&self.next_id) {
+                        self.next_id += 1;
+                    }
+                    let id = given_id.unwrap_or(self.next_id);
+                    // A row's own record ID did not match by its identifier, which
+                    // may belong to another record: settled as for an update.
+                    match self.settle(rows, r, id, given_id.is_none(), false)? {
                         Settle::Refused(slot, c) => {
                             let (column, value, message) = self.conflict_report(rows, slot, &c);
                             fail(ErrorCode::DuplicateUniquePropertyValue, column, value, message)
@@ -534,7 +585,12 @@ impl<'a> ObjectPlanner<'a> {
                             if let Settle::Rewrite(changes) = settled {
                                 rewrites.push(r, rows.row_values(r), &changes);
                             }
-                            self.next_id += 1;
+                            if given_id.is_some() {
+                                self.explicit.insert(id);
+                                self.touched.insert(id);
+                            } else {
+                                self.next_id += 1;
+                            }
                             Action::Create(id)
                         }
                     }
@@ -586,8 +642,7 @@ impl<'a> ObjectPlanner<'a> {
         if self.mode == Mode::Update {
             return Ok(Action::Absent);
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.take_id();
         if self.identifier == Some(d.domain) {
             self.slots[0].overlay.set(hash, key, id);
         }

@@ -92,13 +92,19 @@ impl SlotState {
         Ok(read.lookup_entry(object, self.slot.property, key)?.unwrap_or(0))
     }
 
-    /// What record `id` holds in the slot now. `first_id` is the first ID this
-    /// import hands out (a record at or above it was created by the import).
-    fn held(&self, read: &ReadSession, object: &str, id: u64, first_id: u64) -> Result<Held, StoreError> {
+    /// What record `id` holds in the slot now; `created_here`: the record was
+    /// created by this import.
+    fn held(
+        &self,
+        read: &ReadSession,
+        object: &str,
+        id: u64,
+        created_here: bool,
+    ) -> Result<Held, StoreError> {
         if let Some(h) = self.held.get(&id) {
             return Ok(h.clone());
         }
-        if id >= first_id {
+        if created_here {
             // Created by this import without a list: its value is in the overlay.
             let primary = self.overlay.iter().find(|&(_, e)| e == id).map(|(k, _)| k.into());
             return Ok(Held { primary, list: Vec::new() });
@@ -131,7 +137,7 @@ impl SlotState {
         slot: usize,
         given: Given<'_>,
         id: u64,
-        first_id: u64,
+        created_here: bool,
         creating: bool,
     ) -> Result<Prepared, StoreError> {
         // The row changes nothing when the index already gives its value to the
@@ -151,7 +157,7 @@ impl SlotState {
         let keys = &rows.slot_keys[slot];
         let given_list: Vec<SlotKey<'_>> =
             (given.keys.0..given.keys.1).map(|i| keys.key(i)).filter(|k| k.list).collect();
-        let current = if creating { Held::default() } else { self.held(read, object, id, first_id)? };
+        let current = if creating { Held::default() } else { self.held(read, object, id, created_here)? };
         let mut next = current.clone();
         if let Some((key, _, _)) = given.primary
             && !given.keep_primary
