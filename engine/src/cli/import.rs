@@ -107,7 +107,7 @@ pub struct Args {
     replace_primary: bool,
     /// A row whose record ID does not exist creates the record with that ID (upsert
     /// and create modes), so that the store keeps another system's IDs; the ID
-    /// sequence moves past the largest. Without it such a row is INVALID_RECORD_ID.
+    /// sequence moves past the largest. Without it such a row is refused (`INVALID_RECORD_ID`).
     #[arg(long)]
     create_with_ids: bool,
 }
