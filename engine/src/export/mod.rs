@@ -51,6 +51,24 @@ pub fn record_json(object: &ObjectDef, id: u64, view: &RecordView<'_>, links: &[
     serde_json::json!({"id": id, "object": object.name, "properties": props, "associations": associations})
 }
 
+/// Calls `f` for every record of `object` in ID order until it fails: stops with
+/// the store's error or `f`'s first.
+pub(crate) fn try_for_each_record<E: Into<anyhow::Error>>(
+    read: &ReadSession,
+    object: &str,
+    mut f: impl FnMut(u64, RecordView<'_>) -> Result<(), E>,
+) -> anyhow::Result<()> {
+    let mut failure = None;
+    read.for_each_record(object, |id, view| match f(id, view) {
+        Ok(()) => true,
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    })?;
+    failure.map_or(Ok(()), |e| Err(e.into()))
+}
+
 /// Writes every record of `object` in ID order.
 pub fn export(
     read: &ReadSession,
@@ -59,36 +77,17 @@ pub fn export(
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<u64> {
     let mut n = 0u64;
-    let mut failure: Option<std::io::Error> = None;
     match format {
         Format::Parquet => return parquet::write(read, object, out),
         Format::Jsonl => {
             let links = read.link_reader(&object.name)?;
-            let mut link_failure = None;
-            read.for_each_record(&object.name, |id, view| {
-                let record_links = match links.links(id) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        link_failure = Some(e);
-                        return false;
-                    }
-                };
-                let line = record_json(object, id, &view, &record_links);
-                let r = serde_json::to_writer(&mut *out, &line)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"));
+            try_for_each_record(read, &object.name, |id, view| -> anyhow::Result<()> {
+                let line = record_json(object, id, &view, &links.links(id)?);
+                serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
                 n += 1;
-                match r {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(e);
-                        false
-                    }
-                }
+                Ok(())
             })?;
-            if let Some(e) = link_failure {
-                return Err(e.into());
-            }
         }
         Format::Csv | Format::CsvExcelSafe => {
             let safe = format == Format::CsvExcelSafe;
@@ -101,12 +100,11 @@ pub fn export(
             let properties = names.len();
             names.extend(assoc_headers.iter().map(String::as_str));
             w.write_record(&names)?;
-            let mut link_failure = None;
             // Property IDs are sparse (custom ones start at 1000): the column of each.
             let column = |id: PropertyId| object.properties.binary_search_by_key(&id, |p| p.id).ok();
             let id_column = column(RECORD_ID).expect("every object has the record ID");
             let mut row: Vec<String> = vec![String::new(); names.len()];
-            read.for_each_record(&object.name, |id, view| {
+            try_for_each_record(read, &object.name, |id, view| -> anyhow::Result<()> {
                 row.iter_mut().for_each(String::clear);
                 row[id_column] = id.to_string();
                 for (p, v) in view.values() {
@@ -117,31 +115,14 @@ pub fn export(
                     }
                 }
                 if !assoc.is_empty() {
-                    match links.links(id) {
-                        Ok(record_links) => assoc.fill(&record_links, &mut row[properties..]),
-                        Err(e) => {
-                            link_failure = Some(e);
-                            return false;
-                        }
-                    }
+                    assoc.fill(&links.links(id)?, &mut row[properties..]);
                 }
                 n += 1;
-                match w.write_record(&row) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(std::io::Error::other(e));
-                        false
-                    }
-                }
+                w.write_record(&row)?;
+                Ok(())
             })?;
-            if let Some(e) = link_failure {
-                return Err(e.into());
-            }
             w.flush()?;
         }
     }
-    match failure {
-        Some(e) => Err(e.into()),
-        None => Ok(n),
-    }
+    Ok(n)
 }

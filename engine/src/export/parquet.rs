@@ -447,26 +447,14 @@ fn write_with<W: Write + Send>(
         ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(ParquetExportError::from)?;
     let mut batch = Batch::new(object, schema);
     let mut n = 0u64;
-    let mut failure: Option<ParquetExportError> = None;
-    read.for_each_record(&object.name, |id, view| {
-        let written = batch.push(id, &view).and_then(|()| {
-            if batch.rows >= limits.batch_rows || batch.bytes >= limits.batch_bytes {
-                writer.write(&batch.finish()?)?;
-            }
-            Ok(())
-        });
-        n += 1;
-        match written {
-            Ok(()) => true,
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
+    super::try_for_each_record(read, &object.name, |id, view| -> Result<(), ParquetExportError> {
+        batch.push(id, &view)?;
+        if batch.rows >= limits.batch_rows || batch.bytes >= limits.batch_bytes {
+            writer.write(&batch.finish()?)?;
         }
+        n += 1;
+        Ok(())
     })?;
-    if let Some(e) = failure {
-        return Err(e.into());
-    }
     if batch.rows > 0 {
         writer.write(&batch.finish()?).map_err(ParquetExportError::from)?;
     }

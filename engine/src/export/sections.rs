@@ -85,48 +85,35 @@ pub fn export_with(
     let links = read.link_reader(&object.name)?;
     let mut row = vec![String::new(); width];
     let mut rows = 0u64;
-    let mut failure: Option<anyhow::Error> = None;
-    read.for_each_record(&object.name, |id, view| {
-        let result = (|| -> anyhow::Result<()> {
-            let record_links = links.links(id)?;
-            let mut wrote = false;
-            for section in &sections[1..] {
-                for link in record_links.iter().filter(|l| l.object == section.object.name) {
-                    let Some(other) = read.record(&link.object, link.id)? else {
-                        anyhow::bail!(
-                            "{} {id} is linked with {} {}, which does not exist",
-                            object.name,
-                            link.object,
-                            link.id
-                        );
-                    };
-                    row.iter_mut().for_each(String::clear);
-                    sections[0].fill(id, &view, safe, &mut row);
-                    section.fill(link.id, &other.view(), safe, &mut row);
-                    w.write_record(&row)?;
-                    rows += 1;
-                    wrote = true;
-                }
-            }
-            if !wrote {
+    super::try_for_each_record(read, &object.name, |id, view| -> anyhow::Result<()> {
+        let record_links = links.links(id)?;
+        let mut wrote = false;
+        for section in &sections[1..] {
+            for link in record_links.iter().filter(|l| l.object == section.object.name) {
+                let Some(other) = read.record(&link.object, link.id)? else {
+                    anyhow::bail!(
+                        "{} {id} is linked with {} {}, which does not exist",
+                        object.name,
+                        link.object,
+                        link.id
+                    );
+                };
                 row.iter_mut().for_each(String::clear);
                 sections[0].fill(id, &view, safe, &mut row);
+                section.fill(link.id, &other.view(), safe, &mut row);
                 w.write_record(&row)?;
                 rows += 1;
-            }
-            Ok(())
-        })();
-        match result {
-            Ok(()) => true,
-            Err(e) => {
-                failure = Some(e);
-                false
+                wrote = true;
             }
         }
+        if !wrote {
+            row.iter_mut().for_each(String::clear);
+            sections[0].fill(id, &view, safe, &mut row);
+            w.write_record(&row)?;
+            rows += 1;
+        }
+        Ok(())
     })?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
     w.flush()?;
     Ok(rows)
 }
