@@ -242,6 +242,9 @@ impl Checker<'_> {
                 Some(TableKind::Index(object, property)) => indexes.push((object.to_owned(), property)),
                 Some(TableKind::Links(from, to)) => links.push((from.to_owned(), to.to_owned())),
                 Some(TableKind::LinkLog(object)) => logs.push(object.to_owned()),
+                Some(TableKind::LegacyLinks(..)) => {
+                    self.report.problem(name, "", "a links table of the first layout, not converted");
+                }
                 None => self.report.problem(name, "", "a table the store never writes"),
             }
         }

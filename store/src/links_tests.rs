@@ -52,7 +52,7 @@ fn link_problems(path: &std::path::Path) -> Vec<String> {
     report
         .problems
         .iter()
-        .filter(|p| p.table.starts_with("link"))
+        .filter(|p| p.table.starts_with("link") || p.table.starts_with("associations"))
         .map(|p| format!("{} {} {}", p.table, p.key, p.problem))
         .collect()
 }
@@ -230,21 +230,25 @@ fn check_finds_a_link_without_its_mirror_and_a_damaged_value() {
     links.finish().unwrap();
     {
         let txn = session.txn();
-        let mut back = txn.open_table(crate::tables::links("links/companies/contacts")).unwrap();
-        back.remove((1, 1)).unwrap();
-        let mut forth = txn.open_table(crate::tables::links("links/contacts/companies")).unwrap();
-        let mut bytes = forth.get((2, 2)).unwrap().unwrap().value().to_vec();
-        bytes[0] ^= 1;
-        forth.insert((2, 2), bytes.as_slice()).unwrap();
+        let mut back = txn.open_table(crate::tables::links("associations/companies/contacts")).unwrap();
+        back.remove(1).unwrap();
+        let mut forth = txn.open_table(crate::tables::links("associations/contacts/companies")).unwrap();
+        let mut bytes = forth.get(2).unwrap().unwrap().value().to_vec();
+        bytes[1] ^= 1;
+        forth.insert(2, bytes.as_slice()).unwrap();
     }
     session.commit(true).unwrap();
     drop(store);
     let problems = link_problems(&path);
     assert!(
-        problems.iter().any(|p| p.contains("links/contacts/companies (1, 1) no identical link")),
+        problems.iter().any(|p| p.contains("associations/contacts/companies (1, 1) no identical link")),
         "{problems:?}"
     );
-    assert!(problems.iter().any(|p| p.contains("(2, 2) corrupt: checksum mismatch")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("companies 2 corrupt: checksum mismatch")
+            || p.contains("associations/contacts/companies 2 corrupt: checksum mismatch")),
+        "{problems:?}"
+    );
     let read = Store::open_read_only(&path).unwrap();
     let e = read.begin_read().unwrap().links("contacts", 2).unwrap_err();
     assert!(e.is_corruption(), "{e}");
@@ -255,10 +259,17 @@ fn check_finds_a_link_without_its_mirror_and_a_damaged_value() {
 /// answers must equal the table's, across flushes, removals and primary moves.
 #[test]
 fn fresh_records_of_the_writers_transaction_follow_the_same_rules() {
+    // Lists kept in memory to the end, and written out at every flush.
+    fresh_records_with_spill(usize::MAX);
+    fresh_records_with_spill(0);
+}
+
+fn fresh_records_with_spill(spill: usize) {
     let (_d, path) = tmp();
     let store = store_with(&path, &["contacts", "companies"], 2);
     let session = store.begin_write().unwrap();
     let mut links = session.links().unwrap();
+    links.spill_at(spill);
     // New records 3, 4 and 1_000_000 of both objects, made after the writer opened.
     for object in ["contacts", "companies"] {
         let mut values = RowValues::default();
@@ -318,5 +329,64 @@ fn fresh_records_of_the_writers_transaction_follow_the_same_rules() {
     assert_eq!(ids("contacts", 4), vec![("contacts".to_owned(), 1_000_000)]);
     drop(read);
     drop(store);
+    assert_eq!(link_problems(&path), Vec::<String>::new());
+}
+
+/// A store written by the first layout (`links/<a>/<b>`, a key per link and
+/// direction) is converted when opened: in memory for a read-only open, in the
+/// file for a read-write one; the links read the same and `check` is clean.
+#[test]
+fn links_of_the_first_layout_are_converted_at_open() {
+    let (_d, path) = tmp();
+    let store = store_with(&path, &["contacts", "companies"], 3);
+    let session = store.begin_write().unwrap();
+    let mut schema = session.schema().unwrap();
+    let companies = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
+    companies.association_mut("contacts").labels = vec![AssociationLabel { id: 1, name: "Advisor".into() }];
+    session.save_object(companies).unwrap();
+    {
+        let txn = session.txn();
+        let o = origin(5);
+        crate::links::legacy::write_legacy(txn, ("contacts", 1), ("companies", 2), true, &[], o);
+        crate::links::legacy::write_legacy(txn, ("contacts", 1), ("companies", 3), false, &[1], o);
+        crate::links::legacy::write_legacy(txn, ("contacts", 2), ("companies", 2), true, &[], origin(6));
+        crate::links::legacy::write_legacy(txn, ("contacts", 1), ("contacts", 3), false, &[], o);
+    }
+    session.commit(true).unwrap();
+    drop(store);
+    let expect = |store: &Store| {
+        let read = store.begin_read().unwrap();
+        let of = |object, id| {
+            read.links(object, id)
+                .unwrap()
+                .into_iter()
+                .map(|l| (l.object, l.id, l.primary, l.labels, l.created.time_ms))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            of("contacts", 1),
+            vec![
+                ("companies".to_owned(), 2, true, vec![], 5),
+                ("companies".to_owned(), 3, false, vec![1], 5),
+                ("contacts".to_owned(), 3, false, vec![], 5),
+            ]
+        );
+        assert_eq!(
+            of("companies", 2),
+            vec![("contacts".to_owned(), 1, true, vec![], 5), ("contacts".to_owned(), 2, true, vec![], 6)]
+        );
+        assert_eq!(of("contacts", 3), vec![("contacts".to_owned(), 1, false, vec![], 5)]);
+        assert_eq!(read.link_count().unwrap(), 4);
+    };
+    let before = std::fs::read(&path).unwrap();
+    expect(&Store::open_read_only(&path).unwrap());
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a read-only open changes nothing");
+    expect(&Store::open(&path).unwrap());
+    let tables: Vec<String> = {
+        let store = Store::open_read_only(&path).unwrap();
+        let read = store.begin_read().unwrap();
+        read.txn().list_tables().unwrap().map(|t| redb::TableHandle::name(&t).to_owned()).collect()
+    };
+    assert!(!tables.iter().any(|t| t.starts_with("links/")), "{tables:?}");
     assert_eq!(link_problems(&path), Vec::<String>::new());
 }

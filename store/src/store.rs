@@ -153,7 +153,14 @@ impl Store {
         match found {
             Meta::Format(FORMAT_VERSION, Some(Ok(identity))) => {
                 if !self.read_only {
-                    self.write_guarded(crate::schema::stored::sync_standard).map_err(store_error)?;
+                    self.write_guarded(|txn| {
+                        let links = crate::links::convert_legacy(txn)?;
+                        Ok(crate::schema::stored::sync_standard(txn)? | links)
+                    })
+                    .map_err(store_error)?;
+                } else if matches!(self.db, Db::Write(_)) {
+                    // A read-only open on an overlay: convert in memory.
+                    self.write_guarded(crate::links::convert_legacy).map_err(store_error)?;
                 }
                 Ok(identity)
             }
@@ -162,6 +169,7 @@ impl Store {
             {
                 self.write_guarded(|txn| {
                     crate::schema::stored::upgrade_from_2(txn)?;
+                    crate::links::convert_legacy(txn)?;
                     crate::schema::stored::sync_standard(txn)?;
                     txn.open_table(META)?.insert(FORMAT_KEY, FORMAT_VERSION)?;
                     Ok(true)
@@ -339,10 +347,11 @@ impl std::fmt::Debug for Store {
 }
 
 /// True when a database opened read-only holds a store of the format this build
-/// upgrades (in memory, for a read-only open).
+/// upgrades, or links of their first layout (converted in memory, for a read-only open).
 fn needs_upgrade(db: &redb::ReadOnlyDatabase) -> bool {
     let read = catch_any(|| db.begin_read().ok().and_then(|txn| read_meta(&txn).ok()));
     matches!(read, Ok(Some(Meta::Format(tables::UPGRADABLE_FORMAT, _))))
+        || catch_any(|| crate::links::has_legacy(db)).unwrap_or(false)
 }
 
 /// Reads what the `meta` table says about the store's format and identity.

@@ -8,7 +8,7 @@
 //! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
 //! | `schema` | object name | checksum + JSON [`crate::schema::ObjectDef`] |
 //! | `owners` | `u64` owner ID | checksum + JSON [`crate::Owner`] |
-//! | `links/<a>/<b>` | `(u64, u64)`: record of `a`, record of `b` | link bytes ([`crate::links`]): flags, labels, origin, checksum |
+//! | `associations/<a>/<b>` | `u64` record of `a` | the record's links with records of `b`: a checksummed link list ([`crate::links`]) |
 //! | `link_log/<object>` | `(u64, u64)`: record ID, change sequence | checksum + JSON of a change ([`crate::LinkChange`]) |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
@@ -42,6 +42,12 @@ pub fn sequence_key(object: &str) -> String {
 
 /// Name of the table of links from records of `from` to records of `to`.
 pub fn links_name(from: &str, to: &str) -> String {
+    format!("associations/{from}/{to}")
+}
+
+/// Name of a table of the first links layout (one key per link and direction),
+/// converted when the store is opened ([`crate::links`]).
+pub fn legacy_links_name(from: &str, to: &str) -> String {
     format!("links/{from}/{to}")
 }
 
@@ -108,6 +114,8 @@ pub enum TableKind<'a> {
     Index(&'a str, u16),
     /// The links from records of one object to records of another.
     Links(&'a str, &'a str),
+    /// The same in the first layout, converted at open ([`legacy_links_name`]).
+    LegacyLinks(&'a str, &'a str),
     /// The association change log of an object's records.
     LinkLog(&'a str),
 }
@@ -125,10 +133,13 @@ pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
     if let Some(object) = name.strip_prefix("records/") {
         return (!object.is_empty() && !object.contains('/')).then_some(TableKind::Records(object));
     }
-    if let Some(pair) = name.strip_prefix("links/") {
-        let (from, to) = pair.split_once('/')?;
-        let plain = |o: &str| !o.is_empty() && !o.contains('/');
-        return (plain(from) && plain(to)).then_some(TableKind::Links(from, to));
+    for (prefix, legacy) in [("associations/", false), ("links/", true)] {
+        if let Some(pair) = name.strip_prefix(prefix) {
+            let (from, to) = pair.split_once('/')?;
+            let plain = |o: &str| !o.is_empty() && !o.contains('/');
+            let kind = if legacy { TableKind::LegacyLinks(from, to) } else { TableKind::Links(from, to) };
+            return (plain(from) && plain(to)).then_some(kind);
+        }
     }
     if let Some(object) = name.strip_prefix("link_log/") {
         return (!object.is_empty() && !object.contains('/')).then_some(TableKind::LinkLog(object));
@@ -142,7 +153,11 @@ pub(crate) fn records(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
     TableDefinition::new(name)
 }
 
-pub(crate) fn links(name: &str) -> TableDefinition<'_, (u64, u64), &'static [u8]> {
+pub(crate) fn links(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+pub(crate) fn legacy_links(name: &str) -> TableDefinition<'_, (u64, u64), &'static [u8]> {
     TableDefinition::new(name)
 }
 

@@ -3,22 +3,21 @@
 //!
 //! ## Layout
 //!
-//! Table `links/<a>/<b>` holds the links from records of object `a` to records of
-//! object `b`, keyed by `(record of a, record of b)`. Every link is written twice
-//! with the same value: under `(x, y)` in `links/a/b` and under `(y, x)` in
-//! `links/b/a` (for two records of one object, both keys in `links/a/a`), in the
-//! same transaction, so both directions are always visible together, and a
-//! record's links with one object are one range scan `(x, 0)..=(x, MAX)`. Keys
-//! sort by the first record ID: the links of records an import creates arrive
-//! in ascending ID order and append at the end of the tree, and the commit stage
-//! writes an import's links sorted by key, one run per table and direction (see
+//! Table `associations/<a>/<b>` holds, under the ID of a record of object `a`,
+//! that record's links with records of object `b`: one *link list* per record
+//! and object ([`list`]: the other records' IDs ascending, each with its primary
+//! flag, labels and origin, and one checksum). Every link is in the lists of
+//! both its records, in the same transaction: `x`'s list in
+//! `associations/a/b` names `y`, and `y`'s list in `associations/b/a` names `x`
+//! with the same flags, labels and origin (for two records of one object, both
+//! lists are in `associations/a/a`). So both directions are always visible
+//! together, and a record's links with one object are one read. The records an
+//! import creates have ascending IDs, so their lists append at the end of each
+//! table, and an import writes each table once, in key order (see
 //! `store/DESIGN.md`).
 //!
-//! A link's value is `flags (u8: bit 0 primary) | source (u8) | import ID (u64 LE,
-//! 0 for none) | time (i64 LE, ms since the Unix epoch) | label count (u8) | label
-//! IDs (u16 LE each, ascending) | checksum (u64 LE)`, the checksum being xxh3-64 of
-//! the bytes before it seeded with both ends of the link (objects and record IDs,
-//! in either order): a damaged value, or one moved under another key, fails it.
+//! The first layout (`links/<a>/<b>`, one key per link and direction) is
+//! converted to this one when a store is opened ([`legacy`]).
 //!
 //! ## History
 //!
@@ -42,12 +41,14 @@
 //! ([`Schema::association_limit`](crate::schema::Schema::association_limit)) refuses a
 //! link past it ([`LinkOutcome::LimitExceeded`]).
 
+use ahash::AHashMap;
 use redb::{ReadOnlyTable, ReadableTable, TableError, TableHandle};
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::entry;
 
+pub(crate) mod legacy;
+mod list;
 mod writer;
 
 use crate::error::{EntryTable, StoreError};
@@ -55,6 +56,7 @@ use crate::guard::guard;
 use crate::schema::{LabelId, Schema, primary_side};
 use crate::session::ReadSession;
 use crate::tables::{self, TableKind};
+pub(crate) use legacy::{convert as convert_legacy, has_legacy};
 pub use writer::LinkWriter;
 
 /// What made or removed a link.
@@ -118,7 +120,7 @@ impl LinkSource {
 }
 
 /// When and by what a change was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LinkOrigin {
     /// What made it.
     pub source: LinkSource,
@@ -248,11 +250,7 @@ pub enum DissociateOutcome {
     NotLinked,
 }
 
-const PRIMARY: u8 = 1;
-const FIXED: usize = 19;
-const CHECKSUM: usize = 8;
-
-/// The stored value of a link.
+/// A link's value in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct LinkValue {
     primary: bool,
@@ -260,98 +258,33 @@ struct LinkValue {
     created: LinkOrigin,
 }
 
-/// The ends of a link in checksum order: `(first, second)` with `first <= second`
-/// as `(object, ID)`.
-fn ordered<'r>(a: RecordRef<'r>, b: RecordRef<'r>) -> (RecordRef<'r>, RecordRef<'r>) {
-    if a <= b { (a, b) } else { (b, a) }
-}
-
-/// The object names of a link's ends as the checksum hashes them: `first \0 second`.
-fn seed_names(first: &str, second: &str) -> Vec<u8> {
-    let mut names = Vec::with_capacity(first.len() + second.len() + 1);
-    names.extend_from_slice(first.as_bytes());
-    names.push(0);
-    names.extend_from_slice(second.as_bytes());
-    names
-}
-
-/// The checksum seed of a link, from [`seed_names`] of its ends in [`ordered`]
-/// order and their record IDs in the same order.
-fn seed_with(names: &[u8], ids: (u64, u64)) -> u64 {
-    xxh3_64_with_seed(names, ids.0 ^ ids.1.rotate_left(32))
-}
-
-fn seed(a: RecordRef<'_>, b: RecordRef<'_>) -> u64 {
-    let (first, second) = ordered(a, b);
-    seed_with(&seed_names(first.0, second.0), (first.1, second.1))
-}
-
-impl LinkValue {
-    /// Appends the value's bytes, checksummed with `seed` (see [`seed`]), to `out`.
-    fn encode_into(&self, seed: u64, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.push(if self.primary { PRIMARY } else { 0 });
-        out.push(self.created.source.code());
-        out.extend_from_slice(&self.created.import.unwrap_or(0).to_le_bytes());
-        out.extend_from_slice(&self.created.time_ms.to_le_bytes());
-        out.push(u8::try_from(self.labels.len()).expect("at most 255 labels on a link"));
-        for l in &self.labels {
-            out.extend_from_slice(&l.to_le_bytes());
-        }
-        let sum = xxh3_64_with_seed(&out[start..], seed);
-        out.extend_from_slice(&sum.to_le_bytes());
-    }
-
-    fn decode(bytes: &[u8], a: RecordRef<'_>, b: RecordRef<'_>) -> Result<Self, String> {
-        Self::decode_seeded(bytes, seed(a, b))
-    }
-
-    /// Decodes a value checksummed with `seed` (see [`seed`]).
-    fn decode_seeded(bytes: &[u8], seed: u64) -> Result<Self, String> {
-        let Some((body, sum)) = bytes.split_last_chunk::<CHECKSUM>() else {
-            return Err(format!("{} bytes, too short", bytes.len()));
-        };
-        if xxh3_64_with_seed(body, seed) != u64::from_le_bytes(*sum) {
-            return Err("checksum mismatch".into());
-        }
-        if body.len() < FIXED
-            || body.len() != FIXED + 2 * usize::from(body[FIXED - 1])
-            || body[0] & !PRIMARY != 0
-        {
-            return Err("malformed value".into());
-        }
-        let source = LinkSource::from_code(body[1]).ok_or_else(|| format!("unknown source {}", body[1]))?;
-        let import = u64::from_le_bytes(body[2..10].try_into().expect("8 bytes"));
-        let time_ms = i64::from_le_bytes(body[10..18].try_into().expect("8 bytes"));
-        let labels: Vec<LabelId> =
-            body[FIXED..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-        if !labels.is_sorted_by(|x, y| x < y) {
-            return Err("labels not ascending".into());
-        }
-        Ok(Self {
-            primary: body[0] & PRIMARY != 0,
-            labels,
-            created: LinkOrigin { source, import: (import != 0).then_some(import), time_ms },
-        })
-    }
-
-    fn link(self, object: &str, id: u64) -> Link {
-        Link {
-            object: object.to_owned(),
-            id,
-            labels: self.labels,
-            primary: self.primary,
-            created: self.created,
-        }
-    }
-}
-
-fn corrupt_link(a: RecordRef<'_>, b: RecordRef<'_>) -> impl FnOnce(String) -> StoreError {
-    let what = format!("link {}/{} - {}/{}", a.0, a.1, b.0, b.1);
+/// The error of a damaged list: record `x`'s links with object `to`.
+fn corrupt_list(x: RecordRef<'_>, to: &str) -> impl FnOnce(String) -> StoreError {
+    let what = format!("links of {} {} with {to}", x.0, x.1);
     move |reason| StoreError::CorruptLink { link: what, reason }
 }
 
-type LinkTableR = ReadOnlyTable<(u64, u64), &'static [u8]>;
+type ListTableR = ReadOnlyTable<u64, &'static [u8]>;
+
+/// Decodes record `x`'s list of links with `to` from table `names` ([`list::names`]).
+fn read_list(
+    bytes: &[u8],
+    names: &[u8],
+    x: RecordRef<'_>,
+    to: &str,
+    out: &mut Vec<Link>,
+) -> Result<(), StoreError> {
+    list::decode(bytes, list::seed(names, x.1), |e| {
+        out.push(Link {
+            object: to.to_owned(),
+            id: e.id,
+            labels: e.labels,
+            primary: e.primary,
+            created: e.created,
+        });
+    })
+    .map_err(corrupt_list(x, to))
+}
 
 impl ReadSession {
     /// The objects `object`'s records have link tables with.
@@ -380,7 +313,8 @@ impl ReadSession {
             for to in self.linked_objects(object)? {
                 let name = tables::links_name(object, &to);
                 let table = self.txn().open_table(tables::links(&name))?;
-                tables.push((to, table));
+                let names = list::names(object, &to);
+                tables.push((to, names, table));
             }
             Ok(LinkReader { object: object.to_owned(), tables })
         })
@@ -442,12 +376,13 @@ impl ReadSession {
 
     /// The number of links (each counted once, not once per direction).
     pub fn link_count(&self) -> Result<u64, StoreError> {
-        use redb::ReadableTableMetadata;
         guard(|| {
             let mut entries = 0;
             for t in self.txn().list_tables()? {
                 if let Some(TableKind::Links(..)) = tables::table_kind(t.name()) {
-                    entries += self.txn().open_table(tables::links(t.name()))?.len()?;
+                    for item in self.txn().open_table(tables::links(t.name()))?.iter()? {
+                        entries += list::count(item?.1.value());
+                    }
                 }
             }
             Ok(entries / 2)
@@ -458,26 +393,23 @@ impl ReadSession {
 /// Reads the links of one object's records ([`ReadSession::link_reader`]).
 pub struct LinkReader {
     object: String,
-    tables: Vec<(String, LinkTableR)>,
+    /// Per other object: its name, the table's [`list::names`], the table.
+    tables: Vec<(String, Vec<u8>, ListTableR)>,
 }
 
 impl LinkReader {
     /// The objects this object's records have links with, by name.
     pub fn objects(&self) -> impl Iterator<Item = &str> {
-        self.tables.iter().map(|(o, _)| o.as_str())
+        self.tables.iter().map(|(o, ..)| o.as_str())
     }
 
     /// Record `id`'s links: by the other object's name, then ID.
     pub fn links(&self, id: u64) -> Result<Vec<Link>, StoreError> {
         guard(|| {
             let mut out = Vec::new();
-            for (to, table) in &self.tables {
-                for item in table.range((id, 0)..=(id, u64::MAX))? {
-                    let (k, v) = item?;
-                    let y = k.value().1;
-                    let (x, other) = ((self.object.as_str(), id), (to.as_str(), y));
-                    let value = LinkValue::decode(v.value(), x, other).map_err(corrupt_link(x, other))?;
-                    out.push(value.link(to, y));
+            for (to, names, table) in &self.tables {
+                if let Some(bytes) = table.get(id)? {
+                    read_list(bytes.value(), names, (&self.object, id), to, &mut out)?;
                 }
             }
             Ok(out)
@@ -485,12 +417,13 @@ impl LinkReader {
     }
 }
 
-/// Verifies table `links/<from>/<to>` for `ingest check`, reporting each problem
-/// as `(key, problem)`: every value decodes and passes its checksum, its mirror
-/// holds the same bytes, both records exist, its labels are labels of the pair, a
-/// primary flag is only on a record's company link, and a record of a
-/// primary-company object with companies has exactly one primary. Returns the
-/// number of entries.
+/// Verifies table `associations/<from>/<to>` for `ingest check`, reporting each
+/// problem as `(key, problem)`: every list decodes and passes its checksum, each
+/// of its links is in the other record's list with the same flags, labels and
+/// origin, both records exist, its labels are labels of the pair, a primary flag
+/// is only on a record's company link, and a record of a primary-company object
+/// with companies has exactly one primary. Returns the number of links in the
+/// table's lists.
 pub(crate) fn verify_table(
     txn: &redb::ReadTransaction,
     schema: &Schema,
@@ -501,11 +434,24 @@ pub(crate) fn verify_table(
     let name = tables::links_name(from, to);
     let table = txn.open_table(tables::links(&name))?;
     let mirror_name = tables::links_name(to, from);
-    let mirror = match txn.open_table(tables::links(&mirror_name)) {
-        Ok(t) => Some(t),
-        Err(TableError::TableDoesNotExist(_)) => None,
+    // The mirror's links as `(its record, ours) -> link`, read once.
+    let mut mirror: AHashMap<(u64, u64), Link> = AHashMap::new();
+    match txn.open_table(tables::links(&mirror_name)) {
+        Ok(m) => {
+            let names = list::names(to, from);
+            for item in m.iter()? {
+                let (k, v) = item?;
+                let y = k.value();
+                let mut links = Vec::new();
+                // A damaged mirror list is reported when its own table is verified.
+                if read_list(v.value(), &names, (to, y), from, &mut links).is_ok() {
+                    mirror.extend(links.into_iter().map(|l| ((y, l.id), l)));
+                }
+            }
+        }
+        Err(TableError::TableDoesNotExist(_)) => {}
         Err(e) => return Err(e.into()),
-    };
+    }
     let open_records = |object: &str| -> Result<Option<ReadOnlyTable<u64, &'static [u8]>>, StoreError> {
         let name = tables::records_name(object);
         match txn.open_table(tables::records(&name)) {
@@ -524,68 +470,57 @@ pub(crate) fn verify_table(
     let pair = schema.association(from, to);
     let primary_here = primary_side(from, to) == Some(true);
     let can_be_primary = primary_side(from, to).is_some();
-    // The record whose companies are being counted: (id, companies, primaries).
-    let mut group: Option<(u64, u32, u32)> = None;
-    let close = |group: Option<(u64, u32, u32)>, problem: &mut dyn FnMut(String, String)| {
-        if let Some((id, companies, primaries)) = group
-            && primaries != 1
-        {
-            problem(
-                id.to_string(),
-                format!("{from} {id} has {companies} companies and {primaries} primary companies, not one"),
-            );
-        }
-    };
+    let names = list::names(from, to);
     let mut entries = 0;
     for item in table.iter()? {
         let (key_guard, value_guard) = item?;
-        entries += 1;
-        let (x, y) = key_guard.value();
-        let bytes = value_guard.value();
-        let key = format!("({x}, {y})");
-        let value = match LinkValue::decode(bytes, (from, x), (to, y)) {
-            Ok(value) => value,
-            Err(reason) => {
-                problem(key, format!("corrupt: {reason}"));
-                continue;
-            }
-        };
-        if x == y && from == to {
-            problem(key.clone(), "a record linked with itself".into());
+        let x = key_guard.value();
+        let mut links = Vec::new();
+        if let Err(e) = read_list(value_guard.value(), &names, (from, x), to, &mut links) {
+            let reason = match e {
+                StoreError::CorruptLink { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            problem(x.to_string(), format!("corrupt: {reason}"));
+            continue;
         }
-        let mirrored = match &mirror {
-            Some(m) => m.get((y, x))?.is_some_and(|w| w.value() == bytes),
-            None => false,
-        };
-        if !mirrored {
-            problem(key.clone(), format!("no identical link ({y}, {x}) in {mirror_name}"));
-        }
+        entries += links.len() as u64;
         if !exists(&from_records, x)? {
-            problem(key.clone(), format!("{from} {x} does not exist"));
+            problem(x.to_string(), format!("{from} {x} does not exist"));
         }
-        if !exists(&to_records, y)? {
-            problem(key.clone(), format!("{to} {y} does not exist"));
-        }
-        if let Some(l) = value.labels.iter().find(|&&l| pair.and_then(|t| t.label(l)).is_none()) {
-            problem(key.clone(), format!("label {l} is not a label of {from}-{to}"));
-        }
-        if value.primary && !can_be_primary {
-            problem(key.clone(), format!("marked primary, but {from}-{to} links have no primary"));
-        }
-        if primary_here {
-            match &mut group {
-                Some((id, companies, primaries)) if *id == x => {
-                    *companies += 1;
-                    *primaries += u32::from(value.primary);
-                }
-                _ => {
-                    close(group.take(), problem);
-                    group = Some((x, 1, u32::from(value.primary)));
-                }
+        for link in &links {
+            let y = link.id;
+            let key = format!("({x}, {y})");
+            if x == y && from == to {
+                problem(key.clone(), "a record linked with itself".into());
             }
+            let mirrored = mirror.get(&(y, x)).is_some_and(|m| {
+                m.primary == link.primary && m.labels == link.labels && m.created == link.created
+            });
+            if !mirrored {
+                problem(key.clone(), format!("no identical link ({y}, {x}) in {mirror_name}"));
+            }
+            if !exists(&to_records, y)? {
+                problem(key.clone(), format!("{to} {y} does not exist"));
+            }
+            if let Some(l) = link.labels.iter().find(|&&l| pair.and_then(|t| t.label(l)).is_none()) {
+                problem(key.clone(), format!("label {l} is not a label of {from}-{to}"));
+            }
+            if link.primary && !can_be_primary {
+                problem(key, format!("marked primary, but {from}-{to} links have no primary"));
+            }
+        }
+        let primaries = links.iter().filter(|l| l.primary).count();
+        if primary_here && primaries != 1 {
+            problem(
+                x.to_string(),
+                format!(
+                    "{from} {x} has {} companies and {primaries} primary companies, not one",
+                    links.len()
+                ),
+            );
         }
     }
-    close(group, problem);
     Ok(entries)
 }
 

@@ -2,179 +2,163 @@
 //!
 //! ## What it keeps in memory
 //!
-//! Per object pair (one [`Pair`] for `contacts`-`companies`, another for
-//! `companies`-`deals`, ...), in canonical order (`first <= second` by name):
+//! The link list ([`super::list`]) of every record it has touched, per table
+//! (`associations/contacts/companies`, `associations/companies/contacts`, ...):
+//! read from the table the first time, or known empty without a read for a
+//! *fresh* record (one created in this transaction, whose ID is at or past its
+//! object's record sequence and past every stored ID when the writer opened). A
+//! link is changed in the lists of both its records; every question (is it
+//! there, a record's primary company, a record's links, a pair's limit) is
+//! answered from the lists. A link's origin and labels are interned, so an entry
+//! costs 24 bytes.
 //!
-//! - the writes since the last [`LinkWriter::flush`], one entry per link whatever
-//!   its direction, keyed `(first's record, second's record)` (for a pair of one
-//!   object, `(lower ID, higher ID)`). A flush sorts them and writes each table in
-//!   one ascending run: `links/<first>/<second>` by that key, `links/<second>/<first>`
-//!   by the swapped key, each value encoded once for both;
-//! - the links this writer made that have a *fresh* end: a record created in this
-//!   transaction, whose ID is at or past the object's record sequence when the
-//!   writer was opened. Such a record had no link before, so whether it is linked
-//!   is answered from this set, without reading the table;
-//! - for a record-company pair (contacts, deals, tickets with companies), the
-//!   primary company of every record whose companies were asked about: fresh
-//!   records in a vector by ID (every company link of theirs is this writer's),
-//!   others in a map filled from the table the first time.
+//! ## When it writes
 //!
-//! Questions only the table can answer (all links of a record, a pair's limit)
-//! flush first and then read it, so the table always has every write.
+//! [`LinkWriter::finish`] writes every changed list, per table in ascending key
+//! order: the lists of fresh records (most of a first import's) append at the
+//! table's end through one cursor, each leaf written once; a list that became
+//! empty is removed. Should the lists in memory pass [`SPILL_ENTRIES`], a
+//! [`LinkWriter::flush`] writes them the same way and forgets them (memory stays
+//! flat for any import); lists are then read back from the table when touched
+//! again, fresh records' too.
 
 use std::ops::Bound;
 
-use ahash::{AHashMap, AHashSet};
-use redb::{ReadableTable, Table, TableHandle, WriteTransaction};
+use ahash::AHashMap;
+use redb::{ReadableTable, Table, WriteTransaction};
 
+use super::list::{self, Entry};
 use super::{
     ChangeKind, DissociateOutcome, LinkChange, LinkOrigin, LinkOutcome, LinkRequest, LinkValue, RecordRef,
-    corrupt_link, seed_names, seed_with,
 };
 use crate::entry;
 use crate::error::StoreError;
 use crate::guard::guard;
-use crate::schema::{COMPANIES, LabelId, Schema, pair_order, primary_side};
+use crate::schema::{COMPANIES, LabelId, Schema, primary_side};
 use crate::session::WriteSession;
 use crate::tables::{self, LINK_LOG_SEQUENCE, META, TableKind};
 
-type LinkTableW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
+type ListTableW<'txn> = Table<'txn, u64, &'static [u8]>;
 
-/// A link's key in its [`Pair`]: `(first's record, second's record)`.
-type Key = (u64, u64);
+/// The entries of lists in memory past which [`LinkWriter::flush`] writes them
+/// out (about 24 bytes each, plus the lists' own overhead).
+pub const SPILL_ENTRIES: usize = 8 << 20;
 
-/// How far past the fresh records seen so far a fresh ID may be to be kept in
-/// [`Primaries::fresh`].
-const DENSE_GAP: u64 = 1 << 16;
-
-/// The primary companies of one record-company pair's records (see the module docs).
-#[derive(Default)]
-struct Primaries {
-    /// The record end is the pair's first object.
-    record_first: bool,
-    /// Fresh records (ID - the fresh start): their primary company, 0 for none.
-    fresh: Vec<u64>,
-    /// Other records asked about: their primary company, 0 for none.
-    known: AHashMap<u64, u64>,
+/// One link in a list in memory: the other record, the interned origin and
+/// label set ([`Interned`]), the primary flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    id: u64,
+    origin: u32,
+    labels: u32,
+    primary: bool,
 }
 
-impl Primaries {
-    /// The primary company of `record`, if known (always for a fresh record).
-    fn slot(&mut self, record: u64, fresh_from: u64) -> Option<&mut u64> {
-        if record < fresh_from || self.known.contains_key(&record) {
-            return self.known.get_mut(&record);
-        }
-        let i = record - fresh_from;
-        // Fresh IDs are dense (from the sequence); one given by the file
-        // (`--create-with-ids`) far past them goes in the map.
-        if i >= self.fresh.len() as u64 + DENSE_GAP {
-            return Some(self.known.entry(record).or_insert(0));
-        }
-        let i = i as usize;
-        if i >= self.fresh.len() {
-            self.fresh.resize(i + 1, 0);
-        }
-        Some(&mut self.fresh[i])
+/// A record's list in memory: slots by ID; `dirty` once changed.
+#[derive(Debug, Default)]
+struct List {
+    slots: Vec<Slot>,
+    dirty: bool,
+}
+
+impl List {
+    fn find(&self, id: u64) -> Result<usize, usize> {
+        self.slots.binary_search_by_key(&id, |s| s.id)
     }
 }
 
-/// One object pair's tables and what the writer keeps of it.
-struct Pair<'txn> {
-    first: String,
-    second: String,
-    /// [`seed_names`] of the pair.
+/// The origins and label sets of the links in memory, each stored once.
+struct Interned {
+    origins: Vec<LinkOrigin>,
+    origin_ids: AHashMap<LinkOrigin, u32>,
+    /// Label sets, ascending; set 0 is the empty one.
+    labels: Vec<Vec<LabelId>>,
+    label_ids: AHashMap<Vec<LabelId>, u32>,
+}
+
+impl Interned {
+    fn new() -> Self {
+        Self {
+            origins: Vec::new(),
+            origin_ids: AHashMap::new(),
+            labels: vec![Vec::new()],
+            label_ids: AHashMap::from_iter([(Vec::new(), 0)]),
+        }
+    }
+
+    fn origin(&mut self, origin: LinkOrigin) -> u32 {
+        *self.origin_ids.entry(origin).or_insert_with(|| {
+            self.origins.push(origin);
+            u32::try_from(self.origins.len() - 1).expect("fewer than 4G origins")
+        })
+    }
+
+    fn labels(&mut self, labels: &[LabelId]) -> u32 {
+        if labels.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.label_ids.get(labels) {
+            return id;
+        }
+        self.labels.push(labels.to_vec());
+        let id = u32::try_from(self.labels.len() - 1).expect("fewer than 4G label sets");
+        self.label_ids.insert(labels.to_vec(), id);
+        id
+    }
+
+    fn slot(&mut self, id: u64, value: &LinkValue) -> Slot {
+        Slot {
+            id,
+            origin: self.origin(value.created),
+            labels: self.labels(&value.labels),
+            primary: value.primary,
+        }
+    }
+
+    fn value(&self, slot: Slot) -> LinkValue {
+        LinkValue {
+            primary: slot.primary,
+            labels: self.labels[slot.labels as usize].clone(),
+            created: self.origins[slot.origin as usize],
+        }
+    }
+}
+
+/// One table (`associations/<from>/<to>`) and the lists of it in memory.
+struct Side<'txn> {
+    from: String,
+    to: String,
+    /// [`list::names`] of the table.
     names: Vec<u8>,
-    /// `links/<first>/<second>`.
-    forward: LinkTableW<'txn>,
-    /// `links/<second>/<first>` (none for a pair of one object: both directions
-    /// are in `forward`).
-    backward: Option<LinkTableW<'txn>>,
-    /// The first fresh record ID of `first` and of `second`.
-    fresh_from: (u64, u64),
-    /// Writes since the last flush: the new value, or `None` for a removal.
-    pending: AHashMap<Key, Option<LinkValue>>,
-    /// Present links with a fresh end that this writer made.
-    made: AHashSet<Key>,
-    /// For a record-company pair.
-    primaries: Option<Primaries>,
-}
-
-impl Pair<'_> {
-    /// The key of the link between `a` and `b` (records of this pair's objects).
-    fn key(&self, a: RecordRef<'_>, b: RecordRef<'_>) -> Key {
-        if self.first == self.second {
-            (a.1.min(b.1), a.1.max(b.1))
-        } else if a.0 == self.first {
-            (a.1, b.1)
-        } else {
-            (b.1, a.1)
-        }
-    }
-
-    fn is_fresh(&self, key: Key) -> bool {
-        key.0 >= self.fresh_from.0 || key.1 >= self.fresh_from.1
-    }
-
-    /// The record and company IDs of a key of a record-company pair, with the
-    /// record's fresh start.
-    fn record_company(&self, key: Key) -> (u64, u64, u64) {
-        let record_first = self.primaries.as_ref().is_some_and(|p| p.record_first);
-        if record_first { (key.0, key.1, self.fresh_from.0) } else { (key.1, key.0, self.fresh_from.1) }
-    }
-
-    /// The first fresh record ID of `object`, one of the pair's.
-    fn fresh_start(&self, object: &str) -> u64 {
-        if object == self.first { self.fresh_from.0 } else { self.fresh_from.1 }
-    }
-
-    fn decode(&self, key: Key, bytes: &[u8]) -> Result<LinkValue, StoreError> {
-        LinkValue::decode_seeded(bytes, seed_with(&self.names, key))
-            .map_err(corrupt_link((&self.first, key.0), (&self.second, key.1)))
-    }
-
-    /// Records a write (see [`Pair::pending`]), keeping `made` and the primaries current.
-    fn write(&mut self, key: Key, value: Option<LinkValue>) {
-        if self.is_fresh(key) {
-            if value.is_some() {
-                self.made.insert(key);
-            } else {
-                self.made.remove(&key);
-            }
-        }
-        let (record, company, fresh_from) = self.record_company(key);
-        if let Some(primaries) = &mut self.primaries {
-            let primary = value.as_ref().is_some_and(|v| v.primary);
-            if let Some(slot) = primaries.slot(record, fresh_from) {
-                if primary {
-                    *slot = company;
-                } else if *slot == company {
-                    *slot = 0;
-                }
-            }
-        }
-        self.pending.insert(key, value);
-    }
+    table: ListTableW<'txn>,
+    /// The first fresh record ID of `from` (`u64::MAX` after a spill: every
+    /// list may then be in the table).
+    fresh_from: u64,
+    lists: AHashMap<u64, List>,
 }
 
 /// Writes links inside a write session, keeping the tables it touched open.
 pub struct LinkWriter<'txn> {
     txn: &'txn WriteTransaction,
     schema: Schema,
-    /// The object pairs written so far (a handful: found by a scan).
-    pairs: Vec<Pair<'txn>>,
+    /// The tables used so far (a handful: found by a scan).
+    sides: Vec<Side<'txn>>,
     /// Per object: the first record ID of this transaction (the record sequence
-    /// when the writer was opened).
+    /// when the writer was opened, past every stored ID).
     fresh_from: AHashMap<String, u64>,
-    logs: AHashMap<String, LinkTableW<'txn>>,
+    interned: Interned,
+    /// Entries of the lists in memory.
+    entries: usize,
+    /// [`SPILL_ENTRIES`] unless set ([`LinkWriter::spill_at`]).
+    spill: usize,
+    logs: AHashMap<String, ListLogW<'txn>>,
     next_seq: u64,
     seq_changed: bool,
-    /// Flush buffers, reused.
-    order: Vec<(Key, u32, u32)>,
+    /// Encoding buffer, reused.
     bytes: Vec<u8>,
 }
 
-/// A removal in [`LinkWriter::order`].
-const REMOVED: u32 = u32::MAX;
+type ListLogW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
 
 impl WriteSession<'_> {
     /// Opens the links for writing. Call [`LinkWriter::finish`] before committing.
@@ -188,8 +172,11 @@ impl WriteSession<'_> {
             let txn = self.txn();
             // Past every stored record, whatever the sequence says.
             for t in txn.list_tables()? {
-                if let Some(TableKind::Records(object)) = tables::table_kind(t.name()) {
-                    let last = txn.open_table(tables::records(t.name()))?.last()?.map(|(k, _)| k.value());
+                if let Some(TableKind::Records(object)) = tables::table_kind(redb::TableHandle::name(&t)) {
+                    let last = txn
+                        .open_table(tables::records(redb::TableHandle::name(&t)))?
+                        .last()?
+                        .map(|(k, _)| k.value());
                     if let Some(last) = last {
                         let from = fresh_from.entry(object.to_owned()).or_insert(1);
                         *from = (*from).max(last + 1);
@@ -200,12 +187,14 @@ impl WriteSession<'_> {
             Ok(LinkWriter {
                 txn,
                 schema,
-                pairs: Vec::new(),
+                sides: Vec::new(),
                 fresh_from,
+                interned: Interned::new(),
+                entries: 0,
+                spill: SPILL_ENTRIES,
                 logs: AHashMap::new(),
                 next_seq,
                 seq_changed: false,
-                order: Vec::new(),
                 bytes: Vec::new(),
             })
         })
@@ -225,133 +214,155 @@ impl WriteSession<'_> {
 }
 
 impl LinkWriter<'_> {
-    /// The index of the pair of objects `a` and `b` (either order), opened on first use.
-    fn pair(&mut self, a: &str, b: &str) -> Result<usize, StoreError> {
-        let (first, second) = pair_order(a, b);
-        if let Some(i) = self.pairs.iter().position(|p| p.first == first && p.second == second) {
+    /// The index of table `<from>/<to>`, opened on first use.
+    fn side(&mut self, from: &str, to: &str) -> Result<usize, StoreError> {
+        if let Some(i) = self.sides.iter().position(|s| s.from == from && s.to == to) {
             return Ok(i);
         }
-        let forward = self.txn.open_table(tables::links(&tables::links_name(first, second)))?;
-        let backward = if first == second {
-            None
-        } else {
-            Some(self.txn.open_table(tables::links(&tables::links_name(second, first)))?)
-        };
-        let fresh = |o: &str| self.fresh_from.get(o).copied().unwrap_or(1);
-        let primaries =
-            primary_side(first, second).map(|record_first| Primaries { record_first, ..Default::default() });
-        self.pairs.push(Pair {
-            first: first.to_owned(),
-            second: second.to_owned(),
-            names: seed_names(first, second),
-            forward,
-            backward,
-            fresh_from: (fresh(first), fresh(second)),
-            pending: AHashMap::new(),
-            made: AHashSet::new(),
-            primaries,
+        let table = self.txn.open_table(tables::links(&tables::links_name(from, to)))?;
+        self.sides.push(Side {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            names: list::names(from, to),
+            table,
+            fresh_from: self.fresh_from.get(from).copied().unwrap_or(1),
+            lists: AHashMap::new(),
         });
-        Ok(self.pairs.len() - 1)
+        Ok(self.sides.len() - 1)
+    }
+
+    /// Record `x`'s list of links with `to`, loaded into memory: the side's index.
+    fn load(&mut self, x: RecordRef<'_>, to: &str) -> Result<usize, StoreError> {
+        let s = self.side(x.0, to)?;
+        let Self { sides, interned, entries, .. } = self;
+        let side = &mut sides[s];
+        if side.lists.contains_key(&x.1) {
+            return Ok(s);
+        }
+        let mut loaded = List::default();
+        if x.1 < side.fresh_from
+            && let Some(bytes) = side.table.get(x.1)?
+        {
+            list::decode(bytes.value(), list::seed(&side.names, x.1), |e: Entry| {
+                let value = LinkValue { primary: e.primary, labels: e.labels, created: e.created };
+                loaded.slots.push(interned.slot(e.id, &value));
+            })
+            .map_err(|reason| StoreError::CorruptLink {
+                link: format!("links of {} {} with {}", x.0, x.1, to),
+                reason,
+            })?;
+        }
+        *entries += loaded.slots.len();
+        side.lists.insert(x.1, loaded);
+        Ok(s)
     }
 
     fn get(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<Option<LinkValue>, StoreError> {
-        let p = self.pair(a.0, b.0)?;
-        let pair = &self.pairs[p];
-        let key = pair.key(a, b);
-        if let Some(write) = pair.pending.get(&key) {
-            return Ok(write.clone());
-        }
-        if pair.is_fresh(key) && !pair.made.contains(&key) {
-            return Ok(None);
-        }
-        let Some(v) = pair.forward.get(key)? else {
-            return Ok(None);
-        };
-        pair.decode(key, v.value()).map(Some)
+        let s = self.load(a, b.0)?;
+        let list = &self.sides[s].lists[&a.1];
+        Ok(list.find(b.1).ok().map(|i| self.interned.value(list.slots[i])))
     }
 
-    fn put(&mut self, a: RecordRef<'_>, b: RecordRef<'_>, value: &LinkValue) -> Result<(), StoreError> {
-        let p = self.pair(a.0, b.0)?;
-        let key = self.pairs[p].key(a, b);
-        self.pairs[p].write(key, Some(value.clone()));
-        Ok(())
-    }
-
-    fn remove(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<(), StoreError> {
-        let p = self.pair(a.0, b.0)?;
-        let key = self.pairs[p].key(a, b);
-        self.pairs[p].write(key, None);
+    /// Sets (or with `None` removes) the link of `a` and `b` in both records' lists.
+    fn set(
+        &mut self,
+        a: RecordRef<'_>,
+        b: RecordRef<'_>,
+        value: Option<&LinkValue>,
+    ) -> Result<(), StoreError> {
+        for (x, y) in [(a, b), (b, a)] {
+            let s = self.load(x, y.0)?;
+            let slot = value.map(|v| self.interned.slot(y.1, v));
+            let list = self.sides[s].lists.get_mut(&x.1).expect("loaded");
+            match (list.find(y.1), slot) {
+                (Ok(i), Some(slot)) => list.slots[i] = slot,
+                (Ok(i), None) => {
+                    list.slots.remove(i);
+                    self.entries -= 1;
+                }
+                (Err(i), Some(slot)) => {
+                    list.slots.insert(i, slot);
+                    self.entries += 1;
+                }
+                (Err(_), None) => continue,
+            }
+            list.dirty = true;
+        }
         Ok(())
     }
 
     /// `x`'s links with records of `to`: `(their ID, value)` in ID order.
     fn links_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<Vec<(u64, LinkValue)>, StoreError> {
-        self.flush()?;
-        let p = self.pair(x.0, to)?;
-        let pair = &self.pairs[p];
-        let table =
-            if x.0 == pair.first { &pair.forward } else { pair.backward.as_ref().expect("two objects") };
-        let mut out = Vec::new();
-        for item in table.range((x.1, 0)..=(x.1, u64::MAX))? {
-            let (key, value) = item?;
-            let other = key.value().1;
-            out.push((other, pair.decode(pair.key(x, (to, other)), value.value())?));
-        }
-        Ok(out)
+        let s = self.load(x, to)?;
+        let list = &self.sides[s].lists[&x.1];
+        Ok(list.slots.iter().map(|&slot| (slot.id, self.interned.value(slot))).collect())
     }
 
     fn count_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<u64, StoreError> {
-        Ok(self.links_of(x, to)?.len() as u64)
+        let s = self.load(x, to)?;
+        Ok(self.sides[s].lists[&x.1].slots.len() as u64)
     }
 
     /// The primary company of `record` (a record of a primary-company object), 0
-    /// for none; read from the table the first time for a record that is not fresh.
+    /// for none.
     fn primary_of(&mut self, record: RecordRef<'_>) -> Result<u64, StoreError> {
-        let p = self.pair(record.0, COMPANIES)?;
-        let fresh_from = self.pairs[p].fresh_start(record.0);
-        let primaries = self.pairs[p].primaries.as_mut().expect("a record-company pair");
-        if let Some(&mut company) = primaries.slot(record.1, fresh_from) {
-            return Ok(company);
-        }
-        let company =
-            self.links_of(record, COMPANIES)?.into_iter().find(|(_, v)| v.primary).map_or(0, |(c, _)| c);
-        self.pairs[p].primaries.as_mut().expect("checked").known.insert(record.1, company);
-        Ok(company)
+        let s = self.load(record, COMPANIES)?;
+        Ok(self.sides[s].lists[&record.1].slots.iter().find(|slot| slot.primary).map_or(0, |slot| slot.id))
     }
 
-    /// Writes the pending links: per table, in key order, so that each table is
-    /// written in one ascending run (links of new records append at its end).
+    /// Makes [`LinkWriter::flush`] write the lists out past `entries` entries in
+    /// memory instead of [`SPILL_ENTRIES`] (tests; 0 writes at every flush).
+    pub fn spill_at(&mut self, entries: usize) {
+        self.spill = entries;
+    }
+
+    /// Writes the lists in memory out if they hold more than [`SPILL_ENTRIES`]
+    /// entries, and forgets them (the commit stage calls it after every piece).
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        let Self { pairs, order, bytes, .. } = self;
+        if self.entries <= self.spill {
+            return Ok(());
+        }
+        self.write_lists()?;
+        for side in &mut self.sides {
+            side.lists.clear();
+            side.fresh_from = u64::MAX;
+        }
+        self.entries = 0;
+        Ok(())
+    }
+
+    /// Writes every changed list, per table in key order (see the module docs).
+    fn write_lists(&mut self) -> Result<(), StoreError> {
+        let Self { sides, interned, bytes, .. } = self;
         guard(|| {
-            for pair in pairs.iter_mut().filter(|p| !p.pending.is_empty()) {
+            let mut order: Vec<(u64, usize, usize)> = Vec::new();
+            for side in sides.iter_mut() {
                 order.clear();
                 bytes.clear();
-                for (key, value) in pair.pending.drain() {
-                    match value {
-                        Some(v) => {
-                            let start = u32::try_from(bytes.len()).expect("a piece's links fit 4 GiB");
-                            v.encode_into(seed_with(&pair.names, key), bytes);
-                            order.push((key, start, u32::try_from(bytes.len()).expect("fits")));
-                        }
-                        None => order.push((key, REMOVED, 0)),
+                for (&id, list) in side.lists.iter_mut().filter(|(_, l)| l.dirty) {
+                    list.dirty = false;
+                    let start = bytes.len();
+                    if !list.slots.is_empty() {
+                        let slots = &list.slots;
+                        list::encode(
+                            slots.len(),
+                            |i| {
+                                let s = slots[i];
+                                (
+                                    s.id,
+                                    s.primary,
+                                    interned.labels[s.labels as usize].as_slice(),
+                                    interned.origins[s.origin as usize],
+                                )
+                            },
+                            list::seed(&side.names, id),
+                            bytes,
+                        );
                     }
+                    order.push((id, start, bytes.len()));
                 }
-                let same = pair.backward.is_none();
-                if same {
-                    // Both directions in one table.
-                    let mirrored: Vec<_> = order.iter().map(|&((x, y), s, e)| ((y, x), s, e)).collect();
-                    order.extend(mirrored);
-                }
-                order.sort_unstable_by_key(|&(k, ..)| k);
-                write_run(&mut pair.forward, order, bytes)?;
-                if let Some(backward) = &mut pair.backward {
-                    for entry in order.iter_mut() {
-                        entry.0 = (entry.0.1, entry.0.0);
-                    }
-                    order.sort_unstable_by_key(|&(k, ..)| k);
-                    write_run(backward, order, bytes)?;
-                }
+                order.sort_unstable_by_key(|e| e.0);
+                write_run(&mut side.table, &order, bytes)?;
             }
             Ok(())
         })
@@ -416,12 +427,13 @@ impl LinkWriter<'_> {
             ))
         })?;
         value.primary = false;
-        self.put(record, company, &value)?;
+        self.set(record, company, Some(&value))?;
         self.log(record, company, ChangeKind::PrimaryUnset, &[], origin, None)
     }
 
     /// Links `a` and `b` (both must exist; the caller checks), adding `req`'s labels
-    /// to an existing link. See the module docs for the primary and limit rules.
+    /// to an existing link. See the module docs of [`crate::links`] for the primary
+    /// and limit rules.
     pub fn associate(
         &mut self,
         a: RecordRef<'_>,
@@ -446,7 +458,7 @@ impl LinkWriter<'_> {
                 }
                 value.primary |= primary_set;
                 if !labels_added.is_empty() || primary_set {
-                    self.put(a, b, &value)?;
+                    self.set(a, b, Some(&value))?;
                 }
                 if !labels_added.is_empty() {
                     self.log(a, b, ChangeKind::LabelsAdded, &labels_added, req.origin, None)?;
@@ -476,7 +488,7 @@ impl LinkWriter<'_> {
             let mut labels = req.labels.to_vec();
             labels.sort_unstable();
             labels.dedup();
-            self.put(a, b, &LinkValue { primary, labels, created: req.origin })?;
+            self.set(a, b, Some(&LinkValue { primary, labels, created: req.origin }))?;
             Ok(LinkOutcome::Created { primary })
         })
     }
@@ -526,7 +538,7 @@ impl LinkWriter<'_> {
                     }
                     None => {}
                 }
-                self.remove(a, b)?;
+                self.set(a, b, None)?;
                 self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
                 if let Some(p) = promote {
                     self.unset_primary(record, p, origin)?;
@@ -534,7 +546,7 @@ impl LinkWriter<'_> {
                     let mut v = self.get(record, c)?.expect("listed above");
                     if !v.primary {
                         v.primary = true;
-                        self.put(record, c, &v)?;
+                        self.set(record, c, Some(&v))?;
                         self.log(record, c, ChangeKind::PrimarySet, &[], origin, None)?;
                     }
                 }
@@ -545,7 +557,7 @@ impl LinkWriter<'_> {
                         a.0, b.0
                     )));
                 }
-                self.remove(a, b)?;
+                self.set(a, b, None)?;
                 self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
             }
             Ok(DissociateOutcome::Removed { new_primary: promote })
@@ -560,11 +572,11 @@ impl LinkWriter<'_> {
         guard(|| Ok(Some(self.primary_of(record)?).filter(|&c| c != 0)))
     }
 
-    /// Writes what is pending and the change sequence, and closes the tables.
+    /// Writes every changed list and the change sequence, and closes the tables.
     pub fn finish(mut self) -> Result<(), StoreError> {
-        self.flush()?;
-        let Self { txn, pairs, logs, next_seq, seq_changed, .. } = self;
-        drop(pairs);
+        self.write_lists()?;
+        let Self { txn, sides, logs, next_seq, seq_changed, .. } = self;
+        drop(sides);
         drop(logs);
         if seq_changed {
             guard(|| {
@@ -576,26 +588,30 @@ impl LinkWriter<'_> {
     }
 }
 
-/// Writes one sorted run of `(key, value start, value end)` entries into `table`.
+/// Writes one sorted run of `(record ID, value start, value end)` lists into
+/// `table` (an empty range removes the record's list).
 ///
-/// Keys past the table's last key (the links of fresh records, in the table
-/// whose key starts with them) are appended through one cursor, each leaf
-/// written once; the others are plain inserts and removals, in key order.
-fn write_run(table: &mut LinkTableW<'_>, order: &[(Key, u32, u32)], bytes: &[u8]) -> Result<(), StoreError> {
-    let value = |&(_, start, end): &(Key, u32, u32)| &bytes[start as usize..end as usize];
+/// Keys past the table's last key (the lists of fresh records) are appended
+/// through one cursor, each leaf written once; the others are plain inserts and
+/// removals, in key order.
+fn write_run(
+    table: &mut ListTableW<'_>,
+    order: &[(u64, usize, usize)],
+    bytes: &[u8],
+) -> Result<(), StoreError> {
     let last = table.last()?.map(|(k, _)| k.value());
     let tail = last.map_or(0, |last| order.partition_point(|e| e.0 <= last));
-    for entry in &order[..tail] {
-        if entry.1 == REMOVED {
-            table.remove(entry.0)?;
+    for &(id, start, end) in &order[..tail] {
+        if start == end {
+            table.remove(id)?;
         } else {
-            table.insert(entry.0, value(entry))?;
+            table.insert(id, &bytes[start..end])?;
         }
     }
-    let mut cursor = table.upper_bound_mut(Bound::<Key>::Unbounded)?;
+    let mut cursor = table.upper_bound_mut(Bound::<u64>::Unbounded)?;
     // Nothing past the last key can be removed.
-    for entry in order[tail..].iter().filter(|e| e.1 != REMOVED) {
-        cursor.insert_before(entry.0, value(entry))?;
+    for &(id, start, end) in order[tail..].iter().filter(|e| e.1 != e.2) {
+        cursor.insert_before(id, &bytes[start..end])?;
     }
     Ok(())
 }
