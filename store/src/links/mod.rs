@@ -434,8 +434,8 @@ pub(crate) fn verify_table(
     let name = tables::links_name(from, to);
     let table = txn.open_table(tables::links(&name))?;
     let mirror_name = tables::links_name(to, from);
-    // The mirror's links as `(its record, ours) -> link`, read once.
-    let mut mirror: AHashMap<(u64, u64), Link> = AHashMap::new();
+    // The mirror's links as `(its record, ours) -> (primary, labels, origin)`, read once.
+    let mut mirror: AHashMap<(u64, u64), (bool, Vec<LabelId>, LinkOrigin)> = AHashMap::new();
     match txn.open_table(tables::links(&mirror_name)) {
         Ok(m) => {
             let names = list::names(to, from);
@@ -445,7 +445,7 @@ pub(crate) fn verify_table(
                 let mut links = Vec::new();
                 // A damaged mirror list is reported when its own table is verified.
                 if read_list(v.value(), &names, (to, y), from, &mut links).is_ok() {
-                    mirror.extend(links.into_iter().map(|l| ((y, l.id), l)));
+                    mirror.extend(links.into_iter().map(|l| ((y, l.id), (l.primary, l.labels, l.created))));
                 }
             }
         }
@@ -494,9 +494,9 @@ pub(crate) fn verify_table(
             if x == y && from == to {
                 problem(key.clone(), "a record linked with itself".into());
             }
-            let mirrored = mirror.get(&(y, x)).is_some_and(|m| {
-                m.primary == link.primary && m.labels == link.labels && m.created == link.created
-            });
+            let mirrored = mirror
+                .get(&(y, x))
+                .is_some_and(|m| m.0 == link.primary && m.1 == link.labels && m.2 == link.created);
             if !mirrored {
                 problem(key.clone(), format!("no identical link ({y}, {x}) in {mirror_name}"));
             }

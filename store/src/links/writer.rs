@@ -270,9 +270,11 @@ impl LinkWriter<'_> {
         b: RecordRef<'_>,
         value: Option<&LinkValue>,
     ) -> Result<(), StoreError> {
+        // The value's interned origin and labels, the same in both lists.
+        let interned = value.map(|v| self.interned.slot(0, v));
         for (x, y) in [(a, b), (b, a)] {
             let s = self.load(x, y.0)?;
-            let slot = value.map(|v| self.interned.slot(y.1, v));
+            let slot = interned.map(|slot| Slot { id: y.1, ..slot });
             let list = self.sides[s].lists.get_mut(&x.1).expect("loaded");
             match (list.find(y.1), slot) {
                 (Ok(i), Some(slot)) => list.slots[i] = slot,
