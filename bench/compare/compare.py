@@ -1,13 +1,14 @@
 """Peer comparison of `ingest import` with DuckDB, SQLite, two parse ceilings and the I/O floor.
 
 Normally started by `bench/compare/run`, which prepares the virtual environment
-and the engine binary. For each size: generate the data with `ingest gen`
-(reused when present), then for each job run every contender as its own child
-process (wall time from the parent, peak RSS from `os.wait4`), one warm-up
-round and then `--rounds` rounds, contenders interleaved A B A B. After each
-run the contender's store is checked against the engine's (record count and a
-deterministic sample of records). Writes results.json (every raw run),
-results.md (medians, ratios to the engine) and rows_per_s.png (via chart.py).
+and the engine binary. For each size: generate the data with `ingest gen` (jobs 1
+and 2) and `bench/data/multi.py` (job 3), reused when present, then for each job
+run every contender as its own child process (wall time from the parent, peak RSS
+from GNU time), one warm-up round and then `--rounds` rounds, contenders
+interleaved A B A B. After each run the contender's store is checked against the
+engine's (record counts, for job 3 also link counts, and a deterministic sample of
+records). Writes results.json (every raw run), results.md (medians, ratios to the
+engine) and rows_per_s.png (via chart.py).
 """
 
 import argparse
@@ -26,29 +27,32 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from common import (DUCKDB_DEFAULT_FORMULATION, DUCKDB_FORMULATIONS, HEADER, PROPERTIES,
-                    SAMPLE_PROPERTIES, normalize_email)
+from common import (DUCKDB_DEFAULT_FORMULATION, DUCKDB_FORMULATIONS, HEADER, MULTI_CONTACT_PROPERTIES,
+                    MULTI_COUNTS, MULTI_HEADER, PROPERTIES, SAMPLE_PROPERTIES, multi_company_record,
+                    multi_contact_record, normalize_domain, normalize_email, normalize_multi_email)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATA_DIR = ROOT / "target" / "compare-data"
 
-# Job 3 (a contacts+companies file with contact-company links) needs the engine to
-# import associations. Until it does, the suite reports job 3 as skipped; when it
-# does, set this to True and add the job's files, contenders' SQL and validation.
-JOB3_SUPPORTED = False
-JOB3_SKIP_REASON = "engine does not import associations yet"
-
 JOBS = {
     1: "load a contacts file into a fresh store",
     2: "import an update file (40% existing contacts, half of them unchanged; 60% new) "
        "into the job-1 store",
+    3: "multi-object import: one file of contacts + companies + deals, with their "
+       "associations, into a fresh store",
 }
+#: The jobs' names for --jobs (a job's number is accepted too).
+JOB_NAMES = {1: "load", 2: "update", 3: "multi"}
 SEED = 42
+MULTI_SCRIPT = ROOT / "bench" / "data" / "multi.py"
+MULTI_SEED = 9  # multi.py's own, fixed seed (it names the data directory)
+MULTI_META_VERSION = 1  # of meta.json in a multi data directory: bump to recompute
 SAMPLE_SIZE = 200
 META_VERSION = 4  # of meta.json in a data directory (row counts, samples): bump to recompute
 REFERENCE = "engine"
@@ -56,6 +60,13 @@ EMAIL_COLUMN = HEADER.index("Email")
 SAMPLED_COLUMNS = [PROPERTIES.index(p) for p in SAMPLE_PROPERTIES]  # CSV columns are in PROPERTIES order
 GNU_TIME = shutil.which("time", path="/usr/bin")
 EXPORT_EMAIL = re.compile(r'"email"\s*:\s*"([^"\\]*)"')
+#: In an `ingest export --format jsonl` line (keys sorted: associations, id, object,
+#: properties): the record ID, an association list, the primary company, the domain.
+EXPORT_ID = re.compile(r'"id"\s*:\s*(\d+)\s*,\s*"object"')
+EXPORT_LINKS = {name: re.compile(rf'"{name}"\s*:\s*\[([0-9,\s]*)\]')
+                for name in ("contacts", "companies", "deals")}
+EXPORT_PRIMARY = re.compile(r'"primary_company"\s*:\s*\d')
+EXPORT_DOMAIN = re.compile(r'"domain"\s*:\s*"([^"\\]*)"')
 
 
 # ----------------------------------------------------------------------------- data
@@ -69,7 +80,8 @@ class Dataset:
     rows: dict       # job -> data rows of that file
     bytes: dict      # job -> bytes of that file
     expected: dict   # job -> distinct valid normalized emails in the store after the job
-    samples: dict    # job -> file holding the sampled emails (JSON list)
+                     #        (job 3: {MULTI_COUNTS key: count})
+    samples: dict    # job -> file holding the sampled emails (JSON list; job 3: emails and domains)
 
 
 def csv_rows(path):
@@ -150,8 +162,115 @@ def describe(directory):
             "samples": {"1": sample1, "2": sorted(set(sample2) | set(from_job1.emails()))}}
 
 
-def ensure_dataset(ingest, size):
-    """Generate (or reuse) the files of one size and return their Dataset."""
+def describe_multi(path):
+    """Job 3: row count, the store's expected counts (MULTI_COUNTS) and the sample of a multi file.
+
+    Counted with the peers' rules (common.py): a contact per distinct valid email, a
+    company per distinct domain, a deal per row with a deal name; a link per distinct
+    pair met on a row; a primary company for every contact with a company and every
+    deal with one. The sample: emails (any; of contacts of a company with a non-ASCII
+    domain; met on several rows) and domains (any; non-ASCII ones). Exits on a row the
+    peers do not model: no email (the engine creates a contact without identifier),
+    or a company name without a domain (the same for a company).
+    """
+    quarter = SAMPLE_SIZE // 4
+    samplers = {"any": LowestHashes(2 * quarter), "idn": LowestHashes(quarter),
+                "repeat": LowestHashes(quarter)}
+    domain_samplers = {"any": LowestHashes(quarter), "idn": LowestHashes(quarter // 2)}
+    companies_of = {}  # email -> None, its one domain, or the set of its domains
+    domains = set()
+    counts = Counter()
+    rows = 0
+    email_column, domain_column = MULTI_HEADER.index("Email"), MULTI_HEADER.index("Company Domain Name")
+    name_column, deal_column = MULTI_HEADER.index("Company Name"), MULTI_HEADER.index("Deal Name")
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        if next(reader) != MULTI_HEADER:
+            sys.exit(f"{path}: unexpected header")
+        for row in reader:
+            rows += 1
+            if not row[email_column].strip():
+                sys.exit(f"{path}: row {rows} has no email, which the peers of job 3 do not model")
+            email, domain = normalize_multi_email(row[email_column]), normalize_domain(row[domain_column])
+            if domain is None and row[name_column].strip():
+                sys.exit(f"{path}: row {rows} has a company name without a domain, "
+                         "which the peers of job 3 do not model")
+            has_deal = row[deal_column] != ""
+            counts["deals"] += has_deal
+            if domain is not None:
+                domains.add(domain)
+                counts["company_deal"] += has_deal
+                domain_samplers["any"].offer(domain)
+                if not domain.isascii():
+                    domain_samplers["idn"].offer(domain)
+            if email is None:
+                continue
+            counts["contact_deal"] += has_deal
+            samplers["any"].offer(email)
+            if domain is not None and not domain.isascii():
+                samplers["idn"].offer(email)
+            if email in companies_of:
+                samplers["repeat"].offer(email)
+                known = companies_of[email]
+                if domain is None or domain == known:
+                    pass
+                elif known is None:
+                    companies_of[email] = domain
+                elif isinstance(known, set):
+                    known.add(domain)
+                else:
+                    companies_of[email] = {known, domain}
+            else:
+                companies_of[email] = domain
+    for known in companies_of.values():
+        counts["contact_company"] += 0 if known is None else len(known) if isinstance(known, set) else 1
+        counts["contact_primary_company"] += known is not None
+    counts["contacts"], counts["companies"] = len(companies_of), len(domains)
+    counts["deal_primary_company"] = counts["company_deal"]
+    sample = {"emails": sorted({e for sampler in samplers.values() for e in sampler.emails()}),
+              "domains": sorted({d for sampler in domain_samplers.values() for d in sampler.emails()})}
+    return {"version": MULTI_META_VERSION, "rows": rows,
+            "expected": {key: counts[key] for key in MULTI_COUNTS}, "sample": sample}
+
+
+def ensure_multi(size):
+    """Job 3: generate (or reuse) the multi file of one size; returns (file, meta, sample file)."""
+    directory = DATA_DIR / f"multi-{size}-seed{MULTI_SEED}"
+    if not directory.exists():
+        log(f"generating {size:,} rows with `{MULTI_SCRIPT.relative_to(ROOT)}` into {directory}")
+        partial = directory.with_name(directory.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        subprocess.run([sys.executable, "-B", str(MULTI_SCRIPT), str(size), str(partial)], check=True)
+        partial.rename(directory)
+    path = directory / "multi.csv"
+    meta_path = directory / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if meta.get("version") != MULTI_META_VERSION:
+        log(f"counting rows, records and links and sampling records of {path}")
+        meta = describe_multi(path)
+        meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+    sample = directory / "sample-job3.json"
+    sample.write_text(json.dumps(meta["sample"], ensure_ascii=False), encoding="utf-8")
+    return path, meta, sample
+
+
+def ensure_dataset(ingest, size, jobs):
+    """Generate (or reuse) the files of one size for the given jobs and return their Dataset."""
+    dataset = Dataset(size=size, files={}, rows={}, bytes={}, expected={}, samples={})
+    if 3 in jobs:
+        path, meta, sample = ensure_multi(size)
+        dataset.files[3], dataset.rows[3], dataset.expected[3] = path, meta["rows"], meta["expected"]
+        dataset.bytes[3], dataset.samples[3] = path.stat().st_size, sample
+    if 1 in jobs or 2 in jobs:
+        contacts = ensure_contacts(ingest, size)
+        for name in ("files", "rows", "bytes", "expected", "samples"):
+            getattr(dataset, name).update(getattr(contacts, name))
+    return dataset
+
+
+def ensure_contacts(ingest, size):
+    """Jobs 1 and 2: generate (or reuse) the contacts files of one size and return their Dataset."""
     directory = DATA_DIR / f"contacts-{size}-seed{SEED}"
     files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv"}
     if not directory.exists():
@@ -188,20 +307,120 @@ class Contender:
     kind: str                    # "engine", "script" (a store contender), "parse" or "floor"
     argv: object                 # (job, csv, store) -> list of arguments
     store_name: str = None       # file name of its store; None when it keeps none
-    dump: object = None          # (store, sample file) -> (count, {email: [values] or None})
+    dump: object = None          # (job, store, sample file) -> (count, {key: [values] or None});
+                                 # job 3: count is {MULTI_COUNTS key: count}
     env: dict = field(default_factory=dict)   # variables to set (value None: unset)
     discard_stdout: bool = False
+    jobs: tuple = (1, 2, 3)      # the jobs it runs
 
 
 def engine_contender(ingest, name, threads):
     """`ingest import` at the given RAYON_NUM_THREADS (None: the engine's default)."""
     def argv(job, csv_path, store):
-        return [ingest, "--store", str(store), "import", str(csv_path), "--object", "contacts", "--json"]
+        objects = ["contacts", "companies", "deals"] if job == 3 else ["contacts"]
+        return [ingest, "--store", str(store), "import", str(csv_path),
+                *(arg for obj in objects for arg in ("--object", obj)), "--json"]
 
-    def dump(store, sample_file):
-        return engine_dump(ingest, store, json.loads(sample_file.read_text()))
+    def dump(job, store, sample_file):
+        sample = json.loads(sample_file.read_text(encoding="utf-8"))
+        return engine_dump_multi(ingest, store, sample) if job == 3 else engine_dump(ingest, store, sample)
 
     return Contender(name, "engine", argv, "store.redb", dump, {"RAYON_NUM_THREADS": threads})
+
+
+def export_lines(ingest, store, obj):
+    """Yield the lines of `ingest export OBJ --format jsonl` as they come; fail if it fails."""
+    with subprocess.Popen([ingest, "--store", str(store), "export", obj, "--format", "jsonl"],
+                          stdout=subprocess.PIPE, text=True, encoding="utf-8") as export:
+        yield from export.stdout
+    if export.returncode:
+        raise RuntimeError(f"ingest export {obj} exited with {export.returncode}")
+
+
+def list_length(pattern, line):
+    """The length of the association list `pattern` finds in an export line (0 when absent)."""
+    match = pattern.search(line)
+    return 0 if match is None or not match.group(1).strip() else match.group(1).count(",") + 1
+
+
+def engine_dump_multi(ingest, store, sample):
+    """Job 3: counts (MULTI_COUNTS) and the sampled records of an engine store.
+
+    Record counts from `ingest stats`; links counted in both directions from the
+    three exports (each record lists its associations): a link counted from one end
+    and not the other, or totals that differ from `stats`' association count, fail
+    the dump. Sampled records are parsed from the export lines that hold them.
+    """
+    stats = json.loads(subprocess.run([ingest, "--store", str(store), "stats", "--json"],
+                                      check=True, capture_output=True, text=True).stdout)
+    emails, domains = set(sample["emails"]), set(sample["domains"])
+    counts, reverse = Counter(), Counter()
+    contacts = {}   # sampled email -> its export record
+    for line in export_lines(ingest, store, "contacts"):
+        counts["contact_company"] += list_length(EXPORT_LINKS["companies"], line)
+        counts["contact_deal"] += list_length(EXPORT_LINKS["deals"], line)
+        counts["contact_primary_company"] += EXPORT_PRIMARY.search(line) is not None
+        match = EXPORT_EMAIL.search(line)
+        if match and match.group(1) in emails:
+            record = json.loads(line)
+            contacts[record["properties"]["email"]] = record
+    domain_of = {}  # company ID -> domain
+    companies = {}  # sampled domain -> its export record
+    for line in export_lines(ingest, store, "companies"):
+        reverse["contact_company"] += list_length(EXPORT_LINKS["contacts"], line)
+        counts["company_deal"] += list_length(EXPORT_LINKS["deals"], line)
+        match = EXPORT_DOMAIN.search(line)
+        if match:
+            domain_of[int(EXPORT_ID.search(line).group(1))] = match.group(1)
+            if match.group(1) in domains:
+                record = json.loads(line)
+                companies[record["properties"]["domain"]] = record
+    wanted_deals = {i for record in contacts.values()
+                    for i in record.get("associations", {}).get("deals", [])}
+    deals = {}      # deal ID (of a sampled contact) -> its export record
+    for line in export_lines(ingest, store, "deals"):
+        reverse["contact_deal"] += list_length(EXPORT_LINKS["contacts"], line)
+        reverse["company_deal"] += list_length(EXPORT_LINKS["companies"], line)
+        counts["deal_primary_company"] += EXPORT_PRIMARY.search(line) is not None
+        deal_id = int(EXPORT_ID.search(line).group(1))
+        if deal_id in wanted_deals:
+            deals[deal_id] = json.loads(line)
+    for pair in ("contact_company", "contact_deal", "company_deal"):
+        if reverse[pair] != counts[pair]:
+            raise RuntimeError(f"engine's {pair} links: {counts[pair]} from one end, "
+                               f"{reverse[pair]} from the other")
+    links = counts["contact_company"] + counts["contact_deal"] + counts["company_deal"]
+    if stats["associations"] != links:
+        raise RuntimeError(f"engine's stats report {stats['associations']} associations, its exports {links}")
+    for obj in ("contacts", "companies", "deals"):
+        counts[obj] = stats["objects"][obj]
+
+    def deal_record(record):
+        links, properties = record.get("associations", {}), record["properties"]
+        amount = properties.get("amount")
+        return [properties.get("dealname"), None if amount is None else float(amount),
+                properties.get("dealstage"), properties.get("pipeline"),
+                sorted(domain_of.get(i) for i in links.get("companies", [])),
+                domain_of.get(links.get("primary_company"))]
+
+    records = {}
+    for email in sample["emails"]:
+        record = contacts.get(email)
+        if record is None:
+            records[f"contact {email}"] = None
+            continue
+        links, properties = record.get("associations", {}), record["properties"]
+        records[f"contact {email}"] = multi_contact_record(
+            [properties.get(p) for p in MULTI_CONTACT_PROPERTIES],
+            [domain_of.get(i) for i in links.get("companies", [])],
+            domain_of.get(links.get("primary_company")),
+            [deal_record(deals[i]) for i in links.get("deals", []) if i in deals])
+    for domain in sample["domains"]:
+        record = companies.get(domain)
+        links = record and record.get("associations", {})
+        records[f"company {domain}"] = None if record is None else multi_company_record(
+            record["properties"].get("name"), len(links.get("contacts", [])), len(links.get("deals", [])))
+    return {key: counts[key] for key in MULTI_COUNTS}, records
 
 
 def engine_dump(ingest, store, emails):
@@ -222,20 +441,20 @@ def engine_dump(ingest, store, emails):
     return stats["objects"]["contacts"], records
 
 
-def python_contender(name, script, store_name, extra=()):
+def python_contender(name, script, store_name, extra=(), jobs=(1, 2, 3)):
     """A contender script speaking the protocol of common.py, run by this interpreter."""
     path = str(HERE / script)
 
     def argv(job, csv_path, store):
-        return [sys.executable, "-B", path, "load" if job == 1 else "update", str(csv_path), str(store),
-                *extra]
+        return [sys.executable, "-B", path, JOB_NAMES[job], str(csv_path), str(store), *extra]
 
-    def dump(store, sample_file):
-        answer = json.loads(subprocess.run([sys.executable, "-B", path, "dump", str(store), str(sample_file)],
+    def dump(job, store, sample_file):
+        action = "dump-multi" if job == 3 else "dump"
+        answer = json.loads(subprocess.run([sys.executable, "-B", path, action, str(store), str(sample_file)],
                                            check=True, capture_output=True, text=True).stdout)
         return answer["count"], answer["records"]
 
-    return Contender(name, "script", argv, store_name, dump)
+    return Contender(name, "script", argv, store_name, dump, jobs=tuple(jobs))
 
 
 def parse_contender(name, script):
@@ -258,8 +477,10 @@ def contenders(ingest, formulations, wanted):
         engine_contender(ingest, "engine-2t", "2"),
     ]
     if have_duckdb:
+        # Job 3 has one DuckDB formulation (not --formulation's): the first contender runs it.
         candidates += [python_contender(f"duckdb-{f}", "contender_duckdb.py", "store.duckdb",
-                                        ["--formulation", f]) for f in formulations]
+                                        ["--formulation", f], (1, 2, 3) if i == 0 else (1, 2))
+                       for i, f in enumerate(formulations)]
     candidates.append(python_contender("sqlite", "contender_sqlite.py", "store.sqlite"))
     if have_duckdb:
         candidates.append(parse_contender("parse-duckdb", "parse_duckdb.py"))
@@ -356,6 +577,13 @@ def answer_problem(contender, answer, dataset, job):
             return f"engine answer: {answer}"
         if answer.get("rows") != dataset.rows[job]:
             return f"engine read {answer.get('rows')} rows of {dataset.rows[job]}"
+        if job == 3:
+            pairs = ("contact_company", "contact_deal", "company_deal")
+            expected = sum(dataset.expected[3][pair] for pair in pairs)
+            created = (answer.get("associations") or {}).get("created")
+            if created != expected:
+                return (f"engine reports {created} associations created, "
+                        f"the input has {expected} distinct links")
     elif contender.kind == "parse":
         if answer is None or answer.get("rows") != dataset.rows[job]:
             return f"parsed {answer and answer.get('rows')} rows of {dataset.rows[job]}"
@@ -366,6 +594,9 @@ def compare_records(count, records, reference):
     """'' when count and sampled records equal the reference's, else what differs."""
     ref_count, ref_records = reference
     if count != ref_count:
+        if isinstance(ref_count, dict):
+            differing = {k: (count.get(k), v) for k, v in ref_count.items() if count.get(k) != v}
+            return f"counts differ from the engine's (contender's, engine's): {differing}"
         return f"record count {count} != engine's {ref_count}"
 
     def canonical(values):
@@ -394,6 +625,8 @@ class Bench:
         reference = None
         for round_no in range(self.rounds + 1):
             for contender in self.contenders:
+                if job not in contender.jobs:
+                    continue
                 run, dumped = self.run_once(contender, dataset, job, round_no, bases.get(contender.name),
                                             reference)
                 if contender.name == REFERENCE and round_no == 0 and dumped is not None:
@@ -461,13 +694,14 @@ class Bench:
         valid emails.
         """
         try:
-            dumped = contender.dump(store, dataset.samples[job])
+            dumped = contender.dump(job, store, dataset.samples[job])
         except (subprocess.CalledProcessError, RuntimeError, json.JSONDecodeError, KeyError) as error:
             return False, f"could not read the store back: {error}", None
         problems = []
         if contender.kind == "engine" and dumped[0] != dataset.expected[job]:
             problems.append(f"engine holds {dumped[0]} records, the input has "
-                            f"{dataset.expected[job]} distinct valid emails")
+                            f"{dataset.expected[job]} distinct valid emails" if job != 3 else
+                            f"engine's counts {dumped[0]} differ from the input's {dataset.expected[job]}")
         is_reference = contender.name == REFERENCE and round_no == 0
         if not is_reference:
             difference = (compare_records(*dumped, reference) if reference is not None
@@ -537,28 +771,35 @@ def markdown(runs, names, meta):
         "",
         f"Generated by `bench/compare/run` on {meta['date']}. Machine: {meta['machine']}.",
         f"Versions: {meta['versions']}.",
-        f"Data: `ingest gen contacts --seed {SEED}`; {meta['rounds']} round(s) after one warm-up round, "
+        f"Data: `ingest gen contacts --seed {SEED}` (jobs 1, 2), `bench/data/multi.py` (job 3, its seed "
+        f"{MULTI_SEED}); {meta['rounds']} round(s) after one warm-up round, "
         "contenders interleaved within each round; each figure is the median over the rounds.",
         "Wall time is the child process's, from start to exit (interpreter start and imports "
         f"included for the Python contenders); peak RSS from {meta['rss_source']}. rows/s and MB/s "
         "(10^6 bytes) are of the input file. *vs engine* is the contender's wall time divided by "
         "the engine's in the same round, median over rounds (> 1: slower than the engine). "
         "A contender whose store differs from the engine's (record count, or a sample of "
-        f"{SAMPLE_SIZE} records) is reported invalid instead of timed; parse ceilings and "
-        "`cat` are exempt. Raw runs: `results.json`; chart: `rows_per_s.png`.",
+        f"{SAMPLE_SIZE} records; job 3: record and link counts and a sample of contacts, with "
+        "their companies and deals, and of companies) is reported invalid instead of timed; "
+        "parse ceilings and `cat` are exempt. Raw runs: `results.json`; chart: `rows_per_s.png`.",
     ]
     loads = [r.load_1min for r in runs]
     lines.append(f"1-minute load average at the start of the runs: {min(loads):.1f} to {max(loads):.1f} "
                  f"on {os.cpu_count()} cores (above the core count, other work competed with the runs).")
     sizes = sorted({r.size for r in runs})
     for job, description in JOBS.items():
-        lines += ["", f"## Job {job}: {description}"]
+        if not any(r.job == job for r in runs):
+            continue
+        lines += ["", f"## Job {job} ({JOB_NAMES[job]}): {description}"]
         for size in sizes:
             rows = [r for r in runs if r.job == job and r.size == size]
             if not rows:
                 continue
-            lines += ["", f"### {size:,} rows ({rows[0].bytes / 1e6:.1f} MB)", "",
-                      "| contender | median wall s | rows/s | MB/s | peak RSS MB | vs engine |",
+            made = meta.get("made", {}).get(f"{job}-{size}")
+            lines += ["", f"### {size:,} rows ({rows[0].bytes / 1e6:.1f} MB)", ""]
+            if made:
+                lines += [made, ""]
+            lines += ["| contender | median wall s | rows/s | MB/s | peak RSS MB | vs engine |",
                       "|---|---:|---:|---:|---:|---:|"]
             for name in names:
                 s = summary.get((job, size, name))
@@ -572,8 +813,6 @@ def markdown(runs, names, meta):
                 ratio = "" if ratio is None else f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.4f}"
                 lines.append(f"| {name} | {s['wall_s']:.3f} | {s['rows_per_s']:,.0f} | "
                              f"{s['mb_per_s']:.1f} | {s['max_rss_mb']:.0f} | {ratio} |")
-    lines += ["", "## Job 3: contacts + companies with contact-company links", ""]
-    lines.append("Implemented." if JOB3_SUPPORTED else f"Skipped: {JOB3_SKIP_REASON}.")
     return "\n".join(lines) + "\n"
 
 
@@ -606,7 +845,6 @@ def write_outputs(out_dir, runs, names, meta):
     """Write results.json and results.md."""
     out_dir.mkdir(parents=True, exist_ok=True)
     document = {"meta": meta, "jobs": {str(k): v for k, v in JOBS.items()},
-                "skipped": [] if JOB3_SUPPORTED else [{"job": 3, "reason": JOB3_SKIP_REASON}],
                 "runs": [asdict(r) for r in runs]}
     (out_dir / "results.json").write_text(json.dumps(document, indent=1))
     (out_dir / "results.md").write_text(markdown(runs, names, meta))
@@ -631,6 +869,8 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=3, help="counted rounds after the warm-up")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory")
     parser.add_argument("--quick", action="store_true", help="smoke test: 100000 rows, 1 round")
+    parser.add_argument("--jobs", default=",".join(JOB_NAMES.values()),
+                        help="comma-separated jobs to run, by name or number (default: %(default)s)")
     parser.add_argument("--contenders", default="",
                         help="comma-separated name prefixes to run (the engine always runs)")
     parser.add_argument("--duckdb-formulations", default=DUCKDB_DEFAULT_FORMULATION,
@@ -646,6 +886,13 @@ def parse_args():
     if unknown:
         parser.error(f"unknown DuckDB formulations: {', '.join(sorted(unknown))}")
     args.contenders = [c for c in args.contenders.split(",") if c]
+    numbers = {name: number for number, name in JOB_NAMES.items()} | {str(n): n for n in JOB_NAMES}
+    unknown = [j for j in args.jobs.split(",") if j and j not in numbers]
+    if unknown:
+        parser.error(f"unknown jobs: {', '.join(unknown)} (jobs: {', '.join(JOB_NAMES.values())})")
+    args.jobs = sorted({numbers[j] for j in args.jobs.split(",") if j})
+    if not args.jobs:
+        parser.error("no job to run")
     return args
 
 
@@ -657,7 +904,8 @@ def main():
     chosen = contenders(ingest, args.formulations, args.contenders)
     names = [c.name for c in chosen]
     meta = environment(ingest, args.rounds)
-    meta.update(sizes=args.sizes, seed=SEED, contenders=names)
+    meta.update(sizes=args.sizes, seed=SEED, multi_seed=MULTI_SEED, jobs=[JOB_NAMES[j] for j in args.jobs],
+                contenders=names, made={})
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     lock = open(DATA_DIR / "lock", "w")
     try:
@@ -667,12 +915,18 @@ def main():
     bench = Bench(chosen, args.rounds, DATA_DIR / "work")
     if not GNU_TIME:
         log("/usr/bin/time not found: peak RSS from wait4, which includes this runner's own RSS")
-    if not JOB3_SUPPORTED:
-        log(f"job 3 skipped: {JOB3_SKIP_REASON}")
     for size in args.sizes:
-        dataset = ensure_dataset(ingest, size)
-        for job in JOBS:
-            log(f"{size:,} rows, job {job}: {JOBS[job]}")
+        dataset = ensure_dataset(ingest, size, args.jobs)
+        if 3 in args.jobs:
+            counts = dataset.expected[3]
+            links = counts["contact_company"] + counts["contact_deal"] + counts["company_deal"]
+            meta["made"][f"3-{size}"] = (
+                f"Makes {counts['contacts']:,} contacts, {counts['companies']:,} companies, "
+                f"{counts['deals']:,} deals and {links:,} associations ({counts['contact_company']:,} "
+                f"contact-company, {counts['contact_deal']:,} contact-deal, {counts['company_deal']:,} "
+                "company-deal).")
+        for job in args.jobs:
+            log(f"{size:,} rows, job {job} ({JOB_NAMES[job]}): {JOBS[job]}")
             bench.run_job(dataset, job)
         write_outputs(args.out, bench.runs, names, meta)
     draw_chart(args.out)

@@ -24,16 +24,27 @@ Formulations (`--formulation`; all give the same records):
             `coalesce(new, old)`, swap it in and re-create the index.
 * `ctas-merge`  job 1 as `ctas`, job 2 as `merge`: the fastest of each (README.md).
 
-Usage: contender_duckdb.py {load,update} CSV DB [--formulation F] | dump DB EMAILS_JSON
+Job 3 (`multi`: contacts, companies and deals with their associations from one
+file) has one formulation, whatever `--formulation` says (multi_load(), README.md):
+the file is read once into a temporary table of numbered, normalized rows; each
+object's table is a `CREATE TABLE AS` of a `GROUP BY` over it (deals: a filter),
+the rows' record IDs come from one join of the rows with the contacts and companies
+tables, each pair's association table is a `CREATE TABLE AS` over those IDs, then
+the unique indexes are built.
+
+Usage: contender_duckdb.py {load,update,multi} CSV DB [--formulation F]
+       | dump DB EMAILS_JSON | dump-multi DB SAMPLE_JSON
 """
 
 import argparse
 
 import duckdb
 
-from common import (DUCKDB_DEFAULT_FORMULATION, DUCKDB_FORMULATIONS, EMAIL_REGEX, PROPERTIES,
-                    SAMPLE_PROPERTIES, VALUE_PROPERTIES, Stopwatch, check_header, read_emails,
-                    report)
+from common import (DEAL_PIPELINE, DEAL_STAGE_KEYS, DEFAULT_DEAL_STAGE, DUCKDB_DEFAULT_FORMULATION,
+                    DUCKDB_FORMULATIONS, EMAIL_REGEX, HEADER, MULTI_COLUMNS, MULTI_CONTACT_PROPERTIES,
+                    MULTI_COUNTS, MULTI_EMAIL_RE2, MULTI_HEADER, PROPERTIES, SAMPLE_PROPERTIES,
+                    VALUE_PROPERTIES, Stopwatch, check_header, multi_company_record,
+                    multi_contact_record, read_emails, read_sample, report)
 
 #: Characters stripped from an email: what Python's str.strip() and Rust's
 #: str::trim() treat as ASCII whitespace (DuckDB's one-argument trim() only strips spaces).
@@ -47,9 +58,9 @@ def sql_string(text):
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_csv(csv_path):
+def read_csv(csv_path, names=PROPERTIES):
     """The read_csv call: header skipped, every column VARCHAR, named by property, no sniffing."""
-    columns = ", ".join(f"'{p}': 'VARCHAR'" for p in PROPERTIES)
+    columns = ", ".join(f"'{p}': 'VARCHAR'" for p in names)
     return (f"read_csv({sql_string(csv_path)}, header = true, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"', columns = {{{columns}}})")
 
@@ -149,12 +160,158 @@ STEPS = {
 assert list(STEPS) == DUCKDB_FORMULATIONS
 
 
+# ---------------------------------------------------------------------- job 3: multi
+
+def multi_load(con, csv_path):
+    """Job 3 into an empty database: contacts, companies, deals, their association tables.
+
+    IDs: a contact's and a company's is the file row (1-based) of its first
+    appearance, a deal's the row that creates it (unique, first-appearance order,
+    no sequence). A row with an invalid email makes no contact but still its company
+    and deal, linked together (as the engine does); a deal needs a name.
+    """
+    def fold(p):
+        return f"arg_max({p}, rn) FILTER (WHERE {p} IS NOT NULL) AS {p}"
+
+    others = ", ".join(c for c in MULTI_COLUMNS if c not in ("email", "domain"))
+    con.execute(f"""
+        CREATE TEMP TABLE numbered AS
+        WITH cells AS (
+            SELECT row_number() OVER () AS rn, lower(trim(email, {WHITESPACE})) AS norm,
+                   nullif(lower(trim(domain, {WHITESPACE})), '') AS domain, {others}
+            FROM {read_csv(csv_path, MULTI_COLUMNS)}
+        )
+        SELECT rn, CASE WHEN regexp_full_match(norm, {sql_string(MULTI_EMAIL_RE2)}) THEN norm END AS email,
+               domain, {others}
+        FROM cells
+    """)
+    con.execute(f"""
+        CREATE TABLE contacts AS
+        SELECT min(rn) AS id, email, {", ".join(fold(p) for p in MULTI_CONTACT_PROPERTIES)}
+        FROM numbered WHERE email IS NOT NULL GROUP BY email
+    """)
+    con.execute(f"""
+        CREATE TABLE companies AS
+        SELECT min(rn) AS id, domain, {fold("name")} FROM numbered WHERE domain IS NOT NULL GROUP BY domain
+    """)
+    stages = ", ".join(f"({sql_string(k)}, {sql_string(v)})" for k, v in DEAL_STAGE_KEYS.items())
+    con.execute(f"""
+        CREATE TABLE deals AS
+        SELECT n.rn AS id, n.dealname, CAST(n.amount AS DOUBLE) AS amount,
+               CASE WHEN n.dealstage IS NULL THEN {sql_string(DEFAULT_DEAL_STAGE)} ELSE s.stage END
+                   AS dealstage,
+               {sql_string(DEAL_PIPELINE)} AS pipeline
+        FROM numbered AS n
+        LEFT JOIN (VALUES {stages}) AS s(stage_key, stage) ON s.stage_key = lower(trim(n.dealstage))
+        WHERE n.dealname IS NOT NULL
+    """)
+    con.execute("""
+        CREATE TEMP TABLE row_ids AS
+        SELECT n.rn, c.id AS contact_id, co.id AS company_id, n.dealname IS NOT NULL AS has_deal
+        FROM numbered AS n
+        LEFT JOIN contacts AS c ON c.email = n.email
+        LEFT JOIN companies AS co ON co.domain = n.domain
+    """)
+    # A pair met on several rows is one link; a contact's primary company is the
+    # company of its first row that has one. A deal is made by one row, so each of
+    # its links is made once and its company is its primary.
+    con.execute("""
+        CREATE TABLE contact_company AS
+        SELECT contact_id, company_id, min(rn) = min(min(rn)) OVER (PARTITION BY contact_id) AS is_primary
+        FROM row_ids WHERE contact_id IS NOT NULL AND company_id IS NOT NULL
+        GROUP BY contact_id, company_id
+    """)
+    con.execute("""
+        CREATE TABLE contact_deal AS
+        SELECT contact_id, rn AS deal_id FROM row_ids WHERE has_deal AND contact_id IS NOT NULL
+    """)
+    con.execute("""
+        CREATE TABLE company_deal AS
+        SELECT company_id, rn AS deal_id, true AS is_primary
+        FROM row_ids WHERE has_deal AND company_id IS NOT NULL
+    """)
+    con.execute("CREATE UNIQUE INDEX contacts_email ON contacts(email)")
+    con.execute("CREATE UNIQUE INDEX companies_domain ON companies(domain)")
+    for table, left, right in MULTI_LINK_TABLES:
+        con.execute(f"CREATE UNIQUE INDEX {table}_key ON {table}({left}, {right})")
+
+
+#: The association tables: (table, first column, second column).
+MULTI_LINK_TABLES = [("contact_company", "contact_id", "company_id"),
+                     ("contact_deal", "contact_id", "deal_id"),
+                     ("company_deal", "company_id", "deal_id")]
+
+
+def multi_counts(con):
+    """The MULTI_COUNTS of a job-3 database."""
+    return dict(zip(MULTI_COUNTS, con.execute("""
+        SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM companies),
+               (SELECT count(*) FROM deals), (SELECT count(*) FROM contact_company),
+               (SELECT count(*) FROM contact_deal), (SELECT count(*) FROM company_deal),
+               (SELECT count(*) FILTER (WHERE is_primary) FROM contact_company),
+               (SELECT count(*) FILTER (WHERE is_primary) FROM company_deal)
+    """).fetchone()))
+
+
+def dump_multi(db_path, sample):
+    """The counts and the sampled records of a job-3 database (common.py's shapes)."""
+    con = duckdb.connect(db_path, read_only=True)
+    counts = multi_counts(con)
+    emails, domains = sample["emails"], sample["domains"]
+    contacts = {row[0]: row[1:] for row in con.execute(f"""
+        SELECT email, id, {", ".join(MULTI_CONTACT_PROPERTIES)}
+        FROM contacts WHERE email IN (SELECT unnest(?))
+    """, [emails]).fetchall()}
+    ids = [row[0] for row in contacts.values()]
+    companies_of, primary_of = {}, {}
+    for contact_id, domain, is_primary in con.execute("""
+        SELECT l.contact_id, co.domain, l.is_primary
+        FROM contact_company AS l JOIN companies AS co ON co.id = l.company_id
+        WHERE l.contact_id IN (SELECT unnest(?))
+    """, [ids]).fetchall():
+        companies_of.setdefault(contact_id, []).append(domain)
+        if is_primary:
+            primary_of[contact_id] = domain
+    deals_of = {}
+    for contact_id, *deal in con.execute("""
+        WITH d AS (
+            SELECT l.contact_id, d.id, d.dealname, d.amount, d.dealstage, d.pipeline
+            FROM contact_deal AS l JOIN deals AS d ON d.id = l.deal_id
+            WHERE l.contact_id IN (SELECT unnest(?))
+        )
+        SELECT d.contact_id, d.dealname, d.amount, d.dealstage, d.pipeline,
+               coalesce(list_sort(list(co.domain) FILTER (WHERE co.domain IS NOT NULL)), []::VARCHAR[]),
+               any_value(co.domain) FILTER (WHERE cd.is_primary)
+        FROM d
+        LEFT JOIN company_deal AS cd ON cd.deal_id = d.id
+        LEFT JOIN companies AS co ON co.id = cd.company_id
+        GROUP BY d.contact_id, d.id, d.dealname, d.amount, d.dealstage, d.pipeline
+    """, [ids]).fetchall():
+        deals_of.setdefault(contact_id, []).append(deal)
+    records = {}
+    for email in emails:
+        found = contacts.get(email)
+        records[f"contact {email}"] = None if found is None else multi_contact_record(
+            list(found[1:]), companies_of.get(found[0], []), primary_of.get(found[0]),
+            deals_of.get(found[0], []))
+    found = {row[0]: row[1:] for row in con.execute("""
+        SELECT co.domain, co.name,
+               (SELECT count(*) FROM contact_company AS l WHERE l.company_id = co.id),
+               (SELECT count(*) FROM company_deal AS l WHERE l.company_id = co.id)
+        FROM companies AS co WHERE co.domain IN (SELECT unnest(?))
+    """, [domains]).fetchall()}
+    for domain in domains:
+        records[f"company {domain}"] = None if domain not in found else multi_company_record(*found[domain])
+    con.close()
+    return counts, records
+
+
 def apply_file(action, csv_path, db_path, formulation):
     """Run job 1 (`load`) or job 2 (`update`) in one transaction, then close (checkpoint to disk)."""
-    check_header(csv_path)
+    check_header(csv_path, MULTI_HEADER if action == "multi" else HEADER)
     con = duckdb.connect(db_path)
     con.execute("BEGIN")
-    for step in STEPS[formulation][action]:
+    for step in [multi_load] if action == "multi" else STEPS[formulation][action]:
         step(con, csv_path)
     con.execute("COMMIT")
     con.close()
@@ -174,9 +331,9 @@ def dump(db_path, emails):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["load", "update", "dump"])
-    parser.add_argument("first", help="CSV file (load, update) or DB (dump)")
-    parser.add_argument("second", help="DB (load, update) or emails JSON (dump)")
+    parser.add_argument("action", choices=["load", "update", "multi", "dump", "dump-multi"])
+    parser.add_argument("first", help="CSV file (load, update, multi) or DB (dump, dump-multi)")
+    parser.add_argument("second", help="DB (load, update, multi) or sample JSON (dump, dump-multi)")
     parser.add_argument("--formulation", choices=DUCKDB_FORMULATIONS,
                         default=DUCKDB_DEFAULT_FORMULATION)
     args = parser.parse_args()
@@ -184,9 +341,13 @@ def main():
         count, records = dump(args.first, read_emails(args.second))
         report(count=count, records=records)
         return
+    if args.action == "dump-multi":
+        counts, records = dump_multi(args.first, read_sample(args.second))
+        report(count=counts, records=records)
+        return
     with Stopwatch() as watch:
         apply_file(args.action, args.first, args.second, args.formulation)
-    report(work_s=watch.elapsed, formulation=args.formulation)
+    report(work_s=watch.elapsed, formulation="multi" if args.action == "multi" else args.formulation)
 
 
 if __name__ == "__main__":

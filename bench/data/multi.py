@@ -2,15 +2,19 @@
 # contacts + companies + deals in one file, about ROWS/10 companies (each shared by
 # about ten contacts) and a deal on 60% of the rows; contacts.csv holds the same
 # rows' contact columns alone, for the single-object import of the same rows.
-# Names, emails and domains carry non-ASCII letters. Usage: python3 multi.py [ROWS]
-import random, sys
+# Names, emails and domains carry non-ASCII letters. Usage: python3 multi.py [ROWS [OUT_DIR]]
+# (OUT_DIR: where to write the two files, default the current directory; the runner of
+# bench/compare passes one). Always seed 9: the same ROWS give the same files.
+import os, random, sys
 random.seed(9)
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+OUT = sys.argv[2] if len(sys.argv) > 2 else "."
 first = ["Zoë", "José", "Søren", "Ana", "Li", "Marie", "Jürgen", "Ærwin", "Åsa", "Noé"]
 last = ["Müller", "García", "Jensen", "de Vries", "Ødegård", "Dupont", "Smith", "Łukasz"]
 hosts = ["exämple.de", "ærø.dk", "acme.com", "beta.io", "société.fr"]
 companies = max(1, N // 10)
-with open("multi.csv", "w") as m, open("contacts.csv", "w") as c:
+with open(os.path.join(OUT, "multi.csv"), "w", encoding="utf-8") as m, \
+        open(os.path.join(OUT, "contacts.csv"), "w", encoding="utf-8") as c:
     m.write("Email,First Name,Last Name,Phone Number,Company Name,Company Domain Name,City,Deal Name,Amount,Deal Stage\n")
     c.write("Email,First Name,Last Name,Phone Number\n")
     for i in range(N):
