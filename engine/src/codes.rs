@@ -56,6 +56,8 @@ pub enum ErrorCode {
     AssociationLimitExceeded,
     /// An association column's value that matches no record.
     AssociationRecordNotFound,
+    /// An association column's value (a name) that several records hold: no link.
+    AmbiguousAssociationRecord,
     /// A record that must be associated with another (a line item with a deal, an
     /// activity of a multi-object import with a record) and is not.
     MissingRequiredAssociation,
@@ -92,6 +94,7 @@ impl ErrorCode {
             Self::AssociationLabelNotFound => "ASSOCIATION_LABEL_NOT_FOUND",
             Self::AssociationLimitExceeded => "ASSOCIATION_LIMIT_EXCEEDED",
             Self::AssociationRecordNotFound => "ASSOCIATION_RECORD_NOT_FOUND",
+            Self::AmbiguousAssociationRecord => "AMBIGUOUS_ASSOCIATION_RECORD",
             Self::MissingRequiredAssociation => "MISSING_REQUIRED_ASSOCIATION",
             Self::MultipleCompaniesWithThisDomain => "MULTIPLE_COMPANIES_WITH_THIS_DOMAIN",
         }

@@ -709,7 +709,7 @@ fn run_started(
         }
         None => None,
     };
-    let mut planner = Planner::new(planners).with_domains(domains);
+    let mut planner = Planner::new(planners).with_domains(domains).with_names(name_indexes(inputs, settings));
 
     let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let threads =
@@ -888,6 +888,26 @@ fn run_started(
         record_id_advice: record_id_advice(&reporter),
         created_properties: Vec::new(), // set by `run`
     })
+}
+
+/// The name indexes of the association columns of every input that find records
+/// by value ([`crate::plan::names`]).
+fn name_indexes(inputs: &[Input], settings: &Settings) -> crate::plan::names::NameIndexes {
+    let columns = inputs.iter().flat_map(|i| &i.mapping.links).filter_map(|(_, link)| match link {
+        mapping::LinkColumn::Assoc { object, property, .. }
+            if object.property(*property).is_some_and(crate::plan::names::by_value) =>
+        {
+            let in_import = settings.objects.iter().position(|o| o.object.name == object.name);
+            Some(crate::plan::names::NameColumn {
+                object: object.clone(),
+                property: *property,
+                in_import,
+                protected: in_import.is_some_and(|t| settings.objects[t].policy.protects(*property)),
+            })
+        }
+        _ => None,
+    });
+    crate::plan::names::NameIndexes::new(columns)
 }
 
 /// When every row that carried a record ID failed because the ID does not exist,

@@ -343,10 +343,18 @@ fn association_and_label_columns_find_records_as_a_row_by_row_import_would() {
         &["import", by_id.to_str().unwrap(), "--map", "Company ID=assoc:companies.hs_object_id", "--json"],
     ));
     assert_eq!(counts(&s), (1, 0));
-    let bad =
-        ingest(&store, &["import", by_id.to_str().unwrap(), "--map", "Company ID=assoc:companies.name"]);
+    let bad = ingest(
+        &store,
+        &["import", by_id.to_str().unwrap(), "--map", "Company ID=assoc:companies.numberofemployees"],
+    );
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("found by a unique property: hs_object_id, domain"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains(
+            "companies.numberofemployees is of type number: companies records are found by a unique property (hs_object_id, domain) or by the value of a single-valued text property"
+        ),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]

@@ -480,3 +480,49 @@ fn records_created_with_their_own_ids_are_identical_at_every_chunk_size() {
         spec.create_with_ids = true;
     });
 }
+
+#[test]
+fn association_columns_by_company_name_are_identical_at_every_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rows create companies and rename them (names repeat across domains, so some
+    // are ambiguous for a while), and name companies by name in other cases and
+    // spacings: created or renamed by earlier rows, by later ones, or by none.
+    let mut first = String::from("Email,Company Domain Name,Company Name,Employer\n");
+    for i in 0..300 {
+        let (domain, name) = if i % 3 == 0 {
+            (format!("firma{}.de", i % 40), format!("Firma {}", (i * 11) % 25))
+        } else {
+            (String::new(), String::new())
+        };
+        let employer = match i % 4 {
+            0 => format!("FIRMA  {}", (i * 7) % 30),
+            1 => format!("firma {};Ærø {}", (i * 3) % 30, i % 7),
+            2 => String::new(),
+            _ => format!(" Firma {} ", (i + 40) % 25),
+        };
+        first.push_str(&format!("zoë.{}@exämple.de,{domain},{name},{employer}\n", i % 120));
+    }
+    let mut second = String::from("Email,Company Name,Company Domain Name,Employer\n");
+    for i in (0..150).rev() {
+        let (name, domain) = if i % 5 == 0 {
+            (format!("ærø {}", i % 7), format!("ærø{}.dk", i % 9))
+        } else {
+            Default::default()
+        };
+        second.push_str(&format!("søren.{i}@ærø.dk,{name},{domain},ÆRØ {};Firma {}\n", i % 7, i % 25));
+    }
+    let files = [write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second)];
+    let objects = ["contacts", "companies"];
+    let maps = ["Employer=assoc:companies.name"];
+    let baseline = import_objects(&files, &objects, &maps, 1, None, |_| {});
+    let errors = String::from_utf8_lossy(&baseline.reports[0]).into_owned()
+        + &String::from_utf8_lossy(&baseline.reports[3]);
+    for code in ["ASSOCIATION_RECORD_NOT_FOUND", "AMBIGUOUS_ASSOCIATION_RECORD"] {
+        assert!(errors.contains(code), "{code}: {errors}");
+    }
+    assert!(
+        String::from_utf8_lossy(&baseline.export).contains(r#""associations":{"companies":"#),
+        "some names link"
+    );
+    check_objects_all_ways(&files, &objects, &maps, &[1, 41, 600, 4096]);
+}

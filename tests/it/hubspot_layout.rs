@@ -199,3 +199,40 @@ fn create_with_ids_keeps_the_files_record_ids_and_moves_the_sequence_past_them()
     assert_eq!(get("901")["properties"]["email"], "new@acme.com");
     assert!(ok_stdout(&ingest(&store, &["check"])).contains("ok"));
 }
+
+#[test]
+fn a_contact_export_with_associated_company_names_reimports_into_its_store_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "multi.csv",
+        "Email,First Name,Company Name,Company Domain Name,Deal Name\n\
+         josé@exämple.de,José,Exämple GmbH,exämple.de,Renewal\n\
+         josé@exämple.de,José,Ærø Fisk ApS,ærø.dk,\n\
+         li@acme.com,Li,,,\n\
+         åsa@ærø.dk,Åsa,Ærø Fisk ApS,ærø.dk,Upsell\n",
+    );
+    import_json(
+        &store,
+        &[file.to_str().unwrap(), "--object", "contacts", "--object", "companies", "--object", "deals"],
+    );
+    let links_before = json(&ingest(&store, &["stats", "--json"]))["associations"].clone();
+    let before = ok_stdout(&ingest(&store, &["export", "contacts"]));
+    // As HubSpot exports contacts with their associations: the companies by name
+    // (`;` between several, in HubSpot's capitals or not), the deals by ID.
+    let export = write(
+        dir.path(),
+        "hubspot-contacts.csv",
+        "Record ID - Contact,First Name,Email,Associated Company,Associated Deal\n\
+         1,José,josé@exämple.de,Exämple GmbH;Ærø Fisk ApS,1\n\
+         2,Li,li@acme.com,,\n\
+         3,Åsa,åsa@ærø.dk,ÆRØ FISK APS,2\n",
+    );
+    let out = import_json(&store, &[export.to_str().unwrap()]);
+    assert_eq!(out["errors"], 0, "{out}");
+    assert_eq!(out["objects"]["contacts"]["unchanged"], 3, "{out}");
+    assert_eq!(out["associations"], json!({"created": 0, "existing": 5}), "{out}");
+    assert_eq!(ok_stdout(&ingest(&store, &["export", "contacts"])), before);
+    assert_eq!(json(&ingest(&store, &["stats", "--json"]))["associations"], links_before);
+}

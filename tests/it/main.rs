@@ -3,6 +3,7 @@
 // Test data is built with `push_str(&format!(..))` for readability.
 #![allow(clippy::format_push_string)]
 
+mod association_names;
 mod associations;
 mod cli;
 mod corpora;

@@ -63,8 +63,8 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub enum LinkColumn {
     /// Each `;`-separated value finds a record of `object` by `property` (a unique
-    /// property or the record ID), which the row's record of the import's first
-    /// object is associated with.
+    /// property, the record ID, or a name: [`crate::plan::names`]), which the row's
+    /// record of the import's first object is associated with.
     Assoc {
         /// The object of the records the values name.
         object: Object,
@@ -634,8 +634,9 @@ fn parse_target(
     Ok(Parsed::Map(Target::Property { object, property }))
 }
 
-/// `OBJ.PROP` of `assoc:OBJ.PROP`: any object of the schema, by a unique property
-/// or the record ID.
+/// `OBJ.PROP` of `assoc:OBJ.PROP`: any object of the schema, by a unique property,
+/// the record ID, or the value of a text property that is not unique (a name,
+/// [`crate::plan::names::by_value`]).
 fn parse_assoc(spec: &str, assoc: &str, vocabulary: &Vocabulary) -> Result<Parsed, MappingError> {
     let (o, p) = assoc.split_once('.').ok_or_else(|| {
         bad(spec, "an association column is assoc:OBJECT.PROPERTY (e.g. assoc:companies.domain)")
@@ -650,14 +651,24 @@ fn parse_assoc(spec: &str, assoc: &str, vocabulary: &Vocabulary) -> Result<Parse
         .filter(|p| p.unique || p.id == crate::schema::RECORD_ID)
         .map(|p| p.name.as_str())
         .collect();
-    let property = object
-        .property_named(p.trim())
-        .filter(|d| d.unique || d.id == crate::schema::RECORD_ID)
+    let found = object.property_named(p.trim());
+    let property = found
+        .filter(|d| d.unique || d.id == crate::schema::RECORD_ID || crate::plan::names::by_value(d))
         .map(|d| d.id)
         .ok_or_else(|| {
+            let what = match found {
+                Some(d) if d.multiple => format!("{}.{} holds several values", object.name, d.name),
+                Some(d) => format!("{}.{} is of type {}", object.name, d.name, d.ty.name()),
+                None => format!("{} has no property '{}'", object.name, p.trim()),
+            };
             bad(
                 spec,
-                &format!("{} records are found by a unique property: {}", object.name, unique.join(", ")),
+                &format!(
+                    "{what}: {} records are found by a unique property ({}) or by the value of a \
+                     single-valued text property (string, email, phone, domain or url, such as a name)",
+                    object.name,
+                    unique.join(", ")
+                ),
             )
         })?;
     Ok(Parsed::Link(LinkColumn::Assoc { object, property, from: None }))
@@ -847,8 +858,16 @@ mod tests {
         assert_eq!(m.target_text(1), "assoc:contacts.email");
         assert_eq!(m.target_text(2), "label:contacts-companies");
         assert_eq!(m.links.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [1, 2]);
+        let by_name = map(
+            &h(&["Email", "Manager", "Role"]),
+            &req(&h(&["contacts"]), &h(&["Manager=assoc:contacts.firstname"]), "en"),
+        )
+        .unwrap();
+        assert_eq!(by_name.target_text(1), "assoc:contacts.firstname", "found by value");
         for bad in [
-            "Manager=assoc:contacts.firstname",
+            "Manager=assoc:contacts.num_notes",
+            "Manager=assoc:contacts.hs_additional_emails",
+            "Manager=assoc:contacts.nope",
             "Manager=assoc:nope.email",
             "Role=label:contacts",
             "Manager=assoc:contacts",

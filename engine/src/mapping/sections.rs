@@ -6,9 +6,11 @@
 //! its section, and header names repeat across sections. Columns named
 //! `Associated <Object> <Property>` (`Associated Company Domain`, `Associated
 //! Contact Email`, `Associated Deal IDs`, or `Associated Deal` alone for record
-//! IDs) are association columns, in any file.
+//! IDs) are association columns, in any file. HubSpot's contact export fills a
+//! bare `Associated Company` with company *names*: that column, and `Associated
+//! Company Name`, find companies by name ([`crate::plan::names`]).
 
-use super::vocabulary::Vocabulary;
+use super::vocabulary::{Vocabulary, normalize_header};
 use crate::schema::{Object, PropertyId, RECORD_ID};
 
 /// The sections of a header: per column, the object of its section (by name),
@@ -31,6 +33,13 @@ const ASSOCIATED_PREFIX: &str = "associated";
 
 /// What follows the object's name in an association column of record IDs.
 const ID_SUFFIXES: [&str; 5] = ["", "id", "ids", "recordid", "recordids"];
+
+/// The objects whose bare singular `Associated <Object>` column holds their
+/// records' names, not IDs, and the property of the name: HubSpot's contact export
+/// writes company names in `Associated Company` (its `Associated Deal` holds deal
+/// IDs, and this engine's CSV export writes IDs under the plural `Associated
+/// Companies`). `Associated Company Name` names the same property.
+const NAMED_BY: [(&str, &str); 1] = [("companies", "name")];
 
 impl Sections {
     /// The sections of a header given as normalized keys; `None` when no column
@@ -63,22 +72,34 @@ fn section_object<'v>(key: &str, vocabulary: &'v Vocabulary) -> Option<&'v Objec
     vocabulary.object_named(rest)
 }
 
-/// The object and unique property (or the record ID) an association column's
-/// normalized header names: `associatedcompanydomain` -> companies `domain`,
-/// `associateddealids` and `associateddeal` -> deals' record ID.
+/// The object and unique property (or the record ID, or a name) an association
+/// column's normalized header names: `associatedcompanydomain` -> companies
+/// `domain`, `associateddealids` and `associateddeal` -> deals' record ID,
+/// `associatedcompany` and `associatedcompanyname` -> companies `name` ([`NAMED_BY`]).
 pub fn association_column<'v>(
     key: &str,
     vocabulary: &'v Vocabulary,
     lang: &str,
 ) -> Option<(&'v Object, PropertyId)> {
     let rest = key.strip_prefix(ASSOCIATED_PREFIX)?;
+    let named = |object: &Object| {
+        NAMED_BY.iter().find(|(o, _)| *o == object.name).and_then(|(_, p)| object.property_id(p))
+    };
+    if let Some((object, name)) = vocabulary
+        .objects()
+        .iter()
+        .find(|o| normalize_header(&o.singular) == rest)
+        .and_then(|o| Some((o, named(o)?)))
+    {
+        return Some((object, name));
+    }
     vocabulary.objects_prefixing(rest).find_map(|(object, property)| {
         if ID_SUFFIXES.contains(&property) {
             return Some((object, RECORD_ID));
         }
         let id = vocabulary.lookup_key(&object.name, property, lang)?;
         let unique = object.property(id).is_some_and(|p| p.unique) || id == RECORD_ID;
-        unique.then_some((object, id))
+        (unique || named(object) == Some(id)).then_some((object, id))
     })
 }
 
@@ -125,7 +146,11 @@ mod tests {
         assert_eq!(of("Associated Deal IDs"), pair("deals", "hs_object_id"));
         assert_eq!(of("Associated Deal"), pair("deals", "hs_object_id"));
         assert_eq!(of("Associated Companies"), pair("companies", "hs_object_id"));
-        assert_eq!(of("Associated Company Name"), None, "a name is not an identifier");
+        assert_eq!(of("Associated Company IDs"), pair("companies", "hs_object_id"));
+        assert_eq!(of("Associated Company"), pair("companies", "name"), "HubSpot writes names there");
+        assert_eq!(of("Associated Company Name"), pair("companies", "name"));
+        assert_eq!(of("Associated Contact"), pair("contacts", "hs_object_id"));
+        assert_eq!(of("Associated Deal Name"), None, "by name only where HubSpot writes names");
         assert_eq!(of("Company Domain"), None);
     }
 }

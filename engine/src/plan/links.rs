@@ -7,14 +7,18 @@
 //! import created or moved: a record a later row creates is not found, whatever
 //! the chunking); a value that finds none is `ASSOCIATION_RECORD_NOT_FOUND`, a
 //! label the pair does not have `ASSOCIATION_LABEL_NOT_FOUND`: value errors, the
-//! row's record is imported without that link or label.
+//! row's record is imported without that link or label. A column of a property
+//! that is not unique (a company's name) finds records by value through the
+//! import's [`super::names`] index; a value several records hold is
+//! `AMBIGUOUS_ASSOCIATION_RECORD`, a value error too.
 
 use std::collections::HashMap;
 
 use store::schema::{LabelId, Schema};
 use store::{ReadSession, SECONDARY, StoreError};
 
-use super::{Action, ObjectPlanner};
+use super::names::{Found, NameIndexes};
+use super::{Action, ObjectPlanner, Rewrites};
 use crate::codes::ErrorCode;
 use crate::issue::Issue;
 use crate::mapping::LinkColumn;
@@ -32,6 +36,8 @@ enum Column {
         in_import: Option<usize>,
         /// The import's object whose record is linked, when not [`LinkColumns::from`].
         from: Option<usize>,
+        /// Found by value (a name, [`super::names`]), not through a unique index.
+        by_value: bool,
     },
     Label {
         pair: (String, String),
@@ -61,6 +67,7 @@ impl LinkColumns {
                         property: *property,
                         from: *from,
                         in_import: objects.iter().position(|o| o.name == object.name),
+                        by_value: object.property(*property).is_some_and(super::names::by_value),
                     },
                     LinkColumn::Label { pair } => Column::Label {
                         pair: pair.clone(),
@@ -163,12 +170,17 @@ impl Created {
     }
 }
 
-/// Resolves the link cells of a planned piece.
+/// Resolves the link cells of a planned piece. A value found by name sees the
+/// piece's rows up to its own applied to `names` first (the caller applies the
+/// rest after).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn resolve(
     columns: &LinkColumns,
     rows: &Transformed,
     actions: &[Vec<Action>],
+    rewrites: &[Rewrites],
     planners: &[ObjectPlanner<'_>],
+    names: &mut NameIndexes,
     read: &ReadSession,
     issues: &mut Vec<Issue>,
 ) -> Result<PlannedLinks, StoreError> {
@@ -212,7 +224,7 @@ pub(super) fn resolve(
                     out.labels.push(RowLabels { row: cell.row, pair: pair.clone(), labels: ids });
                 }
             }
-            Column::Assoc { object, property, in_import, .. } => {
+            Column::Assoc { object, property, in_import, by_value, .. } => {
                 let def = crate::schema::property(object, *property);
                 for value in cell.text.split(';').map(str::trim).filter(|v| !v.is_empty()) {
                     let not_found = |why: String| {
@@ -235,7 +247,23 @@ pub(super) fn resolve(
                             )));
                             continue;
                         }
-                        lookup(object, *property, norm.as_bytes(), *in_import, planners, read)?
+                        if *by_value {
+                            names.advance(r + 1, rows, actions, rewrites, read)?;
+                            match names.find(&object.name, *property, &norm, read)? {
+                                Found::One(id) => Some(id),
+                                Found::None => None,
+                                Found::Several(n) => {
+                                    issues.push(at().value_error(
+                                        ErrorCode::AmbiguousAssociationRecord,
+                                        value.to_owned(),
+                                        ambiguous_message(object, def, &norm, n),
+                                    ));
+                                    continue;
+                                }
+                            }
+                        } else {
+                            lookup(object, *property, norm.as_bytes(), *in_import, planners, read)?
+                        }
                     };
                     // A record this piece creates exists from its creating row on.
                     let found = found.filter(|&id| match in_import {
@@ -268,6 +296,21 @@ pub(super) fn resolve(
         }
     }
     Ok(out)
+}
+
+/// Why a value several records hold links none of them, and what names one.
+fn ambiguous_message(object: &Object, def: &crate::schema::PropertyDef, value: &str, n: usize) -> String {
+    let unique = object
+        .identifier_id()
+        .or_else(|| object.properties.iter().find(|p| p.unique && p.id != RECORD_ID).map(|p| p.id))
+        .unwrap_or(RECORD_ID);
+    let unique = &crate::schema::property(object, unique).name;
+    format!(
+        "{n} {} records have {} '{value}', so it names none of them; the record is imported without \
+         this association (a column of a unique property names one record, such as {unique}: \
+         assoc:{}.{unique})",
+        object.name, def.name, object.name
+    )
 }
 
 /// Whether record `id` of `object` exists now: created by this import so far, or

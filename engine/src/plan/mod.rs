@@ -8,11 +8,13 @@
 //! IDs in the order of the creating rows. Whether an update changes anything is
 //! only known when the record is read, so the commit stage settles `updated`
 //! versus `unchanged`. [`links`] resolves a piece's association and label columns
-//! after its actions are planned; [`domains`] serves `--associate-by-domain` from
-//! the companies planner, in the same row order.
+//! after its actions are planned, with [`names`] for columns that find records by
+//! a name; [`domains`] serves `--associate-by-domain` from the companies planner,
+//! in the same row order.
 
 pub mod domains;
 pub mod links;
+pub mod names;
 #[cfg(test)]
 mod tests;
 mod unique;
@@ -194,12 +196,27 @@ pub struct Planner<'a> {
     links: links::LinkColumns,
     /// `--associate-by-domain`.
     domains: Option<domains::DomainLinks>,
+    /// The values association columns find records by ([`names`]).
+    names: names::NameIndexes,
 }
 
 impl<'a> Planner<'a> {
     /// A planner over one planner per object, in the mapping's order.
     pub fn new(objects: Vec<ObjectPlanner<'a>>) -> Self {
-        Self { objects, links: links::LinkColumns::default(), domains: None }
+        Self {
+            objects,
+            links: links::LinkColumns::default(),
+            domains: None,
+            names: names::NameIndexes::default(),
+        }
+    }
+
+    /// Keeps the name indexes that the import's association columns by value need
+    /// (of every input, so that an earlier input's rows are applied to them).
+    #[must_use]
+    pub fn with_names(mut self, names: names::NameIndexes) -> Self {
+        self.names = names;
+        self
     }
 
     /// Associates contacts with the companies of their email domains.
@@ -258,12 +275,25 @@ impl<'a> Planner<'a> {
             planned[oi] = Some(a);
         }
         actions.extend(planned.into_iter().map(|a| a.expect("every object is planned")));
+        let read = self.objects[0].read;
+        self.names.begin_piece();
         let mut links = if self.links.is_empty() {
             links::PlannedLinks::default()
         } else {
-            let read = self.objects[0].read;
-            links::resolve(&self.links, &rows, &actions, &self.objects, read, &mut found)?
+            links::resolve(
+                &self.links,
+                &rows,
+                &actions,
+                &rewrites,
+                &self.objects,
+                &mut self.names,
+                read,
+                &mut found,
+            )?
         };
+        if !self.names.is_empty() {
+            self.names.advance(rows.len(), &rows, &actions, &rewrites, read)?;
+        }
         if let Some(d) = &self.domains {
             for (row, id) in auto {
                 links.extra.push(links::ExtraLink {
