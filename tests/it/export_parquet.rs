@@ -1,6 +1,7 @@
 //! `ingest export OBJ --format parquet` (SPEC 8): every property type read back with
-//! the parquet crate's Arrow reader (schema, nullability, every value), an object
-//! without records, an object of several row groups, and a number no double holds.
+//! the parquet crate's Arrow reader (schema, nullability, every value), the
+//! associations against the JSONL export's, an object without records, an object
+//! of several row groups, and a number no double holds.
 
 use std::fs::File;
 use std::path::Path;
@@ -40,11 +41,28 @@ fn one_batch(path: &Path) -> RecordBatch {
     batches.pop().unwrap()
 }
 
-/// The column type the README's table gives each property of `ingest schema OBJ --json`.
+/// The objects of the store's schema, in order: (name, label).
+fn schema_objects(store: &Path) -> Vec<(String, String)> {
+    let objects = json(&ingest(store, &["schema", "--json"]));
+    let text = |o: &Value, f: &str| o[f].as_str().unwrap().to_owned();
+    objects.as_array().unwrap().iter().map(|o| (text(o, "name"), text(o, "label"))).collect()
+}
+
+/// The column type the README's table gives each property of `ingest schema OBJ --json`,
+/// then the association columns: one per object of the schema, and `Primary Company`.
 fn expected_fields(store: &Path, object: &str) -> Vec<Field> {
     let schema = json(&ingest(store, &["schema", object, "--json"]));
     let element = Field::new("element", DataType::Utf8, false);
     let flag = |p: &Value, f: &str| p.get(f).and_then(Value::as_bool).unwrap_or(false);
+    let links = DataType::List(Field::new("element", DataType::Int64, false).into());
+    let associations = schema_objects(store)
+        .into_iter()
+        .map(|(_, label)| Field::new(format!("Associated {label}"), links.clone(), false))
+        .chain(
+            ["contacts", "deals", "tickets"]
+                .contains(&object)
+                .then(|| Field::new("Primary Company", DataType::Int64, true)),
+        );
     schema["properties"]
         .as_array()
         .unwrap()
@@ -63,6 +81,7 @@ fn expected_fields(store: &Path, object: &str) -> Vec<Field> {
             };
             Field::new(name, ty, true)
         })
+        .chain(associations)
         .collect()
 }
 
@@ -110,13 +129,26 @@ fn owned(values: &[Option<&str>]) -> Vec<Option<String>> {
     values.iter().map(|s| s.map(str::to_owned)).collect()
 }
 
-/// Every column not named in `checked` holds only nulls.
+/// Every property column not named in `checked` holds only nulls, and every
+/// association column nothing (empty lists, no primary company).
 fn the_rest_is_null(batch: &RecordBatch, checked: &[&str]) {
     for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
-        if !checked.contains(&field.name().as_str()) {
-            assert_eq!(array.null_count(), batch.num_rows(), "{} holds values", field.name());
+        let name = field.name().as_str();
+        if name.starts_with("Associated ") {
+            let lists = array.as_list::<i32>();
+            assert!((0..lists.len()).all(|r| lists.value(r).is_empty()), "{name} holds links");
+            assert_eq!(array.null_count(), 0, "{name} is never null");
+        } else if !checked.contains(&name) {
+            assert_eq!(array.null_count(), batch.num_rows(), "{name} holds values");
         }
     }
+}
+
+/// The IDs of list column `name`, per row.
+fn id_lists(batch: &RecordBatch, name: &str) -> Vec<Vec<i64>> {
+    let c = column(batch, name);
+    let lists = c.as_list::<i32>();
+    (0..lists.len()).map(|r| lists.value(r).as_primitive::<Int64Type>().values().to_vec()).collect()
 }
 
 #[test]
@@ -249,6 +281,82 @@ fn every_property_type_is_a_typed_column_with_every_value() {
 }
 
 #[test]
+fn associations_are_id_lists_per_object_and_the_primary_company_as_in_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let file = write(
+        dir.path(),
+        "multi.csv",
+        "Email,First Name,Company Name,Company Domain Name,Deal Name
+         josé@exämple.de,José,Exämple GmbH,exämple.de,Renewal
+         josé@exämple.de,José,Ærø Fisk ApS,ærø.dk,
+         li@acme.com,Li,,,
+         åsa@ærø.dk,Åsa,Ærø Fisk ApS,ærø.dk,Upsell
+",
+    );
+    let objects = ["--object", "contacts", "--object", "companies", "--object", "deals"];
+    let mut args = vec!["import", file.to_str().unwrap()];
+    args.extend(objects);
+    ok_stdout(&ingest(&store, &args));
+    // A same-object link, and a second company made primary.
+    ok_stdout(&ingest(&store, &["associate", "contacts", "3", "contacts", "1"]));
+    ok_stdout(&ingest(&store, &["associate", "contacts", "1", "companies", "2", "--primary"]));
+    let labels = schema_objects(&store);
+    for object in ["contacts", "companies", "deals", "tickets"] {
+        let out = dir.path().join(format!("{object}.parquet"));
+        ok_stdout(&export(&store, object, &out));
+        let jsonl = ok_stdout(&ingest(&store, &["export", object]));
+        let records: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (batches, _) = read(&out);
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        assert_eq!(rows, records.len(), "{object}");
+        let Some(b) = batches.first() else {
+            continue; // no tickets: no batch
+        };
+        let fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        assert_eq!(fields, expected_fields(&store, object), "{object}");
+        for (name, label) in &labels {
+            let got = id_lists(b, &format!("Associated {label}"));
+            let want: Vec<Vec<i64>> = records
+                .iter()
+                .map(|r| {
+                    r["associations"][name]
+                        .as_array()
+                        .map(|ids| ids.iter().map(|i| i.as_i64().unwrap()).collect())
+                        .unwrap_or_default()
+                })
+                .collect();
+            assert_eq!(got, want, "{object}: Associated {label}");
+        }
+        if object == "companies" {
+            assert!(b.column_by_name("Primary Company").is_none());
+        } else {
+            let want: Vec<Option<i64>> =
+                records.iter().map(|r| r["associations"]["primary_company"].as_i64()).collect();
+            assert_eq!(ints(b, "Primary Company"), want, "{object}");
+        }
+    }
+    // As seen from the contacts, spelled out.
+    let b = one_batch(&dir.path().join("contacts.parquet"));
+    assert_eq!(id_lists(&b, "Associated Companies"), [vec![1, 2], vec![], vec![2]]);
+    assert_eq!(id_lists(&b, "Associated Contacts"), [vec![3], vec![], vec![1]]);
+    assert_eq!(id_lists(&b, "Associated Deals"), [vec![1], vec![], vec![2]]);
+    assert_eq!(ints(&b, "Primary Company"), [Some(2), None, Some(2)]);
+    assert!(id_lists(&b, "Associated Tickets").iter().all(Vec::is_empty));
+
+    // The file imports into its store as it is: every record found by its ID,
+    // unchanged, every link existing (`Associated <Objects>` and `Primary Company`
+    // are association columns by record ID).
+    let before = ok_stdout(&ingest(&store, &["export", "contacts"]));
+    let out =
+        json(&ingest(&store, &["import", dir.path().join("contacts.parquet").to_str().unwrap(), "--json"]));
+    assert_eq!(out["errors"], 0, "{out}");
+    assert_eq!(out["objects"]["contacts"]["unchanged"], 3, "{out}");
+    assert_eq!(out["associations"]["created"], 0, "{out}");
+    assert_eq!(ok_stdout(&ingest(&store, &["export", "contacts"])), before);
+}
+
+#[test]
 fn an_object_without_records_is_a_file_with_the_schema_and_no_rows() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.redb");
@@ -259,7 +367,9 @@ fn an_object_without_records_is_a_file_with_the_schema_and_no_rows() {
     assert_eq!(reader.metadata().file_metadata().num_rows(), 0);
     let fields: Vec<Field> = reader.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
     assert_eq!(fields, expected_fields(&store, "companies"));
-    assert_eq!(fields.last().unwrap(), &Field::new("tier", DataType::Utf8, true));
+    let properties =
+        json(&ingest(&store, &["schema", "companies", "--json"]))["properties"].as_array().unwrap().len();
+    assert_eq!(fields[properties - 1], Field::new("tier", DataType::Utf8, true));
     assert_eq!(reader.build().unwrap().map(|b| b.unwrap().num_rows()).sum::<usize>(), 0);
 }
 

@@ -136,6 +136,16 @@ fn origin_words(o: &LinkOrigin) -> String {
     }
 }
 
+/// The header of the column of links with `other`'s records in the CSV and
+/// Parquet exports: `Associated <Objects>` by the object's label (`Associated
+/// Companies`), the name of an object the schema does not have.
+pub fn column_name(schema: &Schema, other: &str) -> String {
+    format!("Associated {}", schema.object(other).map_or(other, |d| d.label.as_str()))
+}
+
+/// The header of the primary company's column in the CSV and Parquet exports.
+pub const PRIMARY_COMPANY_COLUMN: &str = "Primary Company";
+
 /// The association columns `export --format csv` adds after the properties:
 /// `Associated <Objects>` per object the records have links with (record IDs,
 /// `;`-separated), and `Primary Company` for contacts, deals and tickets.
@@ -155,12 +165,9 @@ impl CsvColumns {
         // In the schema's order, as the objects are listed everywhere else.
         objects.sort_by_key(|o| schema.objects.iter().position(|d| d.name == *o).unwrap_or(usize::MAX));
         let primary = PRIMARY_COMPANY_OBJECTS.contains(&object) && objects.iter().any(|o| o == COMPANIES);
-        let mut headers: Vec<String> = objects
-            .iter()
-            .map(|o| format!("Associated {}", schema.object(o).map_or(o.as_str(), |d| d.label.as_str())))
-            .collect();
+        let mut headers: Vec<String> = objects.iter().map(|o| column_name(schema, o)).collect();
         if primary {
-            headers.push("Primary Company".into());
+            headers.push(PRIMARY_COMPANY_COLUMN.into());
         }
         (Self { objects, primary }, headers)
     }

@@ -18,6 +18,14 @@
 //! | any property with `multiple`          | `List<Utf8>` (non-null items)       |
 //! | string, email, phone, domain, url, enumeration, owner | `Utf8`              |
 //!
+//! Then the associations, named as the CSV export names its columns (names no
+//! property can have: internal names are lowercase, digits and `_`):
+//!
+//! - `Associated <Objects>` (`Associated Companies`), one per object of the schema
+//!   in schema order: `List<Int64>` (non-null items), never null, the linked
+//!   records' IDs ascending, an empty list without links;
+//! - `Primary Company`, for contacts, deals and tickets: `Int64`, null without one.
+//!
 //! Why these types:
 //!
 //! - **`hs_object_id` is `Int64`, not `UInt64`.** Spark has no unsigned integers (it
@@ -54,6 +62,15 @@
 //!   stored values in their stored order, as text whatever the property's type.
 //! - Everything else is `Utf8`, the normalized text the other formats write
 //!   (enumerations by internal value, owners by owner ID).
+//! - **Associations are `List<Int64>`, one column per object of the schema**
+//!   (and one per object only links name, which a schema without it no longer
+//!   lists), whether or not the records have links with it: the CSV export adds
+//!   columns for the objects the records are linked with, but a Parquet file's
+//!   schema should not change with the data (a dataset of exports appends; a query
+//!   names its columns). The IDs are `Int64` like `hs_object_id`, for the same
+//!   reasons, so that `list_contains("Associated Companies", hs_object_id)` and
+//!   unnested joins need no cast. SPEC 8's JSON form holds the same lists
+//!   (`"associations": {"companies": [...]}`) and `primary_company`.
 //!
 //! A stored value that does not read as its column's type (which the import's
 //! normalization never writes, so only a damaged store holds one) fails the export
@@ -62,7 +79,8 @@
 //!
 //! # Memory
 //!
-//! Records are read in ID order by [`ReadSession::for_each_record`] into Arrow
+//! Records are read in ID order by [`ReadSession::for_each_record`] (their links
+//! with them, through one [`store::LinkReader`]) into Arrow
 //! builders of at most [`BATCH_ROWS`] rows (or [`BATCH_BYTES`] of text), each batch
 //! handed to the Parquet writer, which closes a row group every [`ROW_GROUP_ROWS`]
 //! rows, or sooner when its encoded size reaches [`ROW_GROUP_BYTES`]: memory is
@@ -83,6 +101,8 @@ use chrono::Datelike;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use store::schema::{COMPANIES, PRIMARY_COMPANY_OBJECTS};
+use store::{Link, LinkReader};
 use store::{ReadSession, RecordView};
 
 use crate::schema::{ObjectDef, PropertyDef, PropertyType};
@@ -220,9 +240,54 @@ fn list_item() -> Arc<Field> {
     Arc::new(Field::new(LIST_ITEM, DataType::Utf8, false))
 }
 
+/// The item field of association columns.
+fn link_item() -> Arc<Field> {
+    Arc::new(Field::new(LIST_ITEM, DataType::Int64, false))
+}
+
+/// The association columns of an export (module docs): one per object, and the
+/// primary company's for contacts, deals and tickets.
+#[derive(Debug, Clone)]
+pub struct LinkColumns {
+    /// The objects with a column, in the columns' order.
+    objects: Vec<String>,
+    /// Their columns' names.
+    names: Vec<String>,
+    /// Whether the export has a `Primary Company` column.
+    primary: bool,
+}
+
+impl LinkColumns {
+    /// The columns of an export of `object`: every object of `schema`, in its
+    /// order, then those of `linked` (the objects `object`'s records have links
+    /// with) that `schema` does not have.
+    pub fn new<'a>(
+        schema: &crate::schema::Schema,
+        object: &str,
+        linked: impl Iterator<Item = &'a str>,
+    ) -> Self {
+        let mut objects: Vec<String> = schema.objects.iter().map(|o| o.name.clone()).collect();
+        for o in linked {
+            if !objects.iter().any(|known| known == o) {
+                objects.push(o.to_owned());
+            }
+        }
+        let names = objects.iter().map(|o| crate::associate::view::column_name(schema, o)).collect();
+        Self { objects, names, primary: PRIMARY_COMPANY_OBJECTS.contains(&object) }
+    }
+
+    fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        let lists = self.names.iter().map(|n| Field::new(n, DataType::List(link_item()), false));
+        let primary = self
+            .primary
+            .then(|| Field::new(crate::associate::view::PRIMARY_COMPANY_COLUMN, DataType::Int64, true));
+        lists.chain(primary)
+    }
+}
+
 /// The Arrow schema of `object`'s Parquet export: one field per property, in schema
-/// order; only the record ID is not nullable.
-pub fn arrow_schema(object: &ObjectDef) -> SchemaRef {
+/// order (only the record ID is not nullable), then the association columns.
+pub fn arrow_schema(object: &ObjectDef, links: &LinkColumns) -> SchemaRef {
     let fields: Vec<Field> = object
         .properties
         .iter()
@@ -230,6 +295,7 @@ pub fn arrow_schema(object: &ObjectDef) -> SchemaRef {
             let kind = Kind::of(p);
             Field::new(&p.name, kind.data_type(), kind != Kind::RecordId)
         })
+        .chain(links.fields())
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -379,25 +445,87 @@ impl Limits {
     };
 }
 
+/// The builders of the association columns.
+struct LinkBuilders<'l> {
+    layout: &'l LinkColumns,
+    lists: Vec<ListBuilder<Int64Builder>>,
+    primary: Int64Builder,
+}
+
+impl<'l> LinkBuilders<'l> {
+    fn new(layout: &'l LinkColumns) -> Self {
+        let lists = layout
+            .objects
+            .iter()
+            .map(|_| ListBuilder::new(Int64Builder::new()).with_field(link_item()))
+            .collect();
+        Self { layout, lists, primary: Int64Builder::new() }
+    }
+
+    /// Appends record `id`'s links (by object, then ID, as the store reads them).
+    fn push(&mut self, object: &str, id: u64, links: &[Link]) -> Result<(), ParquetExportError> {
+        let mut primary = None;
+        let mut at = 0;
+        for link in links {
+            // The columns are in schema order, the links by object name: look the
+            // object up when it changes.
+            if self.layout.objects.get(at).is_none_or(|o| *o != link.object) {
+                at = self.layout.objects.iter().position(|o| *o == link.object).unwrap_or(usize::MAX);
+            }
+            let Some(list) = self.lists.get_mut(at) else {
+                continue; // not reached: every object links name has a column
+            };
+            let other = i64::try_from(link.id).map_err(|_| ParquetExportError::Value {
+                object: object.to_owned(),
+                id,
+                property: self.layout.names[at].clone(),
+                value: link.id.to_string(),
+                problem: Problem::RecordId,
+            })?;
+            list.values().append_value(other);
+            if link.primary && link.object == COMPANIES {
+                primary = Some(other);
+            }
+        }
+        for list in &mut self.lists {
+            list.append(true);
+        }
+        if self.layout.primary {
+            self.primary.append_option(primary);
+        }
+        Ok(())
+    }
+
+    /// The columns so far; the builders start again empty.
+    fn finish(&mut self, arrays: &mut Vec<ArrayRef>) {
+        arrays.extend(self.lists.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        if self.layout.primary {
+            arrays.push(Arc::new(self.primary.finish()));
+        }
+    }
+}
+
 /// The rows being gathered for the next batch.
 struct Batch<'o> {
     object: &'o ObjectDef,
     schema: SchemaRef,
     columns: Vec<Column>,
+    links: LinkBuilders<'o>,
     rows: usize,
     bytes: usize,
     scratch: String,
 }
 
 impl<'o> Batch<'o> {
-    fn new(object: &'o ObjectDef, schema: SchemaRef) -> Self {
+    fn new(object: &'o ObjectDef, links: &'o LinkColumns, schema: SchemaRef) -> Self {
         let columns = object.properties.iter().map(|p| Column::new(Kind::of(p))).collect();
-        Self { object, schema, columns, rows: 0, bytes: 0, scratch: String::new() }
+        let links = LinkBuilders::new(links);
+        Self { object, schema, columns, links, rows: 0, bytes: 0, scratch: String::new() }
     }
 
-    /// Appends one record: its values and the properties' IDs both ascend, so one
-    /// walk pairs them.
-    fn push(&mut self, id: u64, view: &RecordView<'_>) -> Result<(), ParquetExportError> {
+    /// Appends one record with its links: its values and the properties' IDs both
+    /// ascend, so one walk pairs them.
+    fn push(&mut self, id: u64, view: &RecordView<'_>, links: &[Link]) -> Result<(), ParquetExportError> {
         let mut values = view.values().peekable();
         for (column, prop) in self.columns.iter_mut().zip(&self.object.properties) {
             // Values of deleted properties (IDs no property has) are skipped.
@@ -412,23 +540,37 @@ impl<'o> Batch<'o> {
                 problem,
             })?;
         }
+        self.links.push(&self.object.name, id, links)?;
+        self.bytes += links.len() * size_of::<i64>();
         self.rows += 1;
         Ok(())
     }
 
     /// The rows so far as a record batch; the batch starts again empty.
     fn finish(&mut self) -> Result<RecordBatch, ParquetExportError> {
-        let arrays = self.columns.iter_mut().map(Column::finish).collect();
+        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
+        self.links.finish(&mut arrays);
         self.rows = 0;
         self.bytes = 0;
         Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
     }
 }
 
-/// Writes every record of `object`, in ID order, as a Parquet file (module docs);
-/// returns the number of records.
+/// Writes every record of `object`, in ID order, as a Parquet file with its
+/// associations (module docs); returns the number of records.
 pub fn write(read: &ReadSession, object: &ObjectDef, out: &mut (dyn Write + Send)) -> anyhow::Result<u64> {
     write_with(read, object, out, Limits::BUILD)
+}
+
+/// The association columns of an export of `object` from `read`, and the reader
+/// of its links.
+fn link_columns(
+    read: &ReadSession,
+    object: &ObjectDef,
+) -> Result<(LinkColumns, LinkReader), store::StoreError> {
+    let links = read.link_reader(&object.name)?;
+    let columns = LinkColumns::new(&read.schema()?, &object.name, links.objects());
+    Ok((columns, links))
 }
 
 fn write_with<W: Write + Send>(
@@ -437,7 +579,8 @@ fn write_with<W: Write + Send>(
     out: W,
     limits: Limits,
 ) -> anyhow::Result<u64> {
-    let schema = arrow_schema(object);
+    let (layout, links) = link_columns(read, object)?;
+    let schema = arrow_schema(object, &layout);
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(limits.row_group_rows))
@@ -445,12 +588,12 @@ fn write_with<W: Write + Send>(
         .build();
     let mut writer =
         ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(ParquetExportError::from)?;
-    let mut batch = Batch::new(object, schema);
+    let mut batch = Batch::new(object, &layout, schema);
     let mut n = 0u64;
-    super::try_for_each_record(read, &object.name, |id, view| -> Result<(), ParquetExportError> {
-        batch.push(id, &view)?;
+    super::try_for_each_record(read, &object.name, |id, view| -> anyhow::Result<()> {
+        batch.push(id, &view, &links.links(id)?)?;
         if batch.rows >= limits.batch_rows || batch.bytes >= limits.batch_bytes {
-            writer.write(&batch.finish()?)?;
+            writer.write(&batch.finish()?).map_err(ParquetExportError::from)?;
         }
         n += 1;
         Ok(())
@@ -514,6 +657,12 @@ mod tests {
         Ok((n, out))
     }
 
+    /// The schema of an export of `object` from `store`.
+    fn schema_of(store: &Store, object: &ObjectDef) -> SchemaRef {
+        let (layout, _) = link_columns(&store.begin_read().unwrap(), object).unwrap();
+        arrow_schema(object, &layout)
+    }
+
     fn reader(bytes: &[u8]) -> ParquetRecordBatchReaderBuilder<std::fs::File> {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(bytes).unwrap();
@@ -529,9 +678,10 @@ mod tests {
     #[test]
     fn the_schema_types_every_property_and_only_the_record_id_is_required() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, contacts) = store_with(dir.path(), &[]);
-        let schema = arrow_schema(&contacts);
-        assert_eq!(schema.fields().len(), contacts.properties.len());
+        let (store, contacts) = store_with(dir.path(), &[]);
+        let schema = schema_of(&store, &contacts);
+        let objects = store.begin_read().unwrap().schema().unwrap().objects.len();
+        assert_eq!(schema.fields().len(), contacts.properties.len() + objects + 1);
         let field = |n: &str| schema.field_with_name(n).unwrap().clone();
         assert_eq!(schema.field(0).name(), "hs_object_id");
         assert_eq!(
@@ -555,6 +705,12 @@ mod tests {
             assert_eq!(field(name).data_type(), &ty, "{name}");
             assert!(field(name).is_nullable(), "{name}");
         }
+        let links = DataType::List(link_item());
+        for name in ["Associated Contacts", "Associated Companies", "Associated Deals", "Associated Emails"] {
+            assert_eq!((field(name).data_type(), field(name).is_nullable()), (&links, false), "{name}");
+        }
+        assert_eq!(field("Primary Company"), Field::new("Primary Company", DataType::Int64, true));
+        assert_eq!(schema.fields().last().unwrap().name(), "Primary Company");
     }
 
     #[test]
@@ -583,7 +739,7 @@ mod tests {
         let (groups, batches) = read_back(&bytes);
         assert_eq!((groups, batches.len()), (1, 1));
         let b = &batches[0];
-        assert_eq!(b.schema(), arrow_schema(&contacts));
+        assert_eq!(b.schema(), schema_of(&store, &contacts));
         let col = |n: &str| b.column_by_name(n).unwrap().clone();
         assert_eq!(col("hs_object_id").as_primitive::<Int64Type>().values().to_vec(), [1, 2, 3]);
         let email = col("email");
@@ -629,7 +785,7 @@ mod tests {
         let (n, bytes) = export(&store, &contacts, Limits::BUILD).unwrap();
         assert_eq!(n, 0);
         let reader = reader(&bytes);
-        assert_eq!(reader.schema(), &arrow_schema(&contacts));
+        assert_eq!(reader.schema(), &schema_of(&store, &contacts));
         assert_eq!(reader.metadata().file_metadata().num_rows(), 0);
         assert_eq!(reader.build().unwrap().count(), 0);
     }

@@ -75,12 +75,18 @@ fn section_object<'v>(key: &str, vocabulary: &'v Vocabulary) -> Option<&'v Objec
 /// The object and unique property (or the record ID, or a name) an association
 /// column's normalized header names: `associatedcompanydomain` -> companies
 /// `domain`, `associateddealids` and `associateddeal` -> deals' record ID,
-/// `associatedcompany` and `associatedcompanyname` -> companies `name` ([`NAMED_BY`]).
+/// `associatedcompany` and `associatedcompanyname` -> companies `name` (`NAMED_BY`),
+/// and the exports' `primarycompany` -> companies' record ID.
 pub fn association_column<'v>(
     key: &str,
     vocabulary: &'v Vocabulary,
     lang: &str,
 ) -> Option<(&'v Object, PropertyId)> {
+    // The CSV and Parquet exports' `Primary Company`: one of the associated companies.
+    if key == normalize_header(crate::associate::view::PRIMARY_COMPANY_COLUMN) {
+        let companies = vocabulary.object(store::schema::COMPANIES)?;
+        return Some((companies, RECORD_ID));
+    }
     let rest = key.strip_prefix(ASSOCIATED_PREFIX)?;
     let named = |object: &Object| {
         NAMED_BY.iter().find(|(o, _)| *o == object.name).and_then(|(_, p)| object.property_id(p))
@@ -151,6 +157,7 @@ mod tests {
         assert_eq!(of("Associated Company Name"), pair("companies", "name"));
         assert_eq!(of("Associated Contact"), pair("contacts", "hs_object_id"));
         assert_eq!(of("Associated Deal Name"), None, "by name only where HubSpot writes names");
+        assert_eq!(of("Primary Company"), pair("companies", "hs_object_id"), "as the exports write it");
         assert_eq!(of("Company Domain"), None);
     }
 }

@@ -4,13 +4,13 @@
 //!
 //! A unique property has an index in the store; a name has none, so the import
 //! keeps one of its own: per object and property that such a column names, a
-//! [`NameIndex`] from each value's [`fold`]ed form (trimmed, runs of whitespace
+//! `NameIndex` from each value's [`fold`]ed form (trimmed, runs of whitespace
 //! one space, Unicode lowercase, NFC) to the records holding it. It is built once
 //! per import, lazily (at the first row that looks a value up or sets one), from
 //! a scan of the object's records in the import's snapshot, and kept as a
 //! row-by-row import would see it: when the object is one of the import's, the
 //! planner applies every row's creations and renames to it in file order
-//! ([`NameIndexes::advance`]) before the row's association cells are looked up,
+//! (`NameIndexes::advance`) before the row's association cells are looked up,
 //! so a record an earlier row created or renamed is found under its new name, and
 //! one a later row creates is not. A value that one record holds links it; none,
 //! `ASSOCIATION_RECORD_NOT_FOUND`; several, `AMBIGUOUS_ASSOCIATION_RECORD`
