@@ -758,7 +758,7 @@ fn run_started(
                             write_index(&session, cfg, delta)?;
                             session.set_next_id(&cfg.object.name, next_id)?;
                         }
-                        links.finish()?;
+                        timed(Stage::LinkLists, || links.finish())?;
                         reporter.finish().map_err(ImportError::Report)?;
                         let mut e = entry_for_writer.clone();
                         e.status = ImportStatus::Done;

@@ -31,9 +31,11 @@ pub enum Stage {
     LoadIndex,
     /// Writing the links of multi-object rows.
     Links,
+    /// Writing the link lists kept in memory, at the end of an import.
+    LinkLists,
 }
 
-const NAMES: [&str; 11] = [
+const NAMES: [&str; 12] = [
     "split",
     "decode",
     "transform",
@@ -45,8 +47,9 @@ const NAMES: [&str; 11] = [
     "commit",
     "load-index",
     "links",
+    "link-lists",
 ];
-static NANOS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
+static NANOS: [AtomicU64; 12] = [const { AtomicU64::new(0) }; 12];
 
 /// Runs `f`, adding its duration to `stage`.
 pub fn timed<T>(stage: Stage, f: impl FnOnce() -> T) -> T {

@@ -245,6 +245,9 @@ impl Checker<'_> {
                 Some(TableKind::LegacyLinks(..)) => {
                     self.report.problem(name, "", "a links table of the first layout, not converted");
                 }
+                Some(TableKind::RecordLists(..)) => {
+                    self.report.problem(name, "", "a links table of the second layout, not converted");
+                }
                 None => self.report.problem(name, "", "a table the store never writes"),
             }
         }

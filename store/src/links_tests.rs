@@ -222,35 +222,89 @@ fn a_pair_limit_refuses_links_past_it_on_either_side() {
 #[test]
 fn check_finds_a_link_without_its_mirror_and_a_damaged_value() {
     let (_d, path) = tmp();
-    let store = store_with(&path, &["contacts", "companies"], 2);
+    let store = store_with(&path, &["contacts", "companies"], 70);
     let session = store.begin_write().unwrap();
     let mut links = session.links().unwrap();
     links.associate(("contacts", 1), ("companies", 1), &plain(1)).unwrap();
     links.associate(("contacts", 2), ("companies", 2), &plain(1)).unwrap();
+    // Records 64 to 127 are in the tables' second block.
+    links.associate(("contacts", 65), ("companies", 65), &plain(1)).unwrap();
     links.finish().unwrap();
     {
         let txn = session.txn();
-        let mut back = txn.open_table(crate::tables::links("associations/companies/contacts")).unwrap();
-        back.remove(1).unwrap();
-        let mut forth = txn.open_table(crate::tables::links("associations/contacts/companies")).unwrap();
-        let mut bytes = forth.get(2).unwrap().unwrap().value().to_vec();
+        let mut back = txn.open_table(crate::tables::links("link_lists/companies/contacts")).unwrap();
+        assert!(back.remove(1).unwrap().is_some(), "company 65's block");
+        let mut forth = txn.open_table(crate::tables::links("link_lists/contacts/companies")).unwrap();
+        let mut bytes = forth.get(0).unwrap().unwrap().value().to_vec();
         bytes[1] ^= 1;
-        forth.insert(2, bytes.as_slice()).unwrap();
+        forth.insert(0, bytes.as_slice()).unwrap();
     }
     session.commit(true).unwrap();
     drop(store);
     let problems = link_problems(&path);
     assert!(
-        problems.iter().any(|p| p.contains("associations/contacts/companies (1, 1) no identical link")),
+        problems.iter().any(|p| p.contains("link_lists/contacts/companies (65, 65) no identical link")),
         "{problems:?}"
     );
     assert!(
-        problems.iter().any(|p| p == "associations/contacts/companies 2 corrupt: checksum mismatch"),
+        problems.iter().any(|p| p.starts_with("link_lists/contacts/companies block 0 corrupt")
+            && p.ends_with("checksum mismatch")),
         "{problems:?}"
     );
     let read = Store::open_read_only(&path).unwrap();
     let e = read.begin_read().unwrap().links("contacts", 2).unwrap_err();
     assert!(e.is_corruption(), "{e}");
+    assert!(read.begin_read().unwrap().links("companies", 65).unwrap().is_empty());
+}
+
+/// A fresh record far past the others is kept apart from the vector of fresh
+/// lists until the vector grows over it; then its list moves in, unchanged.
+#[test]
+fn a_fresh_list_far_past_the_others_moves_in_when_reached() {
+    for spill in [usize::MAX, 0] {
+        let (_d, path) = tmp();
+        let store = store_with(&path, &["contacts", "companies"], 2);
+        let session = store.begin_write().unwrap();
+        let mut values = RowValues::default();
+        for _ in 3..=6000 {
+            values.push(1, "x");
+            values.end_row();
+        }
+        session
+            .records("contacts")
+            .unwrap()
+            .append(1, (0..5998).map(|i| (i as u64 + 3, values.row(i))))
+            .unwrap();
+        session.set_next_id("contacts", 6001).unwrap();
+        let mut links = session.links().unwrap();
+        links.spill_at(spill);
+        let created = |primary| LinkOutcome::Created { primary };
+        assert_eq!(links.associate(("contacts", 6000), ("companies", 2), &plain(1)).unwrap(), created(true));
+        for id in 3..6000 {
+            assert_eq!(
+                links.associate(("contacts", id), ("companies", 1), &plain(2)).unwrap(),
+                created(true)
+            );
+        }
+        links.flush().unwrap();
+        assert_eq!(
+            links.associate(("contacts", 6000), ("companies", 2), &plain(3)).unwrap(),
+            LinkOutcome::Existing { labels_added: vec![], primary_set: false },
+            "spill {spill}"
+        );
+        assert_eq!(links.primary_company(("contacts", 6000)).unwrap(), Some(2));
+        links.finish().unwrap();
+        session.commit(true).unwrap();
+        let read = store.begin_read().unwrap();
+        let ids: Vec<u64> = read.links("contacts", 6000).unwrap().into_iter().map(|l| l.id).collect();
+        assert_eq!(ids, vec![2]);
+        assert_eq!(read.links("companies", 1).unwrap().len(), 5997);
+        assert_eq!(read.link_count().unwrap(), 5998);
+        drop(read);
+        drop(store);
+        let problems: Vec<String> = link_problems(&path);
+        assert_eq!(problems, Vec::<String>::new());
+    }
 }
 
 /// Records created in the writer's own transaction ("fresh": at or past the
@@ -331,18 +385,70 @@ fn fresh_records_with_spill(spill: usize) {
     assert_eq!(link_problems(&path), Vec::<String>::new());
 }
 
+/// The links both conversion tests write, in their layout, and expect after.
+fn expect_converted(store: &Store) {
+    let read = store.begin_read().unwrap();
+    let of = |object, id| {
+        read.links(object, id)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.object, l.id, l.primary, l.labels, l.created.time_ms))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of("contacts", 1),
+        vec![
+            ("companies".to_owned(), 2, true, vec![], 5),
+            ("companies".to_owned(), 3, false, vec![1], 5),
+            ("contacts".to_owned(), 3, false, vec![], 5),
+        ]
+    );
+    assert_eq!(
+        of("companies", 2),
+        vec![("contacts".to_owned(), 1, true, vec![], 5), ("contacts".to_owned(), 2, true, vec![], 6)]
+    );
+    assert_eq!(of("contacts", 3), vec![("contacts".to_owned(), 1, false, vec![], 5)]);
+    assert_eq!(read.link_count().unwrap(), 4);
+}
+
+/// Opens the store at `path` (written in an earlier layout, whose tables start
+/// with `prefix`) read-only, then read-write: both read the converted links, the
+/// first changes nothing, the second leaves no table of the old layout.
+fn converted_at_open(path: &std::path::Path, prefix: &str) {
+    let before = std::fs::read(path).unwrap();
+    expect_converted(&Store::open_read_only(path).unwrap());
+    assert_eq!(std::fs::read(path).unwrap(), before, "a read-only open changes nothing");
+    expect_converted(&Store::open(path).unwrap());
+    let tables: Vec<String> = {
+        let store = Store::open_read_only(path).unwrap();
+        let read = store.begin_read().unwrap();
+        read.txn().list_tables().unwrap().map(|t| redb::TableHandle::name(&t).to_owned()).collect()
+    };
+    assert!(!tables.iter().any(|t| t.starts_with(prefix)), "{tables:?}");
+    assert!(tables.iter().any(|t| t.starts_with("link_lists/")), "{tables:?}");
+    assert_eq!(link_problems(path), Vec::<String>::new());
+}
+
+/// A store with 3 contacts and companies and the pair's label 1 ("Advisor").
+fn store_for_conversion(path: &std::path::Path) -> Store {
+    let store = store_with(path, &["contacts", "companies"], 3);
+    let session = store.begin_write().unwrap();
+    let mut schema = session.schema().unwrap();
+    let companies = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
+    companies.association_mut("contacts").labels = vec![AssociationLabel { id: 1, name: "Advisor".into() }];
+    session.save_object(companies).unwrap();
+    session.commit(true).unwrap();
+    store
+}
+
 /// A store written by the first layout (`links/<a>/<b>`, a key per link and
 /// direction) is converted when opened: in memory for a read-only open, in the
 /// file for a read-write one; the links read the same and `check` is clean.
 #[test]
 fn links_of_the_first_layout_are_converted_at_open() {
     let (_d, path) = tmp();
-    let store = store_with(&path, &["contacts", "companies"], 3);
+    let store = store_for_conversion(&path);
     let session = store.begin_write().unwrap();
-    let mut schema = session.schema().unwrap();
-    let companies = schema.objects.iter_mut().find(|o| o.name == "companies").unwrap();
-    companies.association_mut("contacts").labels = vec![AssociationLabel { id: 1, name: "Advisor".into() }];
-    session.save_object(companies).unwrap();
     {
         let txn = session.txn();
         let o = origin(5);
@@ -353,39 +459,27 @@ fn links_of_the_first_layout_are_converted_at_open() {
     }
     session.commit(true).unwrap();
     drop(store);
-    let expect = |store: &Store| {
-        let read = store.begin_read().unwrap();
-        let of = |object, id| {
-            read.links(object, id)
-                .unwrap()
-                .into_iter()
-                .map(|l| (l.object, l.id, l.primary, l.labels, l.created.time_ms))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            of("contacts", 1),
-            vec![
-                ("companies".to_owned(), 2, true, vec![], 5),
-                ("companies".to_owned(), 3, false, vec![1], 5),
-                ("contacts".to_owned(), 3, false, vec![], 5),
-            ]
-        );
-        assert_eq!(
-            of("companies", 2),
-            vec![("contacts".to_owned(), 1, true, vec![], 5), ("contacts".to_owned(), 2, true, vec![], 6)]
-        );
-        assert_eq!(of("contacts", 3), vec![("contacts".to_owned(), 1, false, vec![], 5)]);
-        assert_eq!(read.link_count().unwrap(), 4);
-    };
-    let before = std::fs::read(&path).unwrap();
-    expect(&Store::open_read_only(&path).unwrap());
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a read-only open changes nothing");
-    expect(&Store::open(&path).unwrap());
-    let tables: Vec<String> = {
-        let store = Store::open_read_only(&path).unwrap();
-        let read = store.begin_read().unwrap();
-        read.txn().list_tables().unwrap().map(|t| redb::TableHandle::name(&t).to_owned()).collect()
-    };
-    assert!(!tables.iter().any(|t| t.starts_with("links/")), "{tables:?}");
-    assert_eq!(link_problems(&path), Vec::<String>::new());
+    converted_at_open(&path, "links/");
+}
+
+/// The same for the second layout (`associations/<a>/<b>`, a list per record).
+#[test]
+fn links_of_the_second_layout_are_converted_at_open() {
+    let (_d, path) = tmp();
+    let store = store_for_conversion(&path);
+    let session = store.begin_write().unwrap();
+    {
+        use crate::links::legacy::write_record_list as list;
+        let txn = session.txn();
+        let (o, o6) = (origin(5), origin(6));
+        list(txn, ("contacts", 1), "companies", &[(2, true, &[], o), (3, false, &[1], o)]);
+        list(txn, ("contacts", 2), "companies", &[(2, true, &[], o6)]);
+        list(txn, ("companies", 2), "contacts", &[(1, true, &[], o), (2, true, &[], o6)]);
+        list(txn, ("companies", 3), "contacts", &[(1, false, &[1], o)]);
+        list(txn, ("contacts", 1), "contacts", &[(3, false, &[], o)]);
+        list(txn, ("contacts", 3), "contacts", &[(1, false, &[], o)]);
+    }
+    session.commit(true).unwrap();
+    drop(store);
+    converted_at_open(&path, "associations/");
 }

@@ -42,6 +42,12 @@ pub fn sequence_key(object: &str) -> String {
 
 /// Name of the table of links from records of `from` to records of `to`.
 pub fn links_name(from: &str, to: &str) -> String {
+    format!("link_lists/{from}/{to}")
+}
+
+/// Name of a table of the second links layout (one key per record), converted
+/// when the store is opened ([`crate::links`]).
+pub fn record_lists_name(from: &str, to: &str) -> String {
     format!("associations/{from}/{to}")
 }
 
@@ -116,13 +122,18 @@ pub enum TableKind<'a> {
     Links(&'a str, &'a str),
     /// The same in the first layout, converted at open ([`legacy_links_name`]).
     LegacyLinks(&'a str, &'a str),
+    /// The same in the second layout, converted at open ([`record_lists_name`]).
+    RecordLists(&'a str, &'a str),
     /// The association change log of an object's records.
     LinkLog(&'a str),
 }
 
+/// A links layout's [`TableKind`] of `(from, to)`.
+type LinksKind<'n> = fn(&'n str, &'n str) -> TableKind<'n>;
+
 /// Parses a table name written by [`records_name`] or [`index_name`] (or a fixed
 /// table's name); `None` for a name the store never writes.
-pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
+pub fn table_kind<'n>(name: &'n str) -> Option<TableKind<'n>> {
     match name {
         "meta" => return Some(TableKind::Meta),
         "imports" => return Some(TableKind::Imports),
@@ -133,12 +144,16 @@ pub fn table_kind(name: &str) -> Option<TableKind<'_>> {
     if let Some(object) = name.strip_prefix("records/") {
         return (!object.is_empty() && !object.contains('/')).then_some(TableKind::Records(object));
     }
-    for (prefix, legacy) in [("associations/", false), ("links/", true)] {
+    let layouts: [(&str, LinksKind<'n>); 3] = [
+        ("link_lists/", TableKind::Links),
+        ("links/", TableKind::LegacyLinks),
+        ("associations/", TableKind::RecordLists),
+    ];
+    for (prefix, kind) in layouts {
         if let Some(pair) = name.strip_prefix(prefix) {
             let (from, to) = pair.split_once('/')?;
             let plain = |o: &str| !o.is_empty() && !o.contains('/');
-            let kind = if legacy { TableKind::LegacyLinks(from, to) } else { TableKind::Links(from, to) };
-            return (plain(from) && plain(to)).then_some(kind);
+            return (plain(from) && plain(to)).then(|| kind(from, to));
         }
     }
     if let Some(object) = name.strip_prefix("link_log/") {

@@ -1,20 +1,26 @@
-//! The first links layout, read once to convert it: table `links/<a>/<b>` keyed
-//! `(record of a, record of b)`, one entry per link and direction, valued
-//! `flags (u8: bit 0 primary) | source (u8) | import ID (u64 LE, 0 for none) |
-//! time (i64 LE, ms) | label count (u8) | label IDs (u16 LE, ascending) |
-//! checksum (u64 LE)`, the checksum xxh3-64 of the bytes before it seeded with
-//! both ends (objects and IDs, in `(object, ID)` order).
+//! The earlier links layouts, read once to convert them to blocks of link lists
+//! (`link_lists/<a>/<b>`, [`super::block`]):
 //!
-//! [`convert`] rewrites every such table as link lists in
-//! `associations/<a>/<b>` and deletes it, in the transaction that opens the
-//! store for writing; a read-only open converts in memory (the file is not
-//! changed). A value that fails its checksum stops the conversion with
-//! [`StoreError::CorruptLink`]: nothing is converted, nothing is lost.
+//! - First layout: table `links/<a>/<b>` keyed `(record of a, record of b)`,
+//!   one entry per link and direction, valued `flags (u8: bit 0 primary) |
+//!   source (u8) | import ID (u64 LE, 0 for none) | time (i64 LE, ms) | label
+//!   count (u8) | label IDs (u16 LE, ascending) | checksum (u64 LE)`, the
+//!   checksum xxh3-64 of the bytes before it seeded with both ends (objects and
+//!   IDs, in `(object, ID)` order).
+//! - Second layout: table `associations/<a>/<b>` keyed by the record of `a`,
+//!   valued with its link list ([`super::list`]) and a checksum (u64 LE, xxh3-64
+//!   of the list seeded with `xxh3-64("<a>\0<b>", record ID)`).
+//!
+//! [`convert`] rewrites every such table as blocks and deletes it, in the
+//! transaction that opens the store for writing; a read-only open converts in
+//! memory (the file is not changed). A value that fails its checksum stops the
+//! conversion with [`StoreError::CorruptLink`]: nothing is converted, nothing is
+//! lost.
 
 use redb::{ReadableDatabase, ReadableTable, TableHandle, WriteTransaction};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::{LinkOrigin, LinkSource, list};
+use super::{LinkOrigin, LinkSource, block, list};
 use crate::error::StoreError;
 use crate::schema::LabelId;
 use crate::tables::{self, TableKind};
@@ -62,14 +68,63 @@ fn decode(bytes: &[u8], seed: u64) -> Result<Value, String> {
     ))
 }
 
-/// The legacy tables of a transaction's store: `(a, b)` pairs.
-fn legacy_tables(names: impl Iterator<Item = String>) -> Vec<(String, String)> {
+/// The legacy tables of a transaction's store: `(a, b, first layout)`.
+fn legacy_tables(names: impl Iterator<Item = String>) -> Vec<(String, String, bool)> {
     names
         .filter_map(|name| match tables::table_kind(&name) {
-            Some(TableKind::LegacyLinks(a, b)) => Some((a.to_owned(), b.to_owned())),
+            Some(TableKind::LegacyLinks(a, b)) => Some((a.to_owned(), b.to_owned(), true)),
+            Some(TableKind::RecordLists(a, b)) => Some((a.to_owned(), b.to_owned(), false)),
             _ => None,
         })
         .collect()
+}
+
+/// Writes record lists, in ascending record order, as blocks into `table`.
+struct Blocks<'t, 'txn> {
+    table: &'t mut redb::Table<'txn, u64, &'static [u8]>,
+    names: Vec<u8>,
+    block: Option<u64>,
+    /// The current block's lists: offset and range in `lists`.
+    members: Vec<(u8, usize, usize)>,
+    lists: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+impl<'t, 'txn> Blocks<'t, 'txn> {
+    fn new(table: &'t mut redb::Table<'txn, u64, &'static [u8]>, a: &str, b: &str) -> Self {
+        let names = block::names(a, b);
+        Self { table, names, block: None, members: Vec::new(), lists: Vec::new(), bytes: Vec::new() }
+    }
+
+    /// Adds record `id`'s list, written by `encode` (not empty).
+    fn push(&mut self, id: u64, encode: impl FnOnce(&mut Vec<u8>)) -> Result<(), StoreError> {
+        let (b, offset) = block::of(id);
+        if self.block.is_some_and(|c| c != b) {
+            self.write()?;
+        }
+        self.block = Some(b);
+        let start = self.lists.len();
+        encode(&mut self.lists);
+        self.members.push((offset, start, self.lists.len()));
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<(), StoreError> {
+        let Some(b) = self.block.take() else {
+            return Ok(());
+        };
+        self.bytes.clear();
+        let lists = &self.lists;
+        block::encode(
+            self.members.iter().map(|&(o, s, e)| (o, &lists[s..e])),
+            block::seed(&self.names, b),
+            &mut self.bytes,
+        );
+        self.table.insert(b, self.bytes.as_slice())?;
+        self.members.clear();
+        self.lists.clear();
+        Ok(())
+    }
 }
 
 /// Whether the store of `db` has tables of the first layout.
@@ -82,53 +137,87 @@ pub(crate) fn has_legacy(db: &impl ReadableDatabase) -> bool {
         .unwrap_or(false)
 }
 
-/// Converts every table of the first layout (see the module docs); returns
+/// Converts every table of the earlier layouts (see the module docs); returns
 /// whether there was any.
 pub(crate) fn convert(txn: &WriteTransaction) -> Result<bool, StoreError> {
     let found = legacy_tables(txn.list_tables()?.map(|h| h.name().to_owned()));
-    for (a, b) in &found {
-        let old_name = tables::legacy_links_name(a, b);
-        {
-            let old = txn.open_table(tables::legacy_links(&old_name))?;
-            let mut new = txn.open_table(tables::links(&tables::links_name(a, b)))?;
-            let names = list::names(a, b);
-            let mut group: Vec<(u64, Value)> = Vec::new();
-            let mut current = None;
-            let mut bytes = Vec::new();
-            let mut write = |x: u64, group: &mut Vec<(u64, Value)>| -> Result<(), StoreError> {
-                bytes.clear();
-                list::encode(
-                    group.len(),
-                    |i| {
-                        let (id, (primary, labels, origin)) = &group[i];
-                        (*id, *primary, labels.as_slice(), *origin)
-                    },
-                    list::seed(&names, x),
-                    &mut bytes,
-                );
-                new.insert(x, bytes.as_slice())?;
-                group.clear();
-                Ok(())
-            };
-            for item in old.iter()? {
-                let (k, v) = item?;
-                let (x, y) = k.value();
-                let value = decode(v.value(), seed((a, x), (b, y))).map_err(|reason| {
-                    StoreError::CorruptLink { link: format!("link {a}/{x} - {b}/{y}"), reason }
-                })?;
-                if current.is_some_and(|c| c != x) {
-                    write(current.expect("some"), &mut group)?;
+    for (a, b, first) in &found {
+        let mut new = txn.open_table(tables::links(&tables::links_name(a, b)))?;
+        let mut blocks = Blocks::new(&mut new, a, b);
+        if *first {
+            let old_name = tables::legacy_links_name(a, b);
+            {
+                let old = txn.open_table(tables::legacy_links(&old_name))?;
+                let mut group: Vec<(u64, Value)> = Vec::new();
+                let mut current = None;
+                let mut flush = |x: u64, group: &mut Vec<(u64, Value)>| {
+                    let r = blocks.push(x, |out| {
+                        list::encode(
+                            group.len(),
+                            |i| {
+                                let (id, (primary, labels, origin)) = &group[i];
+                                (*id, *primary, labels.as_slice(), *origin)
+                            },
+                            out,
+                        );
+                    });
+                    group.clear();
+                    r
+                };
+                for item in old.iter()? {
+                    let (k, v) = item?;
+                    let (x, y) = k.value();
+                    let value = decode(v.value(), seed((a, x), (b, y))).map_err(|reason| {
+                        StoreError::CorruptLink { link: format!("link {a}/{x} - {b}/{y}"), reason }
+                    })?;
+                    if let Some(c) = current.filter(|&c| c != x) {
+                        flush(c, &mut group)?;
+                    }
+                    current = Some(x);
+                    group.push((y, value));
                 }
-                current = Some(x);
-                group.push((y, value));
+                if let Some(x) = current {
+                    flush(x, &mut group)?;
+                }
             }
-            if let Some(x) = current {
-                write(x, &mut group)?;
+            blocks.write()?;
+            drop(blocks);
+            drop(new);
+            txn.delete_table(tables::legacy_links(&old_name))?;
+        } else {
+            let old_name = tables::record_lists_name(a, b);
+            {
+                let old = txn.open_table(tables::links(&old_name))?;
+                let names = block::names(a, b);
+                for item in old.iter()? {
+                    let (k, v) = item?;
+                    let x = k.value();
+                    let list = record_list(v.value(), xxh3_64_with_seed(&names, x)).map_err(|reason| {
+                        StoreError::CorruptLink { link: format!("links of {a} {x} with {b}"), reason }
+                    })?;
+                    blocks.push(x, |out| out.extend_from_slice(list))?;
+                }
             }
+            blocks.write()?;
+            drop(blocks);
+            drop(new);
+            txn.delete_table(tables::links(&old_name))?;
         }
-        txn.delete_table(tables::legacy_links(&old_name))?;
     }
     Ok(!found.is_empty())
+}
+
+/// The list of a value of the second layout, its checksum (seeded with `seed`)
+/// and encoding checked.
+fn record_list(bytes: &[u8], seed: u64) -> Result<&[u8], String> {
+    let Some((body, sum)) = bytes.split_last_chunk::<CHECKSUM>() else {
+        return Err(format!("{} bytes, too short", bytes.len()));
+    };
+    if xxh3_64_with_seed(body, seed) != u64::from_le_bytes(*sum) {
+        return Err("checksum mismatch".into());
+    }
+    list::decode(body, |_| {})?;
+    Ok(body)
 }
 
 /// Writes a link in the first layout, for tests of the conversion.
@@ -154,4 +243,21 @@ pub(crate) fn write_legacy(
         let name = tables::legacy_links_name(x.0, y.0);
         txn.open_table(tables::legacy_links(&name)).unwrap().insert((x.1, y.1), body.as_slice()).unwrap();
     }
+}
+
+/// Writes record `x`'s list in the second layout (`(other ID, primary, labels,
+/// origin)`, IDs ascending), for tests of the conversion.
+#[cfg(test)]
+pub(crate) fn write_record_list(
+    txn: &WriteTransaction,
+    x: (&str, u64),
+    to: &str,
+    entries: &[(u64, bool, &[LabelId], LinkOrigin)],
+) {
+    let mut bytes = Vec::new();
+    list::encode(entries.len(), |i| entries[i], &mut bytes);
+    let sum = xxh3_64_with_seed(&bytes, xxh3_64_with_seed(&block::names(x.0, to), x.1));
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    let name = tables::record_lists_name(x.0, to);
+    txn.open_table(tables::links(&name)).unwrap().insert(x.1, bytes.as_slice()).unwrap();
 }

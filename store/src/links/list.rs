@@ -1,5 +1,6 @@
 //! The stored form of one record's links with the records of one other object: a
-//! *link list*, the value of key `record ID` in table `associations/<a>/<b>`.
+//! *link list*, kept with the lists of the records next to it in a block
+//! ([`super::block`], which holds the checksum).
 //!
 //! ```text
 //! count             varint, at least 1
@@ -11,16 +12,11 @@
 //!                   [origin: source u8, import ID varint (0: none), time in ms
 //!                   since the Unix epoch, zigzag varint]
 //!                   [labels: count u8 (at least 1), label IDs u16 LE, ascending]
-//! checksum          u64 LE: xxh3-64 of the bytes before it, seeded with
-//!                   `xxh3-64("<a>\0<b>", record ID)`
 //! ```
 //!
 //! Most links of a record were made by one import, so their origin is written
-//! once: a contact's list of one company is about 20 bytes, a company's list of
-//! a thousand contacts of one import about 3 bytes a contact. The checksum seed
-//! names the table's objects and the record, so a list under another key fails it.
-
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+//! once: a contact's list of one company is about 10 bytes, a company's list of
+//! a thousand contacts of one import about 3 bytes a contact.
 
 use super::{LinkOrigin, LinkSource};
 use crate::record::{get_varint, put_varint};
@@ -29,7 +25,6 @@ use crate::schema::LabelId;
 const PRIMARY: u8 = 1;
 const LABELS: u8 = 2;
 const ORIGIN: u8 = 4;
-const CHECKSUM: usize = 8;
 
 /// One link of a record's list, as decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,21 +39,6 @@ pub(crate) struct Entry {
     pub created: LinkOrigin,
 }
 
-/// The checksum seed of record `id`'s list in table `<from>/<to>`, from
-/// [`names`] of the table.
-pub(crate) fn seed(names: &[u8], id: u64) -> u64 {
-    xxh3_64_with_seed(names, id)
-}
-
-/// The objects of a table as the checksum seed hashes them: `from \0 to`.
-pub(crate) fn names(from: &str, to: &str) -> Vec<u8> {
-    let mut names = Vec::with_capacity(from.len() + to.len() + 1);
-    names.extend_from_slice(from.as_bytes());
-    names.push(0);
-    names.extend_from_slice(to.as_bytes());
-    names
-}
-
 fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)).cast_unsigned()
 }
@@ -68,16 +48,13 @@ fn unzigzag(v: u64) -> i64 {
 }
 
 /// Appends the encoding of `entries` (at least one, IDs strictly ascending) to
-/// `out`, checksummed with `seed`. `get(i)` gives entry `i` as `(ID, primary,
-/// labels, origin)`.
+/// `out`. `get(i)` gives entry `i` as `(ID, primary, labels, origin)`.
 pub(crate) fn encode<'a>(
     count: usize,
     mut get: impl FnMut(usize) -> (u64, bool, &'a [LabelId], LinkOrigin),
-    seed: u64,
     out: &mut Vec<u8>,
 ) {
     debug_assert!(count > 0, "an empty list is no value");
-    let start = out.len();
     put_varint(out, count as u64);
     let mut previous: Option<(u64, LinkOrigin)> = None;
     for i in 0..count {
@@ -105,22 +82,14 @@ pub(crate) fn encode<'a>(
         }
         previous = Some((id, origin));
     }
-    let sum = xxh3_64_with_seed(&out[start..], seed);
-    out.extend_from_slice(&sum.to_le_bytes());
 }
 
-/// Decodes a list checksummed with `seed`, calling `each` for every entry in ID
-/// order; strict: canonical varints, IDs ascending, known flags and sources,
-/// labels ascending, nothing left over.
-pub(crate) fn decode(bytes: &[u8], seed: u64, mut each: impl FnMut(Entry)) -> Result<(), String> {
-    let Some((body, sum)) = bytes.split_last_chunk::<CHECKSUM>() else {
-        return Err(format!("{} bytes, too short", bytes.len()));
-    };
-    if xxh3_64_with_seed(body, seed) != u64::from_le_bytes(*sum) {
-        return Err("checksum mismatch".into());
-    }
+/// Decodes a list (its block's checksum already checked), calling `each` for
+/// every entry in ID order; strict: canonical varints, IDs ascending, known
+/// flags and sources, labels ascending, nothing left over.
+pub(crate) fn decode(bytes: &[u8], mut each: impl FnMut(Entry)) -> Result<(), String> {
     let malformed = |what: &str| format!("malformed list: {what}");
-    let mut rest = body;
+    let mut rest = bytes;
     let count = get_varint(&mut rest).ok_or_else(|| malformed("count"))?;
     if count == 0 {
         return Err(malformed("no entries"));
@@ -175,12 +144,6 @@ pub(crate) fn decode(bytes: &[u8], seed: u64, mut each: impl FnMut(Entry)) -> Re
     Ok(())
 }
 
-/// The number of entries of a list, read without checking it (counts).
-pub(crate) fn count(bytes: &[u8]) -> u64 {
-    let mut rest = bytes;
-    get_varint(&mut rest).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,20 +152,19 @@ mod tests {
         LinkOrigin { source: LinkSource::Import, import: Some(import), time_ms }
     }
 
-    fn encoded(entries: &[Entry], seed: u64) -> Vec<u8> {
+    fn encoded(entries: &[Entry]) -> Vec<u8> {
         let mut out = Vec::new();
         encode(
             entries.len(),
             |i| (entries[i].id, entries[i].primary, &entries[i].labels, entries[i].created),
-            seed,
             &mut out,
         );
         out
     }
 
-    fn decoded(bytes: &[u8], seed: u64) -> Result<Vec<Entry>, String> {
+    fn decoded(bytes: &[u8]) -> Result<Vec<Entry>, String> {
         let mut out = Vec::new();
-        decode(bytes, seed, |e| out.push(e))?;
+        decode(bytes, |e| out.push(e))?;
         Ok(out)
     }
 
@@ -218,10 +180,8 @@ mod tests {
                 created: LinkOrigin { source: LinkSource::User, import: None, time_ms: -5 },
             },
         ];
-        let s = seed(&names("contacts", "companies"), 7);
-        let bytes = encoded(&entries, s);
-        assert_eq!(decoded(&bytes, s).unwrap(), entries);
-        assert_eq!(count(&bytes), 3);
+        let bytes = encoded(&entries);
+        assert_eq!(decoded(&bytes).unwrap(), entries);
         // One import's links cost a few bytes each.
         let many: Vec<Entry> = (1..=1000)
             .map(|i| Entry {
@@ -231,22 +191,28 @@ mod tests {
                 created: origin(5, 1_700_000_000_000),
             })
             .collect();
-        assert!(encoded(&many, s).len() < 2 * 1000 + 40);
+        assert!(encoded(&many).len() < 2 * 1000 + 40);
     }
 
     #[test]
-    fn a_list_under_another_key_or_damaged_fails() {
-        let entries = vec![Entry { id: 3, primary: false, labels: vec![], created: origin(1, 5) }];
-        let names = names("contacts", "companies");
-        let bytes = encoded(&entries, seed(&names, 7));
-        assert!(decoded(&bytes, seed(&names, 8)).is_err(), "another record");
-        assert!(decoded(&bytes, seed(b"companies\0contacts", 7)).is_err(), "another table");
-        for i in 0..bytes.len() {
-            let mut bad = bytes.clone();
-            bad[i] ^= 0x40;
-            assert!(decoded(&bad, seed(&names, 7)).is_err(), "byte {i} flipped");
-        }
-        assert!(decoded(&bytes[..bytes.len() - 1], seed(&names, 7)).is_err());
+    fn malformed_lists_fail() {
+        let o = origin(1, 5);
+        let two = vec![
+            Entry { id: 3, primary: false, labels: vec![], created: o },
+            Entry { id: 4, primary: false, labels: vec![2], created: o },
+        ];
+        let bytes = encoded(&two);
+        assert!(decoded(&bytes[..bytes.len() - 1]).is_err(), "cut short");
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decoded(&longer).is_err(), "bytes after the last entry");
+        assert!(decoded(&[0]).is_err(), "no entries");
+        // The second entry's ID delta 0: IDs not ascending.
+        let mut same = bytes.clone();
+        let second = 1 + 1 + 1 + 1 + 1 + 1;
+        assert_eq!(same[second], 1, "the second entry's delta");
+        same[second] = 0;
+        assert!(decoded(&same).is_err(), "IDs not ascending");
     }
 
     #[test]

@@ -3,21 +3,22 @@
 //!
 //! ## Layout
 //!
-//! Table `associations/<a>/<b>` holds, under the ID of a record of object `a`,
-//! that record's links with records of object `b`: one *link list* per record
-//! and object ([`list`]: the other records' IDs ascending, each with its primary
-//! flag, labels and origin, and one checksum). Every link is in the lists of
-//! both its records, in the same transaction: `x`'s list in
-//! `associations/a/b` names `y`, and `y`'s list in `associations/b/a` names `x`
-//! with the same flags, labels and origin (for two records of one object, both
-//! lists are in `associations/a/a`). So both directions are always visible
-//! together, and a record's links with one object are one read. The records an
-//! import creates have ascending IDs, so their lists append at the end of each
-//! table, and an import writes each table once, in key order (see
-//! `store/DESIGN.md`).
+//! Table `link_lists/<a>/<b>` holds the links of records of object `a` with
+//! records of object `b`: one *link list* per record ([`list`]: the other
+//! records' IDs ascending, each with its primary flag, labels and origin), kept
+//! in *blocks* of 64 neighbouring records' lists under the key `record ID / 64`
+//! ([`block`], with one checksum). Every link is in the lists of both its
+//! records, in the same transaction: `x`'s list in `link_lists/a/b` names `y`,
+//! and `y`'s list in `link_lists/b/a` names `x` with the same flags, labels and
+//! origin (for two records of one object, both lists are in `link_lists/a/a`).
+//! So both directions are always visible together, and a record's links with one
+//! object are one read. The records an import creates have ascending IDs, so
+//! their blocks append at the end of each table, and an import writes each table
+//! once, in key order, one B-tree insert per 64 records (see `store/DESIGN.md`).
 //!
-//! The first layout (`links/<a>/<b>`, one key per link and direction) is
-//! converted to this one when a store is opened ([`legacy`]).
+//! The two earlier layouts (`links/<a>/<b>`, one key per link and direction;
+//! `associations/<a>/<b>`, one key per record) are converted to this one when a
+//! store is opened ([`legacy`]).
 //!
 //! ## History
 //!
@@ -47,6 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry;
 
+mod block;
 pub(crate) mod legacy;
 mod list;
 mod writer;
@@ -266,15 +268,9 @@ fn corrupt_list(x: RecordRef<'_>, to: &str) -> impl FnOnce(String) -> StoreError
 
 type ListTableR = ReadOnlyTable<u64, &'static [u8]>;
 
-/// Decodes record `x`'s list of links with `to` from table `names` ([`list::names`]).
-fn read_list(
-    bytes: &[u8],
-    names: &[u8],
-    x: RecordRef<'_>,
-    to: &str,
-    out: &mut Vec<Link>,
-) -> Result<(), StoreError> {
-    list::decode(bytes, list::seed(names, x.1), |e| {
+/// Decodes record `x`'s list of links with `to` (its block checked).
+fn read_list(bytes: &[u8], x: RecordRef<'_>, to: &str, out: &mut Vec<Link>) -> Result<(), StoreError> {
+    list::decode(bytes, |e| {
         out.push(Link {
             object: to.to_owned(),
             id: e.id,
@@ -284,6 +280,25 @@ fn read_list(
         });
     })
     .map_err(corrupt_list(x, to))
+}
+
+/// Calls `each` with every entry of record `id`'s stored list in `table` (of
+/// [`block::names`] `names`), if it has one.
+pub(crate) fn stored_list(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    names: &[u8],
+    id: u64,
+    mut each: impl FnMut(list::Entry),
+) -> Result<(), String> {
+    let (b, offset) = block::of(id);
+    let Some(bytes) = table.get(b).map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let lists = block::decode(bytes.value(), block::seed(names, b))?;
+    if let Ok(i) = lists.binary_search_by_key(&offset, |l| l.0) {
+        list::decode(lists[i].1, &mut each)?;
+    }
+    Ok(())
 }
 
 impl ReadSession {
@@ -313,7 +328,7 @@ impl ReadSession {
             for to in self.linked_objects(object)? {
                 let name = tables::links_name(object, &to);
                 let table = self.txn().open_table(tables::links(&name))?;
-                let names = list::names(object, &to);
+                let names = block::names(object, &to);
                 tables.push((to, names, table));
             }
             Ok(LinkReader { object: object.to_owned(), tables })
@@ -381,7 +396,7 @@ impl ReadSession {
             for t in self.txn().list_tables()? {
                 if let Some(TableKind::Links(..)) = tables::table_kind(t.name()) {
                     for item in self.txn().open_table(tables::links(t.name()))?.iter()? {
-                        entries += list::count(item?.1.value());
+                        entries += block::count(item?.1.value());
                     }
                 }
             }
@@ -393,7 +408,7 @@ impl ReadSession {
 /// Reads the links of one object's records ([`ReadSession::link_reader`]).
 pub struct LinkReader {
     object: String,
-    /// Per other object: its name, the table's [`list::names`], the table.
+    /// Per other object: its name, the table's [`block::names`], the table.
     tables: Vec<(String, Vec<u8>, ListTableR)>,
 }
 
@@ -408,9 +423,16 @@ impl LinkReader {
         guard(|| {
             let mut out = Vec::new();
             for (to, names, table) in &self.tables {
-                if let Some(bytes) = table.get(id)? {
-                    read_list(bytes.value(), names, (&self.object, id), to, &mut out)?;
-                }
+                stored_list(table, names, id, |e| {
+                    out.push(Link {
+                        object: to.clone(),
+                        id: e.id,
+                        labels: e.labels,
+                        primary: e.primary,
+                        created: e.created,
+                    });
+                })
+                .map_err(corrupt_list((&self.object, id), to))?;
             }
             Ok(out)
         })
@@ -437,15 +459,22 @@ pub(crate) fn verify_table(
     // The mirror's links as `(its record, ours) -> (primary, labels, origin)`, read once.
     let mut mirror: AHashMap<(u64, u64), (bool, Vec<LabelId>, LinkOrigin)> = AHashMap::new();
     match txn.open_table(tables::links(&mirror_name)) {
-        Ok(m) => {
-            let names = list::names(to, from);
-            for item in m.iter()? {
-                let (k, v) = item?;
-                let y = k.value();
-                let mut links = Vec::new();
-                // A damaged mirror list is reported when its own table is verified.
-                if read_list(v.value(), &names, (to, y), from, &mut links).is_ok() {
-                    mirror.extend(links.into_iter().map(|l| ((y, l.id), (l.primary, l.labels, l.created))));
+        Ok(mirror_table) => {
+            let names = block::names(to, from);
+            for item in mirror_table.iter()? {
+                let (key, value) = item?;
+                let b = key.value();
+                // A damaged mirror block is reported when its own table is verified.
+                let Ok(lists) = block::decode(value.value(), block::seed(&names, b)) else {
+                    continue;
+                };
+                for (offset, bytes) in lists {
+                    let y = block::record(b, offset);
+                    let mut links = Vec::new();
+                    if read_list(bytes, (to, y), from, &mut links).is_ok() {
+                        mirror
+                            .extend(links.into_iter().map(|l| ((y, l.id), (l.primary, l.labels, l.created))));
+                    }
                 }
             }
         }
@@ -470,55 +499,69 @@ pub(crate) fn verify_table(
     let pair = schema.association(from, to);
     let primary_here = primary_side(from, to) == Some(true);
     let can_be_primary = primary_side(from, to).is_some();
-    let names = list::names(from, to);
+    let names = block::names(from, to);
     let mut entries = 0;
     for item in table.iter()? {
         let (key_guard, value_guard) = item?;
-        let x = key_guard.value();
-        let mut links = Vec::new();
-        if let Err(e) = read_list(value_guard.value(), &names, (from, x), to, &mut links) {
-            let reason = match e {
-                StoreError::CorruptLink { reason, .. } => reason,
-                other => other.to_string(),
-            };
-            problem(x.to_string(), format!("corrupt: {reason}"));
-            continue;
-        }
-        entries += links.len() as u64;
-        if !exists(&from_records, x)? {
-            problem(x.to_string(), format!("{from} {x} does not exist"));
-        }
-        for link in &links {
-            let y = link.id;
-            let key = format!("({x}, {y})");
-            if x == y && from == to {
-                problem(key.clone(), "a record linked with itself".into());
+        let b = key_guard.value();
+        let lists = match block::decode(value_guard.value(), block::seed(&names, b)) {
+            Ok(lists) => lists,
+            Err(reason) => {
+                let (first, last) = (block::record(b, 0), block::record(b, (block::BLOCK - 1) as u8));
+                problem(
+                    format!("block {b}"),
+                    format!("corrupt (the lists of records {first} to {last}): {reason}"),
+                );
+                continue;
             }
-            let mirrored = mirror
-                .get(&(y, x))
-                .is_some_and(|m| m.0 == link.primary && m.1 == link.labels && m.2 == link.created);
-            if !mirrored {
-                problem(key.clone(), format!("no identical link ({y}, {x}) in {mirror_name}"));
+        };
+        for (offset, bytes) in lists {
+            let x = block::record(b, offset);
+            let mut links = Vec::new();
+            if let Err(e) = read_list(bytes, (from, x), to, &mut links) {
+                let reason = match e {
+                    StoreError::CorruptLink { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                problem(x.to_string(), format!("corrupt: {reason}"));
+                continue;
             }
-            if !exists(&to_records, y)? {
-                problem(key.clone(), format!("{to} {y} does not exist"));
+            entries += links.len() as u64;
+            if !exists(&from_records, x)? {
+                problem(x.to_string(), format!("{from} {x} does not exist"));
             }
-            if let Some(l) = link.labels.iter().find(|&&l| pair.and_then(|t| t.label(l)).is_none()) {
-                problem(key.clone(), format!("label {l} is not a label of {from}-{to}"));
+            for link in &links {
+                let y = link.id;
+                let key = format!("({x}, {y})");
+                if x == y && from == to {
+                    problem(key.clone(), "a record linked with itself".into());
+                }
+                let mirrored = mirror
+                    .get(&(y, x))
+                    .is_some_and(|m| m.0 == link.primary && m.1 == link.labels && m.2 == link.created);
+                if !mirrored {
+                    problem(key.clone(), format!("no identical link ({y}, {x}) in {mirror_name}"));
+                }
+                if !exists(&to_records, y)? {
+                    problem(key.clone(), format!("{to} {y} does not exist"));
+                }
+                if let Some(l) = link.labels.iter().find(|&&l| pair.and_then(|t| t.label(l)).is_none()) {
+                    problem(key.clone(), format!("label {l} is not a label of {from}-{to}"));
+                }
+                if link.primary && !can_be_primary {
+                    problem(key, format!("marked primary, but {from}-{to} links have no primary"));
+                }
             }
-            if link.primary && !can_be_primary {
-                problem(key, format!("marked primary, but {from}-{to} links have no primary"));
+            let primaries = links.iter().filter(|l| l.primary).count();
+            if primary_here && primaries != 1 {
+                problem(
+                    x.to_string(),
+                    format!(
+                        "{from} {x} has {} companies and {primaries} primary companies, not one",
+                        links.len()
+                    ),
+                );
             }
-        }
-        let primaries = links.iter().filter(|l| l.primary).count();
-        if primary_here && primaries != 1 {
-            problem(
-                x.to_string(),
-                format!(
-                    "{from} {x} has {} companies and {primaries} primary companies, not one",
-                    links.len()
-                ),
-            );
         }
     }
     Ok(entries)

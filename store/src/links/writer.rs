@@ -3,33 +3,40 @@
 //! ## What it keeps in memory
 //!
 //! The link list ([`super::list`]) of every record it has touched, per table
-//! (`associations/contacts/companies`, `associations/companies/contacts`, ...):
+//! (`link_lists/contacts/companies`, `link_lists/companies/contacts`, ...):
 //! read from the table the first time, or known empty without a read for a
 //! *fresh* record (one created in this transaction, whose ID is at or past its
-//! object's record sequence and past every stored ID when the writer opened). A
-//! link is changed in the lists of both its records; every question (is it
-//! there, a record's primary company, a record's links, a pair's limit) is
-//! answered from the lists. A link's origin and labels are interned, so an entry
-//! costs 24 bytes.
+//! object's record sequence and past every stored ID when the writer opened).
+//! Fresh records' lists are a vector indexed by ID (records are created in ID
+//! order), the others a hash map. A link is changed in the lists of both its
+//! records; every question (is it there, a record's primary company, a record's
+//! links, a pair's limit) is answered from the lists. A link's origin and labels
+//! are interned, so an entry costs 16 bytes, and a list of one link is kept
+//! inline.
 //!
 //! ## When it writes
 //!
 //! [`LinkWriter::finish`] writes every changed list, per table in ascending key
-//! order: the lists of fresh records (most of a first import's) append at the
-//! table's end through one cursor, each leaf written once; a list that became
-//! empty is removed. Should the lists in memory pass [`SPILL_ENTRIES`], a
+//! order, as blocks ([`super::block`]: the lists of 64 neighbouring records under
+//! one key). A block of fresh records only (most of a first import's) is new and
+//! appends at the table's end through one cursor, each leaf written once; a block
+//! that may hold stored lists is read and merged. A block left without lists is
+//! removed. Should the lists in memory pass [`SPILL_ENTRIES`], a
 //! [`LinkWriter::flush`] writes them the same way and forgets them (memory stays
-//! flat for any import); lists are then read back from the table when touched
-//! again, fresh records' too.
+//! flat for any import); lists written so are read back from the table when
+//! touched again.
 
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use ahash::AHashMap;
 use redb::{ReadableTable, Table, WriteTransaction};
+use smallvec::SmallVec;
 
 use super::list::{self, Entry};
 use super::{
     ChangeKind, DissociateOutcome, LinkChange, LinkOrigin, LinkOutcome, LinkRequest, LinkValue, RecordRef,
+    block,
 };
 use crate::entry;
 use crate::error::StoreError;
@@ -41,23 +48,37 @@ use crate::tables::{self, LINK_LOG_SEQUENCE, META, TableKind};
 type ListTableW<'txn> = Table<'txn, u64, &'static [u8]>;
 
 /// The entries of lists in memory past which [`LinkWriter::flush`] writes them
-/// out (about 24 bytes each, plus the lists' own overhead).
+/// out (16 bytes each, plus the lists' own overhead).
 pub const SPILL_ENTRIES: usize = 8 << 20;
 
-/// One link in a list in memory: the other record, the interned origin and
-/// label set ([`Interned`]), the primary flag.
+/// How far past the end of a side's vector of fresh lists a record's list still
+/// goes into it (the gap is filled with empty lists); further ones are kept in
+/// a map.
+const FRESH_GAP: u64 = 4096;
+
+/// One link in a list in memory: the other record, the interned origin, and the
+/// interned label set ([`Interned`]) shifted left by one over the primary flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
     id: u64,
     origin: u32,
-    labels: u32,
-    primary: bool,
+    meta: u32,
+}
+
+impl Slot {
+    fn primary(self) -> bool {
+        self.meta & 1 != 0
+    }
+
+    fn labels(self) -> usize {
+        (self.meta >> 1) as usize
+    }
 }
 
 /// A record's list in memory: slots by ID; `dirty` once changed.
 #[derive(Debug, Default)]
 struct List {
-    slots: Vec<Slot>,
+    slots: SmallVec<[Slot; 1]>,
     dirty: bool,
 }
 
@@ -71,6 +92,8 @@ impl List {
 struct Interned {
     origins: Vec<LinkOrigin>,
     origin_ids: AHashMap<LinkOrigin, u32>,
+    /// The origin interned last: most links of an import share it.
+    last_origin: Option<(LinkOrigin, u32)>,
     /// Label sets, ascending; set 0 is the empty one.
     labels: Vec<Vec<LabelId>>,
     label_ids: AHashMap<Vec<LabelId>, u32>,
@@ -81,16 +104,24 @@ impl Interned {
         Self {
             origins: Vec::new(),
             origin_ids: AHashMap::new(),
+            last_origin: None,
             labels: vec![Vec::new()],
             label_ids: AHashMap::from_iter([(Vec::new(), 0)]),
         }
     }
 
     fn origin(&mut self, origin: LinkOrigin) -> u32 {
-        *self.origin_ids.entry(origin).or_insert_with(|| {
+        if let Some((last, id)) = self.last_origin
+            && last == origin
+        {
+            return id;
+        }
+        let id = *self.origin_ids.entry(origin).or_insert_with(|| {
             self.origins.push(origin);
             u32::try_from(self.origins.len() - 1).expect("fewer than 4G origins")
-        })
+        });
+        self.last_origin = Some((origin, id));
+        id
     }
 
     fn labels(&mut self, labels: &[LabelId]) -> u32 {
@@ -101,7 +132,8 @@ impl Interned {
             return id;
         }
         self.labels.push(labels.to_vec());
-        let id = u32::try_from(self.labels.len() - 1).expect("fewer than 4G label sets");
+        let id = u32::try_from(self.labels.len() - 1).ok().filter(|&id| id < 1 << 31);
+        let id = id.expect("fewer than 2G label sets");
         self.label_ids.insert(labels.to_vec(), id);
         id
     }
@@ -110,31 +142,92 @@ impl Interned {
         Slot {
             id,
             origin: self.origin(value.created),
-            labels: self.labels(&value.labels),
-            primary: value.primary,
+            meta: self.labels(&value.labels) << 1 | u32::from(value.primary),
         }
     }
 
     fn value(&self, slot: Slot) -> LinkValue {
         LinkValue {
-            primary: slot.primary,
-            labels: self.labels[slot.labels as usize].clone(),
+            primary: slot.primary(),
+            labels: self.labels[slot.labels()].clone(),
             created: self.origins[slot.origin as usize],
         }
     }
 }
 
-/// One table (`associations/<from>/<to>`) and the lists of it in memory.
+/// One table (`link_lists/<from>/<to>`) and the lists of it in memory.
 struct Side<'txn> {
     from: String,
     to: String,
-    /// [`list::names`] of the table.
+    /// [`block::names`] of the table.
     names: Vec<u8>,
     table: ListTableW<'txn>,
-    /// The first fresh record ID of `from` (`u64::MAX` after a spill: every
-    /// list may then be in the table).
+    /// The schema's limit of links per `from` record with `to` records.
+    limit: Option<u32>,
+    /// The first fresh record ID of `from`: no record at or past it has a list
+    /// in the table (raised past the lists a spill wrote).
     fresh_from: u64,
-    lists: AHashMap<u64, List>,
+    /// The lists of records `fresh_from..`, by `ID - fresh_from`.
+    fresh: Vec<List>,
+    /// The lists of records below `fresh_from`.
+    old: AHashMap<u64, List>,
+    /// The lists of fresh records too far past the end of `fresh`; moved into
+    /// it when it grows over them.
+    far: BTreeMap<u64, List>,
+}
+
+impl Side<'_> {
+    /// Record `id`'s list, if it is in memory.
+    fn get(&self, id: u64) -> Option<&List> {
+        if id < self.fresh_from {
+            return self.old.get(&id);
+        }
+        let i = id - self.fresh_from;
+        if i < self.fresh.len() as u64 { Some(&self.fresh[i as usize]) } else { self.far.get(&id) }
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut List> {
+        if id < self.fresh_from {
+            return self.old.get_mut(&id);
+        }
+        let i = id - self.fresh_from;
+        if i < self.fresh.len() as u64 { Some(&mut self.fresh[i as usize]) } else { self.far.get_mut(&id) }
+    }
+
+    /// Puts a fresh record's (empty) list in memory.
+    fn add_fresh(&mut self, id: u64) {
+        let i = id - self.fresh_from;
+        let len = self.fresh.len() as u64;
+        if i < len || self.far.contains_key(&id) {
+            return;
+        }
+        if i > len + FRESH_GAP {
+            self.far.insert(id, List::default());
+            return;
+        }
+        let end = self.fresh_from + i + 1;
+        self.fresh.resize_with((i + 1) as usize, List::default);
+        // Lists kept far that the vector now covers move into it.
+        if !self.far.is_empty() {
+            let covered: Vec<u64> = self.far.range(..end).map(|(&k, _)| k).collect();
+            for k in covered {
+                let list = self.far.remove(&k).expect("listed");
+                self.fresh[(k - self.fresh_from) as usize] = list;
+            }
+        }
+    }
+
+    /// The changed lists, in ID order.
+    fn dirty(&self) -> impl Iterator<Item = (u64, &List)> {
+        let mut old: Vec<(u64, &List)> =
+            self.old.iter().filter(|(_, l)| l.dirty).map(|(&k, l)| (k, l)).collect();
+        old.sort_unstable_by_key(|e| e.0);
+        let base = self.fresh_from;
+        let fresh =
+            self.fresh.iter().enumerate().filter(|(_, l)| l.dirty).map(move |(i, l)| (base + i as u64, l));
+        let far = self.far.iter().filter(|(_, l)| l.dirty).map(|(&k, l)| (k, l));
+        old.into_iter().chain(fresh).chain(far)
+    }
 }
 
 /// Writes links inside a write session, keeping the tables it touched open.
@@ -154,8 +247,6 @@ pub struct LinkWriter<'txn> {
     logs: AHashMap<String, ListLogW<'txn>>,
     next_seq: u64,
     seq_changed: bool,
-    /// Encoding buffer, reused.
-    bytes: Vec<u8>,
 }
 
 type ListLogW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
@@ -195,7 +286,6 @@ impl WriteSession<'_> {
                 logs: AHashMap::new(),
                 next_seq,
                 seq_changed: false,
-                bytes: Vec::new(),
             })
         })
     }
@@ -223,10 +313,13 @@ impl LinkWriter<'_> {
         self.sides.push(Side {
             from: from.to_owned(),
             to: to.to_owned(),
-            names: list::names(from, to),
+            names: block::names(from, to),
             table,
+            limit: self.schema.association_limit(from, to),
             fresh_from: self.fresh_from.get(from).copied().unwrap_or(1),
-            lists: AHashMap::new(),
+            fresh: Vec::new(),
+            old: AHashMap::new(),
+            far: BTreeMap::new(),
         });
         Ok(self.sides.len() - 1)
     }
@@ -236,30 +329,34 @@ impl LinkWriter<'_> {
         let s = self.side(x.0, to)?;
         let Self { sides, interned, entries, .. } = self;
         let side = &mut sides[s];
-        if side.lists.contains_key(&x.1) {
+        if x.1 >= side.fresh_from {
+            side.add_fresh(x.1);
+            return Ok(s);
+        }
+        if side.old.contains_key(&x.1) {
             return Ok(s);
         }
         let mut loaded = List::default();
-        if x.1 < side.fresh_from
-            && let Some(bytes) = side.table.get(x.1)?
-        {
-            list::decode(bytes.value(), list::seed(&side.names, x.1), |e: Entry| {
-                let value = LinkValue { primary: e.primary, labels: e.labels, created: e.created };
-                loaded.slots.push(interned.slot(e.id, &value));
-            })
-            .map_err(|reason| StoreError::CorruptLink {
-                link: format!("links of {} {} with {}", x.0, x.1, to),
-                reason,
-            })?;
-        }
+        super::stored_list(&side.table, &side.names, x.1, |e: Entry| {
+            let value = LinkValue { primary: e.primary, labels: e.labels, created: e.created };
+            loaded.slots.push(interned.slot(e.id, &value));
+        })
+        .map_err(|reason| StoreError::CorruptLink {
+            link: format!("links of {} {} with {}", x.0, x.1, to),
+            reason,
+        })?;
         *entries += loaded.slots.len();
-        side.lists.insert(x.1, loaded);
+        side.old.insert(x.1, loaded);
         Ok(s)
+    }
+
+    fn list(&self, s: usize, id: u64) -> &List {
+        self.sides[s].get(id).expect("loaded")
     }
 
     fn get(&mut self, a: RecordRef<'_>, b: RecordRef<'_>) -> Result<Option<LinkValue>, StoreError> {
         let s = self.load(a, b.0)?;
-        let list = &self.sides[s].lists[&a.1];
+        let list = self.list(s, a.1);
         Ok(list.find(b.1).ok().map(|i| self.interned.value(list.slots[i])))
     }
 
@@ -275,7 +372,7 @@ impl LinkWriter<'_> {
         for (x, y) in [(a, b), (b, a)] {
             let s = self.load(x, y.0)?;
             let slot = interned.map(|slot| Slot { id: y.1, ..slot });
-            let list = self.sides[s].lists.get_mut(&x.1).expect("loaded");
+            let list = self.sides[s].get_mut(x.1).expect("loaded");
             match (list.find(y.1), slot) {
                 (Ok(i), Some(slot)) => list.slots[i] = slot,
                 (Ok(i), None) => {
@@ -296,20 +393,15 @@ impl LinkWriter<'_> {
     /// `x`'s links with records of `to`: `(their ID, value)` in ID order.
     fn links_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<Vec<(u64, LinkValue)>, StoreError> {
         let s = self.load(x, to)?;
-        let list = &self.sides[s].lists[&x.1];
+        let list = self.list(s, x.1);
         Ok(list.slots.iter().map(|&slot| (slot.id, self.interned.value(slot))).collect())
-    }
-
-    fn count_of(&mut self, x: RecordRef<'_>, to: &str) -> Result<u64, StoreError> {
-        let s = self.load(x, to)?;
-        Ok(self.sides[s].lists[&x.1].slots.len() as u64)
     }
 
     /// The primary company of `record` (a record of a primary-company object), 0
     /// for none.
     fn primary_of(&mut self, record: RecordRef<'_>) -> Result<u64, StoreError> {
         let s = self.load(record, COMPANIES)?;
-        Ok(self.sides[s].lists[&record.1].slots.iter().find(|slot| slot.primary).map_or(0, |slot| slot.id))
+        Ok(self.list(s, record.1).slots.iter().find(|slot| slot.primary()).map_or(0, |slot| slot.id))
     }
 
     /// Makes [`LinkWriter::flush`] write the lists out past `entries` entries in
@@ -326,8 +418,15 @@ impl LinkWriter<'_> {
         }
         self.write_lists()?;
         for side in &mut self.sides {
-            side.lists.clear();
-            side.fresh_from = u64::MAX;
+            // Every list in memory is in the table now: records past them are
+            // still fresh.
+            let past_old = side.old.keys().max().map_or(0, |&k| k + 1);
+            let past_far = side.far.keys().next_back().map_or(0, |&k| k + 1);
+            let past_fresh = side.fresh_from + side.fresh.len() as u64;
+            side.fresh_from = past_fresh.max(past_old).max(past_far);
+            side.fresh = Vec::new();
+            side.old = AHashMap::new();
+            side.far.clear();
         }
         self.entries = 0;
         Ok(())
@@ -335,36 +434,14 @@ impl LinkWriter<'_> {
 
     /// Writes every changed list, per table in key order (see the module docs).
     fn write_lists(&mut self) -> Result<(), StoreError> {
-        let Self { sides, interned, bytes, .. } = self;
+        let Self { sides, interned, .. } = self;
         guard(|| {
-            let mut order: Vec<(u64, usize, usize)> = Vec::new();
             for side in sides.iter_mut() {
-                order.clear();
-                bytes.clear();
-                for (&id, list) in side.lists.iter_mut().filter(|(_, l)| l.dirty) {
+                let (order, bytes) = encode_side(side, interned)?;
+                write_run(&mut side.table, &order, &bytes)?;
+                for list in side.fresh.iter_mut().chain(side.old.values_mut()).chain(side.far.values_mut()) {
                     list.dirty = false;
-                    let start = bytes.len();
-                    if !list.slots.is_empty() {
-                        let slots = &list.slots;
-                        list::encode(
-                            slots.len(),
-                            |i| {
-                                let s = slots[i];
-                                (
-                                    s.id,
-                                    s.primary,
-                                    interned.labels[s.labels as usize].as_slice(),
-                                    interned.origins[s.origin as usize],
-                                )
-                            },
-                            list::seed(&side.names, id),
-                            bytes,
-                        );
-                    }
-                    order.push((id, start, bytes.len()));
                 }
-                order.sort_unstable_by_key(|e| e.0);
-                write_run(&mut side.table, &order, bytes)?;
             }
             Ok(())
         })
@@ -471,8 +548,9 @@ impl LinkWriter<'_> {
                 return Ok(LinkOutcome::Existing { labels_added, primary_set });
             }
             for (x, y) in [(a, b), (b, a)] {
-                if let Some(limit) = self.schema.association_limit(x.0, y.0)
-                    && self.count_of(x, y.0)? >= u64::from(limit)
+                let s = self.load(x, y.0)?;
+                if let Some(limit) = self.sides[s].limit
+                    && self.list(s, x.1).slots.len() as u64 >= u64::from(limit)
                 {
                     return Ok(LinkOutcome::LimitExceeded { object: x.0.to_owned(), id: x.1, limit });
                 }
@@ -590,10 +668,112 @@ impl LinkWriter<'_> {
     }
 }
 
-/// Writes one sorted run of `(record ID, value start, value end)` lists into
-/// `table` (an empty range removes the record's list).
+/// Blocks to write, in key order: `(block, value start, value end)` into a
+/// buffer of values.
+type Run = Vec<(u64, usize, usize)>;
+
+/// The changed blocks of `side`, in key order: `(block, value start, value
+/// end)` into the returned bytes (an empty range removes the block). A block
+/// that may hold stored lists (below the side's first fresh record) is read and
+/// merged with the lists in memory.
+fn encode_side(
+    side: &Side<'_>,
+    interned: &Interned,
+) -> Result<(Run, Vec<u8>), StoreError> {
+    let mut order: Run = Vec::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    // The lists of the current block: offset, and the range of its encoding in
+    // `lists` (empty: the list is now empty).
+    let mut current: Option<u64> = None;
+    let mut members: Vec<(u8, usize, usize)> = Vec::with_capacity(block::BLOCK as usize);
+    let mut lists: Vec<u8> = Vec::new();
+    let mut merged: Vec<(u8, usize, usize)> = Vec::with_capacity(block::BLOCK as usize);
+    let mut stored: Vec<u8> = Vec::new();
+    let mut finish_block = |b: u64,
+                            members: &mut Vec<(u8, usize, usize)>,
+                            lists: &mut Vec<u8>,
+                            bytes: &mut Vec<u8>|
+     -> Result<(), StoreError> {
+        let seed = block::seed(&side.names, b);
+        let start = bytes.len();
+        if block::record(b, 0) < side.fresh_from
+            && let Some(value) = side.table.get(b)?
+        {
+            // Merge: the stored lists not in memory, and the ones in memory.
+            stored.clear();
+            stored.extend_from_slice(value.value());
+            drop(value);
+            let old = block::decode(&stored, seed)
+                .map_err(|reason| StoreError::CorruptLink { link: format!("link block {b}"), reason })?;
+            merged.clear();
+            let (mut i, mut j) = (0, 0);
+            while i < old.len() || j < members.len() {
+                let take_old = j == members.len() || (i < old.len() && old[i].0 < members[j].0);
+                if take_old {
+                    let at = lists.len();
+                    lists.extend_from_slice(old[i].1);
+                    merged.push((old[i].0, at, lists.len()));
+                    i += 1;
+                } else {
+                    if i < old.len() && old[i].0 == members[j].0 {
+                        i += 1;
+                    }
+                    merged.push(members[j]);
+                    j += 1;
+                }
+            }
+            let kept: Vec<(u8, &[u8])> =
+                merged.iter().filter(|m| m.1 != m.2).map(|&(o, s, e)| (o, &lists[s..e])).collect();
+            if !kept.is_empty() {
+                block::encode(kept.into_iter(), seed, bytes);
+            }
+        } else {
+            let kept: Vec<(u8, &[u8])> =
+                members.iter().filter(|m| m.1 != m.2).map(|&(o, s, e)| (o, &lists[s..e])).collect();
+            if !kept.is_empty() {
+                block::encode(kept.into_iter(), seed, bytes);
+            }
+        }
+        order.push((b, start, bytes.len()));
+        members.clear();
+        lists.clear();
+        Ok(())
+    };
+    for (id, list) in side.dirty() {
+        let (b, offset) = block::of(id);
+        if current.is_some_and(|c| c != b) {
+            finish_block(current.expect("some"), &mut members, &mut lists, &mut bytes)?;
+        }
+        current = Some(b);
+        let start = lists.len();
+        if !list.slots.is_empty() {
+            let slots = &list.slots;
+            list::encode(
+                slots.len(),
+                |i| {
+                    let s = slots[i];
+                    (
+                        s.id,
+                        s.primary(),
+                        interned.labels[s.labels()].as_slice(),
+                        interned.origins[s.origin as usize],
+                    )
+                },
+                &mut lists,
+            );
+        }
+        members.push((offset, start, lists.len()));
+    }
+    if let Some(b) = current {
+        finish_block(b, &mut members, &mut lists, &mut bytes)?;
+    }
+    Ok((order, bytes))
+}
+
+/// Writes one sorted run of `(block, value start, value end)` into `table` (an
+/// empty range removes the block).
 ///
-/// Keys past the table's last key (the lists of fresh records) are appended
+/// Keys past the table's last key (the blocks of fresh records) are appended
 /// through one cursor, each leaf written once; the others are plain inserts and
 /// removals, in key order.
 fn write_run(
@@ -603,17 +783,17 @@ fn write_run(
 ) -> Result<(), StoreError> {
     let last = table.last()?.map(|(k, _)| k.value());
     let tail = last.map_or(0, |last| order.partition_point(|e| e.0 <= last));
-    for &(id, start, end) in &order[..tail] {
+    for &(key, start, end) in &order[..tail] {
         if start == end {
-            table.remove(id)?;
+            table.remove(key)?;
         } else {
-            table.insert(id, &bytes[start..end])?;
+            table.insert(key, &bytes[start..end])?;
         }
     }
     let mut cursor = table.upper_bound_mut(Bound::<u64>::Unbounded)?;
     // Nothing past the last key can be removed.
-    for &(id, start, end) in order[tail..].iter().filter(|e| e.1 != e.2) {
-        cursor.insert_before(id, &bytes[start..end])?;
+    for &(key, start, end) in order[tail..].iter().filter(|e| e.1 != e.2) {
+        cursor.insert_before(key, &bytes[start..end])?;
     }
     Ok(())
 }
