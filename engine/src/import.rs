@@ -736,17 +736,32 @@ fn run_started(
                         text = t;
                     }
                     Msg::Piece(mut piece) => {
-                        write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
-                        let refused = timed(Stage::Links, || {
-                            crate::commit::links::link_rows(
-                                &mut links,
-                                &commit_cfgs,
-                                &piece,
-                                origin,
-                                replace_primary,
-                                &mut association_counts,
-                            )
-                        })?;
+                        let mut link = || {
+                            timed(Stage::Links, || {
+                                crate::commit::links::link_rows(
+                                    &mut links,
+                                    &commit_cfgs,
+                                    &piece,
+                                    origin,
+                                    replace_primary,
+                                    &mut association_counts,
+                                )
+                            })
+                        };
+                        // The links (in memory, in their own tables) are made on a
+                        // second thread while the records are written.
+                        let refused = if crate::commit::links::has_links(&commit_cfgs, &piece) {
+                            let (written, refused) = std::thread::scope(|s| {
+                                let linker = s.spawn(link);
+                                let written = write_piece(&session, &commit_cfgs, &piece, &mut outcomes);
+                                (written, linker.join().expect("the link thread does not panic"))
+                            });
+                            written?;
+                            refused?
+                        } else {
+                            write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
+                            link()?
+                        };
                         if !refused.is_empty() {
                             crate::commit::links::report_refused(&mut piece, file_index, refused);
                         }
@@ -754,11 +769,20 @@ fn run_started(
                             .map_err(ImportError::Report)?;
                     }
                     Msg::Finish { next_ids, deltas } => {
-                        for ((cfg, delta), next_id) in commit_cfgs.iter().zip(&deltas).zip(next_ids) {
-                            write_index(&session, cfg, delta)?;
-                            session.set_next_id(&cfg.object.name, next_id)?;
-                        }
-                        timed(Stage::LinkLists, || links.finish())?;
+                        // The link lists and the indexes are written side by side.
+                        let (indexes, lists) = std::thread::scope(|s| {
+                            let lists = s.spawn(|| timed(Stage::LinkLists, || links.finish()));
+                            let indexes = (|| -> Result<(), ImportError> {
+                                for ((cfg, delta), next_id) in commit_cfgs.iter().zip(&deltas).zip(next_ids) {
+                                    write_index(&session, cfg, delta)?;
+                                    session.set_next_id(&cfg.object.name, next_id)?;
+                                }
+                                Ok(())
+                            })();
+                            (indexes, lists.join().expect("the link thread does not panic"))
+                        });
+                        indexes?;
+                        lists?;
                         reporter.finish().map_err(ImportError::Report)?;
                         let mut e = entry_for_writer.clone();
                         e.status = ImportStatus::Done;

@@ -32,6 +32,12 @@ pub struct Refused {
     pub message: String,
 }
 
+/// Whether the rows of `piece` make links: rows of several objects, or links
+/// to records named by association columns or domains.
+pub fn has_links(cfgs: &[CommitConfig], piece: &Planned) -> bool {
+    cfgs.len() >= 2 || !piece.links.extra.is_empty()
+}
+
 /// Links the records of each row of `piece` with each other; returns the links
 /// that a pair's limit refused (`ASSOCIATION_LIMIT_EXCEEDED`, value errors).
 pub fn link_rows(
@@ -43,7 +49,7 @@ pub fn link_rows(
     counts: &mut AssociationCounts,
 ) -> Result<Vec<Refused>, StoreError> {
     let mut refused = Vec::new();
-    if cfgs.len() < 2 && piece.links.extra.is_empty() {
+    if !has_links(cfgs, piece) {
         return Ok(refused);
     }
     let index_of = |object: &str| cfgs.iter().position(|c| c.object.name == object).unwrap_or(0) as u16;
