@@ -77,6 +77,13 @@ impl<'a> Values<'a> {
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
+
+    /// A 128-bit hash of the values (xxh3-128): two rows with the same values
+    /// have the same fingerprint, and two with different values another one
+    /// (but for a chance of about 2^-128).
+    pub fn fingerprint(&self) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(self.bytes)
+    }
 }
 
 /// How an update merges a row into a stored record (SPEC 3). A blank cell never

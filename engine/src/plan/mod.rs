@@ -341,6 +341,11 @@ pub struct ObjectPlanner<'a> {
     /// The records created with the ID their row gave (`--create-with-ids`); the
     /// sequence skips them, so `first_id..next_id` holds no ID that was not created.
     explicit: HashSet<u64, ahash::RandomState>,
+    /// Per record of the sequence this import created (`ID - first_id`): the
+    /// [`fingerprint`](store::Values::fingerprint) of the values it was created
+    /// with, while no other row has changed it (0: unknown). A later row with the
+    /// same values changes nothing, and is planned unchanged without a read.
+    created_with: Vec<u128>,
 }
 
 /// What a row's unique values come to ([`ObjectPlanner::settle`]).
@@ -375,6 +380,7 @@ impl<'a> ObjectPlanner<'a> {
             touched: HashSet::default(),
             create_with_ids: false,
             explicit: HashSet::default(),
+            created_with: Vec::new(),
         }
     }
 
@@ -400,6 +406,47 @@ impl<'a> ObjectPlanner<'a> {
     /// Whether record `id` was created by this import (so far).
     pub fn created(&self, id: u64) -> bool {
         (self.first_id..self.next_id).contains(&id) || self.explicit.contains(&id)
+    }
+
+    /// Notes that record `id` was created with `values` (see `created_with`).
+    fn created_with(&mut self, id: u64, values: store::Values<'_>) {
+        let Some(i) = id.checked_sub(self.first_id).and_then(|i| usize::try_from(i).ok()) else {
+            return;
+        };
+        if i >= self.created_with.len() {
+            self.created_with.resize(i + 1, 0);
+        }
+        self.created_with[i] = values.fingerprint();
+    }
+
+    /// Forgets what record `id` was created with: a row changes it.
+    fn forget_created(&mut self, id: u64) {
+        if let Some(slot) = id
+            .checked_sub(self.first_id)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.created_with.get_mut(i))
+        {
+            *slot = 0;
+        }
+    }
+
+    /// Whether record `id`, created by this import and not changed since, was
+    /// created with exactly `values`; otherwise forgets what it was created with
+    /// (the row is about to change it).
+    fn same_as_created(&mut self, id: u64, values: store::Values<'_>) -> bool {
+        let Some(slot) = id
+            .checked_sub(self.first_id)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.created_with.get_mut(i))
+        else {
+            return false;
+        };
+        if *slot != 0 && *slot == values.fingerprint() {
+            return true;
+        }
+        // The row changes the record (or may: a merge at commit decides).
+        *slot = 0;
+        false
     }
 
     /// Hands out the next ID of the sequence, past the IDs rows gave.
@@ -558,11 +605,21 @@ impl<'a> ObjectPlanner<'a> {
             let action = match (target, self.mode) {
                 (Some(_), Mode::Create) => Action::Skip(SkipReason::CreateOnlyImport),
                 (Some(_), _) if self.object.create_only() => Action::Skip(SkipReason::ActivityNotUpdatable),
-                (Some(id), _) if simple && known.record_id == 0 && !via_secondary => self.update(id, known),
+                (Some(id), _) if simple && known.record_id == 0 && !via_secondary => {
+                    if self.same_as_created(id, rows.row_values(r)) {
+                        Action::Unchanged(id)
+                    } else {
+                        self.update(id, known)
+                    }
+                }
                 (Some(id), _) => match self.settle(rows, r, id, false, via_secondary)? {
-                    Settle::Kept => self.update(id, known),
+                    Settle::Kept => {
+                        self.forget_created(id);
+                        self.update(id, known)
+                    }
                     Settle::Rewrite(changes) => {
                         rewrites.push(r, rows.row_values(r), &changes);
+                        self.forget_created(id);
                         self.touched.insert(id);
                         Action::Update(id)
                     }
@@ -596,6 +653,7 @@ impl<'a> ObjectPlanner<'a> {
                     if !key.is_empty() {
                         self.slots[0].overlay.set(rows.key_hashes[r], key, id);
                     }
+                    self.created_with(id, rows.row_values(r));
                     Action::Create(id)
                 }
                 (None, _) => {
