@@ -212,3 +212,35 @@ fn an_id_naming_a_property_that_is_not_unique_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// A row with the values of the row that created its record in this import is
+/// unchanged (planned so without reading the record); once another row changed
+/// the record, the same values are an update again, and outcomes and values are
+/// those of applying the rows one by one, with 1 thread or several.
+#[test]
+fn a_row_repeating_the_row_that_created_its_record_is_unchanged_until_another_changes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "repeat.csv",
+        "Email,First Name,City\n\
+         josé.müller@exämple.de,José,Köln\n\
+         JOSÉ.MÜLLER@EXÄMPLE.DE,José,Köln\n\
+         josé.müller@exämple.de,Josef,Köln\n\
+         josé.müller@exämple.de,José,Köln\n\
+         josé.müller@exämple.de,José,Köln\n\
+         ærø@ærø.dk,Ærø,\n\
+         ærø@ærø.dk,Ærø,\n",
+    );
+    for threads in ["1", "3"] {
+        let store = dir.path().join(format!("s{threads}.redb"));
+        let summary = import(&store, &file, &["--threads", threads, "--chunk-bytes", "40"]);
+        assert_eq!(counts(&summary, "contacts"), (2, 2, 3, 0), "{threads} threads");
+        let records = export(&store, "contacts");
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].1["firstname"], "José");
+        assert_eq!(records[0].1["city"], "Köln");
+        assert_eq!(records[1].1["firstname"], "Ærø");
+        check_ok(&store);
+    }
+}

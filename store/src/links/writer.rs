@@ -164,6 +164,9 @@ struct Side<'txn> {
     table: ListTableW<'txn>,
     /// The schema's limit of links per `from` record with `to` records.
     limit: Option<u32>,
+    /// [`primary_side`] of `(from, to)`: whether `from` is the record end of a
+    /// primary company link (`Some(true)`), the company end, or neither.
+    primary: Option<bool>,
     /// The first fresh record ID of `from`: no record at or past it has a list
     /// in the table (raised past the lists a spill wrote).
     fresh_from: u64,
@@ -316,6 +319,7 @@ impl LinkWriter<'_> {
             names: block::names(from, to),
             table,
             limit: self.schema.association_limit(from, to),
+            primary: primary_side(from, to),
             fresh_from: self.fresh_from.get(from).copied().unwrap_or(1),
             fresh: Vec::new(),
             old: AHashMap::new(),
@@ -327,14 +331,20 @@ impl LinkWriter<'_> {
     /// Record `x`'s list of links with `to`, loaded into memory: the side's index.
     fn load(&mut self, x: RecordRef<'_>, to: &str) -> Result<usize, StoreError> {
         let s = self.side(x.0, to)?;
+        self.load_in(s, x)?;
+        Ok(s)
+    }
+
+    /// Loads record `x`'s list of side `s` into memory.
+    fn load_in(&mut self, s: usize, x: RecordRef<'_>) -> Result<(), StoreError> {
         let Self { sides, interned, entries, .. } = self;
         let side = &mut sides[s];
         if x.1 >= side.fresh_from {
             side.add_fresh(x.1);
-            return Ok(s);
+            return Ok(());
         }
         if side.old.contains_key(&x.1) {
-            return Ok(s);
+            return Ok(());
         }
         let mut loaded = List::default();
         super::stored_list(&side.table, &side.names, x.1, |e: Entry| {
@@ -342,12 +352,12 @@ impl LinkWriter<'_> {
             loaded.slots.push(interned.slot(e.id, &value));
         })
         .map_err(|reason| StoreError::CorruptLink {
-            link: format!("links of {} {} with {}", x.0, x.1, to),
+            link: format!("links of {} {} with {}", x.0, x.1, side.to),
             reason,
         })?;
         *entries += loaded.slots.len();
         side.old.insert(x.1, loaded);
-        Ok(s)
+        Ok(())
     }
 
     fn list(&self, s: usize, id: u64) -> &List {
@@ -523,8 +533,15 @@ impl LinkWriter<'_> {
             return Err(StoreError::Association(format!("{} {} cannot be associated with itself", a.0, a.1)));
         }
         guard(|| {
-            let ends = Self::primary_ends(a, b);
-            if let Some(mut value) = self.get(a, b)? {
+            let (sa, sb) = (self.side(a.0, b.0)?, self.side(b.0, a.0)?);
+            let ends = match self.sides[sa].primary {
+                Some(true) => Some((a, b)),
+                Some(false) => Some((b, a)),
+                None => None,
+            };
+            self.load_in(sa, a)?;
+            let found = self.list(sa, a.1).find(b.1).ok().map(|i| self.list(sa, a.1).slots[i]);
+            if let Some(mut value) = found.map(|slot| self.interned.value(slot)) {
                 let mut labels_added: Vec<LabelId> =
                     req.labels.iter().copied().filter(|l| !value.labels.contains(l)).collect();
                 labels_added.sort_unstable();
@@ -547,8 +564,9 @@ impl LinkWriter<'_> {
                 }
                 return Ok(LinkOutcome::Existing { labels_added, primary_set });
             }
-            for (x, y) in [(a, b), (b, a)] {
-                let s = self.load(x, y.0)?;
+            // A new link.
+            self.load_in(sb, b)?;
+            for (s, x) in [(sa, a), (sb, b)] {
                 if let Some(limit) = self.sides[s].limit
                     && self.list(s, x.1).slots.len() as u64 >= u64::from(limit)
                 {
@@ -557,18 +575,36 @@ impl LinkWriter<'_> {
             }
             let mut primary = false;
             if let Some((record, company)) = ends {
+                let side = if record == a { sa } else { sb };
                 // A record with a company has a primary one.
-                if self.primary_of(record)? == 0 {
+                if !self.list(side, record.1).slots.iter().any(|slot| slot.primary()) {
                     primary = true;
                 } else if req.primary {
                     self.unset_primary(record, company.1, req.origin)?;
                     primary = true;
                 }
             }
-            let mut labels = req.labels.to_vec();
-            labels.sort_unstable();
-            labels.dedup();
-            self.set(a, b, Some(&LinkValue { primary, labels, created: req.origin }))?;
+            let slot = if req.labels.is_empty() {
+                let origin = self.interned.origin(req.origin);
+                Slot { id: 0, origin, meta: u32::from(primary) }
+            } else {
+                let mut labels = req.labels.to_vec();
+                labels.sort_unstable();
+                labels.dedup();
+                self.interned.slot(0, &LinkValue { primary, labels, created: req.origin })
+            };
+            for (s, x, y) in [(sa, a, b), (sb, b, a)] {
+                let list = self.sides[s].get_mut(x.1).expect("loaded");
+                match list.find(y.1) {
+                    // Only in a store whose lists disagree (`check` reports it).
+                    Ok(i) => list.slots[i] = Slot { id: y.1, ..slot },
+                    Err(i) => {
+                        list.slots.insert(i, Slot { id: y.1, ..slot });
+                        self.entries += 1;
+                    }
+                }
+                list.dirty = true;
+            }
             Ok(LinkOutcome::Created { primary })
         })
     }
@@ -676,10 +712,7 @@ type Run = Vec<(u64, usize, usize)>;
 /// end)` into the returned bytes (an empty range removes the block). A block
 /// that may hold stored lists (below the side's first fresh record) is read and
 /// merged with the lists in memory.
-fn encode_side(
-    side: &Side<'_>,
-    interned: &Interned,
-) -> Result<(Run, Vec<u8>), StoreError> {
+fn encode_side(side: &Side<'_>, interned: &Interned) -> Result<(Run, Vec<u8>), StoreError> {
     let mut order: Run = Vec::new();
     let mut bytes: Vec<u8> = Vec::new();
     // The lists of the current block: offset, and the range of its encoding in
