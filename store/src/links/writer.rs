@@ -174,6 +174,8 @@ struct Side<'txn> {
     fresh: Vec<List>,
     /// The lists of records below `fresh_from`.
     old: AHashMap<u64, List>,
+    /// The blocks whose lists are in `old` (those read from the table).
+    loaded: ahash::AHashSet<u64>,
     /// The lists of fresh records too far past the end of `fresh`; moved into
     /// it when it grows over them.
     far: BTreeMap<u64, List>,
@@ -323,6 +325,7 @@ impl LinkWriter<'_> {
             fresh_from: self.fresh_from.get(from).copied().unwrap_or(1),
             fresh: Vec::new(),
             old: AHashMap::new(),
+            loaded: ahash::AHashSet::new(),
             far: BTreeMap::new(),
         });
         Ok(self.sides.len() - 1)
@@ -346,17 +349,40 @@ impl LinkWriter<'_> {
         if side.old.contains_key(&x.1) {
             return Ok(());
         }
-        let mut loaded = List::default();
-        super::stored_list(&side.table, &side.names, x.1, |e: Entry| {
-            let value = LinkValue { primary: e.primary, labels: e.labels, created: e.created };
-            loaded.slots.push(interned.slot(e.id, &value));
-        })
-        .map_err(|reason| StoreError::CorruptLink {
-            link: format!("links of {} {} with {}", x.0, x.1, side.to),
-            reason,
-        })?;
-        *entries += loaded.slots.len();
-        side.old.insert(x.1, loaded);
+        // The whole block is read: its other records' lists are loaded too (a
+        // re-import touches records in ID order); a record of a loaded block
+        // without a list has none.
+        let (b, _) = block::of(x.1);
+        if side.loaded.insert(b)
+            && let Some(value) = side.table.get(b)?
+        {
+            let corrupt = |reason| StoreError::CorruptLink {
+                link: format!(
+                    "links of {} {}..={} with {}",
+                    x.0,
+                    block::record(b, 0),
+                    block::record(b, 63),
+                    side.to
+                ),
+                reason,
+            };
+            let lists = block::decode(value.value(), block::seed(&side.names, b)).map_err(corrupt)?;
+            for (offset, bytes) in lists {
+                let id = block::record(b, offset);
+                if id >= side.fresh_from || side.old.contains_key(&id) {
+                    continue;
+                }
+                let mut loaded = List::default();
+                list::decode(bytes, |e: Entry| {
+                    let value = LinkValue { primary: e.primary, labels: e.labels, created: e.created };
+                    loaded.slots.push(interned.slot(e.id, &value));
+                })
+                .map_err(corrupt)?;
+                *entries += loaded.slots.len();
+                side.old.insert(id, loaded);
+            }
+        }
+        side.old.entry(x.1).or_default();
         Ok(())
     }
 
@@ -436,6 +462,7 @@ impl LinkWriter<'_> {
             side.fresh_from = past_fresh.max(past_old).max(past_far);
             side.fresh = Vec::new();
             side.old = AHashMap::new();
+            side.loaded = ahash::AHashSet::new();
             side.far.clear();
         }
         self.entries = 0;
