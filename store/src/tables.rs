@@ -8,7 +8,7 @@
 //! | `imports` | `u64` import ID | checksum + JSON [`crate::ImportEntry`] |
 //! | `schema` | object name | checksum + JSON [`crate::schema::ObjectDef`] |
 //! | `owners` | `u64` owner ID | checksum + JSON [`crate::Owner`] |
-//! | `associations/<a>/<b>` | `u64` record of `a` | the record's links with records of `b`: a checksummed link list ([`crate::links`]) |
+//! | `link_lists/<a>/<b>` | `u64` block: record of `a` / 64 | the link lists of 64 neighbouring records with records of `b`, one checksum ([`crate::links`]) |
 //! | `link_log/<object>` | `(u64, u64)`: record ID, change sequence | checksum + JSON of a change ([`crate::LinkChange`]) |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the

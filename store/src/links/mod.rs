@@ -439,7 +439,7 @@ impl LinkReader {
     }
 }
 
-/// Verifies table `associations/<from>/<to>` for `ingest check`, reporting each
+/// Verifies table `link_lists/<from>/<to>` for `ingest check`, reporting each
 /// problem as `(key, problem)`: every list decodes and passes its checksum, each
 /// of its links is in the other record's list with the same flags, labels and
 /// origin, both records exist, its labels are labels of the pair, a primary flag
