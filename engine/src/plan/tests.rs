@@ -106,6 +106,34 @@ fn rows_create_in_file_order_and_later_rows_update_what_earlier_ones_created() {
     assert_eq!(delta(&deltas[0]), vec![("a@x.com".to_owned(), 2), ("b@x.com".to_owned(), 1)]);
 }
 
+/// A row repeating the values its record was created with in this import is
+/// planned unchanged (no merge at commit); after another row changed the record,
+/// the same values are an update again.
+#[test]
+fn a_row_repeating_its_records_creation_is_planned_unchanged_until_another_row_changes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s.redb")).unwrap();
+    let csv = "Email,First Name\n\
+               josé.müller@exämple.de,José\n\
+               JOSÉ.MÜLLER@EXÄMPLE.DE,José\n\
+               josé.müller@exämple.de,Josef\n\
+               josé.müller@exämple.de,José\n\
+               ærø@ærø.dk,Ærø\n\
+               ærø@ærø.dk,Ærø\n";
+    let (planned, _) = plan(&store, "contacts", csv, Mode::Upsert, None);
+    assert_eq!(
+        planned.actions[0],
+        vec![
+            Action::Create(1),
+            Action::Unchanged(1),
+            Action::Update(1),
+            Action::Update(1),
+            Action::Create(2),
+            Action::Unchanged(2),
+        ]
+    );
+}
+
 #[test]
 fn modes_skip_and_fail_as_spec_3_says() {
     let dir = tempfile::tempdir().unwrap();

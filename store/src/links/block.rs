@@ -35,6 +35,11 @@ pub(crate) fn record(block: u64, offset: u8) -> u64 {
     block * BLOCK + u64::from(offset)
 }
 
+/// The last record of block `block`.
+pub(crate) fn last_record(block: u64) -> u64 {
+    block * BLOCK + (BLOCK - 1)
+}
+
 /// The objects of a table as the checksum seed hashes them: `from \0 to`.
 pub(crate) fn names(from: &str, to: &str) -> Vec<u8> {
     let mut names = Vec::with_capacity(from.len() + to.len() + 1);
@@ -149,6 +154,7 @@ mod tests {
         assert_eq!(count(&bytes), 4);
         assert_eq!(of(130), (2, 2));
         assert_eq!(record(2, 2), 130);
+        assert_eq!(last_record(2), 191);
     }
 
     #[test]

@@ -507,7 +507,7 @@ pub(crate) fn verify_table(
         let lists = match block::decode(value_guard.value(), block::seed(&names, b)) {
             Ok(lists) => lists,
             Err(reason) => {
-                let (first, last) = (block::record(b, 0), block::record(b, (block::BLOCK - 1) as u8));
+                let (first, last) = (block::record(b, 0), block::last_record(b));
                 problem(
                     format!("block {b}"),
                     format!("corrupt (the lists of records {first} to {last}): {reason}"),

@@ -361,7 +361,7 @@ impl LinkWriter<'_> {
                     "links of {} {}..={} with {}",
                     x.0,
                     block::record(b, 0),
-                    block::record(b, 63),
+                    block::last_record(b),
                     side.to
                 ),
                 reason,
@@ -567,8 +567,9 @@ impl LinkWriter<'_> {
                 None => None,
             };
             self.load_in(sa, a)?;
-            let found = self.list(sa, a.1).find(b.1).ok().map(|i| self.list(sa, a.1).slots[i]);
-            if let Some(mut value) = found.map(|slot| self.interned.value(slot)) {
+            let list = self.list(sa, a.1);
+            let found = list.find(b.1).ok().map(|i| self.interned.value(list.slots[i]));
+            if let Some(mut value) = found {
                 let mut labels_added: Vec<LabelId> =
                     req.labels.iter().copied().filter(|l| !value.labels.contains(l)).collect();
                 labels_added.sort_unstable();
