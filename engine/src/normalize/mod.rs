@@ -11,6 +11,7 @@
 
 pub mod evidence;
 pub mod infer;
+pub mod memo;
 pub mod owners;
 pub mod pipelines;
 pub mod transform;

@@ -17,6 +17,7 @@ use crate::input::decode::DecodedPiece;
 use crate::issue::Issue;
 use crate::mapping::{Mapping, Target};
 use crate::normalize::evidence::{DateEvidence, NumberEvidence};
+use crate::normalize::memo::PremergeMemo;
 use crate::normalize::pipelines::{self, PipelineProperties};
 use crate::normalize::values::{self, ValueOptions};
 use crate::resolve::{KeyIndex, hash_key};
@@ -160,6 +161,8 @@ pub struct TransformConfig {
     /// The input columns of the association and label columns
     /// ([`Mapping::links`]), in their order.
     link_columns: Vec<usize>,
+    /// Premerges that changed nothing, per object, shared by the pieces.
+    memo: PremergeMemo,
 }
 
 /// A non-blank cell of an association or label column, for the plan stage.
@@ -289,6 +292,7 @@ impl TransformConfig {
             link_columns: mapping.links.iter().map(|(c, _)| *c).collect(),
             numbers: None,
             plain_numbers,
+            memo: PremergeMemo::new(settings.len()),
         }
     }
 
@@ -740,27 +744,15 @@ fn transform_object(
         let mut hash = 0;
         if failed {
             out.keys.truncate(key_start);
-        } else {
-            let key = &out.keys[key_start..];
-            if !key.is_empty() {
-                hash = hash_key(key);
-                known.key_owner = keys[0].get(hash, key).unwrap_or(0);
-            }
-            let target =
-                if known.record_id != 0 { known.record_id } else { known.key_owner & !store::SECONDARY };
-            if target != 0 {
-                matched.push((target, r as u32));
-            }
+        } else if out.keys.len() > key_start {
+            hash = hash_key(&out.keys[key_start..]);
         }
         for &i in &used_slots {
             let slot = &mut out.slot_keys[i];
             let start = slot.rows.last().map_or(0, |r| r.0 as usize);
             for k in start..slot.meta.len() {
                 let begin = if k == 0 { 0 } else { slot.meta[k - 1].0 as usize };
-                let key = &slot.keys[begin..slot.meta[k].0 as usize];
-                let hash = hash_key(key);
-                slot.meta[k].1 = hash;
-                slot.meta[k].2 = keys[i].get(hash, key).unwrap_or(0);
+                slot.meta[k].1 = hash_key(&slot.keys[begin..slot.meta[k].0 as usize]);
             }
             let (primary, list) = std::mem::take(&mut slot_given[i]);
             slot.rows.push((slot.meta.len() as u32, primary, list));
@@ -774,8 +766,42 @@ fn transform_object(
         out.present.push(present);
     }
     evidence.append(&mut observed);
-    premerge(&mut out, matched, cfg.import_id, &records)?;
+    look_up(&mut out, keys, &used_slots, &mut matched);
+    premerge(&mut out, matched, (cfg.import_id, usize::from(oi), &cfg.memo), &records)?;
     Ok(out)
+}
+
+/// Looks the piece's identifiers up in the snapshot's indexes, in a pass of its
+/// own: a probe of a large index waits on memory, and probes with nothing else
+/// between them overlap in the processor. Rows whose record is known (by record
+/// ID or identifier) go to `matched`.
+fn look_up(out: &mut ObjectRows, keys: &[KeyIndex], used_slots: &[usize], matched: &mut Vec<(u64, u32)>) {
+    let mut start = 0;
+    for r in 0..out.known.len() {
+        let end = out.key_ends[r] as usize;
+        if out.failed[r] {
+            start = end;
+            continue;
+        }
+        let known = &mut out.known[r];
+        if end > start {
+            known.key_owner = keys[0].get(out.key_hashes[r], &out.keys[start..end]).unwrap_or(0);
+        }
+        start = end;
+        let target = if known.record_id != 0 { known.record_id } else { known.key_owner & !store::SECONDARY };
+        if target != 0 {
+            matched.push((target, r as u32));
+        }
+    }
+    for &i in used_slots {
+        let slot = &mut out.slot_keys[i];
+        let mut begin = 0;
+        for meta in &mut slot.meta {
+            let end = meta.0 as usize;
+            meta.2 = keys[i].get(meta.1, &slot.keys[begin..end]).unwrap_or(0);
+            begin = end;
+        }
+    }
 }
 
 /// Merges every matched row into its stored record in the snapshot (the store
@@ -783,21 +809,55 @@ fn transform_object(
 /// `Err` when a record cannot be read: the import cannot go on without knowing
 /// which records exist and what they hold (a corrupt stored record is reported
 /// here, never merged into).
+///
+/// Rows whose values left their record unchanged in an earlier piece (the
+/// [`PremergeMemo`]) are not read again.
 fn premerge(
     out: &mut ObjectRows,
     mut matched: Vec<(u64, u32)>,
-    import_id: u64,
+    (import_id, object, memo): (u64, usize, &PremergeMemo),
     records: &RecordReader,
 ) -> Result<(), String> {
     matched.sort_unstable();
+    let fingerprints: Vec<u128> = if memo.on(object) {
+        matched.iter().map(|&(_, r)| out.values.row(r as usize).fingerprint()).collect()
+    } else {
+        Vec::new()
+    };
+    let known = if fingerprints.is_empty() {
+        vec![false; matched.len()]
+    } else {
+        let rows: Vec<(u64, u128)> =
+            matched.iter().zip(&fingerprints).map(|(&(id, _), &fp)| (id, fp)).collect();
+        memo.unchanged(object, &rows)
+    };
+    // The matched rows read and merged: indices into `matched`.
+    let read: Vec<usize> = (0..matched.len()).filter(|&i| !known[i]).collect();
     let items: Vec<(u64, Values<'_>)> =
-        matched.iter().map(|&(id, r)| (id, out.values.row(r as usize))).collect();
+        read.iter().map(|&i| (matched[i].0, out.values.row(matched[i].1 as usize))).collect();
     let merged = records.premerge(import_id, &items, &out.settings.policy).map_err(|e| e.to_string())?;
     drop(items);
-    for &i in &merged.held_back {
-        out.held_back[matched[i].1 as usize] = true;
+    let mut held = vec![false; read.len()];
+    for &k in &merged.held_back {
+        held[k] = true;
+        out.held_back[matched[read[k]].1 as usize] = true;
     }
-    for (&(target, r), outcome) in matched.iter().zip(&merged.outcomes) {
+    if !fingerprints.is_empty() {
+        let unchanged = read
+            .iter()
+            .zip(&merged.outcomes)
+            .zip(&held)
+            .filter(|&((_, outcome), &held)| *outcome == store::Premerge::Unchanged && !held)
+            .map(|((&i, _), _)| (matched[i].0, fingerprints[i]));
+        memo.remember(object, unchanged);
+    }
+    let mut outcomes = merged.outcomes.iter();
+    for (i, &(target, r)) in matched.iter().enumerate() {
+        let outcome = if known[i] {
+            &store::Premerge::Unchanged
+        } else {
+            outcomes.next().expect("an outcome per row read")
+        };
         let known = &mut out.known[r as usize];
         known.record_exists = *outcome != store::Premerge::Missing;
         let premerge = match *outcome {

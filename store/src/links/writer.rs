@@ -155,6 +155,10 @@ impl Interned {
     }
 }
 
+/// Lists in memory below which [`LinkWriter::write_lists`] writes its tables on
+/// one thread.
+const PARALLEL_LISTS: usize = 4096;
+
 /// One table (`link_lists/<from>/<to>`) and the lists of it in memory.
 struct Side<'txn> {
     from: String,
@@ -172,20 +176,38 @@ struct Side<'txn> {
     fresh_from: u64,
     /// The lists of records `fresh_from..`, by `ID - fresh_from`.
     fresh: Vec<List>,
-    /// The lists of records below `fresh_from`.
-    old: AHashMap<u64, List>,
-    /// The blocks whose lists are in `old` (those read from the table).
-    loaded: ahash::AHashSet<u64>,
+    /// The lists of records below `fresh_from`, by block: a block is read whole
+    /// (every stored list of it is here once it is), and its lists are kept by
+    /// offset, so that lists of neighbouring records sit together in memory.
+    old: AHashMap<u64, OldBlock>,
     /// The lists of fresh records too far past the end of `fresh`; moved into
     /// it when it grows over them.
     far: BTreeMap<u64, List>,
+}
+
+/// The lists in memory of one block of records below a side's first fresh record:
+/// those stored and those made since, by offset in the block.
+#[derive(Debug, Default)]
+struct OldBlock {
+    lists: Vec<(u8, List)>,
+}
+
+impl OldBlock {
+    fn get(&self, offset: u8) -> Option<&List> {
+        self.lists.binary_search_by_key(&offset, |e| e.0).ok().map(|i| &self.lists[i].1)
+    }
+
+    fn get_mut(&mut self, offset: u8) -> Option<&mut List> {
+        self.lists.binary_search_by_key(&offset, |e| e.0).ok().map(|i| &mut self.lists[i].1)
+    }
 }
 
 impl Side<'_> {
     /// Record `id`'s list, if it is in memory.
     fn get(&self, id: u64) -> Option<&List> {
         if id < self.fresh_from {
-            return self.old.get(&id);
+            let (b, offset) = block::of(id);
+            return self.old.get(&b)?.get(offset);
         }
         let i = id - self.fresh_from;
         if i < self.fresh.len() as u64 { Some(&self.fresh[i as usize]) } else { self.far.get(&id) }
@@ -193,7 +215,8 @@ impl Side<'_> {
 
     fn get_mut(&mut self, id: u64) -> Option<&mut List> {
         if id < self.fresh_from {
-            return self.old.get_mut(&id);
+            let (b, offset) = block::of(id);
+            return self.old.get_mut(&b)?.get_mut(offset);
         }
         let i = id - self.fresh_from;
         if i < self.fresh.len() as u64 { Some(&mut self.fresh[i as usize]) } else { self.far.get_mut(&id) }
@@ -222,11 +245,18 @@ impl Side<'_> {
         }
     }
 
+    /// The lists in memory (the work of writing them out).
+    fn lists(&self) -> usize {
+        self.fresh.len() + self.far.len() + self.old.values().map(|o| o.lists.len()).sum::<usize>()
+    }
+
     /// The changed lists, in ID order.
     fn dirty(&self) -> impl Iterator<Item = (u64, &List)> {
-        let mut old: Vec<(u64, &List)> =
-            self.old.iter().filter(|(_, l)| l.dirty).map(|(&k, l)| (k, l)).collect();
-        old.sort_unstable_by_key(|e| e.0);
+        let mut blocks: Vec<(u64, &OldBlock)> = self.old.iter().map(|(&b, o)| (b, o)).collect();
+        blocks.sort_unstable_by_key(|e| e.0);
+        let old = blocks.into_iter().flat_map(|(b, o)| {
+            o.lists.iter().filter(|(_, l)| l.dirty).map(move |(offset, l)| (block::record(b, *offset), l))
+        });
         let base = self.fresh_from;
         let fresh =
             self.fresh.iter().enumerate().filter(|(_, l)| l.dirty).map(move |(i, l)| (base + i as u64, l));
@@ -325,7 +355,6 @@ impl LinkWriter<'_> {
             fresh_from: self.fresh_from.get(from).copied().unwrap_or(1),
             fresh: Vec::new(),
             old: AHashMap::new(),
-            loaded: ahash::AHashSet::new(),
             far: BTreeMap::new(),
         });
         Ok(self.sides.len() - 1)
@@ -346,16 +375,18 @@ impl LinkWriter<'_> {
             side.add_fresh(x.1);
             return Ok(());
         }
-        if side.old.contains_key(&x.1) {
+        let (b, at) = block::of(x.1);
+        if let Some(old) = side.old.get_mut(&b) {
+            // A record of a loaded block without a list has none.
+            if let Err(i) = old.lists.binary_search_by_key(&at, |e| e.0) {
+                old.lists.insert(i, (at, List::default()));
+            }
             return Ok(());
         }
         // The whole block is read: its other records' lists are loaded too (a
-        // re-import touches records in ID order); a record of a loaded block
-        // without a list has none.
-        let (b, _) = block::of(x.1);
-        if side.loaded.insert(b)
-            && let Some(value) = side.table.get(b)?
-        {
+        // re-import touches records in ID order).
+        let mut old = OldBlock::default();
+        if let Some(value) = side.table.get(b)? {
             let corrupt = |reason| StoreError::CorruptLink {
                 link: format!(
                     "links of {} {}..={} with {}",
@@ -367,9 +398,9 @@ impl LinkWriter<'_> {
                 reason,
             };
             let lists = block::decode(value.value(), block::seed(&side.names, b)).map_err(corrupt)?;
+            old.lists.reserve(lists.len() + 1);
             for (offset, bytes) in lists {
-                let id = block::record(b, offset);
-                if id >= side.fresh_from || side.old.contains_key(&id) {
+                if block::record(b, offset) >= side.fresh_from {
                     continue;
                 }
                 let mut loaded = List::default();
@@ -379,10 +410,13 @@ impl LinkWriter<'_> {
                 })
                 .map_err(corrupt)?;
                 *entries += loaded.slots.len();
-                side.old.insert(id, loaded);
+                old.lists.push((offset, loaded));
             }
         }
-        side.old.entry(x.1).or_default();
+        if let Err(i) = old.lists.binary_search_by_key(&at, |e| e.0) {
+            old.lists.insert(i, (at, List::default()));
+        }
+        side.old.insert(b, old);
         Ok(())
     }
 
@@ -456,13 +490,17 @@ impl LinkWriter<'_> {
         for side in &mut self.sides {
             // Every list in memory is in the table now: records past them are
             // still fresh.
-            let past_old = side.old.keys().max().map_or(0, |&k| k + 1);
+            let past_old = side
+                .old
+                .iter()
+                .filter_map(|(&b, o)| o.lists.last().map(|&(offset, _)| block::record(b, offset) + 1))
+                .max()
+                .unwrap_or(0);
             let past_far = side.far.keys().next_back().map_or(0, |&k| k + 1);
             let past_fresh = side.fresh_from + side.fresh.len() as u64;
             side.fresh_from = past_fresh.max(past_old).max(past_far);
             side.fresh = Vec::new();
             side.old = AHashMap::new();
-            side.loaded = ahash::AHashSet::new();
             side.far.clear();
         }
         self.entries = 0;
@@ -470,17 +508,49 @@ impl LinkWriter<'_> {
     }
 
     /// Writes every changed list, per table in key order (see the module docs).
+    ///
+    /// The tables are shared out between two threads (each table written by one),
+    /// the largest first to the less loaded one: at the end of an import this is
+    /// the last work before the commit.
     fn write_lists(&mut self) -> Result<(), StoreError> {
         let Self { sides, interned, .. } = self;
-        guard(|| {
-            for side in sides.iter_mut() {
-                let (order, bytes) = encode_side(side, interned)?;
-                write_run(&mut side.table, &order, &bytes)?;
-                for list in side.fresh.iter_mut().chain(side.old.values_mut()).chain(side.far.values_mut()) {
-                    list.dirty = false;
-                }
+        let interned = &*interned;
+        let mut sides: Vec<(usize, &mut Side<'_>)> = sides.iter_mut().map(|s| (s.lists(), s)).collect();
+        sides.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let (mut mine, mut other) = (Vec::new(), Vec::new());
+        let (mut load, mut other_load) = (0, 0);
+        for (lists, side) in sides {
+            if load <= other_load {
+                load += lists;
+                mine.push(side);
+            } else {
+                other_load += lists;
+                other.push(side);
             }
-            Ok(())
+        }
+        let write = |group: Vec<&mut Side<'_>>| {
+            guard(|| {
+                for side in group {
+                    let (order, bytes) = encode_side(side, interned)?;
+                    write_run(&mut side.table, &order, &bytes)?;
+                    let old = side.old.values_mut().flat_map(|o| o.lists.iter_mut().map(|(_, l)| l));
+                    for list in side.fresh.iter_mut().chain(old).chain(side.far.values_mut()) {
+                        list.dirty = false;
+                    }
+                }
+                Ok(())
+            })
+        };
+        if other_load < PARALLEL_LISTS {
+            mine.append(&mut other);
+            return write(mine);
+        }
+        std::thread::scope(|s| {
+            let theirs = s.spawn(|| write(other));
+            let ours = write(mine);
+            ours.and(
+                theirs.join().unwrap_or_else(|_| Err(StoreError::Panicked { message: "link lists".into() })),
+            )
         })
     }
 
