@@ -338,9 +338,25 @@ pub fn merge_into(
     policy: &MergePolicy,
     import_id: u64,
     out: &mut Vec<u8>,
-    mut replaced: Option<&mut ReplacedValues>,
+    replaced: Option<&mut ReplacedValues>,
 ) -> MergeOutcome {
     debug_assert!(validate_values(changes, 0, true).is_ok(), "changes must be built by RecordBuilder");
+    // A re-import mostly changes nothing: that is found by comparing alone.
+    if let Some(held_back) = unchanged_by(existing, changes, policy) {
+        return MergeOutcome { changed: false, held_back };
+    }
+    merge_built(existing, changes, policy, import_id, out, replaced)
+}
+
+/// [`merge_into`], building the merged record whatever the outcome.
+fn merge_built(
+    existing: &RawRecord<'_>,
+    changes: &[u8],
+    policy: &MergePolicy,
+    import_id: u64,
+    out: &mut Vec<u8>,
+    mut replaced: Option<&mut ReplacedValues>,
+) -> MergeOutcome {
     // Bytes, not text: a merge only compares and copies.
     let mut old = RawValues { buf: existing.values }.peekable();
     let mut new = RawValues { buf: changes }.peekable();
@@ -416,6 +432,38 @@ pub fn merge_into(
         seal(existing.id, out);
     }
     MergeOutcome { changed, held_back }
+}
+
+/// `Some(held_back)` when merging `changes` into `existing` would change nothing
+/// ([`merge_into`]'s rules, without building the merged record).
+fn unchanged_by(existing: &RawRecord<'_>, changes: &[u8], policy: &MergePolicy) -> Option<bool> {
+    let mut old = RawValues { buf: existing.values };
+    let mut held_back = false;
+    let mut current = old.next();
+    for (np, nv) in (RawValues { buf: changes }) {
+        while current.is_some_and(|(op, _)| op < np) {
+            current = old.next();
+        }
+        match current {
+            Some((op, ov)) if op == np => {
+                if nv.is_empty() {
+                    if !policy.protects(op) {
+                        return None;
+                    }
+                } else if ov != nv {
+                    let backward = policy.is_backward(op, ov, nv);
+                    if !(backward || (policy.protects(op) && !ov.is_empty())) {
+                        return None;
+                    }
+                    held_back |= backward;
+                }
+                current = old.next();
+            }
+            _ if !nv.is_empty() => return None,
+            _ => {}
+        }
+    }
+    Some(held_back)
 }
 
 /// What [`merge_into`] did.
@@ -574,6 +622,51 @@ mod tests {
         assert!(matches!(RawRecord::parse(&rec, 6), Err(RecordError::Checksum { .. })));
         // The same structures are fine when consistent.
         assert!(RecordView::parse(&sealed(5, &[1, 1, 2, 1, b'a', 3, 0]), 5).is_ok());
+    }
+
+    #[test]
+    fn the_unchanged_check_agrees_with_the_full_merge() {
+        // Every combination of stored and changed values over three properties,
+        // under each policy: `unchanged_by` says unchanged exactly when the merge
+        // built in full changes nothing, with the same held-back flag.
+        let options: [Option<&str>; 5] = [None, Some(""), Some("lead"), Some("customer"), Some("x")];
+        let order = || vec!["lead".to_owned(), "x".to_owned(), "customer".to_owned()];
+        let policies = [
+            MergePolicy::overwrite(),
+            MergePolicy::protecting([1]),
+            MergePolicy::protecting_all(),
+            MergePolicy::overwrite().moving_forward_only(2, order()),
+            MergePolicy::protecting([2]).moving_forward_only(2, order()),
+        ];
+        let mut out = Vec::new();
+        let mut checked = 0;
+        for stored in 0..125usize {
+            let old: Vec<(u16, &str)> = (0..3u16)
+                .filter_map(|p| {
+                    options[stored / 5usize.pow(u32::from(p)) % 5].filter(|v| !v.is_empty()).map(|v| (p, v))
+                })
+                .collect();
+            let mut rec = Vec::new();
+            encode_record(9, 1, 1, &values(&old), &mut rec);
+            let view = RawRecord::parse(&rec, 9).unwrap();
+            for change in 0..125usize {
+                let new: Vec<(u16, &str)> = (0..3u16)
+                    .filter_map(|p| options[change / 5usize.pow(u32::from(p)) % 5].map(|v| (p, v)))
+                    .collect();
+                let changes = values(&new);
+                for policy in &policies {
+                    let full = merge_built(&view, &changes, policy, 2, &mut out, None);
+                    let quick = unchanged_by(&view, &changes, policy);
+                    assert_eq!(
+                        quick,
+                        (!full.changed).then_some(full.held_back),
+                        "{old:?} {new:?} {policy:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 125 * 125 * 5);
     }
 
     #[test]
