@@ -187,18 +187,42 @@ struct Side<'txn> {
 
 /// The lists in memory of one block of records below a side's first fresh record:
 /// those stored and those made since, by offset in the block.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct OldBlock {
     lists: Vec<(u8, List)>,
+    /// Where each offset's list is in `lists`, plus one (0: none): a lookup
+    /// touches one cache line, not a search's path through `lists`.
+    at: [u8; block::BLOCK as usize],
+}
+
+impl Default for OldBlock {
+    fn default() -> Self {
+        Self { lists: Vec::new(), at: [0; block::BLOCK as usize] }
+    }
 }
 
 impl OldBlock {
     fn get(&self, offset: u8) -> Option<&List> {
-        self.lists.binary_search_by_key(&offset, |e| e.0).ok().map(|i| &self.lists[i].1)
+        let k = self.at[usize::from(offset)];
+        (k != 0).then(|| &self.lists[usize::from(k) - 1].1)
     }
 
     fn get_mut(&mut self, offset: u8) -> Option<&mut List> {
-        self.lists.binary_search_by_key(&offset, |e| e.0).ok().map(|i| &mut self.lists[i].1)
+        let k = self.at[usize::from(offset)];
+        (k != 0).then(|| &mut self.lists[usize::from(k) - 1].1)
+    }
+
+    /// Puts `list` at `offset`, keeping `lists` by offset.
+    fn insert(&mut self, offset: u8, list: List) {
+        if let Some(there) = self.get_mut(offset) {
+            *there = list;
+            return;
+        }
+        let i = self.lists.partition_point(|e| e.0 < offset);
+        self.lists.insert(i, (offset, list));
+        for (k, e) in self.lists.iter().enumerate().skip(i) {
+            self.at[usize::from(e.0)] = (k + 1) as u8;
+        }
     }
 }
 
@@ -378,8 +402,8 @@ impl LinkWriter<'_> {
         let (b, at) = block::of(x.1);
         if let Some(old) = side.old.get_mut(&b) {
             // A record of a loaded block without a list has none.
-            if let Err(i) = old.lists.binary_search_by_key(&at, |e| e.0) {
-                old.lists.insert(i, (at, List::default()));
+            if old.get(at).is_none() {
+                old.insert(at, List::default());
             }
             return Ok(());
         }
@@ -410,11 +434,11 @@ impl LinkWriter<'_> {
                 })
                 .map_err(corrupt)?;
                 *entries += loaded.slots.len();
-                old.lists.push((offset, loaded));
+                old.insert(offset, loaded);
             }
         }
-        if let Err(i) = old.lists.binary_search_by_key(&at, |e| e.0) {
-            old.lists.insert(i, (at, List::default()));
+        if old.get(at).is_none() {
+            old.insert(at, List::default());
         }
         side.old.insert(b, old);
         Ok(())
