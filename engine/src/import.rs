@@ -410,7 +410,7 @@ fn open_input(
     Ok(Input { prepared, header, mapping })
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -543,6 +543,10 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         error_file: None,
         rejected_file: None,
         note: None,
+        sequences: BTreeMap::new(),
+        ids_kept: opts.create_with_ids,
+        undone_at: None,
+        undo: None,
     };
     let import_id = store.start_import(entry.clone())?;
     let mut holder = Holder::write(store.path(), "import");
@@ -683,6 +687,7 @@ fn run_started(
     let mut keys = Vec::with_capacity(settings.objects.len());
     let mut planners = Vec::with_capacity(settings.objects.len());
     let mut commit_cfgs = Vec::with_capacity(settings.objects.len());
+    let mut sequence_starts = Vec::with_capacity(settings.objects.len());
     for o in &settings.objects {
         let name = &o.object.name;
         let mut slot_keys = Vec::with_capacity(o.slots.len());
@@ -691,6 +696,7 @@ fn run_started(
         }
         keys.push(slot_keys);
         let next_id = read.next_id(name)?;
+        sequence_starts.push(next_id);
         planners.push(ObjectPlanner::new(o, opts.mode, &read, next_id).with_ids_kept(opts.create_with_ids));
         commit_cfgs.push(CommitConfig {
             object: o.object.clone(),
@@ -769,6 +775,12 @@ fn run_started(
                             .map_err(ImportError::Report)?;
                     }
                     Msg::Finish { next_ids, deltas } => {
+                        let sequences: BTreeMap<String, [u64; 2]> = commit_cfgs
+                            .iter()
+                            .zip(&sequence_starts)
+                            .zip(&next_ids)
+                            .map(|((cfg, &from), &to)| (cfg.object.name.clone(), [from, to]))
+                            .collect();
                         // The link lists and the indexes are written side by side.
                         let (indexes, lists) = std::thread::scope(|s| {
                             let lists = s.spawn(|| timed(Stage::LinkLists, || links.finish()));
@@ -792,6 +804,7 @@ fn run_started(
                         e.errors = reporter.errors_written;
                         e.counts = reporter.counts_by_object();
                         e.associations = association_counts;
+                        e.sequences = sequences;
                         e.elapsed_ms = started.elapsed().as_millis() as u64;
                         e.error_file = Some(reporter.error_file.display().to_string());
                         e.rejected_file = Some(reporter.rejected_file.display().to_string());

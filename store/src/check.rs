@@ -235,6 +235,7 @@ impl Checker<'_> {
         let mut indexes = Vec::new();
         let mut links = Vec::new();
         let mut logs = Vec::new();
+        let mut befores = Vec::new();
         for name in &names {
             match tables::table_kind(name) {
                 Some(TableKind::Meta | TableKind::Imports | TableKind::Schema | TableKind::Owners) => {}
@@ -242,6 +243,7 @@ impl Checker<'_> {
                 Some(TableKind::Index(object, property)) => indexes.push((object.to_owned(), property)),
                 Some(TableKind::Links(from, to)) => links.push((from.to_owned(), to.to_owned())),
                 Some(TableKind::LinkLog(object)) => logs.push(object.to_owned()),
+                Some(TableKind::Before(object)) => befores.push(object.to_owned()),
                 Some(TableKind::LegacyLinks(..)) => {
                     self.report.problem(name, "", "a links table of the first layout, not converted");
                 }
@@ -274,6 +276,34 @@ impl Checker<'_> {
             self.guarded(&table, |c| c.index(object, *property));
         }
         self.links(&links, &logs, &meta);
+        for object in &befores {
+            let table = tables::before_name(object);
+            self.guarded(&table, |c| c.before_images(object));
+        }
+    }
+
+    /// Checks the before-images of `object`: each a valid record under its
+    /// record ID, kept for an import in the log.
+    fn before_images(&mut self, object: &str) -> Result<(), StoreError> {
+        let name = tables::before_name(object);
+        let Some(table) = open_optional(self.txn, tables::before(&name))? else {
+            return Ok(());
+        };
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let (import, id) = k.value();
+            if let Err(reason) = RecordView::parse(v.value(), id) {
+                self.report.problem(&name, format!("{import}/{id}"), format!("corrupt: {reason}"));
+            }
+            if !self.import_status.contains_key(&import) {
+                self.report.problem(
+                    &name,
+                    format!("{import}/{id}"),
+                    format!("kept for import {import}, which is not in the import log"),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Checks the links tables and the association change logs ([`crate::links`]).

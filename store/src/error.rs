@@ -195,6 +195,9 @@ pub enum StoreError {
     /// company removed without saying which becomes primary).
     #[error("{0}")]
     Association(String),
+    /// An undo that cannot run (unknown import, already undone, conflicts).
+    #[error("{0}")]
+    Undo(String),
     /// A stored schema entry failed its checksum, does not decode or breaks the
     /// schema's rules.
     #[error("the schema of {object} is corrupt: {reason}")]

@@ -99,6 +99,20 @@ pub struct ImportEntry {
     /// What went wrong at the end, if something did (a failed durable commit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Per object, the record IDs the import took from the object's sequence:
+    /// `[first, past the last]` (the records it created lie there, unless it
+    /// kept IDs the rows gave: [`ImportEntry::ids_kept`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, [u64; 2]>,
+    /// Whether rows could create records with their own IDs (`--create-with-ids`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ids_kept: bool,
+    /// When the import was undone, RFC 3339 UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undone_at: Option<String>,
+    /// What its undo did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<crate::undo::UndoCounts>,
 }
 
 impl ImportEntry {
@@ -138,6 +152,10 @@ mod tests {
             error_file: None,
             rejected_file: None,
             note: None,
+            sequences: BTreeMap::new(),
+            ids_kept: false,
+            undone_at: None,
+            undo: None,
         }
     }
 

@@ -51,6 +51,7 @@ mod store;
 pub mod tables;
 #[cfg(test)]
 mod tests;
+mod undo;
 mod values;
 
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
@@ -67,6 +68,7 @@ pub use session::{
     StoredRecord, UpdateOutcome, WriteSession,
 };
 pub use store::Store;
+pub use undo::{SHOWN as UNDO_SHOWN, UndoConflict, UndoCounts, UndoReport};
 pub use values::{MergePolicy, ReplacedValues, RowValues, Values};
 
 impl Store {

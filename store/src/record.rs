@@ -120,6 +120,14 @@ fn seal(id: u64, out: &mut [u8]) {
     out[..CHECKSUM_BYTES].copy_from_slice(&sum.to_le_bytes());
 }
 
+/// The `(created_by, updated_by)` header of stored record bytes, read without
+/// verifying them (the bytes come from the table being written; `None` if
+/// they are too short to hold it).
+pub(crate) fn authors(bytes: &[u8]) -> Option<(u64, u64)> {
+    let mut rest = bytes.get(CHECKSUM_BYTES..)?;
+    Some((get_varint(&mut rest)?, get_varint(&mut rest)?))
+}
+
 /// Why stored bytes are not a valid record. Offsets count from the record's first
 /// byte (the checksum).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -90,7 +90,13 @@ impl<'db> WriteSession<'db> {
     pub fn records(&self, object: &str) -> Result<RecordTable<'_>, StoreError> {
         let name = tables::records_name(object);
         let table = guard(|| Ok(self.txn().open_table(tables::records(&name))?))?;
-        Ok(RecordTable { table, object: object.to_owned(), scratch: Vec::new() })
+        Ok(RecordTable {
+            txn: self.txn(),
+            table,
+            before: None,
+            object: object.to_owned(),
+            scratch: Vec::new(),
+        })
     }
 
     /// Opens the identifier index of `object` on the property with ID `property`.
@@ -238,12 +244,33 @@ impl<'db> WriteSession<'db> {
 
 /// The records of one object inside a write session.
 pub struct RecordTable<'txn> {
+    txn: &'txn WriteTransaction,
     table: Table<'txn, u64, &'static [u8]>,
+    /// `before/<object>`, opened when the first before-image is kept.
+    before: Option<Table<'txn, (u64, u64), &'static [u8]>>,
     object: String,
     scratch: Vec<u8>,
 }
 
 impl RecordTable<'_> {
+    /// Keeps `old`, the bytes of record `id` about to be overwritten by import
+    /// `import_id`, as the record's before-image for that import, unless the
+    /// import created or already changed the record (then its image, or its
+    /// absence, is kept already).
+    fn keep_before(&mut self, import_id: u64, id: u64, old: &[u8]) -> Result<(), StoreError> {
+        let (created_by, updated_by) = crate::record::authors(old)
+            .ok_or_else(|| corrupt(&self.object, id)(RecordError::TooShort { len: old.len() }))?;
+        if created_by == import_id || updated_by == import_id {
+            return Ok(());
+        }
+        if self.before.is_none() {
+            let name = tables::before_name(&self.object);
+            self.before = Some(self.txn.open_table(tables::before(&name))?);
+        }
+        self.before.as_mut().expect("just opened").insert((import_id, id), old)?;
+        Ok(())
+    }
+
     /// Writes new records, `(record ID, values)`, none of whose IDs is in the
     /// table. IDs from the sequence are ascending and above every ID in the table,
     /// and are appended through one cursor; an ID a row gave (`--create-with-ids`)
@@ -286,14 +313,26 @@ impl RecordTable<'_> {
     /// records since the snapshot (the planner tracks it).
     pub fn write_merged(
         &mut self,
+        import_id: u64,
         merged: &Premerged,
         writes: impl IntoIterator<Item = (u64, MergedSlot)>,
     ) -> Result<(), StoreError> {
         guard(|| {
+            let mut old = Vec::new();
             for (id, slot) in writes {
                 let bytes = merged.bytes(slot);
                 debug_assert!(crate::record::is_valid(bytes, id), "record {id} written with a bad checksum");
-                self.table.insert(id, bytes)?;
+                let replaced = match self.table.insert(id, bytes)? {
+                    Some(was) => {
+                        old.clear();
+                        old.extend_from_slice(was.value());
+                        true
+                    }
+                    None => false,
+                };
+                if replaced {
+                    self.keep_before(import_id, id, &old)?;
+                }
             }
             Ok(())
         })
@@ -317,6 +356,7 @@ impl RecordTable<'_> {
         guard(|| {
             let mut updates = updates.into_iter().peekable();
             let mut current = Vec::new();
+            let mut original = Vec::new();
             while let Some((id, mut changes)) = updates.next() {
                 // One descent per run of updates of one record.
                 let redb::Entry::Occupied(mut entry) = self.table.entry(id)? else {
@@ -324,6 +364,7 @@ impl RecordTable<'_> {
                 };
                 current.clear();
                 current.extend_from_slice(entry.get()?.value());
+                original.clone_from(&current);
                 let mut changed = false;
                 loop {
                     let record = RawRecord::parse(&current, id).map_err(corrupt(&self.object, id))?;
@@ -350,6 +391,7 @@ impl RecordTable<'_> {
                 }
                 if changed {
                     entry.insert(current.as_slice())?;
+                    self.keep_before(import_id, id, &original)?;
                 }
             }
             Ok(())

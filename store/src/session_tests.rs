@@ -401,8 +401,8 @@ fn premerged_records_are_written_as_merged_and_read_back_after_reopening() {
         {
             let mut table = session.records(OBJECT).unwrap();
             // Record 3 gets its second premerge (the city), record 4 its name.
-            table.write_merged(&d, [(3, slot(d.outcomes[2])), (4, slot(d.outcomes[3]))]).unwrap();
-            table.write_merged(&s, [(1, slot(s.outcomes[0])), (29, slot(s.outcomes[1]))]).unwrap();
+            table.write_merged(2, &d, [(3, slot(d.outcomes[2])), (4, slot(d.outcomes[3]))]).unwrap();
+            table.write_merged(2, &s, [(1, slot(s.outcomes[0])), (29, slot(s.outcomes[1]))]).unwrap();
         }
         session.commit(true).unwrap();
     }

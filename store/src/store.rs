@@ -123,6 +123,17 @@ impl Store {
         }
     }
 
+    /// Opens the existing store at `path` for a dry run: it reads and writes as
+    /// [`Store::open`] does, but every write stays in memory (copy-on-write
+    /// overlay) and the file is never modified. Like a read-only open, it shares
+    /// the file with readers and excludes a writer.
+    pub fn open_dry_run(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        preflight(&path, Access::Read)?;
+        let db = open_overlay(&path, CACHE_BYTES)?;
+        Self::finish_open(Db::Write(db), path, false)
+    }
+
     fn finish_open(db: Db, path: PathBuf, read_only: bool) -> Result<Self, OpenError> {
         let mut store = Self { db, path, identity: 0, read_only };
         store.identity = store.init_or_validate()?;

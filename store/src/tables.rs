@@ -10,6 +10,7 @@
 //! | `owners` | `u64` owner ID | checksum + JSON [`crate::Owner`] |
 //! | `link_lists/<a>/<b>` | `u64` block: record of `a` / 64 | the link lists of 64 neighbouring records with records of `b`, one checksum ([`crate::links`]) |
 //! | `link_log/<object>` | `(u64, u64)`: record ID, change sequence | checksum + JSON of a change ([`crate::LinkChange`]) |
+//! | `before/<object>` | `(u64, u64)`: import ID, record ID | the record's bytes before that import first changed it |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
 //! records an import creates are appended at the end of the B-tree.
@@ -55,6 +56,12 @@ pub fn record_lists_name(from: &str, to: &str) -> String {
 /// converted when the store is opened ([`crate::links`]).
 pub fn legacy_links_name(from: &str, to: &str) -> String {
     format!("links/{from}/{to}")
+}
+
+/// Name of the before-images of `object`'s records: each record an import
+/// changed, as it was stored before that import first changed it (`undo`).
+pub fn before_name(object: &str) -> String {
+    format!("before/{object}")
 }
 
 /// Name of the association change log of the records of `object`.
@@ -126,6 +133,8 @@ pub enum TableKind<'a> {
     RecordLists(&'a str, &'a str),
     /// The association change log of an object's records.
     LinkLog(&'a str),
+    /// The before-images of an object's records ([`before_name`]).
+    Before(&'a str),
 }
 
 /// A links layout's [`TableKind`] of `(from, to)`.
@@ -156,6 +165,9 @@ pub fn table_kind<'n>(name: &'n str) -> Option<TableKind<'n>> {
             return (plain(from) && plain(to)).then(|| kind(from, to));
         }
     }
+    if let Some(object) = name.strip_prefix("before/") {
+        return (!object.is_empty() && !object.contains('/')).then_some(TableKind::Before(object));
+    }
     if let Some(object) = name.strip_prefix("link_log/") {
         return (!object.is_empty() && !object.contains('/')).then_some(TableKind::LinkLog(object));
     }
@@ -177,6 +189,10 @@ pub(crate) fn legacy_links(name: &str) -> TableDefinition<'_, (u64, u64), &'stat
 }
 
 pub(crate) fn link_log(name: &str) -> TableDefinition<'_, (u64, u64), &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+pub(crate) fn before(name: &str) -> TableDefinition<'_, (u64, u64), &'static [u8]> {
     TableDefinition::new(name)
 }
 

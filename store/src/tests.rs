@@ -33,6 +33,10 @@ fn entry() -> ImportEntry {
         error_file: None,
         rejected_file: None,
         note: None,
+        sequences: std::collections::BTreeMap::new(),
+        ids_kept: false,
+        undone_at: None,
+        undo: None,
     }
 }
 

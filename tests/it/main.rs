@@ -25,5 +25,6 @@ mod owners;
 mod safety;
 mod schema;
 mod support;
+mod undo;
 mod value_types;
 mod values;

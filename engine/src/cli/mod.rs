@@ -14,6 +14,7 @@ mod inspect;
 mod owners;
 mod schema;
 mod stats;
+mod undo;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,10 @@ enum Command {
     Associate(associations::AssociateArgs),
     /// Remove the association of two records: `dissociate contacts 1 companies 2 [--new-primary ID]`.
     Dissociate(associations::DissociateArgs),
+    /// Undo an import: delete the records it created, restore the values it
+    /// changed, remove the associations it made; refuses where later imports
+    /// changed the same records unless --force.
+    Undo(undo::Args),
     /// Generate realistic test data.
     Gen(generate::Args),
     /// Generate a data set, import it into the store and print the summary.
@@ -95,6 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Associations(args) => associations::show(&args, &ctx),
         Command::Associate(args) => associations::associate(args, &ctx),
         Command::Dissociate(args) => associations::dissociate(args, &ctx),
+        Command::Undo(args) => undo::run(&args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }

@@ -88,7 +88,7 @@ fn write_object(
             })
             .collect();
         writes.sort_unstable_by_key(|w| w.0);
-        records.write_merged(&rows.merged, writes)?;
+        records.write_merged(cfg.import_id, &rows.merged, writes)?;
         let updates: Vec<(u64, usize)> = actions
             .iter()
             .enumerate()

@@ -46,6 +46,10 @@ fn entry(id: u64, object: &str, status: ImportStatus) -> ImportEntry {
         error_file: None,
         rejected_file: None,
         note: None,
+        sequences: std::collections::BTreeMap::new(),
+        ids_kept: false,
+        undone_at: None,
+        undo: None,
     }
 }
 

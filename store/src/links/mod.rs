@@ -48,9 +48,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry;
 
-mod block;
+pub(crate) mod block;
 pub(crate) mod legacy;
-mod list;
+pub(crate) mod list;
 mod writer;
 
 use crate::error::{EntryTable, StoreError};
@@ -165,6 +165,8 @@ pub enum ChangeKind {
     PrimarySet,
     /// The link stopped being the primary company link.
     PrimaryUnset,
+    /// Labels were taken off the link (by an undo; an import only adds labels).
+    LabelsRemoved,
 }
 
 impl ChangeKind {
@@ -176,6 +178,7 @@ impl ChangeKind {
             Self::LabelsAdded => "labels-added",
             Self::PrimarySet => "primary-set",
             Self::PrimaryUnset => "primary-unset",
+            Self::LabelsRemoved => "labels-removed",
         }
     }
 }

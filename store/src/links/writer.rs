@@ -810,6 +810,63 @@ impl LinkWriter<'_> {
         guard(|| Ok(Some(self.primary_of(record)?).filter(|&c| c != 0)))
     }
 
+    /// Removes the link of `a` and `b` as an undo or a record's deletion does:
+    /// without the primary rules (the state being restored had them), logged on
+    /// both records as a removal by `origin`. Returns whether there was a link.
+    pub(crate) fn remove_raw(
+        &mut self,
+        a: RecordRef<'_>,
+        b: RecordRef<'_>,
+        origin: LinkOrigin,
+    ) -> Result<bool, StoreError> {
+        guard(|| {
+            let Some(value) = self.get(a, b)? else {
+                return Ok(false);
+            };
+            self.set(a, b, None)?;
+            self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
+            Ok(true)
+        })
+    }
+
+    /// Takes back a change `kind` (labels added, primary set or unset) of the link
+    /// of `a` and `b`, logged as its opposite by `origin`. Returns whether the link
+    /// was there to change.
+    pub(crate) fn reverse_raw(
+        &mut self,
+        a: RecordRef<'_>,
+        b: RecordRef<'_>,
+        kind: ChangeKind,
+        labels: &[LabelId],
+        origin: LinkOrigin,
+    ) -> Result<bool, StoreError> {
+        guard(|| {
+            let Some(mut value) = self.get(a, b)? else {
+                return Ok(false);
+            };
+            let (opposite, logged): (ChangeKind, Vec<LabelId>) = match kind {
+                ChangeKind::LabelsAdded => {
+                    let removed: Vec<LabelId> =
+                        value.labels.iter().copied().filter(|l| labels.contains(l)).collect();
+                    value.labels.retain(|l| !labels.contains(l));
+                    (ChangeKind::LabelsRemoved, removed)
+                }
+                ChangeKind::PrimarySet => {
+                    value.primary = false;
+                    (ChangeKind::PrimaryUnset, Vec::new())
+                }
+                ChangeKind::PrimaryUnset => {
+                    value.primary = true;
+                    (ChangeKind::PrimarySet, Vec::new())
+                }
+                ChangeKind::Created | ChangeKind::Removed | ChangeKind::LabelsRemoved => return Ok(false),
+            };
+            self.set(a, b, Some(&value))?;
+            self.log(a, b, opposite, &logged, origin, None)?;
+            Ok(true)
+        })
+    }
+
     /// Writes every changed list and the change sequence, and closes the tables.
     pub fn finish(mut self) -> Result<(), StoreError> {
         self.write_lists()?;

@@ -1,0 +1,661 @@
+//! Undo of an import ([`WriteSession::undo`]), in one write transaction.
+//!
+//! * The records the import created are deleted, with their identifier index
+//!   entries and their links.
+//! * The records it changed get back their before-image: the bytes stored before
+//!   the import first changed the record (`before/<object>`, key `(import,
+//!   record)`), kept by [`crate::RecordTable`] in the import's own transaction.
+//!   The identifier indexes follow: the values the import took away point to the
+//!   record again, the ones it gave are removed.
+//! * The links it made are removed, and the link changes it made (labels added,
+//!   primary flags set and unset, in `link_log/<object>`) are taken back, newest
+//!   first; every removal and reversal is logged with source `undo`.
+//!
+//! A later import (or a user's link change) that changed a record or a link the
+//! undo would touch is a conflict: without `force` the undo changes nothing and
+//! lists them. With `force`, a conflicting record gets its before-image back only
+//! for the properties no later import changed (what a later import changed is
+//! its before-image against the state after it: the next later import's
+//! before-image, or the record as it is now), and a conflicting link change is
+//! kept. Record IDs are not handed out again: the sequences stay where they are.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use redb::{ReadableTable, ReadableTableMetadata, TableError};
+use serde::{Deserialize, Serialize};
+
+use crate::entry;
+use crate::error::{EntryTable, StoreError};
+use crate::guard::guard;
+use crate::imports::{ImportEntry, ImportStatus};
+use crate::links::{ChangeKind, LinkChange, LinkOrigin, LinkSource, block, list};
+use crate::record::{RecordBuilder, RecordView, authors, encode_record};
+use crate::schema::{ObjectDef, PropertyId};
+use crate::session::{SECONDARY, WriteSession};
+use crate::tables::{self, IMPORTS, TableKind};
+
+/// Conflicts and kept changes an [`UndoReport`] lists by name (the rest are counted).
+pub const SHOWN: usize = 20;
+
+/// What an undo did, kept in the undone import's log entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoCounts {
+    /// Records deleted (the import had created them), per object.
+    #[serde(default)]
+    pub deleted: BTreeMap<String, u64>,
+    /// Records given back their before-image, per object.
+    #[serde(default)]
+    pub restored: BTreeMap<String, u64>,
+    /// Links removed.
+    #[serde(default)]
+    pub links_removed: u64,
+    /// Link changes taken back (labels added, primary flags moved).
+    #[serde(default)]
+    pub link_changes_reversed: u64,
+    /// Records and link changes kept, in whole or in part, because a later change
+    /// touched them (`--force`).
+    #[serde(default)]
+    pub kept: u64,
+}
+
+/// A record or link the undo would touch that a later change touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndoConflict {
+    /// `contacts 12`, or `contacts 12 - companies 3` for a link.
+    pub what: String,
+    /// What changed it since: `import 9`, `user`, ...
+    pub by: String,
+}
+
+/// What [`WriteSession::undo`] did, or would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoReport {
+    /// The import undone.
+    pub import_id: u64,
+    /// Whether it was undone (false: refused over conflicts; nothing written).
+    pub undone: bool,
+    /// What it did.
+    pub counts: UndoCounts,
+    /// The first [`SHOWN`] conflicts.
+    pub conflicts: Vec<UndoConflict>,
+    /// All conflicts.
+    pub conflict_count: u64,
+    /// The first [`SHOWN`] changes kept under `force`, described.
+    pub kept: Vec<String>,
+}
+
+/// One record the undo touches.
+struct RecordPlan {
+    id: u64,
+    /// Its before-image; `None` for a record the import created.
+    base: Option<Vec<u8>>,
+    /// The record now; `None` if it is gone.
+    current: Option<Vec<u8>>,
+    /// What changed it since the import, if anything did.
+    conflict: Option<String>,
+}
+
+/// One unique property of an object, with the property holding its secondary
+/// values, as the index keeps them.
+struct Unique {
+    property: PropertyId,
+    secondary: Option<PropertyId>,
+    shared: bool,
+}
+
+fn uniques(def: &ObjectDef) -> Vec<Unique> {
+    def.properties
+        .iter()
+        .filter(|p| p.unique)
+        .map(|p| Unique {
+            property: p.id,
+            secondary: def
+                .properties
+                .iter()
+                .find(|s| s.secondary_of.as_deref() == Some(p.name.as_str()))
+                .map(|s| s.id),
+            shared: p.shared,
+        })
+        .collect()
+}
+
+/// The index entries record `view` has for `u`: `(key, entry)`.
+fn index_keys(view: Option<&RecordView<'_>>, u: &Unique) -> BTreeMap<Vec<u8>, u64> {
+    let mut out = BTreeMap::new();
+    let Some(view) = view else {
+        return out;
+    };
+    let primary = view.get(u.property);
+    if let Some(p) = primary {
+        out.insert(p.as_bytes().to_vec(), view.id);
+    }
+    if let Some(held) = u.secondary.and_then(|s| view.get(s)) {
+        for v in held.split(';').filter(|v| !v.is_empty() && Some(*v) != primary) {
+            out.entry(v.as_bytes().to_vec()).or_insert(view.id | SECONDARY);
+        }
+    }
+    out
+}
+
+/// Who a record's or link's later change is by.
+fn by(import: Option<u64>, source: LinkSource) -> String {
+    match import {
+        Some(i) if source == LinkSource::Undo => format!("the undo of import {i}"),
+        Some(i) => format!("import {i}"),
+        None => source.name().to_owned(),
+    }
+}
+
+/// A link by its two ends, smaller end first.
+type Pair = ((String, u64), (String, u64));
+
+fn pair(a: (&str, u64), b: (&str, u64)) -> Pair {
+    let (a, b) = ((a.0.to_owned(), a.1), (b.0.to_owned(), b.1));
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+fn pair_text(p: &Pair) -> String {
+    format!("{} {} - {} {}", p.0.0, p.0.1, p.1.0, p.1.1)
+}
+
+/// A logged link change, once (it is logged on both records).
+struct Logged {
+    seq: u64,
+    kind: ChangeKind,
+    labels: Vec<crate::schema::LabelId>,
+    origin: LinkOrigin,
+}
+
+impl WriteSession<'_> {
+    /// Undoes import `import_id` (see the module docs); `time_ms` and `now` stamp
+    /// the link changes and the log entry. With conflicts and without `force`,
+    /// returns a report with `undone: false` and writes nothing. The caller
+    /// commits (or, for a dry run, drops the session).
+    pub fn undo(
+        &self,
+        import_id: u64,
+        force: bool,
+        time_ms: i64,
+        now: &str,
+    ) -> Result<UndoReport, StoreError> {
+        let (mut entry, later) = self.undo_target(import_id)?;
+        let schema = self.schema()?;
+        let mut report = UndoReport {
+            import_id,
+            undone: false,
+            counts: UndoCounts::default(),
+            conflicts: Vec::new(),
+            conflict_count: 0,
+            kept: Vec::new(),
+        };
+        let conflict = |report: &mut UndoReport, what: String, by: String| {
+            report.conflict_count += 1;
+            if report.conflicts.len() < SHOWN {
+                report.conflicts.push(UndoConflict { what, by });
+            }
+        };
+        // The records it touched, per object.
+        let mut plans: Vec<(String, Vec<RecordPlan>)> = Vec::new();
+        let mut deleted: BTreeSet<(String, u64)> = BTreeSet::new();
+        for object in &entry.objects {
+            let range = entry.sequences.get(object).copied().filter(|_| !entry.ids_kept);
+            let records = self.touched_records(object, import_id, range)?;
+            for r in &records {
+                if let Some(c) = &r.conflict {
+                    conflict(&mut report, format!("{object} {}", r.id), c.clone());
+                }
+                if r.base.is_none() && (r.conflict.is_none() || force) {
+                    deleted.insert((object.clone(), r.id));
+                }
+            }
+            plans.push((object.clone(), records));
+        }
+        // The links it made, and the link changes it logged.
+        let made = self.links_made(import_id, &deleted)?;
+        let logs = self.link_logs()?;
+        let mine = |l: &Logged| l.origin.import == Some(import_id) && l.origin.source != LinkSource::Undo;
+        let later_than = |l: &Logged, since: &LinkOrigin| match l.origin.import {
+            Some(i) => i > import_id && later.contains(&i),
+            None => l.origin.time_ms >= since.time_ms,
+        };
+        let mut removals: Vec<(Pair, LinkSource)> = Vec::new();
+        for (p, created) in &made.created {
+            let changed =
+                logs.get(p).and_then(|changes| changes.iter().find(|l| !mine(l) && later_than(l, created)));
+            if let Some(l) = changed {
+                conflict(&mut report, pair_text(p), by(l.origin.import, l.origin.source));
+                if force && !deleted.contains(&p.0) && !deleted.contains(&p.1) {
+                    report.counts.kept += 1;
+                    push_kept(
+                        &mut report,
+                        format!(
+                            "link {}: changed since by {}",
+                            pair_text(p),
+                            by(l.origin.import, l.origin.source)
+                        ),
+                    );
+                    continue;
+                }
+            }
+            removals.push((p.clone(), LinkSource::Undo));
+        }
+        for (p, l) in &made.others_on_deleted {
+            conflict(&mut report, pair_text(p), by(l.import, l.source));
+            removals.push((p.clone(), LinkSource::RecordDeleted));
+        }
+        let mut reversals: Vec<(u64, Pair, ChangeKind, Vec<crate::schema::LabelId>)> = Vec::new();
+        for (p, changes) in &logs {
+            for l in changes.iter().filter(|l| mine(l)) {
+                if let Some(after) =
+                    changes.iter().find(|a| a.seq > l.seq && !mine(a) && a.origin.source != LinkSource::Undo)
+                {
+                    conflict(&mut report, pair_text(p), by(after.origin.import, after.origin.source));
+                    if force {
+                        report.counts.kept += 1;
+                        push_kept(&mut report, format!("link {}: {} kept", pair_text(p), l.kind.name()));
+                    }
+                    continue;
+                }
+                reversals.push((l.seq, p.clone(), l.kind, l.labels.clone()));
+            }
+        }
+        if report.conflict_count > 0 && !force {
+            return Ok(report);
+        }
+        // Records and their index entries.
+        for (object, records) in &plans {
+            let def = schema.object(object).cloned();
+            let uniques = def.as_ref().map(uniques).unwrap_or_default();
+            self.restore_records(object, records, &uniques, &later, &mut report)?;
+        }
+        // Links.
+        let origin = LinkOrigin { source: LinkSource::Undo, import: Some(import_id), time_ms };
+        let mut links = self.links()?;
+        reversals.sort_by_key(|r| std::cmp::Reverse(r.0));
+        for (_, p, kind, labels) in &reversals {
+            if links.reverse_raw((&p.0.0, p.0.1), (&p.1.0, p.1.1), *kind, labels, origin)? {
+                report.counts.link_changes_reversed += 1;
+            }
+        }
+        for (p, source) in &removals {
+            let origin = LinkOrigin { source: *source, ..origin };
+            if links.remove_raw((&p.0.0, p.0.1), (&p.1.0, p.1.1), origin)? {
+                report.counts.links_removed += 1;
+            }
+        }
+        links.finish()?;
+        entry.status = ImportStatus::Undone;
+        entry.undone_at = Some(now.to_owned());
+        entry.undo = Some(report.counts.clone());
+        self.save_import(&entry)?;
+        report.undone = true;
+        Ok(report)
+    }
+
+    /// The import to undo, checked, and the later imports still standing.
+    fn undo_target(&self, import_id: u64) -> Result<(ImportEntry, BTreeSet<u64>), StoreError> {
+        guard(|| {
+            let table = self.txn().open_table(IMPORTS)?;
+            let Some(bytes) = table.get(import_id)? else {
+                return Err(StoreError::Undo(format!("there is no import {import_id}")));
+            };
+            let entry = ImportEntry::decode(import_id, bytes.value())
+                .map_err(entry::corrupt(EntryTable::Imports, import_id))?;
+            match entry.status {
+                ImportStatus::Done => {}
+                ImportStatus::Undone => {
+                    return Err(StoreError::Undo(format!("import {import_id} is undone already")));
+                }
+                _ => {
+                    return Err(StoreError::Undo(format!(
+                        "import {import_id} did not finish: it committed nothing, so there is nothing to undo"
+                    )));
+                }
+            }
+            let mut later = BTreeSet::new();
+            for item in table.range(import_id + 1..)? {
+                let (k, v) = item?;
+                let e = ImportEntry::decode(k.value(), v.value())
+                    .map_err(entry::corrupt(EntryTable::Imports, k.value()))?;
+                if e.status == ImportStatus::Done {
+                    later.insert(e.id);
+                }
+            }
+            Ok((entry, later))
+        })
+    }
+
+    /// The records of `object` that import `import_id` created (IDs in `range`,
+    /// or anywhere without it) or changed (those with a before-image), each with
+    /// what changed it since.
+    fn touched_records(
+        &self,
+        object: &str,
+        import_id: u64,
+        range: Option<[u64; 2]>,
+    ) -> Result<Vec<RecordPlan>, StoreError> {
+        guard(|| {
+            let mut out = Vec::new();
+            let name = tables::records_name(object);
+            let records = match self.txn().open_table(tables::records(&name)) {
+                Ok(t) => t,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(out),
+                Err(e) => return Err(e.into()),
+            };
+            let conflict_of = |current: Option<&[u8]>| match current {
+                None => Some("a later change (the record is gone)".to_owned()),
+                Some(bytes) => match authors(bytes) {
+                    Some((_, u)) if u == import_id => None,
+                    Some((_, 0)) | None => Some("another change".to_owned()),
+                    Some((_, u)) => Some(format!("import {u}")),
+                },
+            };
+            let scan = match range {
+                Some([from, to]) => records.range(from..to.max(from))?,
+                None => records.range(0..)?,
+            };
+            for item in scan {
+                let (k, v) = item?;
+                if authors(v.value()).is_some_and(|(c, _)| c == import_id) {
+                    let current = v.value().to_vec();
+                    let conflict = conflict_of(Some(&current));
+                    out.push(RecordPlan { id: k.value(), base: None, current: Some(current), conflict });
+                }
+            }
+            let before_name = tables::before_name(object);
+            match self.txn().open_table(tables::before(&before_name)) {
+                Ok(before) => {
+                    for item in before.range((import_id, 0)..=(import_id, u64::MAX))? {
+                        let (k, v) = item?;
+                        let id = k.value().1;
+                        let current = records.get(id)?.map(|c| c.value().to_vec());
+                        let conflict = conflict_of(current.as_deref());
+                        out.push(RecordPlan { id, base: Some(v.value().to_vec()), current, conflict });
+                    }
+                }
+                Err(TableError::TableDoesNotExist(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            out.sort_by_key(|r| r.id);
+            Ok(out)
+        })
+    }
+
+    /// Writes each record's state after the undo, and fixes the identifier
+    /// indexes to match.
+    fn restore_records(
+        &self,
+        object: &str,
+        records: &[RecordPlan],
+        uniques: &[Unique],
+        later: &BTreeSet<u64>,
+        report: &mut UndoReport,
+    ) -> Result<(), StoreError> {
+        let corrupt =
+            |id: u64| move |reason| StoreError::CorruptRecord { object: object.to_owned(), id, reason };
+        let mut index_changes: Vec<(usize, Vec<u8>, Option<u64>)> = Vec::new();
+        let mut touched_shared = false;
+        guard(|| {
+            let name = tables::records_name(object);
+            let mut table = self.txn().open_table(tables::records(&name))?;
+            let before_name = tables::before_name(object);
+            for r in records {
+                let after: Option<Vec<u8>> = match (&r.conflict, &r.current) {
+                    (None, _) => r.base.clone(),
+                    (Some(_), None) => {
+                        report.counts.kept += 1;
+                        push_kept(report, format!("{object} {}: gone since, left out", r.id));
+                        continue;
+                    }
+                    (Some(_), Some(current)) => {
+                        let chain = self.later_images(&before_name, r.id, later)?;
+                        let (after, kept) =
+                            merge_forced(r.id, r.base.as_deref(), &chain, current).map_err(corrupt(r.id))?;
+                        report.counts.kept += 1;
+                        push_kept(
+                            report,
+                            format!(
+                                "{object} {}: kept {} as later imports set them",
+                                r.id,
+                                kept.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+                            ),
+                        );
+                        after
+                    }
+                };
+                let current = r
+                    .current
+                    .as_deref()
+                    .map(|c| RecordView::parse(c, r.id))
+                    .transpose()
+                    .map_err(corrupt(r.id))?;
+                let restored = after
+                    .as_deref()
+                    .map(|a| RecordView::parse(a, r.id))
+                    .transpose()
+                    .map_err(corrupt(r.id))?;
+                for (u, unique) in uniques.iter().enumerate() {
+                    if unique.shared {
+                        touched_shared = true;
+                        continue;
+                    }
+                    let old = index_keys(current.as_ref(), unique);
+                    let new = index_keys(restored.as_ref(), unique);
+                    for key in old.keys().filter(|k| !new.contains_key(*k)) {
+                        index_changes.push((u, key.clone(), None));
+                    }
+                    for (key, e) in new.iter().filter(|(k, e)| old.get(*k) != Some(e)) {
+                        index_changes.push((u, key.clone(), Some(*e)));
+                    }
+                }
+                if let Some(bytes) = &after {
+                    table.insert(r.id, bytes.as_slice())?;
+                    *report.counts.restored.entry(object.to_owned()).or_default() += 1;
+                } else {
+                    table.remove(r.id)?;
+                    *report.counts.deleted.entry(object.to_owned()).or_default() += 1;
+                }
+            }
+            drop(table);
+            // Removals first: a value the undo moves from one record to another
+            // is taken off the first before it is given to the second.
+            index_changes.sort_by_key(|c| (c.0, c.2.is_some()));
+            for (u, unique) in uniques.iter().enumerate() {
+                let changes: Vec<&(usize, Vec<u8>, Option<u64>)> =
+                    index_changes.iter().filter(|c| c.0 == u).collect();
+                if changes.is_empty() {
+                    continue;
+                }
+                let index_name = tables::index_name(object, unique.property);
+                let mut index = self.txn().open_table(tables::index(&index_name))?;
+                let ids: BTreeSet<u64> = records.iter().map(|r| r.id).collect();
+                for (_, key, entry) in changes {
+                    match entry {
+                        None => {
+                            let points_here = index
+                                .get(key.as_slice())?
+                                .is_some_and(|v| ids.contains(&(v.value() & !SECONDARY)));
+                            if points_here {
+                                index.remove(key.as_slice())?;
+                            }
+                        }
+                        Some(e) => {
+                            index.insert(key.as_slice(), *e)?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        if touched_shared {
+            for unique in uniques.iter().filter(|u| u.shared) {
+                self.rebuild_index(object, unique.property)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The before-images of record `id` kept by the `later` imports, oldest first.
+    fn later_images(
+        &self,
+        before_name: &str,
+        id: u64,
+        later: &BTreeSet<u64>,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let before = self.txn().open_table(tables::before(before_name))?;
+        let mut out = Vec::new();
+        for &j in later {
+            if let Some(v) = before.get((j, id))? {
+                out.push(v.value().to_vec());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The links import `import_id` made (by their ends, with their origin), and
+    /// the links others made with the records in `deleted`.
+    fn links_made(&self, import_id: u64, deleted: &BTreeSet<(String, u64)>) -> Result<MadeLinks, StoreError> {
+        guard(|| {
+            let mut made = MadeLinks::default();
+            let names: Vec<String> =
+                self.txn().list_tables()?.map(|t| redb::TableHandle::name(&t).to_owned()).collect();
+            for name in &names {
+                let Some(TableKind::Links(from, to)) = tables::table_kind(name) else {
+                    continue;
+                };
+                let table = self.txn().open_table(tables::links(name))?;
+                if table.len()? == 0 {
+                    continue;
+                }
+                let names = block::names(from, to);
+                for item in table.iter()? {
+                    let (key, value) = item?;
+                    let b = key.value();
+                    let corrupt =
+                        |reason| StoreError::CorruptLink { link: format!("block {b} of {name}"), reason };
+                    let lists = block::decode(value.value(), block::seed(&names, b)).map_err(corrupt)?;
+                    for (offset, bytes) in lists {
+                        let x = block::record(b, offset);
+                        list::decode(bytes, |e| {
+                            // Each link is in two lists: taken from the smaller end's.
+                            if (from, x) > (to, e.id) {
+                                return;
+                            }
+                            let p = pair((from, x), (to, e.id));
+                            let ours = e.created.import == Some(import_id)
+                                && !matches!(e.created.source, LinkSource::Undo | LinkSource::RecordDeleted);
+                            if ours {
+                                made.created.push((p, e.created));
+                            } else if deleted.contains(&p.0) || deleted.contains(&p.1) {
+                                made.others_on_deleted.push((p, e.created));
+                            }
+                        })
+                        .map_err(corrupt)?;
+                    }
+                }
+            }
+            Ok(made)
+        })
+    }
+
+    /// Every logged link change, by link, in sequence order.
+    fn link_logs(&self) -> Result<BTreeMap<Pair, Vec<Logged>>, StoreError> {
+        guard(|| {
+            let mut out: BTreeMap<Pair, Vec<Logged>> = BTreeMap::new();
+            let names: Vec<String> =
+                self.txn().list_tables()?.map(|t| redb::TableHandle::name(&t).to_owned()).collect();
+            for name in &names {
+                let Some(TableKind::LinkLog(object)) = tables::table_kind(name) else {
+                    continue;
+                };
+                let table = self.txn().open_table(tables::link_log(name))?;
+                for item in table.iter()? {
+                    let (k, v) = item?;
+                    let (x, seq) = k.value();
+                    let change: LinkChange =
+                        entry::decode(seq, v.value()).map_err(|reason| StoreError::CorruptLink {
+                            link: format!("change {seq} of {name}"),
+                            reason: reason.to_string(),
+                        })?;
+                    // Each change is logged on both records: kept from the smaller end's.
+                    if (object, x) > (change.object.as_str(), change.id) {
+                        continue;
+                    }
+                    let p = pair((object, x), (&change.object, change.id));
+                    out.entry(p).or_default().push(Logged {
+                        seq,
+                        kind: change.kind,
+                        labels: change.labels,
+                        origin: change.origin,
+                    });
+                }
+            }
+            for changes in out.values_mut() {
+                changes.sort_by_key(|l| l.seq);
+            }
+            Ok(out)
+        })
+    }
+}
+
+#[derive(Default)]
+struct MadeLinks {
+    created: Vec<(Pair, LinkOrigin)>,
+    others_on_deleted: Vec<(Pair, LinkOrigin)>,
+}
+
+fn push_kept(report: &mut UndoReport, what: String) {
+    if report.kept.len() < SHOWN {
+        report.kept.push(what);
+    }
+}
+
+/// Record `id` after a forced undo: its before-image `base` (`None`: it did not
+/// exist) for every property that no later import changed, the record `current`
+/// for the others. `chain` holds the later imports' before-images, oldest first.
+/// Returns the record (`None`: nothing is left of it) and the properties kept.
+fn merge_forced(
+    id: u64,
+    base: Option<&[u8]>,
+    chain: &[Vec<u8>],
+    current: &[u8],
+) -> Result<(Option<Vec<u8>>, Vec<PropertyId>), crate::record::RecordError> {
+    let base = base.map(|b| RecordView::parse(b, id)).transpose()?;
+    let current_view = RecordView::parse(current, id)?;
+    let mut states = Vec::with_capacity(chain.len() + 1);
+    for c in chain {
+        states.push(RecordView::parse(c, id)?);
+    }
+    states.push(current_view);
+    let mut changed: BTreeSet<PropertyId> = BTreeSet::new();
+    for w in states.windows(2) {
+        let props: BTreeSet<PropertyId> = w[0].values().chain(w[1].values()).map(|(p, _)| p).collect();
+        changed.extend(props.into_iter().filter(|&p| w[0].get(p) != w[1].get(p)));
+    }
+    let mut all: BTreeSet<PropertyId> = current_view.values().map(|(p, _)| p).collect();
+    if let Some(b) = &base {
+        all.extend(b.values().map(|(p, _)| p));
+    }
+    let mut builder = RecordBuilder::default();
+    let mut kept = Vec::new();
+    let mut any = false;
+    for p in all {
+        let value = if changed.contains(&p) {
+            kept.push(p);
+            current_view.get(p)
+        } else {
+            base.as_ref().and_then(|b| b.get(p))
+        };
+        if let Some(v) = value {
+            builder.push(p, v);
+            any = true;
+        }
+    }
+    if base.is_none() && !any {
+        return Ok((None, kept));
+    }
+    let created_by = base.as_ref().map_or(current_view.created_by, |b| b.created_by);
+    let mut out = Vec::new();
+    encode_record(id, created_by, current_view.updated_by, builder.values(), &mut out);
+    Ok((Some(out), kept))
+}
