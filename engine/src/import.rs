@@ -86,6 +86,12 @@ pub struct ImportSummary {
     /// Custom properties the import created from its columns, in order
     /// (`--map 'H=+obj.name:type'`, `--create-properties`).
     pub created_properties: Vec<crate::column_properties::CreatedProperty>,
+    /// Errors per column (`--dry-run` prints them; empty without errors).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors_by_column: BTreeMap<String, u64>,
+    /// Errors per code.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors_by_code: BTreeMap<String, u64>,
 }
 
 /// Why an import could not run (exit code 1).
@@ -663,8 +669,12 @@ fn options_json(opts: &ImportSpec, inputs: &[Input]) -> serde_json::Value {
             })
         })
         .collect();
+    // Paths as absolute ones, so that `rerun` and `history ID --spec` work from
+    // any folder.
+    let mut spec = opts.clone();
+    spec.absolutize();
     serde_json::json!({
-        "spec": opts,
+        "spec": spec,
         "mapping": mappings,
     })
 }
@@ -924,6 +934,8 @@ fn run_started(
         created_without_identifier: reporter.created_without_identifier,
         record_id_advice: record_id_advice(&reporter),
         created_properties: Vec::new(), // set by `run`
+        errors_by_column: reporter.errors_by_column.clone(),
+        errors_by_code: reporter.errors_by_code.clone(),
     })
 }
 

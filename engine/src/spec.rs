@@ -105,6 +105,45 @@ pub struct ImportSpec {
 }
 
 impl ImportSpec {
+    /// Reads a job file (`--spec job.toml`): every key is an option of `ingest
+    /// import` (`files`, `objects`, `mode`, `map`, `date_format`, ...); an unknown
+    /// key is an error. Relative paths in it are relative to the job file's folder.
+    pub fn from_job_file(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut spec: Self = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or_else(|| std::path::Path::new("."));
+        let rebase = |p: &mut PathBuf| {
+            if p.is_relative() && p.as_os_str() != "-" {
+                *p = base.join(&*p);
+            }
+        };
+        spec.files.iter_mut().for_each(rebase);
+        spec.results.iter_mut().for_each(rebase);
+        spec.exclude_domains.iter_mut().for_each(rebase);
+        Ok(spec)
+    }
+
+    /// The spec as a job file (`ingest history ID --spec`).
+    pub fn to_job_file(&self) -> String {
+        toml::to_string(self).expect("an import spec always serializes")
+    }
+
+    /// Makes every path absolute (against the current folder), as the import log
+    /// keeps them.
+    pub fn absolutize(&mut self) {
+        let abs = |p: &mut PathBuf| {
+            if p.is_relative()
+                && p.as_os_str() != "-"
+                && let Ok(a) = std::path::absolute(&*p)
+            {
+                *p = a;
+            }
+        };
+        self.files.iter_mut().for_each(abs);
+        self.results.iter_mut().for_each(abs);
+        self.exclude_domains.iter_mut().for_each(abs);
+    }
+
     /// A spec importing `files` with every default.
     pub fn of_files(files: impl IntoIterator<Item = impl Into<PathBuf>>) -> Self {
         Self { files: files.into_iter().map(Into::into).collect(), ..Self::default() }

@@ -126,9 +126,18 @@ impl Store {
     /// Opens the existing store at `path` for a dry run: it reads and writes as
     /// [`Store::open`] does, but every write stays in memory (copy-on-write
     /// overlay) and the file is never modified. Like a read-only open, it shares
-    /// the file with readers and excludes a writer.
+    /// the file with readers and excludes a writer. Where there is no store yet,
+    /// a new one is made in memory (no file is created).
     pub fn open_dry_run(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            let db = open_guarded(&path, Access::Write, || {
+                Builder::new()
+                    .set_cache_size(CACHE_BYTES)
+                    .create_with_backend(redb::backends::InMemoryBackend::new())
+            })?;
+            return Self::finish_open(Db::Write(db), path, false);
+        }
         preflight(&path, Access::Read)?;
         let db = open_overlay(&path, CACHE_BYTES)?;
         Self::finish_open(Db::Write(db), path, false)

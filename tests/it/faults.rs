@@ -224,3 +224,84 @@ fn a_fault_at_any_write_or_sync_leaves_the_store_before_or_after_an_update_impor
     let file = write(dir.path(), "update.csv", &update);
     fail_at_every_operation(&base, &file, dir.path());
 }
+
+/// An undo under a fault at every write or sync N = 1, 2, ...: the store reopens,
+/// passes `check`, and holds the state before the undo or after it (after only if
+/// the undo may have committed: never when it failed before its commit).
+#[test]
+fn a_fault_at_any_write_or_sync_leaves_the_store_before_or_after_an_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.redb");
+    let mut first = String::from("Email,First Name\n");
+    for i in 0..200 {
+        first.push_str(&format!("user{i}@exämple.de,Første{i}\n"));
+    }
+    let mut second = String::from("Email,First Name,Last Name\n");
+    for i in (0..400).step_by(2) {
+        second.push_str(&format!("user{i}@exämple.de,Zoë{i},Müller\n"));
+    }
+    let (first, second) = (write(dir.path(), "first.csv", &first), write(dir.path(), "second.csv", &second));
+    let undo_id = {
+        let store = Store::open(&base).unwrap();
+        import::run(&store, &options(&first, &dir.path().join("r0")), &Progress::hidden()).unwrap();
+        import::run(&store, &options(&second, &dir.path().join("r1")), &Progress::hidden()).unwrap().import_id
+    };
+    let before = export(&base);
+    let clean = dir.path().join("clean.redb");
+    std::fs::copy(&base, &clean).unwrap();
+    {
+        let store = Store::open(&clean).unwrap();
+        let session = store.begin_write().unwrap();
+        assert!(session.undo(undo_id, false, 0, "2026-01-01T00:00:00.000Z").unwrap().undone);
+        session.commit(true).unwrap();
+    }
+    let after = export(&clean);
+    assert!(before != after, "the undo must change the store");
+    let (mut saw_before, mut saw_after) = (0, 0);
+    for n in 1..5_000u64 {
+        let path = dir.path().join(format!("u{n}.redb"));
+        std::fs::copy(&base, &path).unwrap();
+        let failed = Arc::new(AtomicBool::new(false));
+        let file_handle = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        let backend = Failing {
+            inner: FileBackend::new(file_handle).unwrap(),
+            ops: Arc::new(AtomicU64::new(0)),
+            fail_at: n,
+            failed: failed.clone(),
+        };
+        // `Err(true)`: failed in the commit (the undo may be in); `Err(false)`: before it.
+        let outcome: Result<(), bool> = match Store::open_with_backend(&path, backend) {
+            Ok(store) => match store.begin_write() {
+                Ok(session) => match session.undo(undo_id, false, 0, "2026-01-01T00:00:00.000Z") {
+                    Ok(report) => {
+                        assert!(report.undone);
+                        session.commit(true).map_err(|_| true)
+                    }
+                    Err(_) => Err(false),
+                },
+                Err(_) => Err(false),
+            },
+            Err(_) => Err(false),
+        };
+        let context = format!("fault at operation {n}");
+        drop(Store::open(&path).unwrap_or_else(|e| panic!("{context}: reopen: {e}")));
+        assert_check_passes(&path, &context);
+        let got = export(&path);
+        match outcome {
+            Ok(()) => assert!(got == after, "{context}: the undo succeeded, the store disagrees"),
+            Err(false) => assert!(got == before, "{context}: the undo failed, yet the store changed"),
+            Err(true) => assert!(got == before || got == after, "{context}: neither before nor after"),
+        }
+        if got == before {
+            saw_before += 1;
+        } else {
+            saw_after += 1;
+        }
+        if !failed.load(Ordering::SeqCst) {
+            assert!(saw_before > 0 && saw_after > 0);
+            return;
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+    panic!("the undo never ran without a fault");
+}

@@ -16,6 +16,7 @@ mod formats;
 mod hubspot_layout;
 mod identifiers;
 mod input_errors;
+mod jobs;
 mod limits;
 mod model;
 mod model_links;

@@ -76,7 +76,7 @@ fn import() -> impl Strategy<Value = Import> {
 }
 
 /// The model: records by ID, each a map of property -> value, plus the email index.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Model {
     records: BTreeMap<u64, BTreeMap<&'static str, String>>,
     next_id: u64,
@@ -310,6 +310,37 @@ fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
+/// Runs import `i` of a sequence on `store`, with its files in `dir`.
+fn run_import(store: &Store, dir: &std::path::Path, i: usize, imp: &Import) -> engine::import::ImportSummary {
+    let mut text = String::from("hs_object_id,email,firstname,city,hs_email_optout,hs_additional_emails\n");
+    for r in &imp.rows {
+        let cells = [&r.id, &r.email, &r.first, &r.city, &r.optout, &r.extra].map(|c| csv_cell(c));
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    let file = dir.join(format!("in{i}.csv"));
+    std::fs::write(&file, text).unwrap();
+    let opts = ImportSpec {
+        files: vec![file],
+        objects: vec!["contacts".into()],
+        mode: imp.mode,
+        no_overwrite: imp.no_overwrite.iter().map(|s| (*s).to_owned()).collect(),
+        threads: Some(imp.threads),
+        chunk_bytes: Some(16),
+        report_dir: Some(dir.join(format!("r{i}"))),
+        ..ImportSpec::default()
+    };
+    run(store, &opts, &Progress::hidden()).unwrap()
+}
+
+fn export_of(store: &Store) -> String {
+    let mut export = Vec::new();
+    let read = store.begin_read().unwrap();
+    let contacts = read.schema().unwrap().object("contacts").unwrap().clone();
+    engine::export::export(&read, &contacts, engine::export::Format::Jsonl, &mut export).unwrap();
+    String::from_utf8(export).unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -319,33 +350,46 @@ proptest! {
         let store = Store::open(dir.path().join("s.redb")).unwrap();
         let mut model = Model::default();
         for (i, imp) in imports.iter().enumerate() {
-            let mut text = String::from("hs_object_id,email,firstname,city,hs_email_optout,hs_additional_emails\n");
-            for r in &imp.rows {
-                let cells = [&r.id, &r.email, &r.first, &r.city, &r.optout, &r.extra].map(|c| csv_cell(c));
-                text.push_str(&cells.join(","));
-                text.push('\n');
-            }
-            let file = dir.path().join(format!("in{i}.csv"));
-            std::fs::write(&file, text).unwrap();
-            let opts = ImportSpec {
-                files: vec![file],
-                objects: vec!["contacts".into()],
-                mode: imp.mode,
-                no_overwrite: imp.no_overwrite.iter().map(|s| (*s).to_owned()).collect(),
-                threads: Some(imp.threads),
-                chunk_bytes: Some(16),
-                report_dir: Some(dir.path().join(format!("r{i}"))),
-                ..ImportSpec::default()
-            };
-            let summary = run(&store, &opts, &Progress::hidden()).unwrap();
+            let summary = run_import(&store, dir.path(), i, imp);
             let (counts, errors) = model.apply(imp);
             prop_assert_eq!(summary.objects.get("contacts").copied().unwrap_or_default(), counts, "import {}", i);
             prop_assert_eq!(summary.errors, errors, "errors of import {}", i);
         }
-        let mut export = Vec::new();
-        let read = store.begin_read().unwrap();
-        let contacts = read.schema().unwrap().object("contacts").unwrap().clone();
-        engine::export::export(&read, &contacts, engine::export::Format::Jsonl, &mut export).unwrap();
-        prop_assert_eq!(String::from_utf8(export).unwrap(), model.export());
+        prop_assert_eq!(export_of(&store), model.export());
+    }
+
+    /// After each import, undo up to two of the newest imports still standing: the
+    /// store must be the model's state before them (record IDs are not reused:
+    /// the model keeps its sequence), and later imports still follow the model.
+    #[test]
+    fn undoing_the_newest_imports_gives_back_the_state_before_them(
+        steps in prop::collection::vec((import(), 0..3usize), 1..6)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let mut model = Model::default();
+        let mut standing: Vec<(u64, Model)> = Vec::new();
+        for (i, (imp, undos)) in steps.iter().enumerate() {
+            let before = model.clone();
+            let summary = run_import(&store, dir.path(), i, imp);
+            let (counts, _) = model.apply(imp);
+            prop_assert_eq!(summary.objects.get("contacts").copied().unwrap_or_default(), counts, "import {}", i);
+            standing.push((summary.import_id, before));
+            for _ in 0..*undos {
+                let Some((id, before)) = standing.pop() else { break };
+                let session = store.begin_write().unwrap();
+                let report = session.undo(id, false, 0, "2026-01-01T00:00:00.000Z").unwrap();
+                prop_assert!(report.undone, "import {} refused: {:?}", id, report.conflicts);
+                session.commit(true).unwrap();
+                let next_id = model.next_id;
+                model = before;
+                model.next_id = next_id;
+                prop_assert_eq!(export_of(&store), model.export(), "after undoing import {}", id);
+            }
+        }
+        prop_assert_eq!(export_of(&store), model.export());
+        drop(store);
+        let report = Store::check(dir.path().join("s.redb"));
+        prop_assert!(report.as_ref().is_ok_and(store::CheckReport::is_ok), "{:?}", report.map(|r| r.problems));
     }
 }

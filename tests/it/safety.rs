@@ -233,7 +233,7 @@ fn a_signal_stops_the_import_with_its_exit_code_and_nothing_committed() {
         );
         assert_eq!(ok_stdout(&ingest(&store, &["export", "contacts"])), before);
         let h = json(&ingest(&store, &["history", "--json"]));
-        assert_eq!(h[1]["status"], "interrupted");
+        assert_eq!(h[0]["status"], "interrupted", "newest first");
         assert!(!dir.path().join("crm.redb.imports").join("2").exists());
         assert!(!dir.path().join("crm.redb.lock").exists());
     }
@@ -264,7 +264,7 @@ fn a_second_interrupt_exits_at_once() {
     let stats = json(&ingest(&store, &["stats", "--json"]));
     assert_eq!(stats["objects"]["contacts"], 2);
     let h = json(&ingest(&store, &["history", "--json"]));
-    assert_eq!(h[1]["status"], "interrupted");
+    assert_eq!(h[0]["status"], "interrupted", "newest first");
 }
 
 #[test]

@@ -17,14 +17,19 @@ use super::{Context, open_store, print_json};
 #[derive(clap::Args)]
 pub struct Args {
     /// Input files (`-` for standard input).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "spec")]
     files: Vec<PathBuf>,
+    /// A job file (TOML) describing the whole import: every option below has its
+    /// key (`files`, `objects`, `mode`, `map`, `date_format`, ...); options given on
+    /// the command line override it. `ingest history ID --spec` writes one.
+    #[arg(long, value_name = "FILE.toml")]
+    spec: Option<PathBuf>,
     /// The object the file holds (contacts, companies); inferred from the headers if omitted.
     #[arg(long)]
     object: Vec<String>,
     /// upsert (default), create or update.
-    #[arg(long, value_enum, default_value = "upsert")]
-    mode: Mode,
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
     /// Map a column: 'HEADER=object.property', 'HEADER=property' or 'HEADER=-' to skip;
     /// 'HEADER=+object.name:TYPE' creates the custom property (or maps to it if it exists).
     #[arg(long)]
@@ -79,6 +84,11 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Read the whole file and print what the import would do (the mapping, the
+    /// first three rows as imported, counts, errors per column and code); the
+    /// store file is not modified.
+    #[arg(long)]
+    dry_run: bool,
     /// Chunk size in bytes (for tests and benchmarks).
     #[arg(long, hide = true)]
     chunk_bytes: Option<usize>,
@@ -113,8 +123,20 @@ pub struct Args {
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let (json, dry_run) = (args.json, args.dry_run);
+    let opts = spec_of_args(args)?;
+    if dry_run {
+        return super::dry_run::run(opts, json, ctx);
+    }
+    import_with(&opts, json, ctx)
+}
+
+/// The import spec of the command line: the job file's (`--spec`), with every
+/// option the command line gives put over it.
+fn spec_of_args(args: Args) -> anyhow::Result<ImportSpec> {
     let Args {
         files,
+        spec,
         object,
         mode,
         map,
@@ -133,7 +155,8 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         encoding,
         sheet,
         results,
-        json,
+        json: _,
+        dry_run: _,
         chunk_bytes,
         threads,
         common_column,
@@ -143,42 +166,97 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         replace_primary,
         create_with_ids,
     } = args;
-    let opts = ImportSpec {
-        common_column,
-        key_of,
-        associate_by_domain,
-        exclude_domains,
-        replace_primary,
-        create_with_ids,
-        files,
-        objects: object,
-        mode,
-        maps: map,
-        skip_unmapped,
-        create_properties,
-        ids: id,
-        header_lang,
-        date_format,
-        number_locale,
-        time_zone,
-        no_overwrite,
-        no_overwrite_all,
-        allow_lifecycle_backward,
-        name,
-        delimiter,
-        encoding,
-        sheet,
-        results,
-        report_dir: None,
-        chunk_bytes,
-        threads,
+    let mut opts = match &spec {
+        Some(path) => ImportSpec::from_job_file(path).map_err(|e| super::Usage(format!("--spec {e}")))?,
+        None => ImportSpec::default(),
     };
+    if opts.files.is_empty() && files.is_empty() {
+        return Err(super::Usage("the job file names no files, and none are given".into()).into());
+    }
+    replace(&mut opts.files, files);
+    replace(&mut opts.objects, object);
+    replace(&mut opts.maps, map);
+    replace(&mut opts.ids, id);
+    replace(&mut opts.no_overwrite, no_overwrite);
+    if let Some(mode) = mode {
+        opts.mode = mode;
+    }
+    opts.skip_unmapped |= skip_unmapped;
+    opts.create_properties |= create_properties;
+    opts.no_overwrite_all |= no_overwrite_all;
+    opts.allow_lifecycle_backward |= allow_lifecycle_backward;
+    opts.associate_by_domain |= associate_by_domain;
+    opts.replace_primary |= replace_primary;
+    opts.create_with_ids |= create_with_ids;
+    over(&mut opts.header_lang, header_lang);
+    over(&mut opts.date_format, date_format);
+    over(&mut opts.number_locale, number_locale);
+    over(&mut opts.time_zone, time_zone);
+    over(&mut opts.name, name);
+    over(&mut opts.delimiter, delimiter);
+    over(&mut opts.encoding, encoding);
+    over(&mut opts.sheet, sheet);
+    over(&mut opts.results, results);
+    over(&mut opts.chunk_bytes, chunk_bytes);
+    over(&mut opts.threads, threads);
+    over(&mut opts.common_column, common_column);
+    over(&mut opts.key_of, key_of);
+    over(&mut opts.exclude_domains, exclude_domains);
+    if opts.common_column.is_some() != opts.key_of.is_some() {
+        return Err(super::Usage("--common-column and --key-of go together".into()).into());
+    }
+    Ok(opts)
+}
+
+/// A list the command line gives replaces the job file's.
+fn replace<T>(to: &mut Vec<T>, from: Vec<T>) {
+    if !from.is_empty() {
+        *to = from;
+    }
+}
+
+/// An option the command line gives replaces the job file's.
+fn over<T>(to: &mut Option<T>, from: Option<T>) {
+    if from.is_some() {
+        *to = from;
+    }
+}
+
+/// `ingest rerun ID [FILE...]`: repeats an import with the spec it ran with.
+#[derive(clap::Args)]
+pub struct RerunArgs {
+    /// The import to repeat (see `ingest history`).
+    id: u64,
+    /// Files to import instead of the import's own.
+    files: Vec<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn rerun(args: RerunArgs, ctx: &Context) -> anyhow::Result<()> {
+    let entry = {
+        let store = super::open_read(&ctx.store, ctx.wait)?;
+        store
+            .imports()?
+            .into_iter()
+            .find(|e| e.id == args.id)
+            .with_context(|| format!("no import {}", args.id))?
+    };
+    let mut opts = super::history::spec_of(&entry)?;
+    if !args.files.is_empty() {
+        opts.files = args.files;
+    }
+    import_with(&opts, args.json, ctx)
+}
+
+fn import_with(opts: &ImportSpec, json: bool, ctx: &Context) -> anyhow::Result<()> {
     crate::interrupt::install();
-    import::check_outputs(&ctx.store, &opts)?;
+    import::check_outputs(&ctx.store, opts)?;
     let store = open_store(&ctx.store, ctx.wait)?;
     let total: u64 = opts.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let progress = if json { Progress::hidden() } else { Progress::for_terminal(total, "importing") };
-    let (_store, summary) = run_import(store, &ctx.store, &opts, &progress)?;
+    let (_store, summary) = run_import(store, &ctx.store, opts, &progress)?;
     if json {
         print_json(&summary)?;
     } else {

@@ -5,6 +5,7 @@
 mod associations;
 mod check;
 mod demo;
+mod dry_run;
 mod export;
 mod generate;
 mod get;
@@ -79,6 +80,8 @@ enum Command {
     /// changed, remove the associations it made; refuses where later imports
     /// changed the same records unless --force.
     Undo(undo::Args),
+    /// Repeat an import with the same mapping and options, on the same or new files.
+    Rerun(import::RerunArgs),
     /// Generate realistic test data.
     Gen(generate::Args),
     /// Generate a data set, import it into the store and print the summary.
@@ -101,6 +104,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Associate(args) => associations::associate(args, &ctx),
         Command::Dissociate(args) => associations::dissociate(args, &ctx),
         Command::Undo(args) => undo::run(&args, &ctx),
+        Command::Rerun(args) => import::rerun(args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }

@@ -14,6 +14,7 @@
 pub mod folder;
 pub mod output;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -59,6 +60,10 @@ pub struct Reporter {
     pub rows_failed: u64,
     /// Error lines written.
     pub errors_written: u64,
+    /// Errors written per column name (`(file)` for a row-level one).
+    pub errors_by_column: BTreeMap<String, u64>,
+    /// Errors written per code.
+    pub errors_by_code: BTreeMap<String, u64>,
     /// Rows that created a record without any identifier.
     pub created_without_identifier: u64,
     /// Rows that carried a record ID.
@@ -135,6 +140,8 @@ impl Reporter {
             rows: 0,
             rows_failed: 0,
             errors_written: 0,
+            errors_by_column: BTreeMap::new(),
+            errors_by_code: BTreeMap::new(),
             created_without_identifier: 0,
             rows_with_record_id: 0,
             record_ids_not_found: 0,
@@ -225,6 +232,8 @@ impl Reporter {
             errors.write_record(fields)?;
         }
         self.errors_written += 1;
+        *self.errors_by_column.entry(col).or_default() += 1;
+        *self.errors_by_code.entry(issue.code.as_str().to_owned()).or_default() += 1;
         Ok(())
     }
 
