@@ -86,6 +86,9 @@ pub struct ImportSummary {
     /// Custom properties the import created from its columns, in order
     /// (`--map 'H=+obj.name:type'`, `--create-properties`).
     pub created_properties: Vec<crate::column_properties::CreatedProperty>,
+    /// The list it made (`--create-list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<store::ListEntry>,
     /// Errors per column (`--dry-run` prints them; empty without errors).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub errors_by_column: BTreeMap<String, u64>,
@@ -521,6 +524,11 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         )));
     }
     let settings = Settings { exclusions, ..settings(opts, &objects, &inputs, &store.begin_read()?)? };
+    if let Some(name) = &opts.create_list
+        && store.begin_read()?.lists()?.iter().any(|l| &l.name == name)
+    {
+        return Err(ImportError::Options(format!("--create-list: a list named '{name}' exists already")));
+    }
     let entry = ImportEntry {
         associations: AssociationCounts::default(),
         id: 0,
@@ -552,6 +560,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         sequences: BTreeMap::new(),
         ids_kept: opts.create_with_ids,
         undone_at: None,
+        kind: None,
         undo: None,
     };
     let import_id = store.start_import(entry.clone())?;
@@ -731,112 +740,137 @@ fn run_started(
     let threads =
         pool.as_ref().map_or_else(rayon::current_num_threads, rayon::ThreadPool::current_num_threads);
 
+    // `--create-list`: the object whose records it lists, and their IDs.
+    let list_object = opts
+        .create_list
+        .as_ref()
+        .map(|_| commit_cfgs.iter().position(|c| c.object.name == "contacts").unwrap_or(0));
     let (tx, rx) = crossbeam::channel::bounded::<Msg<'_>>(QUEUE_PIECES);
     let entry_for_writer = entry.clone();
     let replace_primary = opts.replace_primary;
     let outcome = std::thread::scope(|s| {
-        let writer = s.spawn(|| -> Result<(Reporter, AssociationCounts), ImportError> {
-            let rx = rx;
-            let session = store.begin_write()?;
-            let mut links = session.links()?;
-            let origin = crate::commit::links::import_origin(entry_for_writer.id);
-            let mut association_counts = store::AssociationCounts::default();
-            let mut text: &[u8] = &[];
-            let mut file_index = 0u32;
-            let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
-            for msg in &rx {
-                match msg {
-                    Msg::File { index, label, header, header_line, text: t, lines } => {
-                        file_index = index as u32;
-                        reporter.begin_file(index, &label, (header, header_line), lines);
-                        text = t;
-                    }
-                    Msg::Piece(mut piece) => {
-                        let mut link = || {
-                            timed(Stage::Links, || {
-                                crate::commit::links::link_rows(
-                                    &mut links,
-                                    &commit_cfgs,
-                                    &piece,
-                                    origin,
-                                    replace_primary,
-                                    &mut association_counts,
-                                )
-                            })
-                        };
-                        // The links (in memory, in their own tables) are made on a
-                        // second thread while the records are written.
-                        let refused = if crate::commit::links::has_links(&commit_cfgs, &piece) {
-                            let (written, refused) = std::thread::scope(|s| {
-                                let linker = s.spawn(link);
-                                let written = write_piece(&session, &commit_cfgs, &piece, &mut outcomes);
-                                (written, linker.join().expect("the link thread does not panic"))
+        let writer =
+            s.spawn(|| -> Result<(Reporter, AssociationCounts, Option<store::ListEntry>), ImportError> {
+                let rx = rx;
+                let session = store.begin_write()?;
+                let mut links = session.links()?;
+                let origin = crate::commit::links::import_origin(entry_for_writer.id);
+                let mut association_counts = store::AssociationCounts::default();
+                let mut text: &[u8] = &[];
+                let mut file_index = 0u32;
+                let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
+                let mut list_members: Vec<u64> = Vec::new();
+                let mut list_made = None;
+                for msg in &rx {
+                    match msg {
+                        Msg::File { index, label, header, header_line, text: t, lines } => {
+                            file_index = index as u32;
+                            reporter.begin_file(index, &label, (header, header_line), lines);
+                            text = t;
+                        }
+                        Msg::Piece(mut piece) => {
+                            let mut link = || {
+                                timed(Stage::Links, || {
+                                    crate::commit::links::link_rows(
+                                        &mut links,
+                                        &commit_cfgs,
+                                        &piece,
+                                        origin,
+                                        replace_primary,
+                                        &mut association_counts,
+                                    )
+                                })
+                            };
+                            // The links (in memory, in their own tables) are made on a
+                            // second thread while the records are written.
+                            let refused = if crate::commit::links::has_links(&commit_cfgs, &piece) {
+                                let (written, refused) = std::thread::scope(|s| {
+                                    let linker = s.spawn(link);
+                                    let written = write_piece(&session, &commit_cfgs, &piece, &mut outcomes);
+                                    (written, linker.join().expect("the link thread does not panic"))
+                                });
+                                written?;
+                                refused?
+                            } else {
+                                write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
+                                link()?
+                            };
+                            if !refused.is_empty() {
+                                crate::commit::links::report_refused(&mut piece, file_index, refused);
+                            }
+                            if let Some(o) = list_object {
+                                list_members.extend(piece.actions[o].iter().filter_map(|a| a.record()));
+                            }
+                            timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
+                                .map_err(ImportError::Report)?;
+                        }
+                        Msg::Finish { next_ids, deltas } => {
+                            let sequences: BTreeMap<String, [u64; 2]> = commit_cfgs
+                                .iter()
+                                .zip(&sequence_starts)
+                                .zip(&next_ids)
+                                .map(|((cfg, &from), &to)| (cfg.object.name.clone(), [from, to]))
+                                .collect();
+                            // The link lists and the indexes are written side by side.
+                            let (indexes, lists) = std::thread::scope(|s| {
+                                let lists = s.spawn(|| timed(Stage::LinkLists, || links.finish()));
+                                let indexes = (|| -> Result<(), ImportError> {
+                                    for ((cfg, delta), next_id) in
+                                        commit_cfgs.iter().zip(&deltas).zip(next_ids)
+                                    {
+                                        write_index(&session, cfg, delta)?;
+                                        session.set_next_id(&cfg.object.name, next_id)?;
+                                    }
+                                    Ok(())
+                                })();
+                                (indexes, lists.join().expect("the link thread does not panic"))
                             });
-                            written?;
-                            refused?
-                        } else {
-                            write_piece(&session, &commit_cfgs, &piece, &mut outcomes)?;
-                            link()?
-                        };
-                        if !refused.is_empty() {
-                            crate::commit::links::report_refused(&mut piece, file_index, refused);
+                            indexes?;
+                            lists?;
+                            if let (Some(name), Some(o)) = (&opts.create_list, list_object) {
+                                list_members.sort_unstable();
+                                list_members.dedup();
+                                let made = session.create_list(
+                                    name,
+                                    &commit_cfgs[o].object.name,
+                                    Some(entry_for_writer.id),
+                                    &now(),
+                                    &list_members,
+                                )?;
+                                list_made = Some(made);
+                            }
+                            reporter.finish().map_err(ImportError::Report)?;
+                            let mut e = entry_for_writer.clone();
+                            e.status = ImportStatus::Done;
+                            e.finished_at = Some(now());
+                            e.rows = reporter.rows;
+                            e.rows_failed = reporter.rows_failed;
+                            e.errors = reporter.errors_written;
+                            e.counts = reporter.counts_by_object();
+                            e.associations = association_counts;
+                            e.sequences = sequences;
+                            e.elapsed_ms = started.elapsed().as_millis() as u64;
+                            e.error_file = Some(reporter.error_file.display().to_string());
+                            e.rejected_file = Some(reporter.rejected_file.display().to_string());
+                            session.save_import(&e)?;
+                            check_interrupt()?;
+                            crate::interrupt::begin_commit();
+                            reporter.publish_reports().map_err(ImportError::Report)?;
+                            let committed = timed(Stage::Commit, || session.commit(true));
+                            crate::interrupt::end_commit();
+                            committed.map_err(|source| ImportError::Commit { import_id: e.id, source })?;
+                            // Committed: a failure to put the result file in place is
+                            // reported, but the import stands.
+                            if let Err(err) = reporter.publish_results() {
+                                eprintln!("warning: the result file could not be written: {err}");
+                            }
+                            return Ok((reporter, association_counts, list_made));
                         }
-                        timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
-                            .map_err(ImportError::Report)?;
-                    }
-                    Msg::Finish { next_ids, deltas } => {
-                        let sequences: BTreeMap<String, [u64; 2]> = commit_cfgs
-                            .iter()
-                            .zip(&sequence_starts)
-                            .zip(&next_ids)
-                            .map(|((cfg, &from), &to)| (cfg.object.name.clone(), [from, to]))
-                            .collect();
-                        // The link lists and the indexes are written side by side.
-                        let (indexes, lists) = std::thread::scope(|s| {
-                            let lists = s.spawn(|| timed(Stage::LinkLists, || links.finish()));
-                            let indexes = (|| -> Result<(), ImportError> {
-                                for ((cfg, delta), next_id) in commit_cfgs.iter().zip(&deltas).zip(next_ids) {
-                                    write_index(&session, cfg, delta)?;
-                                    session.set_next_id(&cfg.object.name, next_id)?;
-                                }
-                                Ok(())
-                            })();
-                            (indexes, lists.join().expect("the link thread does not panic"))
-                        });
-                        indexes?;
-                        lists?;
-                        reporter.finish().map_err(ImportError::Report)?;
-                        let mut e = entry_for_writer.clone();
-                        e.status = ImportStatus::Done;
-                        e.finished_at = Some(now());
-                        e.rows = reporter.rows;
-                        e.rows_failed = reporter.rows_failed;
-                        e.errors = reporter.errors_written;
-                        e.counts = reporter.counts_by_object();
-                        e.associations = association_counts;
-                        e.sequences = sequences;
-                        e.elapsed_ms = started.elapsed().as_millis() as u64;
-                        e.error_file = Some(reporter.error_file.display().to_string());
-                        e.rejected_file = Some(reporter.rejected_file.display().to_string());
-                        session.save_import(&e)?;
-                        check_interrupt()?;
-                        crate::interrupt::begin_commit();
-                        reporter.publish_reports().map_err(ImportError::Report)?;
-                        let committed = timed(Stage::Commit, || session.commit(true));
-                        crate::interrupt::end_commit();
-                        committed.map_err(|source| ImportError::Commit { import_id: e.id, source })?;
-                        // Committed: a failure to put the result file in place is
-                        // reported, but the import stands.
-                        if let Err(err) = reporter.publish_results() {
-                            eprintln!("warning: the result file could not be written: {err}");
-                        }
-                        return Ok((reporter, association_counts));
                     }
                 }
-            }
-            // The producer stopped without finishing: dropping the session rolls back.
-            Err(ImportError::Options("import stopped before it finished".into()))
-        });
+                // The producer stopped without finishing: dropping the session rolls back.
+                Err(ImportError::Options("import stopped before it finished".into()))
+            });
 
         let mut produce = || -> Result<(), ImportError> {
             let mut reread = false;
@@ -917,7 +951,7 @@ fn run_started(
     });
     progress.finish();
     crate::timing::report();
-    let (reporter, associations) = outcome?;
+    let (reporter, associations, list) = outcome?;
     Ok(ImportSummary {
         import_id: entry.id,
         status: "done",
@@ -934,6 +968,7 @@ fn run_started(
         created_without_identifier: reporter.created_without_identifier,
         record_id_advice: record_id_advice(&reporter),
         created_properties: Vec::new(), // set by `run`
+        list,
         errors_by_column: reporter.errors_by_column.clone(),
         errors_by_code: reporter.errors_by_code.clone(),
     })

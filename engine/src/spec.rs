@@ -88,6 +88,10 @@ pub struct ImportSpec {
     /// record with that ID (upsert and create modes); the record sequence moves
     /// past the largest.
     pub create_with_ids: bool,
+    /// `--create-list NAME`: a static list of the records of the import's object
+    /// (contacts where it has them) that it created, updated or matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_list: Option<String>,
     /// `--exclude-domains FILE`: domains that never make a company, beyond the
     /// shipped free-mail list.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -238,12 +238,21 @@ impl Checker<'_> {
         let mut befores = Vec::new();
         for name in &names {
             match tables::table_kind(name) {
-                Some(TableKind::Meta | TableKind::Imports | TableKind::Schema | TableKind::Owners) => {}
+                Some(
+                    TableKind::Meta
+                    | TableKind::Imports
+                    | TableKind::Schema
+                    | TableKind::Owners
+                    | TableKind::ListMembers,
+                ) => {}
                 Some(TableKind::Records(object)) => records.push(object.to_owned()),
                 Some(TableKind::Index(object, property)) => indexes.push((object.to_owned(), property)),
                 Some(TableKind::Links(from, to)) => links.push((from.to_owned(), to.to_owned())),
                 Some(TableKind::LinkLog(object)) => logs.push(object.to_owned()),
                 Some(TableKind::Before(object)) => befores.push(object.to_owned()),
+                Some(TableKind::Lists) => {
+                    self.guarded("lists", Self::lists);
+                }
                 Some(TableKind::LegacyLinks(..)) => {
                     self.report.problem(name, "", "a links table of the first layout, not converted");
                 }
@@ -280,6 +289,20 @@ impl Checker<'_> {
             let table = tables::before_name(object);
             self.guarded(&table, |c| c.before_images(object));
         }
+    }
+
+    /// Checks the list entries: each decodes under its ID.
+    fn lists(&mut self) -> Result<(), StoreError> {
+        let Some(table) = open_optional(self.txn, crate::lists::LISTS)? else {
+            return Ok(());
+        };
+        for item in table.iter()? {
+            let (k, v) = item?;
+            if let Err(reason) = crate::entry::decode::<crate::ListEntry>(k.value(), v.value()) {
+                self.report.problem("lists", k.value(), format!("corrupt: {reason}"));
+            }
+        }
+        Ok(())
     }
 
     /// Checks the before-images of `object`: each a valid record under its

@@ -198,6 +198,9 @@ pub enum StoreError {
     /// An undo that cannot run (unknown import, already undone, conflicts).
     #[error("{0}")]
     Undo(String),
+    /// A list that cannot be made (its name is taken).
+    #[error("{0}")]
+    List(String),
     /// A stored schema entry failed its checksum, does not decode or breaks the
     /// schema's rules.
     #[error("the schema of {object} is corrupt: {reason}")]
@@ -252,6 +255,8 @@ pub enum EntryTable {
     Owners,
     /// An association change log, table `link_log/<object>` ([`crate::LinkChange`]).
     LinkLog,
+    /// The static lists, table `lists` ([`crate::ListEntry`]).
+    Lists,
 }
 
 impl EntryTable {
@@ -261,6 +266,7 @@ impl EntryTable {
             Self::Imports => "import entry",
             Self::Owners => "owner",
             Self::LinkLog => "association change",
+            Self::Lists => "list",
         }
     }
 }

@@ -110,6 +110,9 @@ pub struct ImportEntry {
     /// When the import was undone, RFC 3339 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undone_at: Option<String>,
+    /// What the entry is when it is not an import: `delete` (`ingest delete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// What its undo did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<crate::undo::UndoCounts>,
@@ -155,6 +158,7 @@ mod tests {
             sequences: BTreeMap::new(),
             ids_kept: false,
             undone_at: None,
+            kind: None,
             undo: None,
         }
     }

@@ -33,6 +33,7 @@
 //! ```
 
 mod check;
+mod delete;
 mod entry;
 mod error;
 mod guard;
@@ -40,6 +41,7 @@ mod imports;
 mod links;
 #[cfg(test)]
 mod links_tests;
+mod lists;
 mod overlay;
 mod owners;
 mod record;
@@ -55,12 +57,14 @@ mod undo;
 mod values;
 
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
+pub use delete::DeleteReport;
 pub use error::{EntryCorruption, EntryTable, NotAStoreReason, OpenError, StoreError};
 pub use imports::{AssociationCounts, ImportEntry, ImportStatus, ObjectCounts};
 pub use links::{
     ChangeKind, DissociateOutcome, Link, LinkChange, LinkOrigin, LinkOutcome, LinkReader, LinkRequest,
     LinkSource, LinkWriter, RecordRef,
 };
+pub use lists::ListEntry;
 pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
 pub use session::{

@@ -10,6 +10,8 @@
 //! | `owners` | `u64` owner ID | checksum + JSON [`crate::Owner`] |
 //! | `link_lists/<a>/<b>` | `u64` block: record of `a` / 64 | the link lists of 64 neighbouring records with records of `b`, one checksum ([`crate::links`]) |
 //! | `link_log/<object>` | `(u64, u64)`: record ID, change sequence | checksum + JSON of a change ([`crate::LinkChange`]) |
+//! | `lists` | `u64` list ID | checksum + JSON [`crate::ListEntry`] |
+//! | `list_members` | `(u64, u64)`: list ID, record ID | nothing |
 //! | `before/<object>` | `(u64, u64)`: import ID, record ID | the record's bytes before that import first changed it |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
@@ -135,6 +137,10 @@ pub enum TableKind<'a> {
     LinkLog(&'a str),
     /// The before-images of an object's records ([`before_name`]).
     Before(&'a str),
+    /// The static lists.
+    Lists,
+    /// Their members.
+    ListMembers,
 }
 
 /// A links layout's [`TableKind`] of `(from, to)`.
@@ -148,6 +154,8 @@ pub fn table_kind<'n>(name: &'n str) -> Option<TableKind<'n>> {
         "imports" => return Some(TableKind::Imports),
         "schema" => return Some(TableKind::Schema),
         "owners" => return Some(TableKind::Owners),
+        "lists" => return Some(TableKind::Lists),
+        "list_members" => return Some(TableKind::ListMembers),
         _ => {}
     }
     if let Some(object) = name.strip_prefix("records/") {

@@ -36,6 +36,7 @@ fn entry() -> ImportEntry {
         sequences: std::collections::BTreeMap::new(),
         ids_kept: false,
         undone_at: None,
+        kind: None,
         undo: None,
     }
 }

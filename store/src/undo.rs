@@ -56,6 +56,9 @@ pub struct UndoCounts {
     /// touched them (`--force`).
     #[serde(default)]
     pub kept: u64,
+    /// Lists the import made (`--create-list`), removed.
+    #[serde(default)]
+    pub lists_removed: u64,
 }
 
 /// A record or link the undo would touch that a later change touched.
@@ -97,13 +100,13 @@ struct RecordPlan {
 
 /// One unique property of an object, with the property holding its secondary
 /// values, as the index keeps them.
-struct Unique {
-    property: PropertyId,
+pub(crate) struct Unique {
+    pub(crate) property: PropertyId,
     secondary: Option<PropertyId>,
-    shared: bool,
+    pub(crate) shared: bool,
 }
 
-fn uniques(def: &ObjectDef) -> Vec<Unique> {
+pub(crate) fn uniques(def: &ObjectDef) -> Vec<Unique> {
     def.properties
         .iter()
         .filter(|p| p.unique)
@@ -120,7 +123,7 @@ fn uniques(def: &ObjectDef) -> Vec<Unique> {
 }
 
 /// The index entries record `view` has for `u`: `(key, entry)`.
-fn index_keys(view: Option<&RecordView<'_>>, u: &Unique) -> BTreeMap<Vec<u8>, u64> {
+pub(crate) fn index_keys(view: Option<&RecordView<'_>>, u: &Unique) -> BTreeMap<Vec<u8>, u64> {
     let mut out = BTreeMap::new();
     let Some(view) = view else {
         return out;
@@ -164,6 +167,9 @@ struct Logged {
     kind: ChangeKind,
     labels: Vec<crate::schema::LabelId>,
     origin: LinkOrigin,
+    /// For a removal: the link's creation and primary flag.
+    created: Option<LinkOrigin>,
+    primary: bool,
 }
 
 impl WriteSession<'_> {
@@ -199,7 +205,15 @@ impl WriteSession<'_> {
         let mut deleted: BTreeSet<(String, u64)> = BTreeSet::new();
         for object in &entry.objects {
             let range = entry.sequences.get(object).copied().filter(|_| !entry.ids_kept);
-            let records = self.touched_records(object, import_id, range)?;
+            let mut records = self.touched_records(object, import_id, range)?;
+            if entry.kind.as_deref() == Some("delete") {
+                // A deleted record is gone, as the deletion left it: no conflict.
+                for r in &mut records {
+                    if r.current.is_none() {
+                        r.conflict = None;
+                    }
+                }
+            }
             for r in &records {
                 if let Some(c) = &r.conflict {
                     conflict(&mut report, format!("{object} {}", r.id), c.clone());
@@ -243,7 +257,7 @@ impl WriteSession<'_> {
             conflict(&mut report, pair_text(p), by(l.import, l.source));
             removals.push((p.clone(), LinkSource::RecordDeleted));
         }
-        let mut reversals: Vec<(u64, Pair, ChangeKind, Vec<crate::schema::LabelId>)> = Vec::new();
+        let mut reversals: Vec<(u64, Pair, &Logged)> = Vec::new();
         for (p, changes) in &logs {
             for l in changes.iter().filter(|l| mine(l)) {
                 if let Some(after) =
@@ -256,11 +270,16 @@ impl WriteSession<'_> {
                     }
                     continue;
                 }
-                reversals.push((l.seq, p.clone(), l.kind, l.labels.clone()));
+                reversals.push((l.seq, p.clone(), l));
             }
         }
         if report.conflict_count > 0 && !force {
             return Ok(report);
+        }
+        for (object, records) in &plans {
+            if let Some(def) = schema.object(object) {
+                self.check_identifiers_free(object, records, &uniques(def))?;
+            }
         }
         // Records and their index entries.
         for (object, records) in &plans {
@@ -272,8 +291,16 @@ impl WriteSession<'_> {
         let origin = LinkOrigin { source: LinkSource::Undo, import: Some(import_id), time_ms };
         let mut links = self.links()?;
         reversals.sort_by_key(|r| std::cmp::Reverse(r.0));
-        for (_, p, kind, labels) in &reversals {
-            if links.reverse_raw((&p.0.0, p.0.1), (&p.1.0, p.1.1), *kind, labels, origin)? {
+        for (_, p, l) in &reversals {
+            let (a, b) = ((p.0.0.as_str(), p.0.1), (p.1.0.as_str(), p.1.1));
+            let done = match (l.kind, l.created) {
+                // A link removed with a deleted record comes back as it was.
+                (ChangeKind::Removed, Some(created)) => {
+                    links.restore_raw(a, b, (created, &l.labels, l.primary), origin)?
+                }
+                (kind, _) => links.reverse_raw(a, b, kind, &l.labels, origin)?,
+            };
+            if done {
                 report.counts.link_changes_reversed += 1;
             }
         }
@@ -284,6 +311,7 @@ impl WriteSession<'_> {
             }
         }
         links.finish()?;
+        report.counts.lists_removed = self.remove_lists_of(import_id)?;
         entry.status = ImportStatus::Undone;
         entry.undone_at = Some(now.to_owned());
         entry.undo = Some(report.counts.clone());
@@ -495,6 +523,48 @@ impl WriteSession<'_> {
         Ok(())
     }
 
+    /// Refuses an undo that would give a record back a unique value another record
+    /// holds now (a record deleted, then its email imported again): two records
+    /// cannot share it, and `--force` cannot choose between them.
+    fn check_identifiers_free(
+        &self,
+        object: &str,
+        records: &[RecordPlan],
+        uniques: &[Unique],
+    ) -> Result<(), StoreError> {
+        let touched: BTreeSet<u64> = records.iter().map(|r| r.id).collect();
+        guard(|| {
+            for unique in uniques.iter().filter(|u| !u.shared) {
+                let index_name = tables::index_name(object, unique.property);
+                let index = match self.txn().open_table(tables::index(&index_name)) {
+                    Ok(t) => t,
+                    Err(TableError::TableDoesNotExist(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                for r in records.iter().filter(|r| r.conflict.is_none()) {
+                    let Some(base) = &r.base else { continue };
+                    let view = RecordView::parse(base, r.id).map_err(|reason| StoreError::CorruptRecord {
+                        object: object.to_owned(),
+                        id: r.id,
+                        reason,
+                    })?;
+                    for key in index_keys(Some(&view), unique).into_keys() {
+                        let holder = index.get(key.as_slice())?.map(|v| v.value() & !SECONDARY);
+                        if let Some(h) = holder.filter(|h| *h != r.id && !touched.contains(h)) {
+                            return Err(StoreError::Undo(format!(
+                                "{object} {} would get back '{}', which {object} {h} holds now: \
+                                 delete or change {object} {h} first",
+                                r.id,
+                                String::from_utf8_lossy(&key)
+                            )));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// The before-images of record `id` kept by the `later` imports, oldest first.
     fn later_images(
         &self,
@@ -587,6 +657,8 @@ impl WriteSession<'_> {
                         kind: change.kind,
                         labels: change.labels,
                         origin: change.origin,
+                        created: change.created,
+                        primary: change.primary,
                     });
                 }
             }

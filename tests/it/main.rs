@@ -9,6 +9,7 @@ mod cli;
 mod corpora;
 mod corruption;
 mod create_properties;
+mod delete;
 mod differential;
 mod export_parquet;
 mod faults;

@@ -120,6 +120,10 @@ pub struct Args {
     /// sequence moves past the largest. Without it such a row is refused (`INVALID_RECORD_ID`).
     #[arg(long)]
     create_with_ids: bool,
+    /// Store a static list of the records (contacts, or the import's object) this
+    /// import created, updated or matched: `ingest list NAME`.
+    #[arg(long, value_name = "NAME")]
+    create_list: Option<String>,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -165,6 +169,7 @@ fn spec_of_args(args: Args) -> anyhow::Result<ImportSpec> {
         exclude_domains,
         replace_primary,
         create_with_ids,
+        create_list,
     } = args;
     let mut opts = match &spec {
         Some(path) => ImportSpec::from_job_file(path).map_err(|e| super::Usage(format!("--spec {e}")))?,
@@ -202,6 +207,7 @@ fn spec_of_args(args: Args) -> anyhow::Result<ImportSpec> {
     over(&mut opts.common_column, common_column);
     over(&mut opts.key_of, key_of);
     over(&mut opts.exclude_domains, exclude_domains);
+    over(&mut opts.create_list, create_list);
     if opts.common_column.is_some() != opts.key_of.is_some() {
         return Err(super::Usage("--common-column and --key-of go together".into()).into());
     }
@@ -311,6 +317,9 @@ pub(super) fn print_summary(s: &import::ImportSummary) {
             "  {object}: {} created, {} updated, {} unchanged, {} skipped, {} failed",
             c.created, c.updated, c.unchanged, c.skipped, c.failed
         );
+    }
+    if let Some(list) = &s.list {
+        println!("  list '{}': {} {}", list.name, list.size, list.object);
     }
     for p in &s.created_properties {
         println!(

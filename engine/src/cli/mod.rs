@@ -4,6 +4,7 @@
 
 mod associations;
 mod check;
+mod delete;
 mod demo;
 mod dry_run;
 mod export;
@@ -12,6 +13,7 @@ mod get;
 mod history;
 mod import;
 mod inspect;
+mod lists;
 mod owners;
 mod schema;
 mod stats;
@@ -80,6 +82,13 @@ enum Command {
     /// changed, remove the associations it made; refuses where later imports
     /// changed the same records unless --force.
     Undo(undo::Args),
+    /// Delete records: `delete OBJ ID...`, or `delete --import ID` for the records an
+    /// import created; logged, and undone by `undo`.
+    Delete(delete::Args),
+    /// List the static lists imports made (`--create-list NAME`).
+    Lists(lists::ListsArgs),
+    /// Write the records of a static list: `list NAME [--format jsonl|csv]`.
+    List(lists::ListArgs),
     /// Repeat an import with the same mapping and options, on the same or new files.
     Rerun(import::RerunArgs),
     /// Generate realistic test data.
@@ -105,6 +114,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dissociate(args) => associations::dissociate(args, &ctx),
         Command::Undo(args) => undo::run(&args, &ctx),
         Command::Rerun(args) => import::rerun(args, &ctx),
+        Command::Delete(args) => delete::run(&args, &ctx),
+        Command::Lists(args) => lists::lists(args, &ctx),
+        Command::List(args) => lists::list(&args, &ctx),
         Command::Gen(args) => generate::run(args, &ctx),
         Command::Demo(args) => demo::run(args, &ctx),
     }

@@ -49,6 +49,7 @@ fn entry(id: u64, object: &str, status: ImportStatus) -> ImportEntry {
         sequences: std::collections::BTreeMap::new(),
         ids_kept: false,
         undone_at: None,
+        kind: None,
         undo: None,
     }
 }

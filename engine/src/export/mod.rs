@@ -76,12 +76,29 @@ pub fn export(
     format: Format,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<u64> {
+    export_some(read, object, format, None, out)
+}
+
+/// Writes the records of `object` in ID order, only those in `only` (IDs
+/// ascending) when given: a list's members (`ingest list`).
+pub fn export_some(
+    read: &ReadSession,
+    object: &ObjectDef,
+    format: Format,
+    only: Option<&[u64]>,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<u64> {
     let mut n = 0u64;
+    let wanted = |id: u64| only.is_none_or(|ids| ids.binary_search(&id).is_ok());
     match format {
+        Format::Parquet if only.is_some() => anyhow::bail!("a list is written as csv or jsonl"),
         Format::Parquet => return parquet::write(read, object, out),
         Format::Jsonl => {
             let links = read.link_reader(&object.name)?;
             try_for_each_record(read, &object.name, |id, view| -> anyhow::Result<()> {
+                if !wanted(id) {
+                    return Ok(());
+                }
                 let line = record_json(object, id, &view, &links.links(id)?);
                 serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
@@ -105,6 +122,9 @@ pub fn export(
             let id_column = column(RECORD_ID).expect("every object has the record ID");
             let mut row: Vec<String> = vec![String::new(); names.len()];
             try_for_each_record(read, &object.name, |id, view| -> anyhow::Result<()> {
+                if !wanted(id) {
+                    return Ok(());
+                }
                 row.iter_mut().for_each(String::clear);
                 row[id_column] = id.to_string();
                 for (p, v) in view.values() {

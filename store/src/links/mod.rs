@@ -202,6 +202,10 @@ pub struct LinkChange {
     /// For a removal: when and by what the link had been made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<LinkOrigin>,
+    /// For a removal: whether the link was the primary company link (so that the
+    /// undo of a record's deletion puts it back as it was).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary: bool,
 }
 
 /// What a link is asked to be ([`LinkWriter::associate`]).
@@ -353,6 +357,7 @@ impl ReadSession {
                     labels: l.labels,
                     origin: l.created,
                     created: None,
+                    primary: l.primary,
                 })
                 .collect();
             let name = tables::link_log_name(object);
@@ -363,8 +368,17 @@ impl ReadSession {
                         let seq = k.value().1;
                         let change: LinkChange = entry::decode(seq, v.value())
                             .map_err(entry::corrupt(EntryTable::LinkLog, seq))?;
-                        // A removed link's creation is part of its history too.
-                        if let Some(created) = change.created {
+                        // A removed link's creation is part of its history too (once:
+                        // a link removed and put back keeps its creation).
+                        let known = |c: &LinkOrigin| {
+                            out.iter().any(|o: &LinkChange| {
+                                o.kind == ChangeKind::Created
+                                    && o.origin == *c
+                                    && o.object == change.object
+                                    && o.id == change.id
+                            })
+                        };
+                        if let Some(created) = change.created.filter(|c| !known(c)) {
                             out.push(LinkChange {
                                 seq: 0,
                                 kind: ChangeKind::Created,

@@ -306,6 +306,8 @@ pub struct LinkWriter<'txn> {
     logs: AHashMap<String, ListLogW<'txn>>,
     next_seq: u64,
     seq_changed: bool,
+    /// Whether the link the next logged removal names was primary.
+    removed_primary: bool,
 }
 
 type ListLogW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
@@ -345,6 +347,7 @@ impl WriteSession<'_> {
                 logs: AHashMap::new(),
                 next_seq,
                 seq_changed: false,
+                removed_primary: false,
             })
         })
     }
@@ -591,6 +594,7 @@ impl LinkWriter<'_> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.seq_changed = true;
+        let primary = std::mem::take(&mut self.removed_primary);
         for (x, y) in [(a, b), (b, a)] {
             let change = LinkChange {
                 seq,
@@ -600,6 +604,7 @@ impl LinkWriter<'_> {
                 labels: labels.to_vec(),
                 origin,
                 created,
+                primary,
             };
             let name = tables::link_log_name(x.0);
             if !self.logs.contains_key(&name) {
@@ -777,6 +782,7 @@ impl LinkWriter<'_> {
                     None => {}
                 }
                 self.set(a, b, None)?;
+                self.removed_primary = value.primary;
                 self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
                 if let Some(p) = promote {
                     self.unset_primary(record, p, origin)?;
@@ -796,6 +802,7 @@ impl LinkWriter<'_> {
                     )));
                 }
                 self.set(a, b, None)?;
+                self.removed_primary = value.primary;
                 self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
             }
             Ok(DissociateOutcome::Removed { new_primary: promote })
@@ -824,6 +831,7 @@ impl LinkWriter<'_> {
                 return Ok(false);
             };
             self.set(a, b, None)?;
+            self.removed_primary = value.primary;
             self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
             Ok(true)
         })
@@ -863,6 +871,32 @@ impl LinkWriter<'_> {
             };
             self.set(a, b, Some(&value))?;
             self.log(a, b, opposite, &logged, origin, None)?;
+            Ok(true)
+        })
+    }
+
+    /// The records of `to` that record `x` is linked with.
+    pub(crate) fn linked(&mut self, x: RecordRef<'_>, to: &str) -> Result<Vec<u64>, StoreError> {
+        guard(|| Ok(self.links_of(x, to)?.into_iter().map(|(id, _)| id).collect()))
+    }
+
+    /// Puts back a link a deletion removed (`created`, `labels`, `primary` as its
+    /// removal logged them), logged as made again by `origin`. Returns whether it
+    /// was missing.
+    pub(crate) fn restore_raw(
+        &mut self,
+        a: RecordRef<'_>,
+        b: RecordRef<'_>,
+        (created, labels, primary): (LinkOrigin, &[LabelId], bool),
+        origin: LinkOrigin,
+    ) -> Result<bool, StoreError> {
+        guard(|| {
+            if self.get(a, b)?.is_some() {
+                return Ok(false);
+            }
+            let value = LinkValue { primary, labels: labels.to_vec(), created };
+            self.set(a, b, Some(&value))?;
+            self.log(a, b, ChangeKind::Created, labels, origin, None)?;
             Ok(true)
         })
     }
