@@ -317,3 +317,58 @@ fn open_errors_name_their_cause_once_and_read_only_commands_create_nothing() {
         assert!(std::fs::read(d.join(name)).unwrap() == before);
     }
 }
+
+/// `kill -9` of a running import at many moments (from before its first row to
+/// its commit): each time the store is exactly as before the import or, if it
+/// finished first, as after it; it passes `check`; and running the same command
+/// again gives the store an uninterrupted import gives (one copy of every record).
+#[test]
+fn an_import_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("Email,First Name,City\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("jos\u{e9}{i}@ex\u{e4}mple.de,Jos\u{e9} {i},K\u{f8}benhavn\n"));
+    }
+    let file = dir.path().join("big.csv");
+    std::fs::write(&file, text).unwrap();
+    let seed = dir.path().join("seed.csv");
+    std::fs::write(&seed, "Email,First Name\njos\u{e9}7@ex\u{e4}mple.de,Old\nana@example.com,Ana\n").unwrap();
+    let base = dir.path().join("base.redb");
+    ok_stdout(&ingest(&base, &["import", seed.to_str().unwrap()]));
+    let before = ok_stdout(&ingest(&base, &["export", "contacts"]));
+    let clean = dir.path().join("clean.redb");
+    std::fs::copy(&base, &clean).unwrap();
+    ok_stdout(&ingest(&clean, &["import", file.to_str().unwrap()]));
+    let after = ok_stdout(&ingest(&clean, &["export", "contacts"]));
+    let mut outcomes = (0, 0);
+    for step in 0..12u64 {
+        let store = dir.path().join(format!("k{step}.redb"));
+        std::fs::copy(&base, &store).unwrap();
+        let mut child = Command::new(crate::support::ingest_bin())
+            .arg("--store")
+            .arg(&store)
+            .args(["import", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(step * step * 15));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let got = ok_stdout(&ingest(&store, &["export", "contacts"]));
+        if got == before {
+            outcomes.0 += 1;
+        } else {
+            assert!(got == after, "kill {step}: the store is neither before nor after the import");
+            outcomes.1 += 1;
+        }
+        let check = ingest(&store, &["check"]);
+        assert!(check.status.success(), "kill {step}: {}", String::from_utf8_lossy(&check.stdout));
+        ok_stdout(&ingest(&store, &["import", file.to_str().unwrap()]));
+        assert!(
+            ok_stdout(&ingest(&store, &["export", "contacts"])) == after,
+            "kill {step}: the re-run differs"
+        );
+    }
+    eprintln!("killed before the commit: {}, after: {}", outcomes.0, outcomes.1);
+}
