@@ -52,10 +52,7 @@ impl WriteSession<'_> {
         let mut gone: BTreeSet<u64> = BTreeSet::new();
         guard(|| {
             let name = tables::records_name(object);
-            let mut records = match self.txn().open_table(tables::records(&name)) {
-                Ok(t) => t,
-                Err(e) => return Err(e.into()),
-            };
+            let mut records = self.txn().open_table(tables::records(&name))?;
             let before_name = tables::before_name(object);
             let mut before = self.txn().open_table(tables::before(&before_name))?;
             let mut keys: Vec<(usize, Vec<u8>, u64)> = Vec::new();

@@ -93,10 +93,7 @@ impl WriteSession<'_> {
     /// Removes the lists import `import` made; returns how many.
     pub(crate) fn remove_lists_of(&self, import: u64) -> Result<u64, StoreError> {
         guard(|| {
-            let mut lists = match self.txn().open_table(LISTS) {
-                Ok(t) => t,
-                Err(e) => return Err(e.into()),
-            };
+            let mut lists = self.txn().open_table(LISTS)?;
             let gone: Vec<u64> =
                 all(&lists)?.into_iter().filter(|l| l.import == Some(import)).map(|l| l.id).collect();
             let mut members = self.txn().open_table(LIST_MEMBERS)?;
@@ -105,14 +102,6 @@ impl WriteSession<'_> {
                 members.retain_in((id, 0)..=(id, u64::MAX), |_, ()| false)?;
             }
             Ok(gone.len() as u64)
-        })
-    }
-
-    /// Whether list `name` exists.
-    pub fn list_exists(&self, name: &str) -> Result<bool, StoreError> {
-        guard(|| match self.txn().open_table(LISTS) {
-            Ok(t) => Ok(all(&t)?.iter().any(|l| l.name == name)),
-            Err(e) => Err(e.into()),
         })
     }
 }

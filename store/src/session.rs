@@ -242,6 +242,15 @@ impl<'db> WriteSession<'db> {
     }
 }
 
+/// Whether the stored record `bytes`, about to be overwritten by import
+/// `import_id`, is its state before that import: the import neither created it
+/// nor changed it already (then its image, or its absence, is kept). Bytes too
+/// short for a header are kept too, for `check` to report.
+fn needs_image(bytes: &[u8], import_id: u64) -> bool {
+    crate::record::authors(bytes)
+        .is_none_or(|(created_by, updated_by)| created_by != import_id && updated_by != import_id)
+}
+
 /// The records of one object inside a write session.
 pub struct RecordTable<'txn> {
     txn: &'txn WriteTransaction,
@@ -254,15 +263,9 @@ pub struct RecordTable<'txn> {
 
 impl RecordTable<'_> {
     /// Keeps `old`, the bytes of record `id` about to be overwritten by import
-    /// `import_id`, as the record's before-image for that import, unless the
-    /// import created or already changed the record (then its image, or its
-    /// absence, is kept already).
+    /// `import_id`, as the record's before-image for that import (callers ask
+    /// [`needs_image`] first).
     fn keep_before(&mut self, import_id: u64, id: u64, old: &[u8]) -> Result<(), StoreError> {
-        let (created_by, updated_by) = crate::record::authors(old)
-            .ok_or_else(|| corrupt(&self.object, id)(RecordError::TooShort { len: old.len() }))?;
-        if created_by == import_id || updated_by == import_id {
-            return Ok(());
-        }
         if self.before.is_none() {
             let name = tables::before_name(&self.object);
             self.before = Some(self.txn.open_table(tables::before(&name))?);
@@ -322,15 +325,16 @@ impl RecordTable<'_> {
             for (id, slot) in writes {
                 let bytes = merged.bytes(slot);
                 debug_assert!(crate::record::is_valid(bytes, id), "record {id} written with a bad checksum");
-                let replaced = match self.table.insert(id, bytes)? {
-                    Some(was) => {
+                // Only the first change of a record by this import keeps its bytes.
+                let keep = match self.table.insert(id, bytes)? {
+                    Some(was) if needs_image(was.value(), import_id) => {
                         old.clear();
                         old.extend_from_slice(was.value());
                         true
                     }
-                    None => false,
+                    _ => false,
                 };
-                if replaced {
+                if keep {
                     self.keep_before(import_id, id, &old)?;
                 }
             }
@@ -364,7 +368,10 @@ impl RecordTable<'_> {
                 };
                 current.clear();
                 current.extend_from_slice(entry.get()?.value());
-                original.clone_from(&current);
+                let keep = needs_image(&current, import_id);
+                if keep {
+                    original.clone_from(&current);
+                }
                 let mut changed = false;
                 loop {
                     let record = RawRecord::parse(&current, id).map_err(corrupt(&self.object, id))?;
@@ -391,7 +398,9 @@ impl RecordTable<'_> {
                 }
                 if changed {
                     entry.insert(current.as_slice())?;
-                    self.keep_before(import_id, id, &original)?;
+                    if keep {
+                        self.keep_before(import_id, id, &original)?;
+                    }
                 }
             }
             Ok(())

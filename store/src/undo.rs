@@ -488,6 +488,7 @@ impl WriteSession<'_> {
             // Removals first: a value the undo moves from one record to another
             // is taken off the first before it is given to the second.
             index_changes.sort_by_key(|c| (c.0, c.2.is_some()));
+            let ids: BTreeSet<u64> = records.iter().map(|r| r.id).collect();
             for (u, unique) in uniques.iter().enumerate() {
                 let changes: Vec<&(usize, Vec<u8>, Option<u64>)> =
                     index_changes.iter().filter(|c| c.0 == u).collect();
@@ -496,7 +497,6 @@ impl WriteSession<'_> {
                 }
                 let index_name = tables::index_name(object, unique.property);
                 let mut index = self.txn().open_table(tables::index(&index_name))?;
-                let ids: BTreeSet<u64> = records.iter().map(|r| r.id).collect();
                 for (_, key, entry) in changes {
                     match entry {
                         None => {
@@ -597,13 +597,13 @@ impl WriteSession<'_> {
                 if table.len()? == 0 {
                     continue;
                 }
-                let names = block::names(from, to);
+                let seed_names = block::names(from, to);
                 for item in table.iter()? {
                     let (key, value) = item?;
                     let b = key.value();
                     let corrupt =
                         |reason| StoreError::CorruptLink { link: format!("block {b} of {name}"), reason };
-                    let lists = block::decode(value.value(), block::seed(&names, b)).map_err(corrupt)?;
+                    let lists = block::decode(value.value(), block::seed(&seed_names, b)).map_err(corrupt)?;
                     for (offset, bytes) in lists {
                         let x = block::record(b, offset);
                         list::decode(bytes, |e| {

@@ -107,6 +107,22 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Copies the store at `base` to `path` and opens the copy through a backend
+/// whose `n`-th write or sync fails (and every one after it); the flag says
+/// whether any operation failed.
+fn failing_copy(base: &Path, path: &Path, n: u64) -> (Failing, Arc<AtomicBool>) {
+    std::fs::copy(base, path).unwrap();
+    let failed = Arc::new(AtomicBool::new(false));
+    let file_handle = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
+    let backend = Failing {
+        inner: FileBackend::new(file_handle).unwrap(),
+        ops: Arc::new(AtomicU64::new(0)),
+        fail_at: n,
+        failed: failed.clone(),
+    };
+    (backend, failed)
+}
+
 /// Runs `file` into a copy of the store at `base` with a fault at every
 /// operation N in turn.
 fn fail_at_every_operation(base: &Path, file: &Path, work: &Path) {
@@ -123,15 +139,7 @@ fn fail_at_every_operation(base: &Path, file: &Path, work: &Path) {
     let (mut saw_before, mut saw_after, mut saw_commit_failure) = (0, 0, 0);
     for n in 1..5_000u64 {
         let path = work.join(format!("s{n}.redb"));
-        std::fs::copy(base, &path).unwrap();
-        let failed = Arc::new(AtomicBool::new(false));
-        let file_handle = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
-        let backend = Failing {
-            inner: FileBackend::new(file_handle).unwrap(),
-            ops: Arc::new(AtomicU64::new(0)),
-            fail_at: n,
-            failed: failed.clone(),
-        };
+        let (backend, failed) = failing_copy(base, &path, n);
         let outcome = match Store::open_with_backend(&path, backend) {
             Ok(store) => {
                 let r = import::run(&store, &options(file, &work.join(format!("r{n}"))), &Progress::hidden());
@@ -260,15 +268,7 @@ fn a_fault_at_any_write_or_sync_leaves_the_store_before_or_after_an_undo() {
     let (mut saw_before, mut saw_after) = (0, 0);
     for n in 1..5_000u64 {
         let path = dir.path().join(format!("u{n}.redb"));
-        std::fs::copy(&base, &path).unwrap();
-        let failed = Arc::new(AtomicBool::new(false));
-        let file_handle = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
-        let backend = Failing {
-            inner: FileBackend::new(file_handle).unwrap(),
-            ops: Arc::new(AtomicU64::new(0)),
-            fail_at: n,
-            failed: failed.clone(),
-        };
+        let (backend, failed) = failing_copy(&base, &path, n);
         // `Err(true)`: failed in the commit (the undo may be in); `Err(false)`: before it.
         let outcome: Result<(), bool> = match Store::open_with_backend(&path, backend) {
             Ok(store) => match store.begin_write() {

@@ -247,3 +247,30 @@ fn unknown_and_unfinished_imports_are_refused() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(!dir.path().join("none.redb").exists(), "undo never creates a store");
 }
+
+/// A file as Excel saves "CSV UTF-8" in a German locale: a byte order mark, CRLF
+/// line ends, `;` between fields, quoted fields holding the delimiter, a quote
+/// and a line break, and non-ASCII names, emails and domains. Its import updates
+/// and creates; the undo gives back the export from before, byte for byte.
+#[test]
+fn undo_of_an_excel_made_csv_restores_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = base(dir.path());
+    let before = snapshot(&store);
+    let text = "\u{feff}Email;First Name;Last Name;City\r\n\
+                josé.müller@exämple.de;José;\"Müller; Sohn\";München\r\n\
+                bo@ærø.dk;Bo;\"Ærø \"\"Øen\"\"\";\"Ærøskøbing\r\nHavn\"\r\n\
+                zoë@ærø.dk;Zoë;Ørsted;Marstal\r\n";
+    let file = dir.path().join("excel.csv");
+    std::fs::write(&file, text).unwrap();
+    let summary = import(&store, &file, &[]);
+    assert_eq!(summary["objects"]["contacts"]["created"], 1, "{summary}");
+    assert_eq!(summary["objects"]["contacts"]["updated"], 2, "{summary}");
+    let after = snapshot(&store);
+    assert!(after.contains("Müller; Sohn") && after.contains("Ærø \\\"Øen\\\""), "{after}");
+    let id = summary["import_id"].as_u64().unwrap().to_string();
+    ok_stdout(&undo(&store, &[&id]));
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(found(&store, "contacts", "email=zoë@ærø.dk"), None);
+    check_ok(&store);
+}

@@ -25,9 +25,7 @@ pub(super) fn run(mut opts: ImportSpec, json_out: bool, ctx: &Context) -> anyhow
     opts.report_dir = Some(scratch.path().to_path_buf());
     let plan = opts.results.clone().unwrap_or_else(|| scratch.path().join("plan.csv"));
     opts.results = Some(plan.clone());
-    let store = crate::holder::open_waiting(&ctx.store, ctx.wait.map(std::time::Duration::from_secs), |p| {
-        Store::open_dry_run(p)
-    })?;
+    let store = super::open_dry_run(&ctx.store, ctx.wait)?;
     let progress = if json_out { Progress::hidden() } else { Progress::for_terminal(0, "dry run") };
     let (store, summary) = super::import::run_import(store, &ctx.store, &opts, &progress)?;
     let report = report(&store, &summary, &plan)?;

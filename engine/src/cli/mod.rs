@@ -215,6 +215,12 @@ pub(crate) fn open_store(path: &Path, wait: Option<u64>) -> anyhow::Result<Store
     crate::holder::open_waiting(path, wait_arg(wait), |p| Store::open(p))
 }
 
+/// Opens the store for a dry run: written in memory only, the file never changed
+/// (and not created when missing).
+pub(crate) fn open_dry_run(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
+    crate::holder::open_waiting(path, wait_arg(wait), |p| Store::open_dry_run(p))
+}
+
 /// Opens the store for a read-only command: never creates or changes it.
 pub(crate) fn open_read(path: &Path, wait: Option<u64>) -> anyhow::Result<Store> {
     crate::holder::open_waiting(path, wait_arg(wait), |p| Store::open_read_only(p))

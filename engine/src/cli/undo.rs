@@ -4,7 +4,7 @@
 use anyhow::bail;
 use store::UndoReport;
 
-use super::{Context, open_store, print_json};
+use super::{Context, open_dry_run, open_store, print_json};
 use crate::holder::Holder;
 
 #[derive(clap::Args)]
@@ -27,13 +27,8 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
     if !ctx.store.exists() {
         bail!("there is no store at {}", ctx.store.display());
     }
-    let store = if args.dry_run {
-        crate::holder::open_waiting(&ctx.store, ctx.wait.map(std::time::Duration::from_secs), |p| {
-            store::Store::open_dry_run(p)
-        })?
-    } else {
-        open_store(&ctx.store, ctx.wait)?
-    };
+    let store =
+        if args.dry_run { open_dry_run(&ctx.store, ctx.wait)? } else { open_store(&ctx.store, ctx.wait)? };
     let _holder = (!args.dry_run).then(|| Holder::write(store.path(), "undo"));
     let session = store.begin_write()?;
     let report =

@@ -306,8 +306,6 @@ pub struct LinkWriter<'txn> {
     logs: AHashMap<String, ListLogW<'txn>>,
     next_seq: u64,
     seq_changed: bool,
-    /// Whether the link the next logged removal names was primary.
-    removed_primary: bool,
 }
 
 type ListLogW<'txn> = Table<'txn, (u64, u64), &'static [u8]>;
@@ -347,7 +345,6 @@ impl WriteSession<'_> {
                 logs: AHashMap::new(),
                 next_seq,
                 seq_changed: false,
-                removed_primary: false,
             })
         })
     }
@@ -581,7 +578,8 @@ impl LinkWriter<'_> {
         })
     }
 
-    /// Logs a change of the link `a`-`b` on both records.
+    /// Logs a change of the link `a`-`b` on both records; a removal gives the
+    /// removed link's value (its creation and primary flag go into the log).
     fn log(
         &mut self,
         a: RecordRef<'_>,
@@ -589,12 +587,12 @@ impl LinkWriter<'_> {
         kind: ChangeKind,
         labels: &[LabelId],
         origin: LinkOrigin,
-        created: Option<LinkOrigin>,
+        removed: Option<&LinkValue>,
     ) -> Result<(), StoreError> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.seq_changed = true;
-        let primary = std::mem::take(&mut self.removed_primary);
+        let (created, primary) = removed.map_or((None, false), |v| (Some(v.created), v.primary));
         for (x, y) in [(a, b), (b, a)] {
             let change = LinkChange {
                 seq,
@@ -782,8 +780,7 @@ impl LinkWriter<'_> {
                     None => {}
                 }
                 self.set(a, b, None)?;
-                self.removed_primary = value.primary;
-                self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
+                self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(&value))?;
                 if let Some(p) = promote {
                     self.unset_primary(record, p, origin)?;
                     let c = (COMPANIES, p);
@@ -802,8 +799,7 @@ impl LinkWriter<'_> {
                     )));
                 }
                 self.set(a, b, None)?;
-                self.removed_primary = value.primary;
-                self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
+                self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(&value))?;
             }
             Ok(DissociateOutcome::Removed { new_primary: promote })
         })
@@ -831,8 +827,7 @@ impl LinkWriter<'_> {
                 return Ok(false);
             };
             self.set(a, b, None)?;
-            self.removed_primary = value.primary;
-            self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(value.created))?;
+            self.log(a, b, ChangeKind::Removed, &value.labels, origin, Some(&value))?;
             Ok(true)
         })
     }
