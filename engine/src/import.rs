@@ -545,6 +545,14 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         started_at: now(),
         finished_at: None,
         files: opts.files.iter().map(|f| f.display().to_string()).collect(),
+        inputs: inputs
+            .iter()
+            .map(|i| {
+                let source = &i.prepared.source;
+                crate::input::fingerprint::of(source)
+                    .map_err(|e| ImportError::Read { path: source.path().to_path_buf(), source: e.into() })
+            })
+            .collect::<Result<_, _>>()?,
         objects: objects.iter().map(|o| o.name.clone()).collect(),
         mode: opts.mode.name().to_owned(),
         options: crate::column_properties::with_created(options_json(opts, &inputs), &created),

@@ -58,6 +58,17 @@ impl AssociationCounts {
     }
 }
 
+/// An input file of an import as it was when the import read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// The path as given (`-` is standard input).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Content hash: `xxh3-128:` and 32 hex digits (what `xxhsum -H2` prints).
+    pub hash: String,
+}
+
 /// One import in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportEntry {
@@ -71,6 +82,10 @@ pub struct ImportEntry {
     pub finished_at: Option<String>,
     /// The input files.
     pub files: Vec<String>,
+    /// The input files' sizes and content hashes, in the order of `files`
+    /// (empty for entries that read no file, and for logs written before them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputFile>,
     /// The objects imported.
     pub objects: Vec<String>,
     /// `upsert`, `create` or `update`.
@@ -143,6 +158,11 @@ mod tests {
             started_at: "2026-01-01T00:00:00Z".into(),
             finished_at: None,
             files: vec!["contacts.csv".into()],
+            inputs: vec![InputFile {
+                path: "contacts.csv".into(),
+                size: 12,
+                hash: "xxh3-128:00112233445566778899aabbccddeeff".into(),
+            }],
             objects: vec!["contacts".into()],
             mode: "upsert".into(),
             options: serde_json::Value::Null,

@@ -59,7 +59,7 @@ mod values;
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
 pub use delete::DeleteReport;
 pub use error::{EntryCorruption, EntryTable, NotAStoreReason, OpenError, StoreError};
-pub use imports::{AssociationCounts, ImportEntry, ImportStatus, ObjectCounts};
+pub use imports::{AssociationCounts, ImportEntry, ImportStatus, InputFile, ObjectCounts};
 pub use links::{
     ChangeKind, DissociateOutcome, Link, LinkChange, LinkOrigin, LinkOutcome, LinkReader, LinkRequest,
     LinkSource, LinkWriter, RecordRef,

@@ -21,6 +21,7 @@ fn entry() -> ImportEntry {
         started_at: "2026-01-01T00:00:00Z".into(),
         finished_at: None,
         files: vec![],
+        inputs: vec![],
         objects: vec!["contacts".into()],
         mode: "upsert".into(),
         options: serde_json::Value::Null,

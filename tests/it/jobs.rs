@@ -148,3 +148,47 @@ fn a_dry_run_counts_what_the_import_then_does_and_writes_nothing() {
     assert_eq!(json!(real["rows_failed"]), dry["rows_failed"]);
     assert_eq!(json!(real["errors"]), dry["errors"]["total"]);
 }
+
+/// `history ID` prints what an import read (each file's size and content hash)
+/// and did (counts per object, associations, the mapping as applied, its undo);
+/// the same file read twice has the same hash, a changed one another.
+#[test]
+fn history_of_one_import_names_its_files_counts_and_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let text = "Email,First Name,Company Domain Name\njosé.müller@exämple.de,José,ærø.dk\nbad,Bo,acme.com\n";
+    let file = write(dir.path(), "multi.csv", text);
+    let args = [file.to_str().unwrap(), "--object", "contacts", "--object", "companies"];
+    import(&store, &args);
+    import(&store, &args);
+    std::fs::write(&file, format!("{text}zoë@ærø.dk,Zoë,ærø.dk\n")).unwrap();
+    import(&store, &args);
+    let inputs = |id: &str| json(&ingest(&store, &["history", id, "--json"]))["inputs"][0].clone();
+    let (one, two, three) = (inputs("1"), inputs("2"), inputs("3"));
+    assert_eq!(one["size"], text.len());
+    assert!(one["hash"].as_str().unwrap().starts_with("xxh3-128:"), "{one}");
+    assert_eq!(one["hash"], two["hash"]);
+    assert_ne!(one["hash"], three["hash"]);
+    assert!(one["path"].as_str().unwrap().ends_with("multi.csv"));
+
+    ok_stdout(&ingest(&store, &["undo", "3"]));
+    let shown = ok_stdout(&ingest(&store, &["history", "3"]));
+    for line in [
+        "import 3: multi.csv",
+        "status     undone",
+        &format!(
+            "({} bytes, {})",
+            text.len() + "zoë@ærø.dk,Zoë,ærø.dk\n".len(),
+            three["hash"].as_str().unwrap()
+        ),
+        "rows       3 read, 1 failed, 1 errors",
+        "associations 1 created, 1 existing",
+        "undo       deleted [1 contacts], restored [], 1 links removed",
+        "Company Domain Name -> companies.domain",
+        "First Name -> contacts.firstname",
+    ] {
+        assert!(shown.contains(line), "missing {line:?} in:\n{shown}");
+    }
+    let counts = shown.lines().find(|l| l.trim_start().starts_with("contacts ")).unwrap();
+    assert_eq!(counts.split_whitespace().collect::<Vec<_>>(), ["contacts", "1", "0", "1", "0", "1"]);
+}

@@ -85,6 +85,7 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
         started_at: crate::import::now(),
         finished_at: None,
         files: Vec::new(),
+        inputs: Vec::new(),
         objects: targets.iter().map(|(o, _)| o.clone()).collect(),
         mode: "delete".into(),
         options: serde_json::json!({

@@ -30,7 +30,7 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             } else if json {
                 print_json(&e)?;
             } else {
-                println!("{}", serde_json::to_string_pretty(&e)?);
+                print!("{}", describe(&e));
             }
         }
         None if json => print_json(&imports)?,
@@ -65,4 +65,97 @@ pub(super) fn spec_of(e: &store::ImportEntry) -> anyhow::Result<crate::spec::Imp
     let spec = e.options.get("spec").with_context(|| format!("import {} keeps no spec", e.id))?;
     serde_json::from_value(spec.clone())
         .with_context(|| format!("the spec of import {} cannot be read", e.id))
+}
+
+/// One import as `ingest history ID` prints it: what ran, on which files, what
+/// it did, and the mapping as the engine applied it.
+fn describe(e: &store::ImportEntry) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let status = serde_json::to_value(e.status).ok();
+    let status = status.as_ref().and_then(serde_json::Value::as_str).unwrap_or("");
+    let kind = e.kind.as_deref().map_or_else(String::new, |k| format!(" ({k})"));
+    let _ = writeln!(out, "import {}{kind}: {}", e.id, e.name);
+    let _ = writeln!(out, "  status     {status}");
+    let _ = writeln!(out, "  started    {}", e.started_at);
+    if let Some(at) = &e.finished_at {
+        let _ = writeln!(out, "  finished   {at} ({} ms)", e.elapsed_ms);
+    }
+    if let Some(at) = &e.undone_at {
+        let _ = writeln!(out, "  undone     {at}");
+    }
+    let _ = writeln!(out, "  mode       {}", e.mode);
+    let _ = writeln!(out, "  objects    {}", e.objects.join(", "));
+    for (i, file) in e.files.iter().enumerate() {
+        let label = if i == 0 { "files" } else { "" };
+        match e.inputs.get(i) {
+            Some(f) => {
+                let _ = writeln!(out, "  {label:<10} {file} ({} bytes, {})", f.size, f.hash);
+            }
+            None => {
+                let _ = writeln!(out, "  {label:<10} {file}");
+            }
+        }
+    }
+    let _ = writeln!(out, "  rows       {} read, {} failed, {} errors", e.rows, e.rows_failed, e.errors);
+    if !e.counts.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "object", "created", "updated", "unchanged", "skipped", "failed"
+        );
+        for (object, c) in &e.counts {
+            let _ = writeln!(
+                out,
+                "  {object:<22} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                c.created, c.updated, c.unchanged, c.skipped, c.failed
+            );
+        }
+    }
+    if e.associations.created + e.associations.existing > 0 {
+        let a = e.associations;
+        let _ = writeln!(out, "  associations {} created, {} existing", a.created, a.existing);
+    }
+    if let Some(u) = &e.undo {
+        let per = |m: &std::collections::BTreeMap<String, u64>| {
+            m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  undo       deleted [{}], restored [{}], {} links removed, {} link changes reversed, {} kept",
+            per(&u.deleted),
+            per(&u.restored),
+            u.links_removed,
+            u.link_changes_reversed,
+            u.kept
+        );
+    }
+    for (label, path) in [("error file", &e.error_file), ("rejected", &e.rejected_file)] {
+        if let Some(path) = path {
+            let _ = writeln!(out, "  {label:<10} {path}");
+        }
+    }
+    if let Some(note) = &e.note {
+        let _ = writeln!(out, "  note       {note}");
+    }
+    for file in e.options["mapping"].as_array().into_iter().flatten() {
+        let _ = writeln!(out, "  mapping of {}:", file["file"].as_str().unwrap_or(""));
+        for (column, target) in mapping_columns(&file["columns"]) {
+            let _ = writeln!(out, "    {column} -> {target}");
+        }
+    }
+    out
+}
+
+/// The (column, target) pairs of one file's logged mapping: a list of
+/// `{"column", "target"}` in header order, or (older logs) an object.
+fn mapping_columns(columns: &serde_json::Value) -> Vec<(String, String)> {
+    let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    match columns {
+        serde_json::Value::Array(list) => {
+            list.iter().map(|c| (text(&c["column"]), text(&c["target"]))).collect()
+        }
+        serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
+        _ => Vec::new(),
+    }
 }

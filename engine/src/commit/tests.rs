@@ -34,6 +34,7 @@ fn entry(id: u64, object: &str, status: ImportStatus) -> ImportEntry {
         started_at: "2026-01-01T00:00:00Z".into(),
         finished_at: None,
         files: vec![],
+        inputs: vec![],
         objects: vec![object.into()],
         mode: "upsert".into(),
         options: serde_json::Value::Null,

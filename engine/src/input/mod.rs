@@ -11,6 +11,7 @@ pub mod cells;
 pub mod convert;
 pub mod decode;
 pub mod dialect;
+pub mod fingerprint;
 pub mod parquet;
 pub mod pieces;
 pub mod sheet;

@@ -144,6 +144,13 @@ impl Source {
         }
     }
 
+    /// True if the input is a file on disk that can be read again by its path (a
+    /// mapped file, or the original of a converted one); false for bytes read into
+    /// memory (standard input, a pipe, an empty file).
+    pub fn on_disk(&self) -> bool {
+        self.stamp.is_some()
+    }
+
     /// Where the bytes came from.
     pub fn path(&self) -> &Path {
         &self.path
