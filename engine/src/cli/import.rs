@@ -358,3 +358,40 @@ pub(super) fn print_summary(s: &import::ImportSummary) {
         println!("  rejected: {}", s.rejected_file);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{Args as _, Command};
+
+    use super::*;
+
+    /// SPEC 7: every option of `ingest import` has its key in a job file, named as
+    /// the option with `_` for `-` (`--object` is `objects`, `--id` is `ids`).
+    #[test]
+    fn every_import_option_has_its_job_file_key() {
+        let command = Args::augment_args(Command::new("import"));
+        let mut keys = 0;
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            // What the command does with the spec, not part of it.
+            if ["spec", "json", "dry_run", "help"].contains(&id) {
+                continue;
+            }
+            let key = match id {
+                "object" => "objects",
+                "id" => "ids",
+                other => other,
+            };
+            // A known key with a value of the wrong type is a type error; an
+            // unknown key is named as unknown.
+            let error =
+                toml::from_str::<ImportSpec>(&format!("{key} = {{ x = 1 }}")).unwrap_err().to_string();
+            assert!(!error.contains("unknown field"), "--{id}: no job file key {key}: {error}");
+            keys += 1;
+        }
+        assert!(keys >= 28, "only {keys} options seen");
+        // And a key that is no option is refused.
+        let error = toml::from_str::<ImportSpec>("colour = 1").unwrap_err().to_string();
+        assert!(error.contains("unknown field"), "{error}");
+    }
+}
