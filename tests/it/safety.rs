@@ -372,3 +372,66 @@ fn an_import_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_c
     }
     eprintln!("killed before the commit: {}, after: {}", outcomes.0, outcomes.1);
 }
+
+/// `kill -9` of a running `undo` at many moments: each time the store is exactly
+/// as before the undo or as after it, passes `check`, and running the undo again
+/// (if it had not finished) gives the store an uninterrupted undo gives.
+#[test]
+fn an_undo_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = write(
+        dir.path(),
+        "seed.csv",
+        "Email,First Name\njos\u{e9}7@ex\u{e4}mple.de,Old\nana@example.com,Ana\n",
+    );
+    let mut text = String::from("Email,First Name,City\n");
+    for i in 0..8_000 {
+        text.push_str(&format!("jos\u{e9}{i}@ex\u{e4}mple.de,Jos\u{e9} {i},K\u{f8}benhavn\n"));
+    }
+    let file = write(dir.path(), "big.csv", &text);
+    let base = dir.path().join("base.redb");
+    ok_stdout(&ingest(&base, &["import", seed.to_str().unwrap()]));
+    let undone = ok_stdout(&ingest(&base, &["export", "contacts"]));
+    ok_stdout(&ingest(&base, &["import", file.to_str().unwrap()]));
+    let imported = ok_stdout(&ingest(&base, &["export", "contacts"]));
+    // How long an undo takes here, so that the kills spread over its whole run
+    // (process start, reading, the commit) on a fast machine and on a loaded one.
+    let clean = dir.path().join("clean.redb");
+    std::fs::copy(&base, &clean).unwrap();
+    let started = std::time::Instant::now();
+    ok_stdout(&ingest(&clean, &["undo", "2"]));
+    let span = started.elapsed();
+    let mut outcomes = (0, 0);
+    for step in 0..12u32 {
+        let store = dir.path().join(format!("u{step}.redb"));
+        std::fs::copy(&base, &store).unwrap();
+        let mut child = Command::new(crate::support::ingest_bin())
+            .arg("--store")
+            .arg(&store)
+            .args(["undo", "2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(span * step / 10);
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let got = ok_stdout(&ingest(&store, &["export", "contacts"]));
+        let check = ingest(&store, &["check"]);
+        assert!(check.status.success(), "kill {step}: {}", String::from_utf8_lossy(&check.stdout));
+        if got == imported {
+            outcomes.0 += 1;
+            ok_stdout(&ingest(&store, &["undo", "2"]));
+        } else {
+            assert!(got == undone, "kill {step}: the store is neither before nor after the undo");
+            outcomes.1 += 1;
+        }
+        assert!(
+            ok_stdout(&ingest(&store, &["export", "contacts"])) == undone,
+            "kill {step}: the re-run differs"
+        );
+        let history = json(&ingest(&store, &["history", "2", "--json"]));
+        assert_eq!(history["status"], "undone", "kill {step}");
+    }
+    eprintln!("undo killed before its commit: {}, after: {}", outcomes.0, outcomes.1);
+}
