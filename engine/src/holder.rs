@@ -111,7 +111,7 @@ pub fn current(store: &Path) -> Option<HolderInfo> {
 
 /// The store is busy and stayed busy for as long as the command was told to wait.
 #[derive(Debug, thiserror::Error)]
-#[error("store {path} is busy: {}; {}", holder_text(.holder.as_ref()), advice(*.waited))]
+#[error("store {path} is in use: {}; {}", holder_text(.holder.as_ref()), advice(*.waited))]
 pub struct Busy {
     /// The store.
     pub path: PathBuf,
@@ -124,13 +124,13 @@ pub struct Busy {
 fn holder_text(h: Option<&HolderInfo>) -> String {
     match h {
         Some(h) => format!("{h} holds it"),
-        None => "it is in use by another process (an import or a read-only command)".to_owned(),
+        None => "another process (an import or a read-only command) holds it".to_owned(),
     }
 }
 
 fn advice(waited: Option<Duration>) -> String {
     match waited {
-        Some(d) => format!("still busy after waiting {} s", d.as_secs()),
+        Some(d) => format!("still in use after waiting {} s", d.as_secs()),
         None => "wait for it to finish, or pass --wait SECONDS".to_owned(),
     }
 }

@@ -276,7 +276,12 @@ fn a_busy_store_names_the_import_that_holds_it_and_wait_waits() {
     let (child, err) = paused_import(&store, &file, 10_000);
     let out = ingest(&store, &["stats", "--json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is busy: import 2"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is in use: import 2"), "{}", stderr(&out));
+    // A second import fails the same way, and imports nothing.
+    let second = write(dir.path(), "second.csv", "Email\nzoë@ærø.dk\n");
+    let out = ingest(&store, &["import", second.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is in use: import 2"), "{}", stderr(&out));
     // --wait outlasts the import (a generous bound, not a deadline).
     let waited = json(&ingest(&store, &["stats", "--json", "--wait", "300"]));
     let (code, rest) = finish_import(child, err);
