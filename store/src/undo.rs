@@ -83,6 +83,9 @@ pub struct UndoReport {
     pub conflicts: Vec<UndoConflict>,
     /// All conflicts.
     pub conflict_count: u64,
+    /// Every change that conflicts, once, in order (`import 9`, `user`, ...): also
+    /// those of conflicts past the first [`SHOWN`].
+    pub conflicting: Vec<String>,
     /// The first [`SHOWN`] changes kept under `force`, described.
     pub kept: Vec<String>,
 }
@@ -192,10 +195,14 @@ impl WriteSession<'_> {
             counts: UndoCounts::default(),
             conflicts: Vec::new(),
             conflict_count: 0,
+            conflicting: Vec::new(),
             kept: Vec::new(),
         };
         let conflict = |report: &mut UndoReport, what: String, by: String| {
             report.conflict_count += 1;
+            if !report.conflicting.contains(&by) {
+                report.conflicting.push(by.clone());
+            }
             if report.conflicts.len() < SHOWN {
                 report.conflicts.push(UndoConflict { what, by });
             }

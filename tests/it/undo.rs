@@ -274,3 +274,35 @@ fn undo_of_an_excel_made_csv_restores_the_export() {
     assert_eq!(found(&store, "contacts", "email=zoë@ærø.dk"), None);
     check_ok(&store);
 }
+
+/// A refused undo names every later import that conflicts, lists the first 20
+/// conflicting records and counts the rest.
+#[test]
+fn a_refusal_names_every_conflicting_import_and_counts_past_the_first_twenty() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let rows = |from: usize, to: usize, name: &str| {
+        let mut text = String::from("Email,First Name\n");
+        for i in from..to {
+            text.push_str(&format!("zoë{i}@ærø.dk,{name}{i}\n"));
+        }
+        text
+    };
+    let first = write(dir.path(), "first.csv", &rows(0, 30, "Første"));
+    let id = import(&store, &first, &[])["import_id"].to_string();
+    import(&store, &write(dir.path(), "a.csv", &rows(0, 25, "Anden")), &[]);
+    import(&store, &write(dir.path(), "b.csv", &rows(25, 30, "Tredje")), &[]);
+    let later = snapshot(&store);
+    let refused = undo(&store, &[&id]);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&refused.stdout);
+    assert!(text.contains("30 conflict(s) with later changes, by import 2, import 3:"), "{text}");
+    assert_eq!(text.matches(": changed since by import").count(), 20, "{text}");
+    assert!(text.contains("... and 10 more"), "{text}");
+    let out = undo(&store, &[&id, "--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["report"]["conflicting"], json!(["import 2", "import 3"]));
+    assert_eq!(report["report"]["conflict_count"], 30);
+    assert_eq!(snapshot(&store), later);
+}

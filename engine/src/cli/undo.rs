@@ -58,7 +58,11 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
 fn text(r: &UndoReport, dry_run: bool) -> String {
     let mut lines = Vec::new();
     if r.conflict_count > 0 {
-        lines.push(format!("{} conflict(s) with later changes:", r.conflict_count));
+        lines.push(format!(
+            "{} conflict(s) with later changes, by {}:",
+            r.conflict_count,
+            r.conflicting.join(", ")
+        ));
         for c in &r.conflicts {
             lines.push(format!("  {}: changed since by {}", c.what, c.by));
         }
