@@ -323,6 +323,18 @@ fn open_errors_name_their_cause_once_and_read_only_commands_create_nothing() {
     }
 }
 
+/// Starts `ingest --store STORE ARGS...` with its output discarded, to be killed.
+fn spawn_quiet(store: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(crate::support::ingest_bin())
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// `kill -9` of a running import at many moments (from before its first row to
 /// its commit): each time the store is exactly as before the import or, if it
 /// finished first, as after it; it passes `check`; and running the same command
@@ -349,14 +361,7 @@ fn an_import_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_c
     for step in 0..12u64 {
         let store = dir.path().join(format!("k{step}.redb"));
         std::fs::copy(&base, &store).unwrap();
-        let mut child = Command::new(crate::support::ingest_bin())
-            .arg("--store")
-            .arg(&store)
-            .args(["import", file.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(&store, &["import", file.to_str().unwrap()]);
         std::thread::sleep(std::time::Duration::from_millis(step * step * 15));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -410,14 +415,7 @@ fn an_undo_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_com
     for step in 0..12u32 {
         let store = dir.path().join(format!("u{step}.redb"));
         std::fs::copy(&base, &store).unwrap();
-        let mut child = Command::new(crate::support::ingest_bin())
-            .arg("--store")
-            .arg(&store)
-            .args(["undo", "2"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(&store, &["undo", "2"]);
         std::thread::sleep(span * step / 10);
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
