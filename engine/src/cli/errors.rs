@@ -4,7 +4,7 @@
 //! the import's report folder was deleted, and after an undo.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use store::ImportStatus;
@@ -47,35 +47,37 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
             entry.error_file.as_ref().map(|f| format!(" (it wrote {f})")).unwrap_or_default()
         ),
     };
-    match out {
-        Some(path) => {
-            let mut file =
-                AtomicFile::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let Some(len) = read.read_error_file(id, |bytes| -> anyhow::Result<()> {
-                file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))
-            })?
-            else {
-                return Err(missing());
-            };
-            file.commit().with_context(|| format!("cannot write {}", path.display()))?;
-            println!(
-                "wrote the error file of import {id} ({} errors, {len} bytes) to {}",
-                entry.errors,
-                path.display()
-            );
+    if let Some(path) = out {
+        let len = to_file(&read, id, path)?.ok_or_else(missing)?;
+        println!(
+            "wrote the error file of import {id} ({} errors, {len} bytes) to {}",
+            entry.errors,
+            path.display()
+        );
+    } else {
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        // An I/O error (a closed pipe: `ingest errors 7 | head`) stays an I/O error.
+        let written = read.read_error_file(id, |bytes| -> anyhow::Result<()> {
+            stdout.write_all(bytes)?;
+            Ok(())
+        })?;
+        if written.is_none() {
+            return Err(missing());
         }
-        None => {
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            // An I/O error (a closed pipe: `ingest errors 7 | head`) stays an I/O error.
-            let written = read.read_error_file(id, |bytes| -> anyhow::Result<()> {
-                stdout.write_all(bytes)?;
-                Ok(())
-            })?;
-            if written.is_none() {
-                return Err(missing());
-            }
-            stdout.flush()?;
-        }
+        stdout.flush()?;
     }
     Ok(())
+}
+
+/// Writes import `id`'s error file to `path`, whole or not at all; its size, or
+/// `None` (nothing written) when the store keeps none.
+fn to_file(read: &store::ReadSession, id: u64, path: &Path) -> anyhow::Result<Option<u64>> {
+    let mut file = AtomicFile::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let len = read.read_error_file(id, |bytes| -> anyhow::Result<()> {
+        file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))
+    })?;
+    if len.is_some() {
+        file.commit().with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(len)
 }
