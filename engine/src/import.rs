@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
-use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError};
+use store::{ImportEntry, ImportStatus, ObjectCounts, Store, StoreError, WriteSession};
 
 use crate::commit::{CommitConfig, write_index, write_piece};
 use crate::holder::Holder;
@@ -848,6 +848,9 @@ fn run_started(
                                 list_made = Some(made);
                             }
                             reporter.finish().map_err(ImportError::Report)?;
+                            timed(Stage::Report, || {
+                                keep_error_file(&session, entry_for_writer.id, &reporter)
+                            })?;
                             let mut e = entry_for_writer.clone();
                             e.status = ImportStatus::Done;
                             e.finished_at = Some(now());
@@ -980,6 +983,24 @@ fn run_started(
         errors_by_column: reporter.errors_by_column.clone(),
         errors_by_code: reporter.errors_by_code.clone(),
     })
+}
+
+/// Keeps the error file the import wrote in the store, in the import's own
+/// transaction, byte for byte (`ingest errors ID`, SPEC 7).
+fn keep_error_file(session: &WriteSession<'_>, import: u64, reporter: &Reporter) -> Result<(), ImportError> {
+    use std::io::Read as _;
+    let mut kept = session.error_file(import)?;
+    let mut file = reporter.read_error_file().map_err(ImportError::Report)?;
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer).map_err(ImportError::Report)?;
+        if n == 0 {
+            break;
+        }
+        kept.push(&buffer[..n])?;
+    }
+    kept.finish()?;
+    Ok(())
 }
 
 /// The name indexes of the association columns of every input that find records

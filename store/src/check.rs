@@ -20,6 +20,10 @@
 //! * every owner decodes and passes its checksum under the right key, has an email
 //!   and shares it with no other owner, and `seq/owners` is above every owner ID.
 //!
+//! * every chunk of the imports' error files passes its checksum, each file's
+//!   chunks are numbered from 0 without a gap and end with exactly one last
+//!   chunk, and each file belongs to a finished import in the log;
+//!
 //! * every schema entry decodes and passes its checksum; the unique properties it
 //!   declares name the identifier indexes verified above (the object's default
 //!   identifier always, another unique property where its index exists).
@@ -97,6 +101,8 @@ pub struct CheckCounts {
     pub meta_entries: u64,
     /// Link entries verified (each link is two, one per direction).
     pub links: u64,
+    /// Chunks of the imports' error files verified.
+    pub error_chunks: u64,
 }
 
 /// The result of [`crate::Store::check`].
@@ -236,6 +242,7 @@ impl Checker<'_> {
         let mut links = Vec::new();
         let mut logs = Vec::new();
         let mut befores = Vec::new();
+        let mut error_files = false;
         for name in &names {
             match tables::table_kind(name) {
                 Some(
@@ -253,6 +260,7 @@ impl Checker<'_> {
                 Some(TableKind::Lists) => {
                     self.guarded("lists", Self::lists);
                 }
+                Some(TableKind::ImportErrors) => error_files = true,
                 Some(TableKind::LegacyLinks(..)) => {
                     self.report.problem(name, "", "a links table of the first layout, not converted");
                 }
@@ -289,6 +297,39 @@ impl Checker<'_> {
             let table = tables::before_name(object);
             self.guarded(&table, |c| c.before_images(object));
         }
+        if error_files {
+            self.guarded("import_errors", Self::error_files);
+        }
+    }
+
+    /// Checks the imports' error files ([`crate::import_errors`]).
+    fn error_files(&mut self) -> Result<(), StoreError> {
+        let Some(table) = open_optional(self.txn, crate::import_errors::IMPORT_ERRORS)? else {
+            return Ok(());
+        };
+        let mut imports = Vec::new();
+        let mut found = Vec::new();
+        self.report.checked.error_chunks =
+            crate::import_errors::verify(&table, &mut |id| imports.push(id), &mut |k, p| found.push((k, p)))?;
+        for (key, problem) in found {
+            self.report.problem("import_errors", key, problem);
+        }
+        for id in imports {
+            match self.import_status.get(&id) {
+                None => self.report.problem(
+                    "import_errors",
+                    id,
+                    format!("an error file of import {id}, which is not in the import log"),
+                ),
+                Some(Some(ImportStatus::Running | ImportStatus::Interrupted)) => self.report.problem(
+                    "import_errors",
+                    id,
+                    format!("an error file of import {id}, which did not finish"),
+                ),
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// Checks the list entries: each decodes under its ID.

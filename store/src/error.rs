@@ -220,6 +220,18 @@ pub enum StoreError {
         /// The panic's message.
         message: String,
     },
+    /// A stored error file of an import (`import_errors`) failed a chunk's
+    /// checksum or is not a whole sequence of chunks.
+    #[error("the error file of import {import} is corrupt at chunk {chunk}: {reason}")]
+    CorruptErrorFile {
+        /// The import.
+        import: u64,
+        /// The chunk where the damage was found (for a missing last chunk: where
+        /// it should be).
+        chunk: u32,
+        /// What is wrong.
+        reason: ErrorFileCorruption,
+    },
     /// A write on a store opened read-only.
     #[error("store {path} is open read-only")]
     ReadOnly {
@@ -238,6 +250,7 @@ impl StoreError {
                 | Self::CorruptEntry { .. }
                 | Self::CorruptLink { .. }
                 | Self::CorruptSchema { .. }
+                | Self::CorruptErrorFile { .. }
                 | Self::Panicked { .. }
                 | Self::Redb(redb::Error::Corrupted(_))
         )
@@ -299,6 +312,61 @@ pub enum EntryCorruption {
         /// The ID in the entry.
         found: u64,
     },
+}
+
+/// What is wrong with a stored error file (see [`StoreError::CorruptErrorFile`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorFileCorruption {
+    /// Shorter than a chunk's checksum and flags.
+    #[error("{len} bytes, shorter than its checksum and flags")]
+    TooShort {
+        /// Length of the stored value.
+        len: usize,
+    },
+    /// The checksum does not match the bytes and the key they are stored under.
+    #[error("checksum mismatch (stored {stored:016x}, computed {computed:016x})")]
+    Checksum {
+        /// Checksum in the file.
+        stored: u64,
+        /// Checksum of the bytes.
+        computed: u64,
+    },
+    /// Flags the store never writes.
+    #[error("unknown flags {flags:#04x}")]
+    Flags {
+        /// The flags byte.
+        flags: u8,
+    },
+    /// More bytes than a chunk holds.
+    #[error("{len} bytes, more than a chunk holds ({max})")]
+    TooLong {
+        /// Bytes of the chunk.
+        len: usize,
+        /// The most a chunk holds.
+        max: usize,
+    },
+    /// A chunk that is not the last and not full.
+    #[error("{len} bytes in a chunk that is not the last; every chunk but the last holds {expected}")]
+    Short {
+        /// Bytes of the chunk.
+        len: usize,
+        /// What every chunk but the last holds.
+        expected: usize,
+    },
+    /// Chunks are numbered from 0 without gaps; this one came where `expected`
+    /// should have.
+    #[error("chunk {expected} is missing")]
+    Missing {
+        /// The chunk number that should have come.
+        expected: u32,
+    },
+    /// A chunk after the last one.
+    #[error("a chunk after the last one")]
+    AfterLast,
+    /// The chunks end without a last chunk.
+    #[error("the last chunk is missing")]
+    NoLastChunk,
 }
 
 impl From<redb::Error> for StoreError {

@@ -7,8 +7,9 @@
 //! [`MergePolicy`], and reads [`RecordView`]s), opening and locking the file
 //! ([`Store::open`], [`Store::open_read_only`]), the batched write path used by
 //! the single committer thread ([`WriteSession`]), snapshot reads
-//! ([`ReadSession`]), the import log ([`ImportEntry`]), the owners records are
-//! assigned to ([`Owner`]) and the whole-store
+//! ([`ReadSession`]), the import log ([`ImportEntry`]) with each import's error
+//! file ([`WriteSession::error_file`], [`ReadSession::read_error_file`]), the
+//! owners records are assigned to ([`Owner`]) and the whole-store
 //! verification behind `ingest check` ([`Store::check`]). It knows nothing about
 //! CSV or mapping: values arrive normalized, as text per property ID, and are
 //! stored with a checksum that every read verifies.
@@ -37,6 +38,7 @@ mod delete;
 mod entry;
 mod error;
 mod guard;
+mod import_errors;
 mod imports;
 mod links;
 #[cfg(test)]
@@ -58,7 +60,8 @@ mod values;
 
 pub use check::{CheckCounts, CheckReport, MAX_PROBLEMS, Problem};
 pub use delete::DeleteReport;
-pub use error::{EntryCorruption, EntryTable, NotAStoreReason, OpenError, StoreError};
+pub use error::{EntryCorruption, EntryTable, ErrorFileCorruption, NotAStoreReason, OpenError, StoreError};
+pub use import_errors::{CHUNK_BYTES as ERROR_CHUNK_BYTES, ErrorFileWriter};
 pub use imports::{AssociationCounts, ImportEntry, ImportStatus, InputFile, ObjectCounts};
 pub use links::{
     ChangeKind, DissociateOutcome, Link, LinkChange, LinkOrigin, LinkOutcome, LinkReader, LinkRequest,

@@ -13,6 +13,7 @@
 //! | `lists` | `u64` list ID | checksum + JSON [`crate::ListEntry`] |
 //! | `list_members` | `(u64, u64)`: list ID, record ID | nothing |
 //! | `before/<object>` | `(u64, u64)`: import ID, record ID | the record's bytes before that import first changed it |
+//! | `import_errors` | `(u64, u32)`: import ID, chunk number | `u64 checksum, u8 flags (last chunk), bytes`: at most 1 MiB of the import's error file ([`crate::import_errors`]) |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
 //! records an import creates are appended at the end of the B-tree.
@@ -141,6 +142,8 @@ pub enum TableKind<'a> {
     Lists,
     /// Their members.
     ListMembers,
+    /// The imports' error files, in chunks.
+    ImportErrors,
 }
 
 /// A links layout's [`TableKind`] of `(from, to)`.
@@ -156,6 +159,7 @@ pub fn table_kind<'n>(name: &'n str) -> Option<TableKind<'n>> {
         "owners" => return Some(TableKind::Owners),
         "lists" => return Some(TableKind::Lists),
         "list_members" => return Some(TableKind::ListMembers),
+        "import_errors" => return Some(TableKind::ImportErrors),
         _ => {}
     }
     if let Some(object) = name.strip_prefix("records/") {

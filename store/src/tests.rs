@@ -570,3 +570,148 @@ fn the_schema_is_stored_checked_and_keeps_custom_properties_across_opens() {
     let read = Store::open_read_only(&path).unwrap();
     assert!(matches!(read.begin_read().unwrap().schema(), Err(StoreError::CorruptSchema { .. })));
 }
+
+/// The error file of `build`'s import (ID 1): `len` bytes, not a multiple of the
+/// chunk size, kept in a transaction of its own.
+fn keep_error_file(store: &Store, len: usize) -> Vec<u8> {
+    let bytes: Vec<u8> =
+        "line,column,value,code,message\n7,E-mail,josé.müller@exämple,INVALID_EMAIL,ærø.dk\n"
+            .bytes()
+            .cycle()
+            .take(len)
+            .collect();
+    let session = store.begin_write().unwrap();
+    let mut file = session.error_file(1).unwrap();
+    // Pushed in uneven pieces: the chunks do not follow the pushes.
+    for piece in bytes.chunks(777_777) {
+        file.push(piece).unwrap();
+    }
+    assert_eq!(file.finish().unwrap(), len as u64);
+    session.commit(true).unwrap();
+    bytes
+}
+
+fn read_error_file(store: &Store, import: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    let mut out = Vec::new();
+    let len = store.begin_read().unwrap().read_error_file(import, |b| {
+        out.extend_from_slice(b);
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(len.map(|len| {
+        assert_eq!(len, out.len() as u64);
+        out
+    }))
+}
+
+const ERRORS_DEF: TableDefinition<'static, (u64, u32), &'static [u8]> = TableDefinition::new("import_errors");
+
+#[test]
+fn an_error_file_is_kept_in_chunks_read_back_whole_and_checked() {
+    let (_dir, path) = tmp();
+    let store = build(&path, 3);
+    let len = 2 * crate::ERROR_CHUNK_BYTES + 12_345;
+    let bytes = keep_error_file(&store, len);
+    assert_eq!(read_error_file(&store, 1).unwrap().as_deref(), Some(bytes.as_slice()));
+    assert_eq!(read_error_file(&store, 2).unwrap(), None, "no error file for another import");
+    // Rewriting replaces it; an empty file is one empty last chunk.
+    let session = store.begin_write().unwrap();
+    assert_eq!(session.error_file(1).unwrap().finish().unwrap(), 0);
+    drop(session); // rolled back
+    assert_eq!(read_error_file(&store, 1).unwrap().as_deref(), Some(bytes.as_slice()));
+    drop(store);
+    let report = Store::check(&path).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.checked.error_chunks, 3);
+
+    // Damage: a flipped byte in chunk 1, and chunks of an import not in the log.
+    raw(&path, |txn| {
+        let mut t = txn.open_table(ERRORS_DEF).unwrap();
+        let mut chunk = t.get((1, 1)).unwrap().unwrap().value().to_vec();
+        chunk[100] ^= 0x20;
+        t.insert((1, 1), chunk.as_slice()).unwrap();
+        let last = t.get((1, 2)).unwrap().unwrap().value().to_vec();
+        t.insert((9, 0), last.as_slice()).unwrap();
+    });
+    let report = Store::check(&path).unwrap();
+    let found: Vec<String> =
+        report.problems.iter().map(|p| format!("{} [{}] {}", p.table, p.key, p.problem)).collect();
+    assert!(
+        found.iter().any(|p| p.starts_with("import_errors [1/1] corrupt: checksum mismatch")),
+        "{found:?}"
+    );
+    // Chunk 2 of import 1 stored as chunk 0 of import 9: its checksum names its key.
+    assert!(
+        found.iter().any(|p| p.starts_with("import_errors [9/0] corrupt: checksum mismatch")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("[9] an error file of import 9, which is not in the import log"))
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
+    let store = Store::open_read_only(&path).unwrap();
+    let err = read_error_file(&store, 1).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::CorruptErrorFile {
+                import: 1,
+                chunk: 1,
+                reason: crate::ErrorFileCorruption::Checksum { .. }
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.is_corruption());
+    let mut called = false;
+    let r = store.begin_read().unwrap().read_error_file(1, |_| {
+        called = true;
+        Ok::<_, StoreError>(())
+    });
+    assert!(r.is_err());
+    assert!(!called, "nothing of a damaged file is handed out");
+}
+
+#[test]
+fn check_finds_missing_and_stray_chunks_of_an_error_file() {
+    let (_dir, path) = tmp();
+    let store = build(&path, 3);
+    let len = 3 * crate::ERROR_CHUNK_BYTES + 1;
+    keep_error_file(&store, len);
+    drop(store);
+    let chunk = |txn: &redb::WriteTransaction, n: u32| {
+        txn.open_table(ERRORS_DEF).unwrap().get((1, n)).unwrap().unwrap().value().to_vec()
+    };
+    // A gap: chunk 1 removed.
+    raw(&path, |txn| drop(txn.open_table(ERRORS_DEF).unwrap().remove((1, 1)).unwrap()));
+    let report = Store::check(&path).unwrap();
+    let found: Vec<String> = report.problems.iter().map(|p| format!("[{}] {}", p.key, p.problem)).collect();
+    assert_eq!(found, ["[1/2] chunk 1 is missing"]);
+    let store = Store::open_read_only(&path).unwrap();
+    assert!(matches!(
+        read_error_file(&store, 1),
+        Err(StoreError::CorruptErrorFile {
+            import: 1,
+            chunk: 2,
+            reason: crate::ErrorFileCorruption::Missing { expected: 1 }
+        })
+    ));
+    drop(store);
+    // No last chunk: the last one (3) removed, the gap filled back with chunk 2's
+    // bytes under key 1 (a checksum mismatch).
+    raw(&path, |txn| {
+        let two = chunk(txn, 2);
+        let mut t = txn.open_table(ERRORS_DEF).unwrap();
+        t.remove((1, 3)).unwrap();
+        t.insert((1, 1), two.as_slice()).unwrap();
+    });
+    let report = Store::check(&path).unwrap();
+    let found: Vec<String> = report.problems.iter().map(|p| format!("[{}] {}", p.key, p.problem)).collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("[1/1] corrupt: checksum mismatch"), "{found:?}");
+    // Every chunk sound, the last one missing.
+    raw(&path, |txn| drop(txn.open_table(ERRORS_DEF).unwrap().remove((1, 1)).unwrap()));
+    raw(&path, |txn| drop(txn.open_table(ERRORS_DEF).unwrap().remove((1, 2)).unwrap()));
+    let report = Store::check(&path).unwrap();
+    let found: Vec<String> = report.problems.iter().map(|p| format!("[{}] {}", p.key, p.problem)).collect();
+    assert_eq!(found, ["[1/1] the last chunk is missing"]);
+}

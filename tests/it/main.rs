@@ -11,6 +11,7 @@ mod corruption;
 mod create_properties;
 mod delete;
 mod differential;
+mod errors;
 mod export_parquet;
 mod faults;
 mod formats;

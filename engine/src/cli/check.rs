@@ -18,13 +18,14 @@ pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     } else {
         println!("store:    {}", report.path);
         println!(
-            "checked:  {} tables, {} records, {} index entries, {} associations, {} imports, {} owners, redb integrity {}",
+            "checked:  {} tables, {} records, {} index entries, {} associations, {} imports, {} owners, {} error-file chunks, redb integrity {}",
             report.checked.tables,
             report.checked.records,
             report.checked.index_entries,
             report.checked.links / 2,
             report.checked.imports,
             report.checked.owners,
+            report.checked.error_chunks,
             if report.redb_integrity { "ok" } else { "FAILED" }
         );
         for p in &report.problems {

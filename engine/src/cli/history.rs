@@ -130,10 +130,11 @@ fn describe(e: &store::ImportEntry) -> String {
             u.kept
         );
     }
-    for (label, path) in [("error file", &e.error_file), ("rejected", &e.rejected_file)] {
-        if let Some(path) = path {
-            let _ = writeln!(out, "  {label:<10} {path}");
-        }
+    if let Some(path) = &e.error_file {
+        let _ = writeln!(out, "  error file {path} (also from the store: ingest errors {})", e.id);
+    }
+    if let Some(path) = &e.rejected_file {
+        let _ = writeln!(out, "  rejected   {path}");
     }
     if let Some(note) = &e.note {
         let _ = writeln!(out, "  note       {note}");

@@ -7,6 +7,7 @@ mod check;
 mod delete;
 mod demo;
 mod dry_run;
+mod errors;
 mod export;
 mod generate;
 mod get;
@@ -56,6 +57,9 @@ enum Command {
     Inspect(inspect::Args),
     /// List imports, or show one.
     History(history::Args),
+    /// Write an import's error file again (its errors.csv, byte for byte, kept in the
+    /// store): to standard output, or to --out PATH.
+    Errors(errors::Args),
     /// Show one record by ID or by a unique property.
     Get(get::Args),
     /// Write every record of an object, in ID order.
@@ -103,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(args, &ctx),
         Command::Inspect(args) => inspect::run(args, &ctx),
         Command::History(args) => history::run(args, &ctx),
+        Command::Errors(args) => errors::run(&args, &ctx),
         Command::Get(args) => get::run(args, &ctx),
         Command::Export(args) => export::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),

@@ -387,6 +387,12 @@ impl Reporter {
         Ok(())
     }
 
+    /// The error file as written so far, read back from its temporary file (after
+    /// [`Reporter::finish`]), so that the import keeps it in the store.
+    pub fn read_error_file(&self) -> std::io::Result<output::ReadBack> {
+        self.errors.as_ref().ok_or_else(published)?.get_ref().read_back()
+    }
+
     /// Puts the error and rejected-rows files in place (before the commit).
     pub fn publish_reports(&mut self) -> std::io::Result<()> {
         if let Some(w) = self.errors.take() {

@@ -117,11 +117,11 @@ pub struct AtomicFile {
     file: Option<BufWriter<File>>,
 }
 
-/// Opens a new file for writing: exclusively (never an existing file) and never
-/// through a symlink.
+/// Opens a new file for writing (and reading back): exclusively (never an
+/// existing file) and never through a symlink.
 fn create_new(path: &Path) -> io::Result<File> {
     let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
+    opts.read(true).write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -169,6 +169,18 @@ impl AtomicFile {
         &self.dest
     }
 
+    /// The bytes written so far, read back from the temporary file (to copy them
+    /// elsewhere before the commit; the store keeps the error file). Everything
+    /// written must be flushed first. The reader reads from the file's start at its
+    /// own positions, so it neither moves nor sees the writer's position.
+    pub fn read_back(&self) -> io::Result<ReadBack> {
+        let file = self.file.as_ref().expect("an uncommitted AtomicFile holds its file");
+        if !file.buffer().is_empty() {
+            return Err(io::Error::other("an atomic file is read back only when flushed"));
+        }
+        Ok(ReadBack { file: file.get_ref().try_clone()?, pos: 0 })
+    }
+
     fn writer(&mut self) -> &mut BufWriter<File> {
         self.file.as_mut().expect("an uncommitted AtomicFile holds its file")
     }
@@ -194,6 +206,24 @@ impl Write for AtomicFile {
 
     fn flush(&mut self) -> io::Result<()> {
         self.writer().flush()
+    }
+}
+
+/// What an [`AtomicFile`] holds so far, from its start ([`AtomicFile::read_back`]).
+#[derive(Debug)]
+pub struct ReadBack {
+    file: File,
+    pos: u64,
+}
+
+impl io::Read for ReadBack {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -256,8 +286,14 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is removed");
         let mut f = AtomicFile::create(&dest).unwrap();
         f.write_all(b"new").unwrap();
+        assert!(f.read_back().is_err(), "not flushed");
+        f.flush().unwrap();
+        let mut back = Vec::new();
+        io::Read::read_to_end(&mut f.read_back().unwrap(), &mut back).unwrap();
+        assert_eq!(back, b"new");
+        f.write_all(b" and more").unwrap(); // at the writer's own position
         f.commit().unwrap();
-        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new and more");
     }
 
     #[cfg(unix)]
