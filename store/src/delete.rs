@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::error::StoreError;
 use crate::guard::guard;
-use crate::links::{ChangeKind, LinkOrigin, LinkSource};
+use crate::links::{ChangeKind, LinkOrigin, LinkSource, LinkWriter};
 use crate::lists::LIST_MEMBERS;
 use crate::record::RecordView;
 use crate::schema::{COMPANIES, primary_side};
@@ -112,8 +112,8 @@ impl WriteSession<'_> {
         })?;
         let origin = LinkOrigin { source: LinkSource::RecordDeleted, import: Some(deletion), time_ms };
         let mut links = self.links()?;
-        // Records that lost a company: one left with exactly one company has it as
-        // primary (the store's rule), logged as the deletion's change.
+        // Records that lost a company: one left with companies and no primary gets
+        // one ([`settle_primaries`]), logged as the deletion's change.
         let mut lost_company: BTreeSet<(String, u64)> = BTreeSet::new();
         for &id in &gone {
             for to in &others {
@@ -127,16 +127,39 @@ impl WriteSession<'_> {
                 }
             }
         }
-        for (to, record) in &lost_company {
-            let companies = links.linked((to, *record), COMPANIES)?;
-            if let [only] = companies[..]
-                && links.primary_company((to, *record))?.is_none()
-            {
-                links.reverse_raw((to, *record), (COMPANIES, only), ChangeKind::PrimaryUnset, &[], origin)?;
-            }
-        }
+        settle_primaries(&mut links, &lost_company, origin)?;
         links.finish()?;
         report.deleted = gone.len() as u64;
         Ok(report)
     }
+}
+
+/// Gives each of `records` (contacts, deals, tickets) that has companies but no
+/// primary company one: the company with the lowest ID (so one left with one
+/// company has it as primary, SPEC 6), logged as a `primary-set` by `origin`. A
+/// deletion or an undo that removes a record's primary company link calls it: a
+/// record with companies always has exactly one primary.
+pub(crate) fn settle_primaries(
+    links: &mut LinkWriter<'_>,
+    records: &BTreeSet<(String, u64)>,
+    origin: LinkOrigin,
+) -> Result<(), StoreError> {
+    for (object, record) in records {
+        if primary_side(object, COMPANIES) != Some(true) {
+            continue;
+        }
+        let companies = links.linked((object, *record), COMPANIES)?;
+        if let Some(&first) = companies.first()
+            && links.primary_company((object, *record))?.is_none()
+        {
+            links.reverse_raw(
+                (object, *record),
+                (COMPANIES, first),
+                ChangeKind::PrimaryUnset,
+                &[],
+                origin,
+            )?;
+        }
+    }
+    Ok(())
 }

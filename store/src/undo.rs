@@ -301,7 +301,19 @@ impl WriteSession<'_> {
         for (_, p, l) in &reversals {
             let (a, b) = ((p.0.0.as_str(), p.0.1), (p.1.0.as_str(), p.1.1));
             let done = match (l.kind, l.created) {
-                // A link removed with a deleted record comes back as it was.
+                // A link removed with a deleted record comes back as it was, if its
+                // other record is still there (the undo of the import that made
+                // that one may have deleted it since).
+                (ChangeKind::Removed, Some(_))
+                    if !(self.record_exists(a.0, a.1)? && self.record_exists(b.0, b.1)?) =>
+                {
+                    report.counts.kept += 1;
+                    push_kept(
+                        &mut report,
+                        format!("link {}: a record of it is gone, left out", pair_text(p)),
+                    );
+                    false
+                }
                 (ChangeKind::Removed, Some(created)) => {
                     links.restore_raw(a, b, (created, &l.labels, l.primary), origin)?
                 }
@@ -317,6 +329,16 @@ impl WriteSession<'_> {
                 report.counts.links_removed += 1;
             }
         }
+        // A record that lost its primary company link but kept other companies
+        // gets one of them as primary: a record with companies has one primary.
+        let ends: BTreeSet<(String, u64)> = reversals
+            .iter()
+            .map(|r| &r.1)
+            .chain(removals.iter().map(|r| &r.0))
+            .flat_map(|p| [p.0.clone(), p.1.clone()])
+            .filter(|(object, id)| !deleted.contains(&(object.clone(), *id)))
+            .collect();
+        crate::delete::settle_primaries(&mut links, &ends, origin)?;
         links.finish()?;
         report.counts.lists_removed = self.remove_lists_of(import_id)?;
         entry.status = ImportStatus::Undone;

@@ -158,3 +158,76 @@ fn an_undo_never_gives_two_records_one_email() {
     assert_eq!(snapshot(&store), before);
     check_ok(&store);
 }
+
+/// Contact 1's companies and primary company, as `get` shows them.
+fn companies_of_contact_1(store: &Path) -> serde_json::Value {
+    json(&ingest(store, &["get", "contacts", "1", "--json"]))["associations"].clone()
+}
+
+#[test]
+fn deleting_a_primary_company_gives_the_contact_another_one_and_undo_gives_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "three.csv",
+        "Email,First Name,Company Domain Name,Company Name\n\
+         josé.müller@exämple.de,José,acme.com,Acme\n\
+         josé.müller@exämple.de,José,ærø.dk,Ærø ApS\n\
+         josé.müller@exämple.de,José,beta.io,Beta\n",
+    );
+    ok_stdout(&ingest(
+        &store,
+        &["import", file.to_str().unwrap(), "--object", "contacts", "--object", "companies"],
+    ));
+    assert_eq!(companies_of_contact_1(&store), json!({"companies": [1, 2, 3], "primary_company": 1}));
+    // Two companies are left: the one with the lowest ID becomes primary (a
+    // contact with companies has one primary; this used to leave none).
+    let out = json(&ingest(&store, &["delete", "companies", "1", "--json"]));
+    assert_eq!(companies_of_contact_1(&store), json!({"companies": [2, 3], "primary_company": 2}));
+    check_ok(&store);
+    ok_stdout(&ingest(&store, &["undo", &out["delete_id"].to_string()]));
+    assert_eq!(companies_of_contact_1(&store), json!({"companies": [1, 2, 3], "primary_company": 1}));
+    check_ok(&store);
+}
+
+#[test]
+fn undoing_a_deletion_never_gives_a_contact_a_second_primary_company() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let multi = ["--object", "contacts", "--object", "companies"];
+    let acme = write(dir.path(), "acme.csv", "Email,Company Domain Name\nbo@ærø.dk,acme.com\n");
+    ok_stdout(&ingest(&store, &[&["import", acme.to_str().unwrap()][..], &multi].concat()));
+    let out = json(&ingest(&store, &["delete", "companies", "1", "--json"]));
+    // Since the deletion, the contact has another company, its primary one.
+    let aero = write(dir.path(), "aero.csv", "Email,Company Domain Name\nbo@ærø.dk,ærø.dk\n");
+    ok_stdout(&ingest(&store, &[&["import", aero.to_str().unwrap()][..], &multi].concat()));
+    assert_eq!(companies_of_contact_1(&store), json!({"companies": [2], "primary_company": 2}));
+    ok_stdout(&ingest(&store, &["undo", &out["delete_id"].to_string()]));
+    assert_eq!(
+        companies_of_contact_1(&store),
+        json!({"companies": [1, 2], "primary_company": 2}),
+        "the link comes back, the primary company stays"
+    );
+    check_ok(&store);
+}
+
+#[test]
+fn undoing_a_deletion_leaves_out_a_link_whose_other_record_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(dir.path(), "one.csv", "Email,First Name,Company Domain Name\nbo@ærø.dk,Bø,ærø.dk\n");
+    let s = json(&ingest(
+        &store,
+        &["import", file.to_str().unwrap(), "--object", "contacts", "--object", "companies", "--json"],
+    ));
+    let out = json(&ingest(&store, &["delete", "contacts", "1", "--json"]));
+    // Undoing the import deletes the company it created (the contact is gone).
+    ok_stdout(&ingest(&store, &["undo", &s["import_id"].to_string()]));
+    assert_eq!(json(&ingest(&store, &["stats", "--json"]))["objects"]["companies"], 0);
+    // The contact comes back; its link with the company cannot (it used to, to a
+    // record that does not exist).
+    ok_stdout(&ingest(&store, &["undo", &out["delete_id"].to_string()]));
+    assert_eq!(companies_of_contact_1(&store), json!({}));
+    check_ok(&store);
+}

@@ -21,6 +21,7 @@ mod input_errors;
 mod jobs;
 mod limits;
 mod model;
+mod model_history;
 mod model_links;
 mod model_objects;
 mod objects;

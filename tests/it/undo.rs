@@ -306,3 +306,29 @@ fn a_refusal_names_every_conflicting_import_and_counts_past_the_first_twenty() {
     assert_eq!(report["report"]["conflict_count"], 30);
     assert_eq!(snapshot(&store), later);
 }
+
+#[test]
+fn undoing_the_import_that_made_a_primary_company_link_leaves_the_contact_a_primary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let multi = ["--object", "contacts", "--object", "companies"];
+    let contact = write(dir.path(), "c.csv", "Email,First Name\njosé.müller@exämple.de,José\n");
+    import(&store, &contact, &[]);
+    let acme = write(dir.path(), "acme.csv", "Email,Company Domain Name\njosé.müller@exämple.de,acme.com\n");
+    let first = import(&store, &acme, &multi);
+    let more = write(
+        dir.path(),
+        "more.csv",
+        "Email,Company Domain Name\njosé.müller@exämple.de,ærø.dk\njosé.müller@exämple.de,beta.io\n",
+    );
+    import(&store, &more, &multi);
+    let links =
+        |store: &Path| json(&ingest(store, &["get", "contacts", "1", "--json"]))["associations"].clone();
+    assert_eq!(links(&store), json!({"companies": [1, 2, 3], "primary_company": 1}));
+    // The undo removes the primary link; of the two companies left, the one with
+    // the lowest ID becomes primary (it used to leave the contact without one).
+    let out = undo(&store, &[&first["import_id"].to_string()]);
+    ok_stdout(&out);
+    assert_eq!(links(&store), json!({"companies": [2, 3], "primary_company": 2}));
+    check_ok(&store);
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, bail};
-use store::{ImportEntry, ImportStatus};
+use store::{DeleteReport, ImportEntry, ImportStatus, Store};
 
 use super::{Context, Usage, open_store, print_json};
 use crate::holder::Holder;
@@ -28,28 +28,79 @@ pub struct Args {
     json: bool,
 }
 
+/// What to delete: records of one object by ID, or the records an import created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteTarget {
+    /// `delete OBJ ID...`.
+    Records {
+        /// The object.
+        object: String,
+        /// The record IDs.
+        ids: Vec<u64>,
+    },
+    /// `delete --import ID`.
+    Import(u64),
+}
+
+/// A deletion done: its log entry's ID and what it did per object.
+#[derive(Debug, Clone)]
+pub struct Deleted {
+    /// The deletion's ID in the import log (`ingest undo ID` takes it back).
+    pub delete_id: u64,
+    /// Per object.
+    pub objects: BTreeMap<String, DeleteReport>,
+}
+
 pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
     if !ctx.store.exists() {
         bail!("there is no store at {}", ctx.store.display());
     }
     let store = open_store(&ctx.store, ctx.wait)?;
     let _holder = Holder::write(store.path(), "delete");
+    let target = match (&args.object, args.import) {
+        (Some(object), None) => DeleteTarget::Records { object: object.clone(), ids: args.ids.clone() },
+        (None, Some(import)) => DeleteTarget::Import(import),
+        _ => return Err(Usage("give OBJ ID... or --import ID".into()).into()),
+    };
+    let Deleted { delete_id: id, objects: reports } = delete(&store, &target)?;
+    if args.json {
+        print_json(&serde_json::json!({"delete_id": id, "objects": reports}))?;
+    } else {
+        for (object, r) in &reports {
+            println!("{object}: {} deleted, {} associations removed", r.deleted, r.links_removed);
+            if !r.missing.is_empty() {
+                let shown: Vec<String> = r.missing.iter().take(20).map(u64::to_string).collect();
+                println!(
+                    "  no such record: {}{}",
+                    shown.join(", "),
+                    if r.missing.len() > 20 { ", ..." } else { "" }
+                );
+            }
+        }
+        println!("logged as {id}: `ingest undo {id}` restores them");
+    }
+    Ok(())
+}
+
+/// Deletes `target`'s records in one transaction, logged as an entry of kind
+/// `delete` (see the module docs).
+pub fn delete(store: &Store, target: &DeleteTarget) -> anyhow::Result<Deleted> {
     let read = store.begin_read()?;
     let schema = read.schema()?;
     // What to delete: (object, IDs), per object.
     let mut targets: Vec<(String, Vec<u64>)> = Vec::new();
-    let name = match (&args.object, args.import) {
-        (Some(object), None) => {
+    let name = match target {
+        DeleteTarget::Records { object, ids } => {
             if schema.object(object).is_none() {
                 return Err(Usage(format!("there is no object {object}")).into());
             }
-            if args.ids.is_empty() {
+            if ids.is_empty() {
                 return Err(Usage("give the IDs of the records to delete".into()).into());
             }
-            targets.push((object.clone(), args.ids.clone()));
-            format!("delete {} {object}", args.ids.len())
+            targets.push((object.clone(), ids.clone()));
+            format!("delete {} {object}", ids.len())
         }
-        (None, Some(import)) => {
+        &DeleteTarget::Import(import) => {
             let entry = store
                 .imports()?
                 .into_iter()
@@ -70,7 +121,6 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
             }
             format!("delete the records of import {import}")
         }
-        _ => return Err(Usage("give OBJ ID... or --import ID".into()).into()),
     };
     drop(read);
     let read = store.begin_read()?;
@@ -90,7 +140,10 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
         mode: "delete".into(),
         options: serde_json::json!({
             "delete": targets.iter().map(|(o, ids)| (o.clone(), ids.len())).collect::<BTreeMap<_, _>>(),
-            "import": args.import,
+            "import": match target {
+                DeleteTarget::Import(i) => Some(*i),
+                DeleteTarget::Records { .. } => None,
+            },
         }),
         status: ImportStatus::Running,
         rows: 0,
@@ -124,21 +177,5 @@ pub(super) fn run(args: &Args, ctx: &Context) -> anyhow::Result<()> {
     done.options["deleted"] = serde_json::to_value(&reports)?;
     session.save_import(&done)?;
     session.commit(true)?;
-    if args.json {
-        print_json(&serde_json::json!({"delete_id": id, "objects": reports}))?;
-    } else {
-        for (object, r) in &reports {
-            println!("{object}: {} deleted, {} associations removed", r.deleted, r.links_removed);
-            if !r.missing.is_empty() {
-                let shown: Vec<String> = r.missing.iter().take(20).map(u64::to_string).collect();
-                println!(
-                    "  no such record: {}{}",
-                    shown.join(", "),
-                    if r.missing.len() > 20 { ", ..." } else { "" }
-                );
-            }
-        }
-        println!("logged as {id}: `ingest undo {id}` restores them");
-    }
-    Ok(())
+    Ok(Deleted { delete_id: id, objects: reports })
 }

@@ -27,6 +27,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use store::Store;
 
+pub use delete::{DeleteTarget, Deleted, delete};
+
 #[derive(Parser)]
 #[command(name = "ingest", version, about = "Fast, exact CRM imports into a local store")]
 struct Cli {

@@ -889,6 +889,13 @@ impl LinkWriter<'_> {
             if self.get(a, b)?.is_some() {
                 return Ok(false);
             }
+            // The record may have a primary company again since (a link made after
+            // the removal): it keeps that one, and this link comes back without
+            // the flag.
+            let primary = match Self::primary_ends(a, b) {
+                Some((record, _)) if primary => self.primary_of(record)? == 0,
+                _ => primary,
+            };
             let value = LinkValue { primary, labels: labels.to_vec(), created };
             self.set(a, b, Some(&value))?;
             self.log(a, b, ChangeKind::Created, labels, origin, None)?;
