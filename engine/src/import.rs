@@ -95,6 +95,31 @@ pub struct ImportSummary {
     /// Errors per code.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub errors_by_code: BTreeMap<String, u64>,
+    /// How every input's columns were mapped, in input and header order (the dry
+    /// run prints it; `history ID` keeps it too).
+    #[serde(skip)]
+    pub mapping: Vec<FileMapping>,
+}
+
+/// How the columns of one input were mapped.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileMapping {
+    /// The input, as given.
+    pub file: String,
+    /// Its columns, in the header's order.
+    pub columns: Vec<ColumnMapping>,
+}
+
+/// How one column was mapped.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ColumnMapping {
+    /// The column's header.
+    pub column: String,
+    /// What it maps to, as `--map` writes it (`contacts.email`, `-` when skipped).
+    pub target: String,
+    /// What chose the target: `--map`, `header` (its name), `--create-properties`
+    /// (a property made from it) or `skipped` (`--skip-unmapped`, an unnamed column).
+    pub matched: &'static str,
 }
 
 /// Why an import could not run (exit code 1).
@@ -555,7 +580,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             .collect::<Result<_, _>>()?,
         objects: objects.iter().map(|o| o.name.clone()).collect(),
         mode: opts.mode.name().to_owned(),
-        options: crate::column_properties::with_created(options_json(opts, &inputs), &created),
+        options: crate::column_properties::with_created(options_json(opts, &inputs, &created), &created),
         status: ImportStatus::Running,
         rows: 0,
         rows_failed: 0,
@@ -572,8 +597,12 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
         undo: None,
     };
     let import_id = store.start_import(entry.clone())?;
-    let mut holder = Holder::write(store.path(), "import");
-    holder.set_import(import_id);
+    // A dry run writes nothing next to the store: it holds the file only for reading.
+    let _holder = (!store.is_dry_run()).then(|| {
+        let mut holder = Holder::write(store.path(), "import");
+        holder.set_import(import_id);
+        holder
+    });
     let entry = ImportEntry { id: import_id, ..entry };
     fault_injection_pause();
     let report_dir = match &opts.report_dir {
@@ -632,7 +661,37 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             let _ = session.save_import(&e).and_then(|()| session.commit(true));
         }
     }
-    result.map(|summary| ImportSummary { created_properties: created, ..summary })
+    let mapping = mapping_of(&inputs, &created);
+    result.map(|summary| ImportSummary { created_properties: created, mapping, ..summary })
+}
+
+/// The mapping of every input as applied, in header order.
+fn mapping_of(inputs: &[Input], created: &[crate::column_properties::CreatedProperty]) -> Vec<FileMapping> {
+    inputs
+        .iter()
+        .map(|i| FileMapping {
+            file: i.prepared.source.path().display().to_string(),
+            columns: i
+                .header
+                .names
+                .iter()
+                .enumerate()
+                .map(|(c, h)| {
+                    let target = i.mapping.target_text(c);
+                    let matched = if i.mapping.by_map.get(c).copied().unwrap_or(false) {
+                        "--map"
+                    } else if target == "-" {
+                        "skipped"
+                    } else if created.iter().any(|p| format!("{}.{}", p.object, p.name) == target) {
+                        "--create-properties"
+                    } else {
+                        "header"
+                    };
+                    ColumnMapping { column: h.clone(), target, matched }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Fault injection for the tests of inputs that change during an import: with
@@ -667,7 +726,11 @@ fn check_interrupt() -> Result<(), ImportError> {
 
 /// What the log keeps of an import's options: the whole spec, and the mapping
 /// as the engine applied it to each input.
-fn options_json(opts: &ImportSpec, inputs: &[Input]) -> serde_json::Value {
+fn options_json(
+    opts: &ImportSpec,
+    inputs: &[Input],
+    created: &[crate::column_properties::CreatedProperty],
+) -> serde_json::Value {
     let mappings: Vec<serde_json::Value> = inputs
         .iter()
         .map(|i| {
@@ -693,6 +756,9 @@ fn options_json(opts: &ImportSpec, inputs: &[Input]) -> serde_json::Value {
     serde_json::json!({
         "spec": spec,
         "mapping": mappings,
+        // The same in header order, repeated headers included, with what chose
+        // each target (`history ID` prints it).
+        "applied": mapping_of(inputs, created),
     })
 }
 
@@ -982,6 +1048,7 @@ fn run_started(
         list,
         errors_by_column: reporter.errors_by_column.clone(),
         errors_by_code: reporter.errors_by_code.clone(),
+        mapping: Vec::new(), // set by `run`
     })
 }
 

@@ -41,6 +41,8 @@ pub struct Store {
     path: PathBuf,
     identity: u128,
     read_only: bool,
+    /// Opened with [`Store::open_dry_run`].
+    dry_run: bool,
 }
 
 /// How an open asked for the file.
@@ -136,15 +138,19 @@ impl Store {
                     .set_cache_size(CACHE_BYTES)
                     .create_with_backend(redb::backends::InMemoryBackend::new())
             })?;
-            return Self::finish_open(Db::Write(db), path, false);
+            return Self::finish_open(Db::Write(db), path, false).map(Self::into_dry_run);
         }
         preflight(&path, Access::Read)?;
         let db = open_overlay(&path, CACHE_BYTES)?;
-        Self::finish_open(Db::Write(db), path, false)
+        Self::finish_open(Db::Write(db), path, false).map(Self::into_dry_run)
+    }
+
+    fn into_dry_run(self) -> Self {
+        Self { dry_run: true, ..self }
     }
 
     fn finish_open(db: Db, path: PathBuf, read_only: bool) -> Result<Self, OpenError> {
-        let mut store = Self { db, path, identity: 0, read_only };
+        let mut store = Self { db, path, identity: 0, read_only, dry_run: false };
         store.identity = store.init_or_validate()?;
         if !read_only {
             store
@@ -273,6 +279,12 @@ impl Store {
     /// [`StoreError::ReadOnly`].
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// True when opened with [`Store::open_dry_run`]: what is written stays in
+    /// memory, so nothing about it belongs in the file's folder either (no lock file).
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
     }
 
     /// Starts the single write session.

@@ -448,6 +448,29 @@ fn check_inspect(file: &Path, run: &Finished) -> Result<Inspected, String> {
     Ok(report)
 }
 
+/// Checks that the dry run of an import exited as the import did and, where both
+/// succeeded, counted what it did (rows, failed rows, per object, errors per code).
+fn check_dry_run(dry: &Finished, run: &Finished) -> Result<(), String> {
+    let (dry_code, code) = (exited_cleanly(dry)?, exited_cleanly(run)?);
+    if dry_code != code {
+        return Err(format!("the dry run exited {dry_code} ({}), the import {code}", dry.stderr));
+    }
+    if code != 0 {
+        return Ok(());
+    }
+    let parse =
+        |f: &Finished| serde_json::from_slice::<Value>(&f.stdout).map_err(|e| format!("no JSON: {e}"));
+    let (d, r) = (parse(dry)?, parse(run)?);
+    let by_code =
+        if r["errors_by_code"].is_null() { serde_json::json!({}) } else { r["errors_by_code"].clone() };
+    let dry_counts =
+        [&d["rows"], &d["rows_failed"], &d["errors"]["total"], &d["objects"], &d["errors"]["by_code"]];
+    if dry_counts != [&r["rows"], &r["rows_failed"], &r["errors"], &r["objects"], &by_code] {
+        return Err(format!("the dry run counted {d}, the import {r}"));
+    }
+    Ok(())
+}
+
 /// Checks `import --json` of one file: exit 0 with a consistent summary and error
 /// file, or exit 1 with a clear message.
 fn check_import(report: &Inspected, run: &Finished) -> Result<(), String> {
@@ -490,7 +513,12 @@ fn duckdb_corpus_never_crashes_or_hangs_and_inspect_agrees_with_the_library() {
             let dir = scratch.path().join(worker.to_string());
             fs::create_dir(&dir).unwrap();
             s.spawn(move || {
-                while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(n) else { break };
+                    // Every fourth file's import is checked against its dry run
+                    // (all of them would add a third to the test's time).
+                    let with_dry_run = n % 4 == 0;
                     let store = dir.join("s.redb");
                     let inspect_args = [OsStr::new("inspect"), file.as_os_str(), OsStr::new("--json")];
                     let import_args: [&OsStr; 8] = [
@@ -514,8 +542,22 @@ fn duckdb_corpus_never_crashes_or_hangs_and_inspect_agrees_with_the_library() {
                         run_with_deadline(&dir, &inspect_args)
                             .and_then(|run| check_inspect(file, &run))
                             .and_then(|report| {
+                                // The dry run first: it must create no store and
+                                // count what the import then does.
+                                let dry = if with_dry_run {
+                                    let mut dry_args = import_args.to_vec();
+                                    dry_args.push("--dry-run".as_ref());
+                                    let dry = run_with_deadline(&dir, &dry_args)?;
+                                    if store.exists() {
+                                        return Err("the dry run created the store".into());
+                                    }
+                                    Some(dry)
+                                } else {
+                                    None
+                                };
                                 let run = run_with_deadline(&dir, &import_args)?;
-                                check_import(&report, &run)
+                                check_import(&report, &run)?;
+                                dry.map_or(Ok(()), |dry| check_dry_run(&dry, &run))
                             })
                     };
                     if let Err(e) = outcome {

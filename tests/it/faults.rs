@@ -3,6 +3,10 @@
 //! import goes through untouched. After every failure the store must reopen, pass
 //! `ingest check`, and hold exactly the state before the import or exactly the
 //! state after it, and what the engine says must name which of the two it is.
+//!
+//! These imports run `import::run` directly, not [`crate::support::run_checked`]:
+//! their point is a write that fails part way, and a dry run (whose writes stay in
+//! memory, on a copy-on-write view of the file) never reaches the failing backend.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -131,6 +135,8 @@ fn fail_at_every_operation(base: &Path, file: &Path, work: &Path) {
     let clean = work.join("clean.redb");
     std::fs::copy(base, &clean).unwrap();
     {
+        // The clean import is the reference of the faulty ones; the dry-run check
+        // belongs to the model-based and differential tests.
         let store = Store::open(&clean).unwrap();
         import::run(&store, &options(file, &work.join("r-clean")), &Progress::hidden()).unwrap();
     }

@@ -189,6 +189,77 @@ fn history_of_one_import_names_its_files_counts_and_mapping() {
     ] {
         assert!(shown.contains(line), "missing {line:?} in:\n{shown}");
     }
+    // The mapping in header order, with what chose each target.
+    let at = |line: &str| shown.find(line).unwrap_or_else(|| panic!("missing {line:?} in:\n{shown}"));
+    assert!(at("Email -> contacts.email (header)") < at("First Name -> contacts.firstname (header)"));
+    assert!(at("First Name -> contacts.firstname") < at("Company Domain Name -> companies.domain"));
     let counts = shown.lines().find(|l| l.trim_start().starts_with("contacts ")).unwrap();
     assert_eq!(counts.split_whitespace().collect::<Vec<_>>(), ["contacts", "1", "0", "1", "0", "1"]);
+}
+
+#[test]
+fn a_dry_run_shows_the_mapping_in_the_header_order_and_a_rerun_can_be_a_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let file = write(
+        dir.path(),
+        "people.csv",
+        "Last Name,Email,First Name,Shoe size\nMüller,ana@example.com,Ana,38\nSmith,bo@example.com,Bo,41\n",
+    );
+    let path = file.to_str().unwrap();
+    let dry = json(&ingest(&store, &["import", path, "--map", "Shoe size=-", "--dry-run", "--json"]));
+    let mapping: Vec<[&str; 3]> = dry["mapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| ["column", "target", "matched"].map(|k| m[k].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        mapping,
+        [
+            ["Last Name", "contacts.lastname", "header"],
+            ["Email", "contacts.email", "header"],
+            ["First Name", "contacts.firstname", "header"],
+            ["Shoe size", "-", "--map"],
+        ]
+    );
+    let text = ok_stdout(&ingest(&store, &["import", path, "--map", "Shoe size=-", "--dry-run"]));
+    let shown: Vec<&str> =
+        text.lines().skip_while(|l| *l != "mapping:").skip(1).take_while(|l| l.starts_with("  ")).collect();
+    assert_eq!(
+        shown,
+        [
+            "  Last Name -> contacts.lastname (header)",
+            "  Email -> contacts.email (header)",
+            "  First Name -> contacts.firstname (header)",
+            "  Shoe size -> - (--map)",
+        ],
+        "{text}"
+    );
+    let id = import(&store, &[path, "--map", "Shoe size=-"])["import_id"].to_string();
+
+    // `rerun --dry-run`: what the rerun would do, on the import's own file or a new one.
+    let bytes = std::fs::read(&store).unwrap();
+    let again = json(&ingest(&store, &["rerun", &id, "--dry-run", "--json"]));
+    assert_eq!(again["dry_run"], true);
+    assert_eq!(again["objects"]["contacts"]["unchanged"], 2, "{again}");
+    let newer = write(
+        dir.path(),
+        "newer.csv",
+        "Last Name,Email,First Name,Shoe size\nMüller,ana@example.com,Anna,39\nJones,cy@example.com,Cy,44\n",
+    );
+    let dry = json(&ingest(&store, &["rerun", &id, newer.to_str().unwrap(), "--dry-run", "--json"]));
+    let contacts = &dry["objects"]["contacts"];
+    assert_eq!((contacts["created"].as_u64(), contacts["updated"].as_u64()), (Some(1), Some(1)), "{dry}");
+    assert_eq!(dry["mapping"][3]["matched"], "--map", "the rerun's own --map");
+    let text = ok_stdout(&ingest(&store, &["rerun", &id, newer.to_str().unwrap(), "--dry-run"]));
+    assert!(text.contains("contacts: 1 created, 1 updated, 0 unchanged"), "{text}");
+    assert!(std::fs::read(&store).unwrap() == bytes, "the store file is not modified");
+    assert_eq!(json(&ingest(&store, &["history", "--json"])).as_array().unwrap().len(), 1, "nor its log");
+
+    // The rerun itself then does what its dry run said.
+    let real = json(&ingest(&store, &["rerun", &id, newer.to_str().unwrap(), "--json"]));
+    assert_eq!(real["objects"], dry["objects"]);
+    let anna = json(&ingest(&store, &["get", "contacts", "--by", "email=ana@example.com", "--json"]));
+    assert_eq!(anna["properties"]["firstname"], "Anna");
 }

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use engine::import::{ImportSpec, run};
+use engine::import::ImportSpec;
 use engine::plan::Mode;
-use engine::progress::Progress;
 use proptest::prelude::*;
 use store::{ObjectCounts, Store};
 
@@ -310,8 +309,16 @@ fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
-/// Runs import `i` of a sequence on `store`, with its files in `dir`.
-fn run_import(store: &Store, dir: &std::path::Path, i: usize, imp: &Import) -> engine::import::ImportSummary {
+/// Runs import `i` of a sequence on `store`, with its files in `dir`; with
+/// `dry_run_first`, after its dry run, which must agree with it
+/// ([`crate::support::run_checked`]). Returns the store and the import's summary.
+fn run_import(
+    store: Store,
+    dir: &std::path::Path,
+    i: usize,
+    imp: &Import,
+    dry_run_first: bool,
+) -> (Store, engine::import::ImportSummary) {
     let mut text = String::from("hs_object_id,email,firstname,city,hs_email_optout,hs_additional_emails\n");
     for r in &imp.rows {
         let cells = [&r.id, &r.email, &r.first, &r.city, &r.optout, &r.extra].map(|c| csv_cell(c));
@@ -330,7 +337,12 @@ fn run_import(store: &Store, dir: &std::path::Path, i: usize, imp: &Import) -> e
         report_dir: Some(dir.join(format!("r{i}"))),
         ..ImportSpec::default()
     };
-    run(store, &opts, &Progress::hidden()).unwrap()
+    if dry_run_first {
+        crate::support::run_checked(store, &opts)
+    } else {
+        let summary = engine::import::run(&store, &opts, &engine::progress::Progress::hidden()).unwrap();
+        (store, summary)
+    }
 }
 
 fn export_of(store: &Store) -> String {
@@ -347,10 +359,11 @@ proptest! {
     #[test]
     fn imports_equal_the_row_by_row_model(imports in prop::collection::vec(import(), 1..5)) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let mut store = Store::open(dir.path().join("s.redb")).unwrap();
         let mut model = Model::default();
         for (i, imp) in imports.iter().enumerate() {
-            let summary = run_import(&store, dir.path(), i, imp);
+            let summary;
+            (store, summary) = run_import(store, dir.path(), i, imp, true);
             let (counts, errors) = model.apply(imp);
             prop_assert_eq!(summary.objects.get("contacts").copied().unwrap_or_default(), counts, "import {}", i);
             prop_assert_eq!(summary.errors, errors, "errors of import {}", i);
@@ -366,12 +379,17 @@ proptest! {
         steps in prop::collection::vec((import(), 0..3usize), 1..6)
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let mut store = Store::open(dir.path().join("s.redb")).unwrap();
         let mut model = Model::default();
         let mut standing: Vec<(u64, Model)> = Vec::new();
         for (i, (imp, undos)) in steps.iter().enumerate() {
             let before = model.clone();
-            let summary = run_import(&store, dir.path(), i, imp);
+            // The dry run is checked on every import of the test above; here only
+            // where the store has undone imports (what this test adds), to keep
+            // its time down.
+            let after_undo = i > 0 && steps[i - 1].1 > 0;
+            let summary;
+            (store, summary) = run_import(store, dir.path(), i, imp, after_undo);
             let (counts, _) = model.apply(imp);
             prop_assert_eq!(summary.objects.get("contacts").copied().unwrap_or_default(), counts, "import {}", i);
             standing.push((summary.import_id, before));

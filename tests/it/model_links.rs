@@ -6,8 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use engine::import::{ImportSpec, run};
-use engine::progress::Progress;
+use engine::import::ImportSpec;
 use proptest::prelude::*;
 use store::Store;
 
@@ -218,7 +217,7 @@ proptest! {
         chunk in prop::sample::select(vec![1usize, 40, 1 << 20]),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.redb")).unwrap();
+        let mut store = Store::open(dir.path().join("s.redb")).unwrap();
         let mut model = Model::default();
         let mut deal_base = 0;
         for (i, rows) in files.iter().enumerate() {
@@ -232,7 +231,9 @@ proptest! {
                 report_dir: Some(dir.path().join(format!("r{i}"))),
                 ..ImportSpec::default()
             };
-            let summary = run(&store, &spec, &Progress::hidden()).unwrap();
+            // After its dry run, which must agree with it.
+            let summary;
+            (store, summary) = crate::support::run_checked(store, &spec);
             let (objects, links) = model.import(rows, deal_base);
             deal_base += rows.len();
             prop_assert_eq!(summary.rows_failed, 0);

@@ -361,6 +361,8 @@ fn an_import_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_c
     for step in 0..12u64 {
         let store = dir.path().join(format!("k{step}.redb"));
         std::fs::copy(&base, &store).unwrap();
+        // Not through `support::ingest`: this import is killed part way, so it has no
+        // counts to hold its dry run to (the re-run below is checked).
         let mut child = spawn_quiet(&store, &["import", file.to_str().unwrap()]);
         std::thread::sleep(std::time::Duration::from_millis(step * step * 15));
         child.kill().unwrap(); // SIGKILL
@@ -374,7 +376,10 @@ fn an_import_killed_at_any_moment_leaves_the_store_before_or_after_and_a_rerun_c
         }
         let check = ingest(&store, &["check"]);
         assert!(check.status.success(), "kill {step}: {}", String::from_utf8_lossy(&check.stdout));
-        ok_stdout(&ingest(&store, &["import", file.to_str().unwrap()]));
+        // The re-run of the first kills (early, on a store left needing recovery) is
+        // checked against its dry run; the later ones are not, to keep the time down.
+        let rerun = if step < 4 { ingest } else { crate::support::ingest_unchecked };
+        ok_stdout(&rerun(&store, &["import", file.to_str().unwrap()]));
         assert!(
             ok_stdout(&ingest(&store, &["export", "contacts"])) == after,
             "kill {step}: the re-run differs"

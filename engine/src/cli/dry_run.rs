@@ -42,46 +42,42 @@ pub(super) fn run(mut opts: ImportSpec, json_out: bool, ctx: &Context) -> anyhow
 /// "by_column", "by_code"}}`.
 fn report(store: &Store, s: &ImportSummary, plan: &Path) -> anyhow::Result<Value> {
     let read = store.begin_read()?;
-    let entry =
-        read.imports()?.into_iter().find(|e| e.id == s.import_id).context("the dry run's log entry")?;
-    let maps: Vec<&str> = entry.options["spec"]["map"]
-        .as_array()
-        .map(|m| m.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut mapping = Vec::new();
-    for file in entry.options["mapping"].as_array().into_iter().flatten() {
-        for (column, target) in file["columns"].as_object().into_iter().flatten() {
-            let given = maps.iter().any(|m| m.split_once('=').is_some_and(|(h, _)| h.trim() == column));
-            mapping.push(json!({
-                "file": file["file"],
-                "column": column,
-                "target": target,
-                "matched": if given { "--map" } else if target == "-" { "skipped" } else { "header" },
-            }));
-        }
-    }
+    let mapping: Vec<Value> = s
+        .mapping
+        .iter()
+        .flat_map(|f| {
+            f.columns.iter().map(
+                |c| json!({"file": f.file, "column": c.column, "target": c.target, "matched": c.matched}),
+            )
+        })
+        .collect();
     let schema = read.schema()?;
     let mut preview = Vec::new();
-    let text = std::fs::read_to_string(plan).with_context(|| format!("reading {}", plan.display()))?;
-    let mut rows = text.lines();
-    let header: Vec<&str> = rows.next().unwrap_or("").split(',').collect();
-    let at = |name: &str| header.iter().position(|h| *h == name);
+    let mut plan_rows =
+        csv::Reader::from_path(plan).with_context(|| format!("reading {}", plan.display()))?;
+    let header = plan_rows.headers()?.clone();
+    let at = |name: &str| header.iter().position(|h| h == name);
     let (Some(at_line), Some(at_object), Some(at_action), Some(at_id)) =
         (at("line"), at("object"), at("action"), at("record_id"))
     else {
-        anyhow::bail!("the dry run's plan has an unexpected header: {}", header.join(","));
+        anyhow::bail!(
+            "the dry run's plan has an unexpected header: {}",
+            header.iter().collect::<Vec<_>>().join(",")
+        );
     };
-    let mut shown: Vec<String> = Vec::new();
-    for row in rows {
-        // The first fields never hold a comma (the reason, last, may).
-        let fields: Vec<&str> = row.split(',').collect();
-        let field = |k: usize| fields.get(k).copied().unwrap_or("");
+    // A row is a line of a file (the plan of several files names the file first).
+    let at_file = at("file");
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for row in plan_rows.records() {
+        let row = row.with_context(|| format!("reading {}", plan.display()))?;
+        let field = |k: usize| row.get(k).unwrap_or("");
         let line = field(at_line).to_owned();
-        if !shown.contains(&line) {
+        let key = (at_file.map_or("", field).to_owned(), line.clone());
+        if !shown.contains(&key) {
             if shown.len() == PREVIEW_ROWS {
                 break;
             }
-            shown.push(line.clone());
+            shown.push(key);
         }
         let (object, id) = (field(at_object), field(at_id).parse::<u64>().ok());
         let record = match (id, schema.object(object)) {
@@ -90,9 +86,13 @@ fn report(store: &Store, s: &ImportSummary, plan: &Path) -> anyhow::Result<Value
                 .map(|r| crate::export::record_json(def, id, &r.view(), &[])["properties"].clone()),
             _ => None,
         };
-        preview.push(json!({
+        let mut shown_row = json!({
             "line": line, "object": object, "action": field(at_action), "record_id": id, "properties": record,
-        }));
+        });
+        if let Some(k) = at_file {
+            shown_row["file"] = json!(field(k));
+        }
+        preview.push(shown_row);
     }
     Ok(json!({
         "dry_run": true,
@@ -103,6 +103,10 @@ fn report(store: &Store, s: &ImportSummary, plan: &Path) -> anyhow::Result<Value
         "objects": s.objects,
         "associations": s.associations,
         "errors": {"total": s.errors, "by_column": s.errors_by_column, "by_code": s.errors_by_code},
+        "skipped_columns": s.skipped_columns,
+        "created_properties": s.created_properties,
+        "created_without_identifier": s.created_without_identifier,
+        "list": s.list,
     }))
 }
 
@@ -146,6 +150,22 @@ fn text(r: &Value) -> String {
     let a = &r["associations"];
     if a["created"].as_u64().unwrap_or(0) + a["existing"].as_u64().unwrap_or(0) > 0 {
         lines.push(format!("  associations: {} created, {} existing", a["created"], a["existing"]));
+    }
+    for p in r["created_properties"].as_array().into_iter().flatten() {
+        lines.push(format!(
+            "  property {}.{} ({}) created",
+            p["object"].as_str().unwrap_or(""),
+            p["name"].as_str().unwrap_or(""),
+            p["type"].as_str().unwrap_or("")
+        ));
+    }
+    if let Some(list) = r["list"].as_object() {
+        lines.push(format!(
+            "  list '{}': {} {}",
+            list.get("name").and_then(Value::as_str).unwrap_or(""),
+            list.get("size").unwrap_or(&Value::Null),
+            list.get("object").and_then(Value::as_str).unwrap_or("")
+        ));
     }
     let e = &r["errors"];
     lines.push(format!("errors: {}", e["total"]));

@@ -139,7 +139,9 @@ fn describe(e: &store::ImportEntry) -> String {
     if let Some(note) = &e.note {
         let _ = writeln!(out, "  note       {note}");
     }
-    for file in e.options["mapping"].as_array().into_iter().flatten() {
+    // In header order where the log has it (`applied`), else as older logs kept it.
+    let applied = e.options.get("applied").filter(|a| a.is_array());
+    for file in applied.unwrap_or(&e.options["mapping"]).as_array().into_iter().flatten() {
         let _ = writeln!(out, "  mapping of {}:", file["file"].as_str().unwrap_or(""));
         for (column, target) in mapping_columns(&file["columns"]) {
             let _ = writeln!(out, "    {column} -> {target}");
@@ -149,13 +151,17 @@ fn describe(e: &store::ImportEntry) -> String {
 }
 
 /// The (column, target) pairs of one file's logged mapping: a list of
-/// `{"column", "target"}` in header order, or (older logs) an object.
+/// `{"column", "target", "matched"}` in header order, or (older logs) an object.
 fn mapping_columns(columns: &serde_json::Value) -> Vec<(String, String)> {
     let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
     match columns {
-        serde_json::Value::Array(list) => {
-            list.iter().map(|c| (text(&c["column"]), text(&c["target"]))).collect()
-        }
+        serde_json::Value::Array(list) => list
+            .iter()
+            .map(|c| match c["matched"].as_str() {
+                Some(how) => (text(&c["column"]), format!("{} ({how})", text(&c["target"]))),
+                None => (text(&c["column"]), text(&c["target"])),
+            })
+            .collect(),
         serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
         _ => Vec::new(),
     }

@@ -238,6 +238,10 @@ pub struct RerunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Print what the rerun would do, as `import --dry-run` does; the store file is
+    /// not modified.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub(super) fn rerun(args: RerunArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -252,6 +256,11 @@ pub(super) fn rerun(args: RerunArgs, ctx: &Context) -> anyhow::Result<()> {
     let mut opts = super::history::spec_of(&entry)?;
     if !args.files.is_empty() {
         opts.files = args.files;
+    }
+    if args.dry_run {
+        // Writes nothing: not even the results file the repeated import named.
+        opts.results = None;
+        return super::dry_run::run(opts, args.json, ctx);
     }
     import_with(&opts, args.json, ctx)
 }

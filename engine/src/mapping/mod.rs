@@ -102,6 +102,9 @@ pub struct Mapping {
     /// The object (index into [`Mapping::objects`]) whose record an association
     /// column links: the first, or a common-column file's own object.
     pub link_from: usize,
+    /// One entry per column: whether a `--map` chose its target (the dry run says
+    /// how each column was matched).
+    pub by_map: Vec<bool>,
 }
 
 impl Mapping {
@@ -509,7 +512,7 @@ pub fn map(header: &[String], req: &MappingRequest<'_>) -> Result<Mapping, Mappi
             }
         }
     }
-    Ok(Mapping { objects, columns, unnamed_from, create, links, link_from: 0 })
+    Ok(Mapping { objects, columns, unnamed_from, create, links, link_from: 0, by_map: explicit })
 }
 
 fn names_of(objects: &[Object]) -> String {
