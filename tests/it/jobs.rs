@@ -263,3 +263,23 @@ fn a_dry_run_shows_the_mapping_in_the_header_order_and_a_rerun_can_be_a_dry_run(
     let anna = json(&ingest(&store, &["get", "contacts", "--by", "email=ana@example.com", "--json"]));
     assert_eq!(anna["properties"]["firstname"], "Anna");
 }
+
+/// A dry run of several files names each file's mapping and the file of each
+/// previewed row.
+#[test]
+fn a_dry_run_of_several_files_names_the_file_of_each_mapping_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("crm.redb");
+    let one = write(dir.path(), "one.csv", "Email,First Name\nana@example.com,Ana\n");
+    let two = write(dir.path(), "two.csv", "Email,City\nbo@ærø.dk,Ærøskøbing\n");
+    let out =
+        ok_stdout(&ingest(&store, &["import", one.to_str().unwrap(), two.to_str().unwrap(), "--dry-run"]));
+    for line in [
+        format!("mapping of {}:", one.display()),
+        format!("mapping of {}:\n  Email -> contacts.email (header)\n  City -> contacts.city", two.display()),
+        format!("{} line 2: contacts created #2: city=Ærøskøbing, email=bo@ærø.dk", two.display()),
+    ] {
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!store.exists(), "a dry run creates no store");
+}

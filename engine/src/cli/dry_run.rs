@@ -115,8 +115,17 @@ fn text(r: &Value) -> String {
         "dry run: {} rows read, {} would fail; nothing was written",
         r["rows"], r["rows_failed"]
     )];
-    lines.push("mapping:".into());
-    for m in r["mapping"].as_array().into_iter().flatten() {
+    let mapping = r["mapping"].as_array().map_or(&[][..], Vec::as_slice);
+    // With several inputs, each one's mapping under its name, and each preview row
+    // with the file it comes from.
+    let several = mapping.iter().any(|m| m["file"] != mapping[0]["file"]);
+    if !several {
+        lines.push("mapping:".into());
+    }
+    for (i, m) in mapping.iter().enumerate() {
+        if several && (i == 0 || m["file"] != mapping[i - 1]["file"]) {
+            lines.push(format!("mapping of {}:", m["file"].as_str().unwrap_or("")));
+        }
         lines.push(format!(
             "  {} -> {} ({})",
             m["column"].as_str().unwrap_or(""),
@@ -132,8 +141,12 @@ fn text(r: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         });
+        let file = match p["file"].as_str() {
+            Some(f) if several => format!("{f} "),
+            _ => String::new(),
+        };
         lines.push(format!(
-            "  line {}: {} {} {}: {props}",
+            "  {file}line {}: {} {} {}: {props}",
             p["line"].as_str().unwrap_or(""),
             p["object"].as_str().unwrap_or(""),
             p["action"].as_str().unwrap_or(""),
