@@ -554,6 +554,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
     {
         return Err(ImportError::Options(format!("--create-list: a list named '{name}' exists already")));
     }
+    let mapping = mapping_of(&inputs, &created);
     let entry = ImportEntry {
         associations: AssociationCounts::default(),
         id: 0,
@@ -580,7 +581,7 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             .collect::<Result<_, _>>()?,
         objects: objects.iter().map(|o| o.name.clone()).collect(),
         mode: opts.mode.name().to_owned(),
-        options: crate::column_properties::with_created(options_json(opts, &inputs, &created), &created),
+        options: crate::column_properties::with_created(options_json(opts, &inputs, &mapping), &created),
         status: ImportStatus::Running,
         rows: 0,
         rows_failed: 0,
@@ -661,7 +662,6 @@ pub fn run(store: &Store, opts: &ImportSpec, progress: &Progress) -> Result<Impo
             let _ = session.save_import(&e).and_then(|()| session.commit(true));
         }
     }
-    let mapping = mapping_of(&inputs, &created);
     result.map(|summary| ImportSummary { created_properties: created, mapping, ..summary })
 }
 
@@ -726,11 +726,7 @@ fn check_interrupt() -> Result<(), ImportError> {
 
 /// What the log keeps of an import's options: the whole spec, and the mapping
 /// as the engine applied it to each input.
-fn options_json(
-    opts: &ImportSpec,
-    inputs: &[Input],
-    created: &[crate::column_properties::CreatedProperty],
-) -> serde_json::Value {
+fn options_json(opts: &ImportSpec, inputs: &[Input], applied: &[FileMapping]) -> serde_json::Value {
     let mappings: Vec<serde_json::Value> = inputs
         .iter()
         .map(|i| {
@@ -758,7 +754,7 @@ fn options_json(
         "mapping": mappings,
         // The same in header order, repeated headers included, with what chose
         // each target (`history ID` prints it).
-        "applied": mapping_of(inputs, created),
+        "applied": applied,
     })
 }
 
