@@ -79,6 +79,9 @@ pub struct ImportSummary {
     /// Rows that created a record without any identifier (no record ID, no unique
     /// value): importing the same file again creates them again.
     pub created_without_identifier: u64,
+    /// Rows that the last import of the same columns and options showed to change
+    /// nothing, counted unchanged without being read again ([`crate::replay`]).
+    pub unchanged_unread: u64,
     /// Set when every record ID of the import was unknown to the store: the advice
     /// for IDs that come from another system.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -458,6 +461,8 @@ enum Msg<'a> {
         lines: Option<crate::input::convert::LineMap>,
     },
     Piece(Box<Planned>),
+    /// A piece the replay memo skips: its index there ([`crate::replay::Replay::piece`]).
+    Replayed(usize),
     Finish {
         next_ids: Vec<u64>,
         deltas: Vec<Vec<IndexDelta>>,
@@ -806,6 +811,46 @@ fn run_started(
     };
     let mut planner = Planner::new(planners).with_domains(domains).with_names(name_indexes(inputs, settings));
 
+    let cfgs: Vec<TransformConfig> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| {
+            TransformConfig::new(
+                &input.mapping,
+                &settings.objects,
+                settings.values.clone(),
+                &conventions[index],
+                entry.id,
+            )
+            .with_numbers(input.prepared.source.converted().map(|c| std::sync::Arc::clone(&c.numbers)))
+        })
+        .collect();
+    // A re-run of the same input skips the pieces its last import left unchanged.
+    let replay_spec = (crate::replay::options_allow(opts, inputs.len(), settings.objects.len())
+        && cfgs[0].replayable())
+    .then(|| {
+        let input = &inputs[0];
+        let targets: Vec<String> =
+            (0..input.header.names.len()).map(|c| input.mapping.target_text(c)).collect();
+        crate::replay::spec_digest(
+            opts,
+            &input.prepared.text()[..input.header.len],
+            &format!("{:?}", input.prepared.dialect),
+            &targets,
+            &settings.objects[0].object,
+        )
+    });
+    let replay = match replay_spec {
+        Some(spec) if !opts.read_all => crate::replay::Replay::new(
+            read.replay(&settings.objects[0].object.name)?,
+            spec,
+            opts.results.is_some(),
+        ),
+        Some(_) => None,
+        None => None,
+    };
+    let replay = replay.as_ref();
+
     let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let threads =
         pool.as_ref().map_or_else(rayon::current_num_threads, rayon::ThreadPool::current_num_threads);
@@ -831,6 +876,7 @@ fn run_started(
                 let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
                 let mut list_members: Vec<u64> = Vec::new();
                 let mut list_made = None;
+                let mut recorder = replay_spec.map(|_| crate::replay::Recorder::default());
                 for msg in &rx {
                     match msg {
                         Msg::File { index, label, header, header_line, text: t, lines } => {
@@ -870,9 +916,23 @@ fn run_started(
                             }
                             if let Some(o) = list_object {
                                 list_members.extend(piece.actions[o].iter().filter_map(|a| a.record()));
+                                list_members.extend(piece.rows.piece.replayed.iter().map(|&(_, id)| id));
+                            }
+                            if let Some(r) = &mut recorder {
+                                r.planned(&piece, &outcomes, text);
                             }
                             timed(Stage::Report, || reporter.piece(&piece, &outcomes, text))
                                 .map_err(ImportError::Report)?;
+                        }
+                        Msg::Replayed(i) => {
+                            let p = replay.expect("a replayed piece comes from the memo").piece(i);
+                            reporter.replayed(p);
+                            if list_object.is_some() {
+                                list_members.extend(p.records());
+                            }
+                            if let Some(r) = &mut recorder {
+                                r.replayed(p);
+                            }
                         }
                         Msg::Finish { next_ids, deltas } => {
                             let sequences: BTreeMap<String, [u64; 2]> = commit_cfgs
@@ -913,6 +973,9 @@ fn run_started(
                             timed(Stage::Report, || {
                                 keep_error_file(&session, entry_for_writer.id, &reporter)
                             })?;
+                            if let (Some(r), Some(spec)) = (recorder.take(), replay_spec) {
+                                session.save_replay(&commit_cfgs[0].object.name, r.finish(spec, replay).as_ref())?;
+                            }
                             let mut e = entry_for_writer.clone();
                             e.status = ImportStatus::Done;
                             e.finished_at = Some(now());
@@ -949,14 +1012,7 @@ fn run_started(
             let mut reread = false;
             let mut decided_all = conventions.to_vec();
             for (index, input) in inputs.iter().enumerate() {
-                let cfg = TransformConfig::new(
-                    &input.mapping,
-                    &settings.objects,
-                    settings.values.clone(),
-                    &conventions[index],
-                    entry.id,
-                )
-                .with_numbers(input.prepared.source.converted().map(|c| std::sync::Arc::clone(&c.numbers)));
+                let cfg = &cfgs[index];
                 let mut evidence = BTreeMap::new();
                 let text = input.prepared.text();
                 let sent = tx.send(Msg::File {
@@ -980,7 +1036,7 @@ fn run_started(
                 let ok = pipeline_file(
                     index as u32,
                     input,
-                    &cfg,
+                    (cfg, replay),
                     &keys,
                     &read,
                     &mut planner,
@@ -1039,6 +1095,7 @@ fn run_started(
         rejected_files: reporter.rejected_files.iter().map(|p| p.display().to_string()).collect(),
         skipped_columns: skipped_columns(inputs),
         created_without_identifier: reporter.created_without_identifier,
+        unchanged_unread: reporter.replayed,
         record_id_advice: record_id_advice(&reporter),
         created_properties: Vec::new(), // set by `run`
         list,
@@ -1046,6 +1103,28 @@ fn run_started(
         errors_by_code: reporter.errors_by_code.clone(),
         mapping: Vec::new(), // set by `run`
     })
+}
+
+/// A piece as the parallel stage hands it on: decoded and transformed, or found
+/// in the replay memo (not decoded; it ends at `end`).
+enum Work {
+    Decoded(Transformed),
+    Replayed { end: usize, piece: usize },
+}
+
+impl pieces::PieceEnd for Work {
+    fn end(&self) -> usize {
+        match self {
+            Self::Decoded(t) => t.end(),
+            Self::Replayed { end, .. } => *end,
+        }
+    }
+    fn clean(&self) -> bool {
+        match self {
+            Self::Decoded(t) => t.clean(),
+            Self::Replayed { .. } => true,
+        }
+    }
 }
 
 /// Keeps the error file the import wrote in the store, in the import's own
@@ -1180,7 +1259,7 @@ fn decide(
 fn pipeline_file<'a>(
     file: u32,
     input: &'a Input,
-    cfg: &TransformConfig,
+    (cfg, replay): (&TransformConfig, Option<&crate::replay::Replay>),
     keys: &[Vec<KeyIndex>],
     read: &store::ReadSession,
     planner: &mut Planner<'_>,
@@ -1196,17 +1275,60 @@ fn pipeline_file<'a>(
     let chunk = chunk_bytes.unwrap_or_else(|| split::chunk_size(text.len() - body, threads));
     let mut resume = body;
     let mut lines_before = u64::from(input.header.lines);
-    let then = |piece| timed(Stage::Transform, || transform::transform(piece, cfg, keys, read));
     let delimiter = input.prepared.dialect.delimiter;
-    pieces::for_each_body_piece(
-        text,
-        &input.header,
-        delimiter,
-        chunk,
+    // With the replay memo, rows it knows are not read (see `crate::replay`).
+    let known = replay.filter(|r| r.knows_rows()).map(|r| move |bytes: &[u8]| r.row(bytes));
+    let decode = |range: std::ops::Range<usize>, memo: bool| {
+        let at_end = range.end == text.len();
+        let known = known.as_ref().filter(|_| memo).map(|k| k as crate::input::decode::Known<'_>);
+        let piece = timed(Stage::Decode, || {
+            crate::input::decode::decode_known(text, range, &input.header.names, delimiter, at_end, known)
+        });
+        timed(Stage::Transform, || transform::transform(piece, cfg, keys, read))
+    };
+    // A piece of the replay memo is not decoded at all.
+    let work = |range: std::ops::Range<usize>| match replay
+        .and_then(|r| r.find(&text[range.clone()], range.end == text.len()))
+    {
+        Some(piece) => Work::Replayed { end: range.end, piece },
+        None => Work::Decoded(decode(range, true)),
+    };
+    pieces::for_each_piece(
+        pieces::body_ranges(text, &input.header, chunk, threads),
         threads,
         pool,
-        then,
-        |t: Transformed| {
+        &work,
+        |w: Work| {
+            let t = match w {
+                // Rows of the memo whose record an earlier row changed would change
+                // it back: the piece is read again, every row.
+                Work::Decoded(t)
+                    if t.replay_conflict
+                        || (!t.piece.replayed.is_empty()
+                            && planner.touched_any(0, t.piece.replayed.iter().map(|&(_, id)| id))) =>
+                {
+                    decode(t.piece.offset..t.piece.offset + t.piece.consumed, false)
+                }
+                Work::Decoded(t) => t,
+                Work::Replayed { end, piece } => {
+                    let memo = replay.expect("a replayed piece comes from the memo").piece(piece);
+                    // Unless an earlier row changed one of its records, the piece
+                    // changes nothing; else it is imported like any other.
+                    if planner.touched_any(0, memo.records()) {
+                        decode(resume..end, false)
+                    } else {
+                        if let Err(e) = check_interrupt() {
+                            *failure = Some(e);
+                            return false;
+                        }
+                        lines_before += u64::from(memo.lines);
+                        progress.advance((end - resume) as u64);
+                        input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);
+                        resume = end;
+                        return timed(Stage::QueueWait, || tx.send(Msg::Replayed(piece)).is_ok());
+                    }
+                }
+            };
             if let Some(e) = &t.store_error {
                 *failure = Some(ImportError::StoreRead(e.clone()));
                 return false;

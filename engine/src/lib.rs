@@ -44,6 +44,7 @@ pub mod mapping;
 pub mod normalize;
 pub mod plan;
 pub mod progress;
+pub mod replay;
 pub mod report;
 pub mod resolve;
 pub mod schema;

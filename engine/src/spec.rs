@@ -88,6 +88,10 @@ pub struct ImportSpec {
     /// record with that ID (upsert and create modes); the record sequence moves
     /// past the largest.
     pub create_with_ids: bool,
+    /// `--read-all`: every row is read and matched, also those the replay memo
+    /// knows to change nothing ([`crate::replay`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_all: bool,
     /// `--create-list NAME`: a static list of the records of the import's object
     /// (contacts where it has them) that it created, updated or matched.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -103,6 +103,8 @@ pub struct CheckCounts {
     pub links: u64,
     /// Chunks of the imports' error files verified.
     pub error_chunks: u64,
+    /// Replay memos verified.
+    pub replay_memos: u64,
 }
 
 /// The result of [`crate::Store::check`].
@@ -243,6 +245,7 @@ impl Checker<'_> {
         let mut logs = Vec::new();
         let mut befores = Vec::new();
         let mut error_files = false;
+        let mut replay = false;
         for name in &names {
             match tables::table_kind(name) {
                 Some(
@@ -261,6 +264,7 @@ impl Checker<'_> {
                     self.guarded("lists", Self::lists);
                 }
                 Some(TableKind::ImportErrors) => error_files = true,
+                Some(TableKind::Replay) => replay = true,
                 Some(TableKind::LegacyLinks(..)) => {
                     self.report.problem(name, "", "a links table of the first layout, not converted");
                 }
@@ -297,6 +301,9 @@ impl Checker<'_> {
             let table = tables::before_name(object);
             self.guarded(&table, |c| c.before_images(object));
         }
+        if replay {
+            self.guarded("replay", Self::replay_memos);
+        }
         if error_files {
             self.guarded("import_errors", Self::error_files);
         }
@@ -327,6 +334,27 @@ impl Checker<'_> {
                     format!("an error file of import {id}, which did not finish"),
                 ),
                 Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the replay memos: each decodes, under an object of the schema.
+    fn replay_memos(&mut self) -> Result<(), StoreError> {
+        let schema = crate::schema::stored::read(self.txn)?;
+        let objects: Vec<String> = schema.names().map(str::to_owned).collect();
+        let Some(table) = open_optional(self.txn, crate::tables::REPLAY)? else {
+            return Ok(());
+        };
+        let (count, found) = crate::replay::verify(&table)?;
+        self.report.checked.replay_memos = count;
+        for (object, problem) in found {
+            self.report.problem("replay", object, problem);
+        }
+        for item in guard(|| Ok(table.iter()?))? {
+            let object = guard(|| Ok(item?.0.value().to_owned()))?;
+            if !objects.contains(&object) {
+                self.report.problem("replay", &object, "a memo of an object that is not in the schema");
             }
         }
         Ok(())

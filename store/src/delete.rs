@@ -44,6 +44,7 @@ impl WriteSession<'_> {
         deletion: u64,
         time_ms: i64,
     ) -> Result<DeleteReport, StoreError> {
+        self.touch(object);
         let schema = self.schema()?;
         let def =
             schema.object(object).ok_or_else(|| StoreError::Undo(format!("there is no object {object}")))?;

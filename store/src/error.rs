@@ -232,6 +232,15 @@ pub enum StoreError {
         /// What is wrong.
         reason: ErrorFileCorruption,
     },
+    /// A stored replay memo ([`crate::ReplayMemo`]) failed its checksum or
+    /// could not be decoded.
+    #[error("the replay memo of {object} is corrupt: {reason}")]
+    CorruptReplay {
+        /// The object whose memo it is.
+        object: String,
+        /// What is wrong with its bytes.
+        reason: String,
+    },
     /// A write on a store opened read-only.
     #[error("store {path} is open read-only")]
     ReadOnly {
@@ -251,6 +260,7 @@ impl StoreError {
                 | Self::CorruptLink { .. }
                 | Self::CorruptSchema { .. }
                 | Self::CorruptErrorFile { .. }
+                | Self::CorruptReplay { .. }
                 | Self::Panicked { .. }
                 | Self::Redb(redb::Error::Corrupted(_))
         )

@@ -47,6 +47,7 @@ mod lists;
 mod overlay;
 mod owners;
 mod record;
+mod replay;
 pub mod schema;
 mod session;
 #[cfg(test)]
@@ -70,6 +71,7 @@ pub use links::{
 pub use lists::ListEntry;
 pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
+pub use replay::{ReplayMemo, ReplayPiece};
 pub use session::{
     IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, SECONDARY,
     StoredRecord, UpdateOutcome, WriteSession,

@@ -32,6 +32,17 @@ fn corrupt(object: &str, id: u64) -> impl FnOnce(RecordError) -> StoreError + '_
 pub struct WriteSession<'db> {
     db: &'db Database,
     txn: Option<WriteTransaction>,
+    /// The objects whose records, indexes or definition the session opened for
+    /// writing, and those whose replay memo it saved ([`crate::ReplayMemo`]).
+    replays: std::sync::Mutex<Replays>,
+}
+
+/// What a session's commit does to the replay memos: deletes those of `touched`
+/// objects, except the `kept` ones the session saved itself.
+#[derive(Debug, Default)]
+struct Replays {
+    touched: std::collections::BTreeSet<String>,
+    kept: std::collections::BTreeSet<String>,
 }
 
 /// What an update did to its record; `held_back` when a value was not taken
@@ -62,7 +73,31 @@ impl UpdateOutcome {
 
 impl<'db> WriteSession<'db> {
     pub(crate) fn begin(db: &'db Database) -> Result<Self, StoreError> {
-        guard(|| Ok(Self { db, txn: Some(db.begin_write()?) }))
+        guard(|| Ok(Self { db, txn: Some(db.begin_write()?), replays: std::sync::Mutex::default() }))
+    }
+
+    /// Notes that this session writes `object`'s records, indexes or definition:
+    /// its replay memo is stale once the session commits.
+    pub(crate) fn touch(&self, object: &str) {
+        let mut r = self.replays.lock().expect("no panic while the lock is held");
+        if !r.touched.contains(object) {
+            r.touched.insert(object.to_owned());
+        }
+    }
+
+    /// Notes that this session saved `object`'s replay memo itself.
+    pub(crate) fn keep_replay(&self, object: &str) {
+        let mut r = self.replays.lock().expect("no panic while the lock is held");
+        r.kept.insert(object.to_owned());
+    }
+
+    /// Deletes the replay memos this session made stale (see [`Self::touch`]).
+    fn settle_replays(&self) -> Result<(), StoreError> {
+        let stale: Vec<String> = {
+            let r = self.replays.lock().expect("no panic while the lock is held");
+            r.touched.difference(&r.kept).cloned().collect()
+        };
+        self.drop_replays(&stale)
     }
 
     pub(crate) fn txn(&self) -> &WriteTransaction {
@@ -88,6 +123,7 @@ impl<'db> WriteSession<'db> {
 
     /// Opens the records table of `object`.
     pub fn records(&self, object: &str) -> Result<RecordTable<'_>, StoreError> {
+        self.touch(object);
         let name = tables::records_name(object);
         let table = guard(|| Ok(self.txn().open_table(tables::records(&name))?))?;
         Ok(RecordTable {
@@ -101,6 +137,7 @@ impl<'db> WriteSession<'db> {
 
     /// Opens the identifier index of `object` on the property with ID `property`.
     pub fn index(&self, object: &str, property: PropertyId) -> Result<IndexTable<'_>, StoreError> {
+        self.touch(object);
         let name = tables::index_name(object, property);
         let table = guard(|| Ok(self.txn().open_table(tables::index(&name))?))?;
         Ok(IndexTable { table })
@@ -161,6 +198,7 @@ impl<'db> WriteSession<'db> {
                 )));
             }
         }
+        self.touch(&object.name);
         guard(|| stored::save(self.txn(), object))
     }
 
@@ -171,6 +209,7 @@ impl<'db> WriteSession<'db> {
     ///
     /// [`PropertyDef::shared`]: crate::schema::PropertyDef::shared
     pub fn rebuild_index(&self, object: &str, property: PropertyId) -> Result<u64, StoreError> {
+        self.touch(object);
         let records_name = tables::records_name(object);
         let index_name = tables::index_name(object, property);
         guard(|| {
@@ -201,6 +240,7 @@ impl<'db> WriteSession<'db> {
     /// Deletes the identifier index of `object` on `property` if there is one (the
     /// index of a deleted property). Returns whether it existed.
     pub fn delete_index(&self, object: &str, property: PropertyId) -> Result<bool, StoreError> {
+        self.touch(object);
         let name = tables::index_name(object, property);
         guard(|| Ok(self.txn().delete_table(tables::index(&name))?))
     }
@@ -220,6 +260,7 @@ impl<'db> WriteSession<'db> {
     /// durable with the next [`WriteSession::commit`]. A crash rolls back to the last
     /// durable commit, so an import is all or nothing while it stays in one session.
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.settle_replays()?;
         let mut txn = self.txn.take().expect("a write session always holds a transaction");
         guard(|| {
             txn.set_durability(Durability::None)?;
@@ -231,6 +272,7 @@ impl<'db> WriteSession<'db> {
 
     /// Commits; `durable` waits for the data to reach the disk (fsync).
     pub fn commit(mut self, durable: bool) -> Result<(), StoreError> {
+        self.settle_replays()?;
         let mut txn = self.txn.take().expect("a write session always holds a transaction");
         guard(|| {
             if !durable {

@@ -13,6 +13,7 @@
 //! | `lists` | `u64` list ID | checksum + JSON [`crate::ListEntry`] |
 //! | `list_members` | `(u64, u64)`: list ID, record ID | nothing |
 //! | `before/<object>` | `(u64, u64)`: import ID, record ID | the record's bytes before that import first changed it |
+//! | `replay` | object name | `u64 checksum, bytes`: the [`crate::ReplayMemo`] of the object's last import that left one |
 //! | `import_errors` | `(u64, u32)`: import ID, chunk number | `u64 checksum, u8 flags (last chunk), bytes`: at most 1 MiB of the import's error file ([`crate::import_errors`]) |
 //!
 //! Record tables are keyed by integers assigned in ascending order so that the
@@ -71,6 +72,10 @@ pub fn before_name(object: &str) -> String {
 pub fn link_log_name(object: &str) -> String {
     format!("link_log/{object}")
 }
+
+/// The replay memos: per object, the pieces of its last import that a re-run of
+/// the same input leaves as they are ([`crate::ReplayMemo`]).
+pub const REPLAY: TableDefinition<&str, &[u8]> = TableDefinition::new("replay");
 
 /// Key of the association-change sequence in [`META`].
 pub const LINK_LOG_SEQUENCE: &str = "seq/link_log";
@@ -144,6 +149,8 @@ pub enum TableKind<'a> {
     ListMembers,
     /// The imports' error files, in chunks.
     ImportErrors,
+    /// [`REPLAY`].
+    Replay,
 }
 
 /// A links layout's [`TableKind`] of `(from, to)`.
@@ -155,6 +162,7 @@ pub fn table_kind<'n>(name: &'n str) -> Option<TableKind<'n>> {
     match name {
         "meta" => return Some(TableKind::Meta),
         "imports" => return Some(TableKind::Imports),
+        "replay" => return Some(TableKind::Replay),
         "schema" => return Some(TableKind::Schema),
         "owners" => return Some(TableKind::Owners),
         "lists" => return Some(TableKind::Lists),

@@ -450,6 +450,7 @@ impl WriteSession<'_> {
     ) -> Result<(), StoreError> {
         let corrupt =
             |id: u64| move |reason| StoreError::CorruptRecord { object: object.to_owned(), id, reason };
+        self.touch(object);
         let mut index_changes: Vec<(usize, Vec<u8>, Option<u64>)> = Vec::new();
         let mut touched_shared = false;
         guard(|| {

@@ -26,6 +26,7 @@ mod model_links;
 mod model_objects;
 mod objects;
 mod owners;
+mod replay;
 mod safety;
 mod schema;
 mod support;

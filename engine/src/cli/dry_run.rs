@@ -106,6 +106,7 @@ fn report(store: &Store, s: &ImportSummary, plan: &Path) -> anyhow::Result<Value
         "skipped_columns": s.skipped_columns,
         "created_properties": s.created_properties,
         "created_without_identifier": s.created_without_identifier,
+        "unchanged_unread": s.unchanged_unread,
         "list": s.list,
     }))
 }

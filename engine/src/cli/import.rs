@@ -124,6 +124,10 @@ pub struct Args {
     /// import created, updated or matched: `ingest list NAME`.
     #[arg(long, value_name = "NAME")]
     create_list: Option<String>,
+    /// Read and match every row, also those that the last import of the same
+    /// columns and options showed to change nothing (a re-run skips them).
+    #[arg(long)]
+    read_all: bool,
 }
 
 pub(super) fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -170,6 +174,7 @@ fn spec_of_args(args: Args) -> anyhow::Result<ImportSpec> {
         replace_primary,
         create_with_ids,
         create_list,
+        read_all,
     } = args;
     let mut opts = match &spec {
         Some(path) => ImportSpec::from_job_file(path).map_err(|e| super::Usage(format!("--spec {e}")))?,
@@ -193,6 +198,7 @@ fn spec_of_args(args: Args) -> anyhow::Result<ImportSpec> {
     opts.associate_by_domain |= associate_by_domain;
     opts.replace_primary |= replace_primary;
     opts.create_with_ids |= create_with_ids;
+    opts.read_all |= read_all;
     over(&mut opts.header_lang, header_lang);
     over(&mut opts.date_format, date_format);
     over(&mut opts.number_locale, number_locale);
@@ -349,6 +355,13 @@ pub(super) fn print_summary(s: &import::ImportSummary) {
         let more = s.skipped_columns.len().saturating_sub(20);
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
         println!("  skipped columns: {}{more}", shown.join(", "));
+    }
+    if s.unchanged_unread > 0 {
+        println!(
+            "  {} unchanged rows were known from the last import of this file and not read again \
+             (--read-all reads them)",
+            s.unchanged_unread
+        );
     }
     if s.created_without_identifier > 0 {
         println!(

@@ -70,6 +70,9 @@ pub struct DecodedPiece {
     /// False when the piece ended inside a quoted field that may close later:
     /// decoding must go on from `offset + consumed` with more input.
     pub clean: bool,
+    /// Good records that a re-run knows change nothing ([`crate::replay`]): each
+    /// one's position and record ID. They are not in `rows` or the columns.
+    pub replayed: Vec<(RowSpan, u64)>,
 }
 
 impl DecodedPiece {
@@ -106,6 +109,7 @@ impl DecodedPiece {
             consumed: 0,
             lines: 0,
             clean: true,
+            replayed: Vec::new(),
         }
     }
 }
@@ -329,11 +333,28 @@ pub fn decode(
     delimiter: u8,
     at_end: bool,
 ) -> DecodedPiece {
+    decode_known(text, range, names, delimiter, at_end, None)
+}
+
+/// What a re-run knows of a record from its bytes: the record it imports
+/// unchanged, if it is one of the replay memo's ([`crate::replay`]).
+pub type Known<'k> = &'k (dyn Fn(&[u8]) -> Option<u64> + Sync);
+
+/// [`decode`], leaving out of the columns every good record that `known` knows
+/// (see [`DecodedPiece::replayed`]).
+pub fn decode_known(
+    text: &[u8],
+    range: Range<usize>,
+    names: &[String],
+    delimiter: u8,
+    at_end: bool,
+    known: Option<Known<'_>>,
+) -> DecodedPiece {
     // Almost every piece is valid UTF-8 without NULs: its rows are copied unchecked
     // and the columns validated once. Otherwise the piece is decoded again,
     // checking every row's copy, so that the broken rows fail on their own.
-    decode_piece(text, range.clone(), names, delimiter, at_end, false).unwrap_or_else(|| {
-        decode_piece(text, range, names, delimiter, at_end, true).expect("rows are checked")
+    decode_piece(text, range.clone(), names, delimiter, (at_end, known), false).unwrap_or_else(|| {
+        decode_piece(text, range, names, delimiter, (at_end, known), true).expect("rows are checked")
     })
 }
 
@@ -344,7 +365,7 @@ fn decode_piece(
     range: Range<usize>,
     names: &[String],
     delimiter: u8,
-    at_end: bool,
+    (at_end, known): (bool, Option<Known<'_>>),
     check_rows: bool,
 ) -> Option<DecodedPiece> {
     let piece = &text[range.clone()];
@@ -354,6 +375,7 @@ fn decode_piece(
     let mut values: Vec<Vec<u8>> = vec![Vec::with_capacity(piece.len() / columns.max(1)); columns];
     let mut offsets: Vec<Vec<i32>> = vec![vec![0i32]; columns];
     let mut rows = Vec::new();
+    let mut replayed = Vec::new();
     let mut bad = Broken::default();
     let (mut pos, mut line) = (0usize, 0u32);
     let mut clean = true;
@@ -385,6 +407,10 @@ fn decode_piece(
                     let message = format!("field is longer than {MAX_FIELD_BYTES} bytes");
                     let column = Some(oversize as u32);
                     bad.push(row, row.line, column, ErrorCode::ColumnTooLarge, String::new(), message);
+                    continue;
+                }
+                if let Some(id) = known.and_then(|k| k(&piece[start..next])) {
+                    replayed.push((row, id));
                     continue;
                 }
                 if check_rows {
@@ -460,7 +486,17 @@ fn decode_piece(
     )
     .expect("columns have equal lengths");
     let Broken { issues: bad, spans: broken } = bad;
-    Some(DecodedPiece { offset: range.start, batch, rows, bad, broken, consumed: pos, lines: line, clean })
+    Some(DecodedPiece {
+        offset: range.start,
+        batch,
+        rows,
+        bad,
+        broken,
+        consumed: pos,
+        lines: line,
+        clean,
+        replayed,
+    })
 }
 
 /// The broken records of a piece being decoded: their issues and spans.

@@ -99,17 +99,27 @@ pub fn for_each_body_piece<T: Send + PieceEnd>(
     then: impl Fn(DecodedPiece) -> T + Sync,
     emit: impl FnMut(T) -> bool,
 ) -> bool {
+    let work = |range: Range<usize>| then(decode_range(text, header, delimiter, range));
+    for_each_piece(body_ranges(text, header, chunk_bytes, window), window, pool, work, emit)
+}
+
+/// The chunks of the body of `text` (everything after `header`), of about
+/// `chunk_bytes`, computed `window` at a time as they are consumed.
+pub fn body_ranges<'t>(
+    text: &'t [u8],
+    header: &Header,
+    chunk_bytes: usize,
+    window: usize,
+) -> impl Iterator<Item = Range<usize>> + Send + 't {
     let body = header.len;
-    let ranges = crate::input::split::Splitter::new(&text[body..], chunk_bytes.max(1), window.max(1))
-        .map(|r| r.start + body..r.end + body);
-    let work = |range: Range<usize>| {
-        let at_end = range.end == text.len();
-        let piece = timed(Stage::Decode, || {
-            crate::input::decode::decode(text, range, &header.names, delimiter, at_end)
-        });
-        then(piece)
-    };
-    for_each_piece(ranges, window, pool, work, emit)
+    crate::input::split::Splitter::new(&text[body..], chunk_bytes.max(1), window.max(1))
+        .map(move |r| r.start + body..r.end + body)
+}
+
+/// Decodes the records of `text` in `range` (timed as the decode stage).
+pub fn decode_range(text: &[u8], header: &Header, delimiter: u8, range: Range<usize>) -> DecodedPiece {
+    let at_end = range.end == text.len();
+    timed(Stage::Decode, || crate::input::decode::decode(text, range, &header.names, delimiter, at_end))
 }
 
 impl PieceEnd for crate::input::decode::DecodedPiece {

@@ -213,6 +213,20 @@ struct ColumnPlan {
 }
 
 impl TransformConfig {
+    /// Whether every row's outcome depends only on its own cells and the store's
+    /// records: no association or label columns, no converted input, no owner
+    /// column (owners are matched against their own table) and no column whose
+    /// convention is being inferred from the whole file ([`crate::replay`]).
+    pub fn replayable(&self) -> bool {
+        self.link_columns.is_empty()
+            && self.numbers.is_none()
+            && !self
+                .objects
+                .iter()
+                .flat_map(|o| &o.columns)
+                .any(|c| c.observe || c.ty == PropertyType::Owner)
+    }
+
     /// Prepares the per-column work of a mapping; `settings` has one entry per
     /// object of the mapping, in its order.
     pub fn new(
@@ -353,6 +367,9 @@ pub struct Transformed {
     pub unnamed_value: Option<(u32, u32)>,
     /// The association and label cells, by row then column.
     pub link_cells: Vec<LinkCell>,
+    /// A row of the piece may match the record of one of its replayed rows
+    /// ([`DecodedPiece::replayed`]): the piece must be read again without them.
+    pub replay_conflict: bool,
 }
 
 /// The rows of a piece as one object of the import sees them.
@@ -496,6 +513,7 @@ pub fn transform(
         unnamed_value: None,
         link_cells: Vec::new(),
         piece: DecodedPiece::empty(),
+        replay_conflict: false,
     };
     if !cfg.link_columns.is_empty() {
         for r in 0..n {
@@ -529,7 +547,12 @@ pub fn transform(
             (&mut out.issues, &mut out.evidence),
         );
         let rows = match rows {
-            Ok(rows) => rows,
+            Ok(Some(rows)) => rows,
+            Ok(None) => {
+                drop(arrays);
+                out.replay_conflict = true;
+                return Transformed { piece: piece.without_columns(), ..out };
+            }
             Err(e) => {
                 out.store_error = Some(e);
                 return Transformed { piece: piece.without_columns(), ..out };
@@ -546,7 +569,8 @@ pub fn transform(
 }
 
 /// The rows of one object: values, identifiers, snapshot lookups and premerges;
-/// issues go to `issues`. `Err` when the snapshot cannot be read.
+/// issues go to `issues`. `Err` when the snapshot cannot be read; `Ok(None)`
+/// when a row may match the record of a replayed row ([`DecodedPiece::replayed`]).
 #[allow(clippy::too_many_arguments)]
 fn transform_object(
     piece: &DecodedPiece,
@@ -557,7 +581,7 @@ fn transform_object(
     (keys, read): (&[KeyIndex], &ReadSession),
     bytes: usize,
     (issues, evidence): (&mut Vec<Issue>, &mut Vec<(usize, ColumnEvidence)>),
-) -> Result<ObjectRows, String> {
+) -> Result<Option<ObjectRows>, String> {
     let mut observed: Vec<(usize, ColumnEvidence)> = oc
         .columns
         .iter()
@@ -767,8 +791,15 @@ fn transform_object(
     }
     evidence.append(&mut observed);
     look_up(&mut out, keys, &used_slots, &mut matched);
+    if oi == 0 && !piece.replayed.is_empty() {
+        let replayed: std::collections::HashSet<u64, ahash::RandomState> =
+            piece.replayed.iter().map(|&(_, id)| id).collect();
+        if matched.iter().any(|(id, _)| replayed.contains(id)) {
+            return Ok(None);
+        }
+    }
     premerge(&mut out, matched, (cfg.import_id, usize::from(oi), &cfg.memo), &records)?;
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Looks the piece's identifiers up in the snapshot's indexes, in a pass of its

@@ -314,6 +314,13 @@ impl<'a> Planner<'a> {
         Ok(Planned { rows, first_line, actions, issues, rewrites, links })
     }
 
+    /// Whether this import has so far changed any of `records` of object `object`
+    /// (a record it created is not a stored one and never among them).
+    pub fn touched_any(&self, object: usize, mut records: impl Iterator<Item = u64>) -> bool {
+        let touched = &self.objects[object].touched;
+        !touched.is_empty() && records.any(|id| touched.contains(&id))
+    }
+
     /// Ends planning: each object's changes to its unique indexes (per slot).
     pub fn finish(&mut self) -> Vec<Vec<IndexDelta>> {
         self.objects.iter_mut().map(ObjectPlanner::finish).collect()

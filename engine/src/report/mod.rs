@@ -66,6 +66,8 @@ pub struct Reporter {
     pub errors_by_code: BTreeMap<String, u64>,
     /// Rows that created a record without any identifier.
     pub created_without_identifier: u64,
+    /// Rows the replay memo knew to change nothing: not read ([`crate::replay`]).
+    pub replayed: u64,
     /// Rows that carried a record ID.
     pub rows_with_record_id: u64,
     /// Rows that failed because their record ID does not exist.
@@ -143,6 +145,7 @@ impl Reporter {
             errors_by_column: BTreeMap::new(),
             errors_by_code: BTreeMap::new(),
             created_without_identifier: 0,
+            replayed: 0,
             rows_with_record_id: 0,
             record_ids_not_found: 0,
             record_id_column: None,
@@ -251,10 +254,30 @@ impl Reporter {
         let mut outcomes: Vec<_> = outcomes.iter().map(|o| o.iter()).collect();
         let mut issues = piece.issues.iter().peekable();
         let mut bad = decoded.broken_records().peekable();
-        for (r, span) in decoded.rows.iter().enumerate() {
-            while let Some((issue, broken)) = bad.next_if(|(_, broken)| broken.start < span.start) {
-                self.bad_row(issue, broken, piece, text)?;
+        // Rows the replay memo knew: unchanged, nothing to report but their result.
+        let mut replayed = decoded.replayed.iter().peekable();
+        let mut before = |this: &mut Self, at: u32| -> std::io::Result<()> {
+            loop {
+                let next_bad = bad.peek().map(|(_, b)| b.start).filter(|&s| s < at);
+                let next_replayed = replayed.peek().map(|(r, _)| r.start).filter(|&s| s < at);
+                match (next_bad, next_replayed) {
+                    (Some(b), r) if r.is_none_or(|r| b < r) => {
+                        let (issue, broken) = bad.next().expect("peeked");
+                        this.bad_row(issue, broken, piece, text)?;
+                    }
+                    (_, Some(_)) => {
+                        let &(span, id) = replayed.next().expect("peeked");
+                        this.rows += 1;
+                        this.replayed += 1;
+                        this.counts[0].unchanged += 1;
+                        this.result(piece.first_line + u64::from(span.line), 0, "unchanged", id, "")?;
+                    }
+                    _ => return Ok(()),
+                }
             }
+        };
+        for (r, span) in decoded.rows.iter().enumerate() {
+            before(self, span.start)?;
             self.rows += 1;
             let line = piece.first_line + u64::from(span.line);
             // Each object's first row error is its reason in the result file (a
@@ -350,10 +373,16 @@ impl Reporter {
                 self.reject(&text[base + span.start as usize..base + span.end as usize])?;
             }
         }
-        for (issue, broken) in bad {
-            self.bad_row(issue, broken, piece, text)?;
-        }
-        Ok(())
+        before(self, u32::MAX)
+    }
+
+    /// Counts a piece the replay memo skipped ([`crate::replay`]): every row of
+    /// it imported its record unchanged, with nothing to report.
+    pub fn replayed(&mut self, piece: &store::ReplayPiece) {
+        self.rows += u64::from(piece.rows);
+        self.replayed += u64::from(piece.rows);
+        self.counts[0].unchanged += u64::from(piece.rows);
+        self.rows_with_record_id += u64::from(piece.with_record_id);
     }
 
     /// Reports a record of `piece` that could not be decoded: its issue (relative

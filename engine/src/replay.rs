@@ -1,0 +1,353 @@
+//! Re-runs that skip what they would not change: the replay memo's engine side.
+//!
+//! Running the same nightly file twice should cost little the second time (SPEC 7).
+//! An import of one object whose outcome depends only on its rows and the store
+//! leaves a memo ([`store::ReplayMemo`]): a digest of its spec ([`spec_digest`])
+//! and every piece of its input that a re-run would leave as it is. A piece
+//! qualifies ([`Recorder`]) when each of its rows imported a record it matched or
+//! created by an identifier, without an issue, a held-back value or a rewrite,
+//! and no other row of the import touched that record: the record then holds the
+//! row's values, and applying the row again changes nothing.
+//!
+//! The next import with the same spec digest looks each piece up by the digest
+//! of its bytes ([`Replay::find`]) before decoding it. A piece found is not decoded,
+//! normalized, looked up or merged: its rows count as unchanged. That is exact
+//! while the records hold what the memo saw, which the store guarantees by
+//! deleting an object's memo at every commit that writes the object's records,
+//! indexes or definition. Within the re-run, an earlier row of the file that
+//! changed one of the piece's records would make the piece's rows change it
+//! back; the plan stage knows which records the import changed, and such a piece
+//! is decoded and planned like any other ([`crate::plan::Planner::touched_any`]).
+//! A later row changing the record is applied after the piece's rows, which
+//! changed nothing, exactly as in file order.
+//!
+//! Most inputs have a few rows that change or fail in every run (a typo, two rows
+//! of one record), so whole pieces seldom qualify. Single rows are kept too: the
+//! digest of each qualifying row's bytes and its record. The decoder looks every
+//! record up as it finds it ([`crate::input::decode::decode_known`]) and leaves a
+//! known one out of the piece's columns; the rows left are imported as usual. A
+//! row of the piece that may match a known row's record (by record ID or by its
+//! identifier in the snapshot) makes the piece read again, all of it.
+//!
+//! What does not qualify, and is always imported row by row: several objects or
+//! files, association and label columns, `--associate-by-domain`, create-only
+//! mode, `--create-with-ids`, `--read-all`, converted inputs (spreadsheets,
+//! Parquet), owner columns (their values depend on the owners table) and date or
+//! number columns whose convention is inferred from the file (the inference reads
+//! every row).
+
+use std::collections::HashMap;
+
+use store::{ReplayMemo, ReplayPiece, UpdateOutcome};
+use xxhash_rust::xxh3::{Xxh3, xxh3_128_with_seed};
+
+use crate::plan::{Action, Mode, Planned};
+use crate::spec::ImportSpec;
+
+/// Bumped when what a memo promises changes meaning (normalization, matching or
+/// counting rules), so that a newer engine never trusts an older one's memo.
+const ENGINE_RULES: u32 = 1;
+
+/// Whether an import's options allow a memo (see the module for the rest).
+pub fn options_allow(opts: &ImportSpec, files: usize, objects: usize) -> bool {
+    files == 1
+        && objects == 1
+        && opts.mode != Mode::Create
+        && opts.common_column.is_none()
+        && !opts.associate_by_domain
+        && !opts.create_with_ids
+}
+
+/// The digest of everything that shapes an import's rows apart from the store:
+/// the engine's version, the options (less the files, the name, the thread
+/// count, the chunk size, the list's name and the output paths, which change no
+/// row), the
+/// header line, the dialect, the mapping as applied and the object's
+/// definition.
+pub fn spec_digest(
+    opts: &ImportSpec,
+    header_line: &[u8],
+    dialect: &str,
+    mapping: &[String],
+    object: &store::schema::ObjectDef,
+) -> u128 {
+    let mut spec = opts.clone();
+    spec.files.clear();
+    spec.name = None;
+    spec.threads = None;
+    spec.chunk_bytes = None;
+    spec.report_dir = None;
+    spec.results = None;
+    spec.read_all = false;
+    spec.create_list = None;
+    let mut h = Xxh3::new();
+    let mut part = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    part(env!("CARGO_PKG_VERSION").as_bytes());
+    part(&ENGINE_RULES.to_le_bytes());
+    part(serde_json::to_string(&spec).expect("a spec serializes").as_bytes());
+    part(header_line);
+    part(dialect.as_bytes());
+    for target in mapping {
+        part(target.as_bytes());
+    }
+    part(serde_json::to_string(object).expect("a definition serializes").as_bytes());
+    h.digest128()
+}
+
+/// The digest of a piece's bytes; `at_end` when the piece ends the input (its
+/// last record may then lack a line end).
+pub fn piece_digest(bytes: &[u8], at_end: bool) -> u128 {
+    xxh3_128_with_seed(bytes, u64::from(at_end))
+}
+
+/// The digest of a row's bytes (its record's bytes, line end included).
+pub fn row_digest(bytes: &[u8]) -> u128 {
+    xxh3_128_with_seed(bytes, 2)
+}
+
+/// The memo an import found for its spec.
+#[derive(Debug)]
+pub struct Replay {
+    pieces: Vec<ReplayPiece>,
+    by_digest: HashMap<u128, usize, ahash::RandomState>,
+    rows: HashMap<u128, u64, ahash::RandomState>,
+    whole_pieces_off: bool,
+}
+
+impl Replay {
+    /// The pieces and rows of `memo` if it was left by an import with spec digest
+    /// `spec`.
+    pub fn new(memo: Option<ReplayMemo>, spec: u128, rows_only: bool) -> Option<Self> {
+        let memo = memo.filter(|m| m.spec == spec && !(m.pieces.is_empty() && m.rows.is_empty()))?;
+        let by_digest = memo.pieces.iter().enumerate().map(|(i, p)| (p.digest, i)).collect();
+        let rows = memo.rows.into_iter().collect();
+        Some(Self { pieces: memo.pieces, by_digest, rows, whole_pieces_off: rows_only })
+    }
+
+    /// Whether the memo knows single rows.
+    pub fn knows_rows(&self) -> bool {
+        !self.rows.is_empty()
+    }
+
+    /// The record of the row with the bytes `bytes`, if the memo knows the row.
+    pub fn row(&self, bytes: &[u8]) -> Option<u64> {
+        self.rows.get(&row_digest(bytes)).copied()
+    }
+
+    /// The memo's piece with the bytes `bytes`, if there is one. Not with a
+    /// result file, which has a line per row: its rows are then found one by one.
+    pub fn find(&self, bytes: &[u8], at_end: bool) -> Option<usize> {
+        if self.whole_pieces_off {
+            return None;
+        }
+        let i = *self.by_digest.get(&piece_digest(bytes, at_end))?;
+        (self.pieces[i].rows > 0).then_some(i)
+    }
+
+    /// Piece `i` (from [`Replay::find`]).
+    pub fn piece(&self, i: usize) -> &ReplayPiece {
+        &self.pieces[i]
+    }
+}
+
+/// A set of record IDs as a bitmap (IDs are dense, handed out in order).
+#[derive(Debug, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    /// Sets `id`; returns whether it was set before.
+    fn set(&mut self, id: u64) -> bool {
+        let (word, bit) = ((id / 64) as usize, id % 64);
+        if word >= self.0.len() {
+            self.0.resize((word + 1).next_power_of_two(), 0);
+        }
+        let was = self.0[word] >> bit & 1 == 1;
+        self.0[word] |= 1 << bit;
+        was
+    }
+
+    fn get(&self, id: u64) -> bool {
+        self.0.get((id / 64) as usize).is_some_and(|w| w >> (id % 64) & 1 == 1)
+    }
+}
+
+/// Record IDs above this make the import leave no memo (the bitmaps stay small).
+const MAX_ID: u64 = 1 << 36;
+
+/// Builds the memo of an import as its pieces are written, in file order.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// Every piece that may qualify, with its records.
+    candidates: Vec<ReplayPiece>,
+    /// Every row that may qualify: its digest and record.
+    rows: Vec<(u128, u64)>,
+    /// Records imported by some row; by more than one row.
+    once: Bits,
+    twice: Bits,
+    /// Records of the pieces skipped by the memo (their memo rows stay).
+    carried: Bits,
+    /// A record ID too large for the bitmaps was seen.
+    gave_up: bool,
+}
+
+impl Recorder {
+    fn import(&mut self, id: u64) {
+        if id > MAX_ID {
+            self.gave_up = true;
+        } else if self.once.set(id) {
+            self.twice.set(id);
+        }
+    }
+
+    /// Notes a planned piece of `text` after its writes (`outcomes` as the commit
+    /// stage left them for it).
+    pub fn planned(&mut self, piece: &Planned, outcomes: &[Vec<UpdateOutcome>], text: &[u8]) {
+        let decoded = &piece.rows.piece;
+        let rows = &piece.rows.objects[0];
+        let mut with_issue = vec![false; decoded.rows.len()];
+        for i in &piece.issues {
+            if let Some(r) = i.row {
+                with_issue[r as usize] = true;
+            }
+        }
+        let mut qualifies = decoded.clean
+            && piece.issues.is_empty()
+            && decoded.bad.is_empty()
+            && piece.links.extra.is_empty()
+            && piece.links.labels.is_empty()
+            && !(decoded.rows.is_empty() && decoded.replayed.is_empty());
+        let mut outcomes = outcomes[0].iter();
+        let mut ids = Vec::with_capacity(decoded.rows.len());
+        let mut with_record_id = 0;
+        for (r, &action) in piece.actions[0].iter().enumerate() {
+            let held_back = match action {
+                Action::Update(_) => outcomes.next().is_some_and(|o| o.held_back()),
+                _ => rows.held_back[r],
+            };
+            let by_identifier = match action {
+                Action::Create(_) => !rows.row_key(r).is_empty(),
+                _ => true,
+            };
+            if let Some(id) = action.record() {
+                self.import(id);
+                ids.push(id);
+            }
+            with_record_id += u32::from(rows.known[r].record_id != 0);
+            let row_qualifies = action.record().is_some()
+                && by_identifier
+                && rows.present[r]
+                && !held_back
+                && piece.rewrites[0].get(r).is_none();
+            qualifies &= row_qualifies;
+            // A row that gave a record ID is counted as one; a memo row is not read.
+            if let Some(id) = action.record()
+                && row_qualifies
+                && !with_issue[r]
+                && rows.known[r].record_id == 0
+            {
+                let span = decoded.rows[r];
+                let at = decoded.offset;
+                self.rows.push((row_digest(&text[at + span.start as usize..at + span.end as usize]), id));
+            }
+        }
+        // The rows the memo knew qualify again.
+        for &(span, id) in &decoded.replayed {
+            self.import(id);
+            ids.push(id);
+            let at = decoded.offset;
+            self.rows.push((row_digest(&text[at + span.start as usize..at + span.end as usize]), id));
+        }
+        if qualifies {
+            let end = decoded.offset + decoded.consumed;
+            let mut p = ReplayPiece {
+                digest: piece_digest(&text[decoded.offset..end], end == text.len()),
+                rows: (decoded.rows.len() + decoded.replayed.len()) as u32,
+                lines: decoded.lines,
+                with_record_id,
+                runs: Vec::new(),
+            };
+            p.set_records(ids);
+            self.candidates.push(p);
+        }
+    }
+
+    /// Notes a piece the import skipped by its memo: it qualifies again.
+    pub fn replayed(&mut self, piece: &ReplayPiece) {
+        for id in piece.records() {
+            self.import(id);
+            self.carried.set(id);
+        }
+        self.candidates.push(piece.clone());
+    }
+
+    /// The memo: the candidates whose records no other row imported, with the
+    /// rows of `replay` (the memo the import used) in the pieces it skipped.
+    pub fn finish(self, spec: u128, replay: Option<&Replay>) -> Option<ReplayMemo> {
+        if self.gave_up {
+            return None;
+        }
+        let twice = &self.twice;
+        let mut pieces: Vec<ReplayPiece> =
+            self.candidates.into_iter().filter(|p| p.records().all(|id| !twice.get(id))).collect();
+        // A piece that occurs twice in the input is one entry.
+        pieces.sort_by_key(|p| p.digest);
+        pieces.dedup_by_key(|p| p.digest);
+        let mut rows = self.rows;
+        if let Some(replay) = replay {
+            rows.extend(replay.rows.iter().map(|(&d, &id)| (d, id)).filter(|&(_, id)| self.carried.get(id)));
+        }
+        rows.retain(|&(_, id)| !twice.get(id));
+        rows.sort_unstable();
+        rows.dedup_by_key(|r| r.0);
+        (!pieces.is_empty() || !rows.is_empty()).then_some(ReplayMemo { spec, pieces, rows })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_grow_and_tell_what_was_set() {
+        let mut b = Bits::default();
+        assert!(!b.set(0) && !b.set(64) && !b.set(1_000_003));
+        assert!(b.set(64) && b.get(1_000_003) && !b.get(1_000_002) && !b.get(5_000_000));
+    }
+
+    #[test]
+    fn a_digest_tells_the_end_of_the_input_apart() {
+        assert_ne!(piece_digest(b"a,b\n", true), piece_digest(b"a,b\n", false));
+        assert_eq!(piece_digest(b"a,b\n", true), piece_digest(b"a,b\n", true));
+    }
+
+    #[test]
+    fn a_memo_is_only_taken_for_its_own_spec() {
+        let piece = ReplayPiece { digest: piece_digest(b"x\n", false), rows: 1, ..ReplayPiece::default() };
+        let memo = ReplayMemo { spec: 5, pieces: vec![piece], rows: Vec::new() };
+        assert!(Replay::new(Some(memo.clone()), 6, false).is_none());
+        let replay = Replay::new(Some(memo), 5, false).unwrap();
+        assert_eq!(replay.find(b"x\n", false), Some(0));
+        assert_eq!(replay.find(b"x\n", true), None);
+    }
+
+    #[test]
+    fn a_record_imported_twice_disqualifies_both_pieces() {
+        let piece = |digest, ids: &[u64]| {
+            let mut p = ReplayPiece { digest, rows: ids.len() as u32, ..ReplayPiece::default() };
+            p.set_records(ids.to_vec());
+            p
+        };
+        let mut r = Recorder::default();
+        for p in [piece(1, &[1, 2]), piece(2, &[3]), piece(3, &[2, 9])] {
+            r.replayed(&p);
+        }
+        let memo = r.finish(0, None).unwrap();
+        assert_eq!(memo.pieces.iter().map(|p| p.digest).collect::<Vec<_>>(), vec![2]);
+        let mut r = Recorder::default();
+        r.replayed(&piece(1, &[MAX_ID + 1]));
+        assert!(r.finish(0, None).is_none());
+    }
+}
