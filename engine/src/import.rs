@@ -974,7 +974,11 @@ fn run_started(
                                 keep_error_file(&session, entry_for_writer.id, &reporter)
                             })?;
                             if let (Some(r), Some(spec)) = (recorder.take(), replay_spec) {
-                                session.save_replay(&commit_cfgs[0].object.name, r.finish(spec, replay).as_ref())?;
+                                let object = &commit_cfgs[0].object.name;
+                                match r.finish(spec, replay) {
+                                    Some(m) if replay.is_some_and(|r| r.same_as(&m)) => session.retain_replay(object),
+                                    memo => session.save_replay(object, memo.as_ref())?,
+                                }
                             }
                             let mut e = entry_for_writer.clone();
                             e.status = ImportStatus::Done;
@@ -1277,10 +1281,12 @@ fn pipeline_file<'a>(
     let mut lines_before = u64::from(input.header.lines);
     let delimiter = input.prepared.dialect.delimiter;
     // With the replay memo, rows it knows are not read (see `crate::replay`).
-    let known = replay.filter(|r| r.knows_rows()).map(|r| move |bytes: &[u8]| r.row(bytes));
     let decode = |range: std::ops::Range<usize>, memo: bool| {
         let at_end = range.end == text.len();
-        let known = known.as_ref().filter(|_| memo).map(|k| k as crate::input::decode::Known<'_>);
+        let mut finder = replay.filter(|r| memo && r.knows_rows()).map(crate::replay::Replay::finder);
+        let on = finder.is_some();
+        let mut find = |bytes: &[u8]| finder.as_mut().and_then(|f| f.find(bytes));
+        let known = on.then_some(&mut find);
         let piece = timed(Stage::Decode, || {
             crate::input::decode::decode_known(text, range, &input.header.names, delimiter, at_end, known)
         });

@@ -113,7 +113,10 @@ pub fn row_digest(bytes: &[u8]) -> u128 {
 pub struct Replay {
     pieces: Vec<ReplayPiece>,
     by_digest: HashMap<u128, usize, ahash::RandomState>,
-    rows: HashMap<u128, u64, ahash::RandomState>,
+    /// The memo's rows, in the order of the input they were found in.
+    rows: Vec<(u128, u64)>,
+    /// Where each row's digest is in `rows`.
+    row_at: HashMap<u128, u32, ahash::RandomState>,
     whole_pieces_off: bool,
 }
 
@@ -123,8 +126,9 @@ impl Replay {
     pub fn new(memo: Option<ReplayMemo>, spec: u128, rows_only: bool) -> Option<Self> {
         let memo = memo.filter(|m| m.spec == spec && !(m.pieces.is_empty() && m.rows.is_empty()))?;
         let by_digest = memo.pieces.iter().enumerate().map(|(i, p)| (p.digest, i)).collect();
-        let rows = memo.rows.into_iter().collect();
-        Some(Self { pieces: memo.pieces, by_digest, rows, whole_pieces_off: rows_only })
+        let mut row_at = HashMap::with_capacity_and_hasher(memo.rows.len(), ahash::RandomState::new());
+        row_at.extend(memo.rows.iter().enumerate().map(|(i, &(d, _))| (d, i as u32)));
+        Some(Self { pieces: memo.pieces, by_digest, rows: memo.rows, row_at, whole_pieces_off: rows_only })
     }
 
     /// Whether the memo knows single rows.
@@ -132,9 +136,14 @@ impl Replay {
         !self.rows.is_empty()
     }
 
-    /// The record of the row with the bytes `bytes`, if the memo knows the row.
-    pub fn row(&self, bytes: &[u8]) -> Option<u64> {
-        self.rows.get(&row_digest(bytes)).copied()
+    /// A finder of the memo's rows in one piece of the input (see [`RowFinder`]).
+    pub fn finder(&self) -> RowFinder<'_> {
+        RowFinder { replay: self, next: usize::MAX }
+    }
+
+    /// Whether `memo` says what this one says.
+    pub fn same_as(&self, memo: &ReplayMemo) -> bool {
+        memo.pieces == self.pieces && memo.rows == self.rows
     }
 
     /// The memo's piece with the bytes `bytes`, if there is one. Not with a
@@ -150,6 +159,35 @@ impl Replay {
     /// Piece `i` (from [`Replay::find`]).
     pub fn piece(&self, i: usize) -> &ReplayPiece {
         &self.pieces[i]
+    }
+}
+
+/// Finds the memo's rows among the records of one piece, in input order. Rows
+/// mostly come in the order of the memo (the last import read the same file):
+/// the finder compares each with the memo's next row, and looks a row up by its
+/// digest only where that is not it, reading the memo as it lies in memory
+/// rather than probing a large table at random.
+#[derive(Debug)]
+pub struct RowFinder<'r> {
+    replay: &'r Replay,
+    /// The memo row expected next (`usize::MAX`: none).
+    next: usize,
+}
+
+impl RowFinder<'_> {
+    /// The record of the row with the bytes `bytes`, if the memo knows the row.
+    pub fn find(&mut self, bytes: &[u8]) -> Option<u64> {
+        let rows = &self.replay.rows;
+        if rows.is_empty() {
+            return None;
+        }
+        let digest = row_digest(bytes);
+        let at = match rows.get(self.next) {
+            Some(&(d, _)) if d == digest => self.next,
+            _ => *self.replay.row_at.get(&digest)? as usize,
+        };
+        self.next = at + 1;
+        Some(rows[at].1)
     }
 }
 
@@ -222,6 +260,12 @@ impl Recorder {
         let mut outcomes = outcomes[0].iter();
         let mut ids = Vec::with_capacity(decoded.rows.len());
         let mut with_record_id = 0;
+        let digest = |span: crate::input::decode::RowSpan| {
+            let at = decoded.offset;
+            row_digest(&text[at + span.start as usize..at + span.end as usize])
+        };
+        // The piece's memo rows, by position: `(start, digest, record)`.
+        let mut known = Vec::with_capacity(decoded.rows.len() + decoded.replayed.len());
         for (r, &action) in piece.actions[0].iter().enumerate() {
             let held_back = match action {
                 Action::Update(_) => outcomes.next().is_some_and(|o| o.held_back()),
@@ -249,17 +293,17 @@ impl Recorder {
                 && rows.known[r].record_id == 0
             {
                 let span = decoded.rows[r];
-                let at = decoded.offset;
-                self.rows.push((row_digest(&text[at + span.start as usize..at + span.end as usize]), id));
+                known.push((span.start, digest(span), id));
             }
         }
         // The rows the memo knew qualify again.
         for &(span, id) in &decoded.replayed {
             self.import(id);
             ids.push(id);
-            let at = decoded.offset;
-            self.rows.push((row_digest(&text[at + span.start as usize..at + span.end as usize]), id));
+            known.push((span.start, digest(span), id));
         }
+        known.sort_unstable_by_key(|k| k.0);
+        self.rows.extend(known.into_iter().map(|(_, d, id)| (d, id)));
         if qualifies {
             let end = decoded.offset + decoded.consumed;
             let mut p = ReplayPiece {
@@ -295,13 +339,13 @@ impl Recorder {
         // A piece that occurs twice in the input is one entry.
         pieces.sort_by_key(|p| p.digest);
         pieces.dedup_by_key(|p| p.digest);
+        // In input order (see `RowFinder`); the rows of the pieces skipped whole
+        // come after the others.
         let mut rows = self.rows;
         if let Some(replay) = replay {
-            rows.extend(replay.rows.iter().map(|(&d, &id)| (d, id)).filter(|&(_, id)| self.carried.get(id)));
+            rows.extend(replay.rows.iter().filter(|&&(_, id)| self.carried.get(id)));
         }
         rows.retain(|&(_, id)| !twice.get(id));
-        rows.sort_unstable();
-        rows.dedup_by_key(|r| r.0);
         (!pieces.is_empty() || !rows.is_empty()).then_some(ReplayMemo { spec, pieces, rows })
     }
 }

@@ -76,7 +76,7 @@ pub struct ReplayMemo {
     /// The pieces a re-run leaves as they are.
     pub pieces: Vec<ReplayPiece>,
     /// The rows a re-run leaves as they are, wherever they are in the input:
-    /// `(digest of the row's bytes, its record)`, ascending by digest.
+    /// `(digest of the row's bytes, its record)`, in the order of the input.
     pub rows: Vec<(u128, u64)>,
 }
 
@@ -174,6 +174,12 @@ fn decode(object: &str, stored: &[u8]) -> Result<ReplayMemo, String> {
 }
 
 impl WriteSession<'_> {
+    /// Keeps `object`'s memo as it is: the import found it still true, so that
+    /// its commit does not delete it.
+    pub fn retain_replay(&self, object: &str) {
+        self.keep_replay(object);
+    }
+
     /// Saves `object`'s memo (or, with `None`, deletes it): the import's own,
     /// written with its changes, so that its commit keeps it.
     pub fn save_replay(&self, object: &str, memo: Option<&ReplayMemo>) -> Result<(), StoreError> {

@@ -333,39 +333,38 @@ pub fn decode(
     delimiter: u8,
     at_end: bool,
 ) -> DecodedPiece {
-    decode_known(text, range, names, delimiter, at_end, None)
+    decode_known(text, range, names, delimiter, at_end, None::<&mut fn(&[u8]) -> Option<u64>>)
 }
 
-/// What a re-run knows of a record from its bytes: the record it imports
-/// unchanged, if it is one of the replay memo's ([`crate::replay`]).
-pub type Known<'k> = &'k (dyn Fn(&[u8]) -> Option<u64> + Sync);
-
 /// [`decode`], leaving out of the columns every good record that `known` knows
-/// (see [`DecodedPiece::replayed`]).
-pub fn decode_known(
+/// (see [`DecodedPiece::replayed`]): what a re-run knows of a record from its
+/// bytes, the record it imports unchanged if it is one of the replay memo's
+/// ([`crate::replay`]).
+pub fn decode_known<F: FnMut(&[u8]) -> Option<u64>>(
     text: &[u8],
     range: Range<usize>,
     names: &[String],
     delimiter: u8,
     at_end: bool,
-    known: Option<Known<'_>>,
+    known: Option<&mut F>,
 ) -> DecodedPiece {
     // Almost every piece is valid UTF-8 without NULs: its rows are copied unchecked
     // and the columns validated once. Otherwise the piece is decoded again,
     // checking every row's copy, so that the broken rows fail on their own.
-    decode_piece(text, range.clone(), names, delimiter, (at_end, known), false).unwrap_or_else(|| {
-        decode_piece(text, range, names, delimiter, (at_end, known), true).expect("rows are checked")
-    })
+    let mut known = known;
+    decode_piece(text, range.clone(), names, delimiter, (at_end, known.as_deref_mut()), false).unwrap_or_else(
+        || decode_piece(text, range, names, delimiter, (at_end, known), true).expect("rows are checked"),
+    )
 }
 
 /// [`decode`], checking the copy of every row for NUL bytes and invalid UTF-8 if
 /// `check_rows`; otherwise `None` if a column holds either.
-fn decode_piece(
+fn decode_piece<F: FnMut(&[u8]) -> Option<u64>>(
     text: &[u8],
     range: Range<usize>,
     names: &[String],
     delimiter: u8,
-    (at_end, known): (bool, Option<Known<'_>>),
+    (at_end, mut known): (bool, Option<&mut F>),
     check_rows: bool,
 ) -> Option<DecodedPiece> {
     let piece = &text[range.clone()];
@@ -409,7 +408,7 @@ fn decode_piece(
                     bad.push(row, row.line, column, ErrorCode::ColumnTooLarge, String::new(), message);
                     continue;
                 }
-                if let Some(id) = known.and_then(|k| k(&piece[start..next])) {
+                if let Some(id) = known.as_mut().and_then(|k| k(&piece[start..next])) {
                     replayed.push((row, id));
                     continue;
                 }
