@@ -778,39 +778,6 @@ fn run_started(
     check_interrupt()?;
     let read = store.begin_read()?;
     let schema = read.schema()?;
-    let mut keys = Vec::with_capacity(settings.objects.len());
-    let mut planners = Vec::with_capacity(settings.objects.len());
-    let mut commit_cfgs = Vec::with_capacity(settings.objects.len());
-    let mut sequence_starts = Vec::with_capacity(settings.objects.len());
-    for o in &settings.objects {
-        let name = &o.object.name;
-        let mut slot_keys = Vec::with_capacity(o.slots.len());
-        for slot in &o.slots {
-            slot_keys.push(timed(Stage::LoadIndex, || KeyIndex::load(&read, name, slot.property))?);
-        }
-        keys.push(slot_keys);
-        let next_id = read.next_id(name)?;
-        sequence_starts.push(next_id);
-        planners.push(ObjectPlanner::new(o, opts.mode, &read, next_id).with_ids_kept(opts.create_with_ids));
-        commit_cfgs.push(CommitConfig {
-            object: o.object.clone(),
-            slots: o.slots.clone(),
-            import_id: entry.id,
-            policy: o.policy.clone(),
-        });
-    }
-    let object_names: Vec<String> = settings.objects.iter().map(|o| o.object.name.clone()).collect();
-    let mut reporter = Reporter::create(report_dir, &object_names, opts.results.as_deref(), &opts.files)
-        .map_err(ImportError::Report)?;
-    let domains = match &settings.exclusions {
-        Some(e) => {
-            let objects: Vec<Object> = settings.objects.iter().map(|o| o.object.clone()).collect();
-            crate::plan::domains::DomainLinks::new(&objects, std::sync::Arc::clone(e), &read)?
-        }
-        None => None,
-    };
-    let mut planner = Planner::new(planners).with_domains(domains).with_names(name_indexes(inputs, settings));
-
     let cfgs: Vec<TransformConfig> = inputs
         .iter()
         .enumerate()
@@ -850,6 +817,49 @@ fn run_started(
         None => None,
     };
     let replay = replay.as_ref();
+    // Rows the memo knows are not looked up: with most of the object's records
+    // among them, the few rows left read the stored index key by key.
+    let known_rows = replay.map_or(0, crate::replay::Replay::row_count) as u64;
+    let mut keys = Vec::with_capacity(settings.objects.len());
+    let mut planners = Vec::with_capacity(settings.objects.len());
+    let mut commit_cfgs = Vec::with_capacity(settings.objects.len());
+    let mut sequence_starts = Vec::with_capacity(settings.objects.len());
+    for o in &settings.objects {
+        let name = &o.object.name;
+        let mut slot_keys = Vec::with_capacity(o.slots.len());
+        for slot in &o.slots {
+            let stored = known_rows > 0
+                && o.object.name == settings.objects[0].object.name
+                && known_rows * 10 >= read.index_len(name, slot.property)? * 9;
+            slot_keys.push(if stored {
+                KeyIndex::stored(&read, name, slot.property)?
+            } else {
+                timed(Stage::LoadIndex, || KeyIndex::load(&read, name, slot.property))?
+            });
+        }
+        keys.push(slot_keys);
+        let next_id = read.next_id(name)?;
+        sequence_starts.push(next_id);
+        planners.push(ObjectPlanner::new(o, opts.mode, &read, next_id).with_ids_kept(opts.create_with_ids));
+        commit_cfgs.push(CommitConfig {
+            object: o.object.clone(),
+            slots: o.slots.clone(),
+            import_id: entry.id,
+            policy: o.policy.clone(),
+        });
+    }
+    let object_names: Vec<String> = settings.objects.iter().map(|o| o.object.name.clone()).collect();
+    let mut reporter = Reporter::create(report_dir, &object_names, opts.results.as_deref(), &opts.files)
+        .map_err(ImportError::Report)?;
+    let domains = match &settings.exclusions {
+        Some(e) => {
+            let objects: Vec<Object> = settings.objects.iter().map(|o| o.object.clone()).collect();
+            crate::plan::domains::DomainLinks::new(&objects, std::sync::Arc::clone(e), &read)?
+        }
+        None => None,
+    };
+    let mut planner = Planner::new(planners).with_domains(domains).with_names(name_indexes(inputs, settings));
+
 
     let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let threads =
@@ -876,7 +886,7 @@ fn run_started(
                 let mut outcomes = vec![Vec::new(); commit_cfgs.len()];
                 let mut list_members: Vec<u64> = Vec::new();
                 let mut list_made = None;
-                let mut recorder = replay_spec.map(|_| crate::replay::Recorder::default());
+                let mut recorder = replay_spec.map(|_| crate::replay::Recorder::new(replay));
                 for msg in &rx {
                     match msg {
                         Msg::File { index, label, header, header_line, text: t, lines } => {
@@ -916,7 +926,7 @@ fn run_started(
                             }
                             if let Some(o) = list_object {
                                 list_members.extend(piece.actions[o].iter().filter_map(|a| a.record()));
-                                list_members.extend(piece.rows.piece.replayed.iter().map(|&(_, id)| id));
+                                list_members.extend(piece.rows.piece.replayed.iter().map(|&(_, id, _)| id));
                             }
                             if let Some(r) = &mut recorder {
                                 r.planned(&piece, &outcomes, text);
@@ -975,9 +985,9 @@ fn run_started(
                             })?;
                             if let (Some(r), Some(spec)) = (recorder.take(), replay_spec) {
                                 let object = &commit_cfgs[0].object.name;
-                                match r.finish(spec, replay) {
-                                    Some(m) if replay.is_some_and(|r| r.same_as(&m)) => session.retain_replay(object),
-                                    memo => session.save_replay(object, memo.as_ref())?,
+                                match r.finish(spec) {
+                                    crate::replay::Finished::Same => session.retain_replay(object),
+                                    crate::replay::Finished::New(memo) => session.save_replay(object, memo.as_ref())?,
                                 }
                             }
                             let mut e = entry_for_writer.clone();
@@ -1311,7 +1321,7 @@ fn pipeline_file<'a>(
                 Work::Decoded(t)
                     if t.replay_conflict
                         || (!t.piece.replayed.is_empty()
-                            && planner.touched_any(0, t.piece.replayed.iter().map(|&(_, id)| id))) =>
+                            && planner.touched_any(0, t.piece.replayed.iter().map(|&(_, id, _)| id))) =>
                 {
                     decode(t.piece.offset..t.piece.offset + t.piece.consumed, false)
                 }

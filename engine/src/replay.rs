@@ -115,8 +115,9 @@ pub struct Replay {
     by_digest: HashMap<u128, usize, ahash::RandomState>,
     /// The memo's rows, in the order of the input they were found in.
     rows: Vec<(u128, u64)>,
-    /// Where each row's digest is in `rows`.
-    row_at: HashMap<u128, u32, ahash::RandomState>,
+    /// Where each row is in `rows`, by the low half of its digest (the whole
+    /// digest is compared there; of two rows sharing a half, one is left out).
+    row_at: HashMap<u64, u32, ahash::RandomState>,
     whole_pieces_off: bool,
 }
 
@@ -127,8 +128,13 @@ impl Replay {
         let memo = memo.filter(|m| m.spec == spec && !(m.pieces.is_empty() && m.rows.is_empty()))?;
         let by_digest = memo.pieces.iter().enumerate().map(|(i, p)| (p.digest, i)).collect();
         let mut row_at = HashMap::with_capacity_and_hasher(memo.rows.len(), ahash::RandomState::new());
-        row_at.extend(memo.rows.iter().enumerate().map(|(i, &(d, _))| (d, i as u32)));
+        row_at.extend(memo.rows.iter().enumerate().map(|(i, &(d, _))| (d as u64, i as u32)));
         Some(Self { pieces: memo.pieces, by_digest, rows: memo.rows, row_at, whole_pieces_off: rows_only })
+    }
+
+    /// Number of single rows the memo knows.
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
     }
 
     /// Whether the memo knows single rows.
@@ -139,11 +145,6 @@ impl Replay {
     /// A finder of the memo's rows in one piece of the input (see [`RowFinder`]).
     pub fn finder(&self) -> RowFinder<'_> {
         RowFinder { replay: self, next: usize::MAX }
-    }
-
-    /// Whether `memo` says what this one says.
-    pub fn same_as(&self, memo: &ReplayMemo) -> bool {
-        memo.pieces == self.pieces && memo.rows == self.rows
     }
 
     /// The memo's piece with the bytes `bytes`, if there is one. Not with a
@@ -175,8 +176,9 @@ pub struct RowFinder<'r> {
 }
 
 impl RowFinder<'_> {
-    /// The record of the row with the bytes `bytes`, if the memo knows the row.
-    pub fn find(&mut self, bytes: &[u8]) -> Option<u64> {
+    /// The record of the row with the bytes `bytes` and its place in the memo,
+    /// if the memo knows the row.
+    pub fn find(&mut self, bytes: &[u8]) -> Option<(u64, u32)> {
         let rows = &self.replay.rows;
         if rows.is_empty() {
             return None;
@@ -184,10 +186,13 @@ impl RowFinder<'_> {
         let digest = row_digest(bytes);
         let at = match rows.get(self.next) {
             Some(&(d, _)) if d == digest => self.next,
-            _ => *self.replay.row_at.get(&digest)? as usize,
+            _ => *self.replay.row_at.get(&(digest as u64))? as usize,
         };
+        if rows[at].0 != digest {
+            return None;
+        }
         self.next = at + 1;
-        Some(rows[at].1)
+        Some((rows[at].1, at as u32))
     }
 }
 
@@ -217,11 +222,16 @@ const MAX_ID: u64 = 1 << 36;
 
 /// Builds the memo of an import as its pieces are written, in file order.
 #[derive(Debug, Default)]
-pub struct Recorder {
+pub struct Recorder<'r> {
+    /// The memo the import used.
+    replay: Option<&'r Replay>,
     /// Every piece that may qualify, with its records.
     candidates: Vec<ReplayPiece>,
-    /// Every row that may qualify: its digest and record.
+    /// Every row that may qualify, `(digest, record)`, while they are not the
+    /// first `same` rows of the memo used, in its order (the usual re-run: then
+    /// nothing is copied).
     rows: Vec<(u128, u64)>,
+    same: Option<usize>,
     /// Records imported by some row; by more than one row.
     once: Bits,
     twice: Bits,
@@ -231,13 +241,39 @@ pub struct Recorder {
     gave_up: bool,
 }
 
-impl Recorder {
+/// What an import leaves for its re-runs.
+#[derive(Debug)]
+pub enum Finished {
+    /// The memo it used, as it is.
+    Same,
+    /// Another memo, or none.
+    New(Option<ReplayMemo>),
+}
+
+impl<'r> Recorder<'r> {
+    /// A recorder for an import that used `replay`.
+    pub fn new(replay: Option<&'r Replay>) -> Self {
+        Self { replay, same: replay.map(|_| 0), ..Self::default() }
+    }
+
     fn import(&mut self, id: u64) {
         if id > MAX_ID {
             self.gave_up = true;
         } else if self.once.set(id) {
             self.twice.set(id);
         }
+    }
+
+    fn row(&mut self, row: (u128, u64)) {
+        if let (Some(n), Some(replay)) = (self.same, self.replay) {
+            if replay.rows.get(n) == Some(&row) {
+                self.same = Some(n + 1);
+                return;
+            }
+            self.rows = replay.rows[..n].to_vec();
+            self.same = None;
+        }
+        self.rows.push(row);
     }
 
     /// Notes a planned piece of `text` after its writes (`outcomes` as the commit
@@ -258,12 +294,8 @@ impl Recorder {
             && piece.links.labels.is_empty()
             && !(decoded.rows.is_empty() && decoded.replayed.is_empty());
         let mut outcomes = outcomes[0].iter();
-        let mut ids = Vec::with_capacity(decoded.rows.len());
+        let mut ids = Vec::with_capacity(decoded.rows.len() + decoded.replayed.len());
         let mut with_record_id = 0;
-        let digest = |span: crate::input::decode::RowSpan| {
-            let at = decoded.offset;
-            row_digest(&text[at + span.start as usize..at + span.end as usize])
-        };
         // The piece's memo rows, by position: `(start, digest, record)`.
         let mut known = Vec::with_capacity(decoded.rows.len() + decoded.replayed.len());
         for (r, &action) in piece.actions[0].iter().enumerate() {
@@ -293,17 +325,21 @@ impl Recorder {
                 && rows.known[r].record_id == 0
             {
                 let span = decoded.rows[r];
-                known.push((span.start, digest(span), id));
+                let at = decoded.offset;
+                known.push((span.start, row_digest(&text[at + span.start as usize..at + span.end as usize]), id));
             }
         }
         // The rows the memo knew qualify again.
-        for &(span, id) in &decoded.replayed {
+        let memo_rows = self.replay.map_or(&[][..], |r| &r.rows[..]);
+        for &(span, id, at) in &decoded.replayed {
             self.import(id);
             ids.push(id);
-            known.push((span.start, digest(span), id));
+            known.push((span.start, memo_rows[at as usize].0, id));
         }
         known.sort_unstable_by_key(|k| k.0);
-        self.rows.extend(known.into_iter().map(|(_, d, id)| (d, id)));
+        for (_, d, id) in known {
+            self.row((d, id));
+        }
         if qualifies {
             let end = decoded.offset + decoded.consumed;
             let mut p = ReplayPiece {
@@ -328,10 +364,10 @@ impl Recorder {
     }
 
     /// The memo: the candidates whose records no other row imported, with the
-    /// rows of `replay` (the memo the import used) in the pieces it skipped.
-    pub fn finish(self, spec: u128, replay: Option<&Replay>) -> Option<ReplayMemo> {
+    /// rows of the memo the import used in the pieces it skipped whole.
+    pub fn finish(self, spec: u128) -> Finished {
         if self.gave_up {
-            return None;
+            return Finished::New(None);
         }
         let twice = &self.twice;
         let mut pieces: Vec<ReplayPiece> =
@@ -339,14 +375,24 @@ impl Recorder {
         // A piece that occurs twice in the input is one entry.
         pieces.sort_by_key(|p| p.digest);
         pieces.dedup_by_key(|p| p.digest);
+        let used: &[(u128, u64)] = self.replay.map_or(&[], |r| &r.rows);
+        let mut rows = match self.same {
+            Some(n) => {
+                let unchanged = n == used.len()
+                    && self.replay.is_some_and(|r| r.pieces == pieces)
+                    && used.iter().all(|&(_, id)| !twice.get(id) && !self.carried.get(id));
+                if unchanged {
+                    return Finished::Same;
+                }
+                used[..n].to_vec()
+            }
+            None => self.rows,
+        };
         // In input order (see `RowFinder`); the rows of the pieces skipped whole
         // come after the others.
-        let mut rows = self.rows;
-        if let Some(replay) = replay {
-            rows.extend(replay.rows.iter().filter(|&&(_, id)| self.carried.get(id)));
-        }
+        rows.extend(used.iter().filter(|&&(_, id)| self.carried.get(id)));
         rows.retain(|&(_, id)| !twice.get(id));
-        (!pieces.is_empty() || !rows.is_empty()).then_some(ReplayMemo { spec, pieces, rows })
+        Finished::New((!pieces.is_empty() || !rows.is_empty()).then_some(ReplayMemo { spec, pieces, rows }))
     }
 }
 
@@ -388,10 +434,10 @@ mod tests {
         for p in [piece(1, &[1, 2]), piece(2, &[3]), piece(3, &[2, 9])] {
             r.replayed(&p);
         }
-        let memo = r.finish(0, None).unwrap();
+        let Finished::New(Some(memo)) = r.finish(0) else { panic!("a memo") };
         assert_eq!(memo.pieces.iter().map(|p| p.digest).collect::<Vec<_>>(), vec![2]);
         let mut r = Recorder::default();
         r.replayed(&piece(1, &[MAX_ID + 1]));
-        assert!(r.finish(0, None).is_none());
+        assert!(matches!(r.finish(0), Finished::New(None)));
     }
 }

@@ -73,7 +73,7 @@ pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
 pub use replay::{ReplayMemo, ReplayPiece};
 pub use session::{
-    IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, SECONDARY,
+    IndexReader, IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, SECONDARY,
     StoredRecord, UpdateOutcome, WriteSession,
 };
 pub use store::Store;

@@ -508,6 +508,28 @@ impl IndexTable<'_> {
     }
 }
 
+/// Point reads of one identifier index in a snapshot (one table open for many
+/// reads), for an import that looks up few keys.
+pub struct IndexReader {
+    table: Option<ReadOnlyTable<&'static [u8], u64>>,
+}
+
+impl IndexReader {
+    /// The index entry of `key` (as [`ReadSession::lookup_entry`]).
+    pub fn get(&self, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        let Some(table) = &self.table else {
+            return Ok(None);
+        };
+        guard(|| Ok(table.get(key)?.map(|g| g.value())))
+    }
+}
+
+impl std::fmt::Debug for IndexReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexReader").finish_non_exhaustive()
+    }
+}
+
 /// Point reads of one object's records in a snapshot (one table open for many reads).
 pub struct RecordReader {
     table: Option<ReadOnlyTable<u64, &'static [u8]>>,
@@ -778,6 +800,11 @@ impl ReadSession {
             };
             Ok(table.get(key)?.map(|g| g.value()))
         })
+    }
+
+    /// Opens an identifier index for point reads.
+    pub fn index_reader(&self, object: &str, property: PropertyId) -> Result<IndexReader, StoreError> {
+        guard(|| Ok(IndexReader { table: self.index_table(object, property)? }))
     }
 
     /// Number of entries of an identifier index.

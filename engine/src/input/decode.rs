@@ -71,8 +71,9 @@ pub struct DecodedPiece {
     /// decoding must go on from `offset + consumed` with more input.
     pub clean: bool,
     /// Good records that a re-run knows change nothing ([`crate::replay`]): each
-    /// one's position and record ID. They are not in `rows` or the columns.
-    pub replayed: Vec<(RowSpan, u64)>,
+    /// one's position, record ID and place in the memo. They are not in `rows`
+    /// or the columns.
+    pub replayed: Vec<(RowSpan, u64, u32)>,
 }
 
 impl DecodedPiece {
@@ -333,14 +334,14 @@ pub fn decode(
     delimiter: u8,
     at_end: bool,
 ) -> DecodedPiece {
-    decode_known(text, range, names, delimiter, at_end, None::<&mut fn(&[u8]) -> Option<u64>>)
+    decode_known(text, range, names, delimiter, at_end, None::<&mut fn(&[u8]) -> Option<(u64, u32)>>)
 }
 
 /// [`decode`], leaving out of the columns every good record that `known` knows
 /// (see [`DecodedPiece::replayed`]): what a re-run knows of a record from its
 /// bytes, the record it imports unchanged if it is one of the replay memo's
 /// ([`crate::replay`]).
-pub fn decode_known<F: FnMut(&[u8]) -> Option<u64>>(
+pub fn decode_known<F: FnMut(&[u8]) -> Option<(u64, u32)>>(
     text: &[u8],
     range: Range<usize>,
     names: &[String],
@@ -359,7 +360,7 @@ pub fn decode_known<F: FnMut(&[u8]) -> Option<u64>>(
 
 /// [`decode`], checking the copy of every row for NUL bytes and invalid UTF-8 if
 /// `check_rows`; otherwise `None` if a column holds either.
-fn decode_piece<F: FnMut(&[u8]) -> Option<u64>>(
+fn decode_piece<F: FnMut(&[u8]) -> Option<(u64, u32)>>(
     text: &[u8],
     range: Range<usize>,
     names: &[String],
@@ -408,8 +409,8 @@ fn decode_piece<F: FnMut(&[u8]) -> Option<u64>>(
                     bad.push(row, row.line, column, ErrorCode::ColumnTooLarge, String::new(), message);
                     continue;
                 }
-                if let Some(id) = known.as_mut().and_then(|k| k(&piece[start..next])) {
-                    replayed.push((row, id));
+                if let Some((id, at)) = known.as_mut().and_then(|k| k(&piece[start..next])) {
+                    replayed.push((row, id, at));
                     continue;
                 }
                 if check_rows {

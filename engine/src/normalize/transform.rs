@@ -790,10 +790,10 @@ fn transform_object(
         out.present.push(present);
     }
     evidence.append(&mut observed);
-    look_up(&mut out, keys, &used_slots, &mut matched);
+    look_up(&mut out, keys, &used_slots, &mut matched).map_err(|e| e.to_string())?;
     if oi == 0 && !piece.replayed.is_empty() {
         let replayed: std::collections::HashSet<u64, ahash::RandomState> =
-            piece.replayed.iter().map(|&(_, id)| id).collect();
+            piece.replayed.iter().map(|&(_, id, _)| id).collect();
         if matched.iter().any(|(id, _)| replayed.contains(id)) {
             return Ok(None);
         }
@@ -805,8 +805,13 @@ fn transform_object(
 /// Looks the piece's identifiers up in the snapshot's indexes, in a pass of its
 /// own: a probe of a large index waits on memory, and probes with nothing else
 /// between them overlap in the processor. Rows whose record is known (by record
-/// ID or identifier) go to `matched`.
-fn look_up(out: &mut ObjectRows, keys: &[KeyIndex], used_slots: &[usize], matched: &mut Vec<(u64, u32)>) {
+/// ID or identifier) go to `matched`. `Err` when a stored index cannot be read.
+fn look_up(
+    out: &mut ObjectRows,
+    keys: &[KeyIndex],
+    used_slots: &[usize],
+    matched: &mut Vec<(u64, u32)>,
+) -> Result<(), store::StoreError> {
     let mut start = 0;
     for r in 0..out.known.len() {
         let end = out.key_ends[r] as usize;
@@ -816,7 +821,7 @@ fn look_up(out: &mut ObjectRows, keys: &[KeyIndex], used_slots: &[usize], matche
         }
         let known = &mut out.known[r];
         if end > start {
-            known.key_owner = keys[0].get(out.key_hashes[r], &out.keys[start..end]).unwrap_or(0);
+            known.key_owner = keys[0].get(out.key_hashes[r], &out.keys[start..end])?.unwrap_or(0);
         }
         start = end;
         let target = if known.record_id != 0 { known.record_id } else { known.key_owner & !store::SECONDARY };
@@ -829,10 +834,11 @@ fn look_up(out: &mut ObjectRows, keys: &[KeyIndex], used_slots: &[usize], matche
         let mut begin = 0;
         for meta in &mut slot.meta {
             let end = meta.0 as usize;
-            meta.2 = keys[i].get(meta.1, &slot.keys[begin..end]).unwrap_or(0);
+            meta.2 = keys[i].get(meta.1, &slot.keys[begin..end])?.unwrap_or(0);
             begin = end;
         }
     }
+    Ok(())
 }
 
 /// Merges every matched row into its stored record in the snapshot (the store

@@ -259,14 +259,14 @@ impl Reporter {
         let mut before = |this: &mut Self, at: u32| -> std::io::Result<()> {
             loop {
                 let next_bad = bad.peek().map(|(_, b)| b.start).filter(|&s| s < at);
-                let next_replayed = replayed.peek().map(|(r, _)| r.start).filter(|&s| s < at);
+                let next_replayed = replayed.peek().map(|(r, ..)| r.start).filter(|&s| s < at);
                 match (next_bad, next_replayed) {
                     (Some(b), r) if r.is_none_or(|r| b < r) => {
                         let (issue, broken) = bad.next().expect("peeked");
                         this.bad_row(issue, broken, piece, text)?;
                     }
                     (_, Some(_)) => {
-                        let &(span, id) = replayed.next().expect("peeked");
+                        let &(span, id, _) = replayed.next().expect("peeked");
                         this.rows += 1;
                         this.replayed += 1;
                         this.counts[0].unchanged += 1;

@@ -107,10 +107,13 @@ type KeyRange<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
 /// Per shard: `(hash, id, key offset, key len)`, plus the range's key bytes.
 type Part = (Vec<Vec<(u64, u64, usize, u32)>>, Vec<u8>);
 
-/// The store's identifier index at import start, read-only and sharded.
+/// The store's identifier index at import start, read-only and sharded; or, for
+/// an import that looks up few keys (a re-run, [`crate::replay`]), the index
+/// as stored, read key by key.
 pub struct KeyIndex {
     shards: Vec<KeyTable>,
     len: usize,
+    stored: Option<store::IndexReader>,
 }
 
 impl std::fmt::Debug for KeyIndex {
@@ -128,7 +131,12 @@ fn shard_of(hash: u64) -> usize {
 impl KeyIndex {
     /// An empty index.
     pub fn empty() -> Self {
-        Self { shards: (0..SHARDS).map(|_| KeyTable::default()).collect(), len: 0 }
+        Self { shards: (0..SHARDS).map(|_| KeyTable::default()).collect(), len: 0, stored: None }
+    }
+
+    /// The store's index of `object` on `property`, read where a key is looked up.
+    pub fn stored(read: &ReadSession, object: &str, property: u16) -> Result<Self, StoreError> {
+        Ok(Self { stored: Some(read.index_reader(object, property)?), ..Self::empty() })
     }
 
     /// Loads the store's index of `object` on `property`.
@@ -177,11 +185,14 @@ impl KeyIndex {
     }
 
     /// The record ID owning `key` (hash `hash`), if any.
-    pub fn get(&self, hash: u64, key: &[u8]) -> Option<u64> {
-        if self.len == 0 {
-            return None;
+    pub fn get(&self, hash: u64, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        if let Some(stored) = &self.stored {
+            return stored.get(key);
         }
-        self.shards[shard_of(hash)].get(hash, key)
+        if self.len == 0 {
+            return Ok(None);
+        }
+        Ok(self.shards[shard_of(hash)].get(hash, key))
     }
 
     /// Number of keys.
