@@ -392,6 +392,7 @@ pub fn clone_piece(p: &DecodedPiece) -> DecodedPiece {
         consumed: p.consumed,
         lines: p.lines,
         clean: p.clean,
+        replayed: p.replayed.clone(),
     }
 }
 

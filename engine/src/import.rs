@@ -813,8 +813,7 @@ fn run_started(
             spec,
             opts.results.is_some(),
         ),
-        Some(_) => None,
-        None => None,
+        _ => None,
     };
     let replay = replay.as_ref();
     // Rows the memo knows are not looked up: with most of the object's records
@@ -859,7 +858,6 @@ fn run_started(
         None => None,
     };
     let mut planner = Planner::new(planners).with_domains(domains).with_names(name_indexes(inputs, settings));
-
 
     let pool = opts.thread_pool().map_err(ImportError::Options)?;
     let threads =
@@ -987,7 +985,9 @@ fn run_started(
                                 let object = &commit_cfgs[0].object.name;
                                 match r.finish(spec) {
                                     crate::replay::Finished::Same => session.retain_replay(object),
-                                    crate::replay::Finished::New(memo) => session.save_replay(object, memo.as_ref())?,
+                                    crate::replay::Finished::New(memo) => {
+                                        session.save_replay(object, memo.as_ref())?;
+                                    }
                                 }
                             }
                             let mut e = entry_for_writer.clone();
@@ -1122,7 +1122,7 @@ fn run_started(
 /// A piece as the parallel stage hands it on: decoded and transformed, or found
 /// in the replay memo (not decoded; it ends at `end`).
 enum Work {
-    Decoded(Transformed),
+    Decoded(Box<Transformed>),
     Replayed { end: usize, piece: usize },
 }
 
@@ -1307,13 +1307,13 @@ fn pipeline_file<'a>(
         .and_then(|r| r.find(&text[range.clone()], range.end == text.len()))
     {
         Some(piece) => Work::Replayed { end: range.end, piece },
-        None => Work::Decoded(decode(range, true)),
+        None => Work::Decoded(Box::new(decode(range, true))),
     };
     pieces::for_each_piece(
         pieces::body_ranges(text, &input.header, chunk, threads),
         threads,
         pool,
-        &work,
+        work,
         |w: Work| {
             let t = match w {
                 // Rows of the memo whose record an earlier row changed would change
@@ -1325,7 +1325,7 @@ fn pipeline_file<'a>(
                 {
                     decode(t.piece.offset..t.piece.offset + t.piece.consumed, false)
                 }
-                Work::Decoded(t) => t,
+                Work::Decoded(t) => *t,
                 Work::Replayed { end, piece } => {
                     let memo = replay.expect("a replayed piece comes from the memo").piece(piece);
                     // Unless an earlier row changed one of its records, the piece
@@ -1339,7 +1339,10 @@ fn pipeline_file<'a>(
                         }
                         lines_before += u64::from(memo.lines);
                         progress.advance((end - resume) as u64);
-                        input.prepared.source.release(input.prepared.start + resume..input.prepared.start + end);
+                        input
+                            .prepared
+                            .source
+                            .release(input.prepared.start + resume..input.prepared.start + end);
                         resume = end;
                         return timed(Stage::QueueWait, || tx.send(Msg::Replayed(piece)).is_ok());
                     }

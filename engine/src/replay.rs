@@ -326,7 +326,11 @@ impl<'r> Recorder<'r> {
             {
                 let span = decoded.rows[r];
                 let at = decoded.offset;
-                known.push((span.start, row_digest(&text[at + span.start as usize..at + span.end as usize]), id));
+                known.push((
+                    span.start,
+                    row_digest(&text[at + span.start as usize..at + span.end as usize]),
+                    id,
+                ));
             }
         }
         // The rows the memo knew qualify again.

@@ -73,8 +73,8 @@ pub use owners::{Owner, OwnerOutcome};
 pub use record::{RecordError, RecordView};
 pub use replay::{ReplayMemo, ReplayPiece};
 pub use session::{
-    IndexReader, IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable, SECONDARY,
-    StoredRecord, UpdateOutcome, WriteSession,
+    IndexReader, IndexTable, MergedSlot, Premerge, Premerged, ReadSession, RecordReader, RecordTable,
+    SECONDARY, StoredRecord, UpdateOutcome, WriteSession,
 };
 pub use store::Store;
 pub use undo::{SHOWN as UNDO_SHOWN, UndoConflict, UndoCounts, UndoReport};

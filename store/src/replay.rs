@@ -258,9 +258,14 @@ mod tests {
     use super::*;
 
     fn memo() -> ReplayMemo {
-        let mut piece = ReplayPiece { digest: 7 << 100 | 3, rows: 5, lines: 6, with_record_id: 1, runs: Vec::new() };
+        let mut piece =
+            ReplayPiece { digest: 7 << 100 | 3, rows: 5, lines: 6, with_record_id: 1, runs: Vec::new() };
         piece.set_records(vec![9, 3, 4, 5, 20, 10]);
-        ReplayMemo { spec: u128::MAX - 1, pieces: vec![piece, ReplayPiece::default()], rows: vec![(1, 2), (3, 4)] }
+        ReplayMemo {
+            spec: u128::MAX - 1,
+            pieces: vec![piece, ReplayPiece::default()],
+            rows: vec![(1, 2), (3, 4)],
+        }
     }
 
     #[test]

@@ -767,10 +767,14 @@ fn merge_forced(
     let mut rewritten = Vec::with_capacity(chain.len());
     for image in &states[..chain.len()] {
         let mut b = RecordBuilder::default();
-        let props: BTreeSet<PropertyId> =
-            image.values().map(|(p, _)| p).chain(base.iter().flat_map(|b| b.values().map(|(p, _)| p))).collect();
+        let props: BTreeSet<PropertyId> = image
+            .values()
+            .map(|(p, _)| p)
+            .chain(base.iter().flat_map(|b| b.values().map(|(p, _)| p)))
+            .collect();
         for p in props {
-            let value = if changed.contains(&p) { image.get(p) } else { base.as_ref().and_then(|b| b.get(p)) };
+            let value =
+                if changed.contains(&p) { image.get(p) } else { base.as_ref().and_then(|b| b.get(p)) };
             if let Some(v) = value {
                 b.push(p, v);
             }

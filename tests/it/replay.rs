@@ -49,7 +49,11 @@ fn row() -> impl Strategy<Value = Row> {
 }
 
 fn quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell.to_owned() }
+    if cell.contains([',', '"', '\n']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.to_owned()
+    }
 }
 
 fn email(r: &Row) -> String {
@@ -65,7 +69,8 @@ fn csv(rows: &[Row], crlf: bool) -> String {
     let end = if crlf { "\r\n" } else { "\n" };
     let mut out = format!("Email,First Name,Lifecycle Stage,City{end}");
     for r in rows {
-        let cells = [email(r), FIRST[r.first].to_owned(), STAGES[r.stage].to_owned(), CITIES[r.city].to_owned()];
+        let cells =
+            [email(r), FIRST[r.first].to_owned(), STAGES[r.stage].to_owned(), CITIES[r.city].to_owned()];
         out.push_str(&cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
         out.push_str(end);
     }
@@ -84,8 +89,13 @@ fn export(store: &Store) -> Vec<u8> {
     let read = store.begin_read().unwrap();
     let schema = read.schema().unwrap();
     let mut out = Vec::new();
-    engine::export::export(&read, schema.object("contacts").unwrap(), engine::export::Format::Jsonl, &mut out)
-        .unwrap();
+    engine::export::export(
+        &read,
+        schema.object("contacts").unwrap(),
+        engine::export::Format::Jsonl,
+        &mut out,
+    )
+    .unwrap();
     out
 }
 
@@ -124,7 +134,8 @@ impl Pair {
     fn import(&mut self, text: &str, tweak: impl Fn(&mut ImportSpec)) -> Result<(), TestCaseError> {
         let file = self.dir.path().join("contacts.csv");
         std::fs::write(&file, text).unwrap();
-        let mut opts = ImportSpec { files: vec![file], objects: vec!["contacts".into()], ..ImportSpec::default() };
+        let mut opts =
+            ImportSpec { files: vec![file], objects: vec!["contacts".into()], ..ImportSpec::default() };
         tweak(&mut opts);
         let (memo_dir, all_dir) = (self.dir.path().join("m"), self.dir.path().join("a"));
         let with = |d: &PathBuf, o: &ImportSpec| ImportSpec {
@@ -233,7 +244,13 @@ proptest! {
 #[test]
 fn an_unchanged_file_is_known_row_for_row_and_whole_pieces() {
     let rows: Vec<Row> = (0..300)
-        .map(|i| Row { email: [0, 2, 4, 7, 8][i % 5], n: (i / 5) as u16 + 1, first: i % 4, stage: i % 3, city: i % 4 })
+        .map(|i| Row {
+            email: [0, 2, 4, 7, 8][i % 5],
+            n: (i / 5) as u16 + 1,
+            first: i % 4,
+            stage: i % 3,
+            city: i % 4,
+        })
         .collect();
     for chunk in [200, 1 << 20] {
         let mut pair = Pair::new();
@@ -257,7 +274,8 @@ fn every_other_write_to_the_object_makes_the_memo_go() {
     let store = dir.path().join("crm.redb");
     let file = dir.path().join("contacts.csv");
     let other = dir.path().join("other.csv");
-    std::fs::write(&file, "Email,First Name\nana@acme.com,Ana\nbo@ærø.dk,Bø\njosé@exämple.de,José\n").unwrap();
+    std::fs::write(&file, "Email,First Name\nana@acme.com,Ana\nbo@ærø.dk,Bø\njosé@exämple.de,José\n")
+        .unwrap();
     std::fs::write(&other, "Email,First Name\nana@acme.com,Anna\n").unwrap();
     let imp = |args: &[&str]| {
         let mut all = vec!["import", file.to_str().unwrap(), "--json"];
@@ -288,7 +306,11 @@ fn every_other_write_to_the_object_makes_the_memo_go() {
     assert_eq!((unread(&v), v["objects"]["contacts"]["created"].as_u64()), (0, Some(1)));
     assert_eq!(unread(&imp(&[])), 3);
     // A new property of the object.
-    assert!(ingest(&store, &["schema", "add-property", "contacts", "shoe_size", "--type", "number"]).status.success());
+    assert!(
+        ingest(&store, &["schema", "add-property", "contacts", "shoe_size", "--type", "number"])
+            .status
+            .success()
+    );
     assert_eq!(unread(&imp(&[])), 0);
     // Other options: another memo, then that one is used.
     assert_eq!(unread(&imp(&["--no-overwrite", "firstname"])), 0);

@@ -194,12 +194,18 @@ fn undoing_a_later_import_after_a_forced_undo_does_not_bring_the_undone_values_b
     let i2 = import(&store, &second, &[])["import_id"].to_string();
     assert!(undo(&store, &[&i1, "--force"]).status.success());
     let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
-    assert_eq!((&ana["properties"]["firstname"], &ana["properties"]["lastname"]), (&json!("Ana"), &json!("Lind")));
+    assert_eq!(
+        (&ana["properties"]["firstname"], &ana["properties"]["lastname"]),
+        (&json!("Ana"), &json!("Lind"))
+    );
     // Undoing the later import: its own change goes, the first import's stays undone.
     assert!(undo(&store, &[&i2]).status.success());
     let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
     assert_eq!(ana["properties"]["firstname"], "Ana", "the forced undo's restored value came back undone");
-    assert_eq!(ana["properties"]["lastname"], "Åberg-Lind", "the later import's before-image of what it changed");
+    assert_eq!(
+        ana["properties"]["lastname"], "Åberg-Lind",
+        "the later import's before-image of what it changed"
+    );
     let zoe = json(&ingest(&store, &["get", "contacts", "4", "--json"]));
     assert_eq!(zoe["properties"]["firstname"], serde_json::Value::Null, "{zoe}");
     assert_eq!(zoe["properties"]["lastname"], "Ünal");

@@ -220,11 +220,7 @@ impl TransformConfig {
     pub fn replayable(&self) -> bool {
         self.link_columns.is_empty()
             && self.numbers.is_none()
-            && !self
-                .objects
-                .iter()
-                .flat_map(|o| &o.columns)
-                .any(|c| c.observe || c.ty == PropertyType::Owner)
+            && !self.objects.iter().flat_map(|o| &o.columns).any(|c| c.observe || c.ty == PropertyType::Owner)
     }
 
     /// Prepares the per-column work of a mapping; `settings` has one entry per
