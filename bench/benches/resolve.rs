@@ -35,7 +35,10 @@ fn load(c: &mut Criterion) {
 /// Looks every key up, hashing it first as the transform stage does, and counts
 /// the keys found (so that no lookup can be optimised away).
 fn lookup_all(index: &KeyIndex, keys: &[Vec<u8>]) -> usize {
-    keys.iter().map(|k| black_box(k.as_slice())).filter(|k| index.get(hash_key(k), k).is_ok_and(|e| e.is_some())).count()
+    keys.iter()
+        .map(|k| black_box(k.as_slice()))
+        .filter(|k| index.get(hash_key(k), k).is_ok_and(|e| e.is_some()))
+        .count()
 }
 
 fn get(c: &mut Criterion) {

@@ -206,6 +206,11 @@ impl WriteSession<'_> {
             return Ok(());
         }
         guard(|| {
+            // A store that never kept a memo does not get the table.
+            let name = redb::TableHandle::name(&REPLAY).to_owned();
+            if !self.txn().list_tables()?.any(|t| redb::TableHandle::name(&t) == name) {
+                return Ok(());
+            }
             let mut table = self.txn().open_table(REPLAY)?;
             for object in stale {
                 table.remove(object.as_str())?;
