@@ -362,7 +362,9 @@ impl<'r> Recorder<'r> {
     pub fn replayed(&mut self, piece: &ReplayPiece) {
         for id in piece.records() {
             self.import(id);
-            self.carried.set(id);
+            if id <= MAX_ID {
+                self.carried.set(id);
+            }
         }
         self.candidates.push(piece.clone());
     }
