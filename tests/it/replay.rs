@@ -197,7 +197,7 @@ fn apply(rows: &mut Vec<Row>, c: &Change) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     /// Nightly runs of a file that changes a little between runs: the memo store
     /// equals the store that reads every row, at any chunk size and thread count,
