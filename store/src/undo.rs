@@ -467,16 +467,8 @@ impl WriteSession<'_> {
                     }
                     (Some(_), Some(current)) => {
                         let chain = self.later_images(&before_name, r.id, later)?;
-                        let images: Vec<Vec<u8>> = chain.iter().map(|(_, image)| image.clone()).collect();
-                        let (after, kept, rewritten) =
-                            merge_forced(r.id, r.base.as_deref(), &images, current).map_err(corrupt(r.id))?;
-                        // The later imports' images held this import's values of
-                        // what it gives back: they now hold the values given back,
-                        // so that undoing a later import does not bring them again.
-                        let mut before = self.txn().open_table(tables::before(&before_name))?;
-                        for ((j, _), image) in chain.iter().zip(rewritten) {
-                            before.insert((*j, r.id), image.as_slice())?;
-                        }
+                        let (after, kept) =
+                            merge_forced(r.id, r.base.as_deref(), &chain, current).map_err(corrupt(r.id))?;
                         report.counts.kept += 1;
                         push_kept(
                             report,
@@ -603,19 +595,18 @@ impl WriteSession<'_> {
         })
     }
 
-    /// The before-images of record `id` kept by the `later` imports, oldest
-    /// first, each with its import.
+    /// The before-images of record `id` kept by the `later` imports, oldest first.
     fn later_images(
         &self,
         before_name: &str,
         id: u64,
         later: &BTreeSet<u64>,
-    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
         let before = self.txn().open_table(tables::before(before_name))?;
         let mut out = Vec::new();
         for &j in later {
             if let Some(v) = before.get((j, id))? {
-                out.push((j, v.value().to_vec()));
+                out.push(v.value().to_vec());
             }
         }
         Ok(out)
@@ -730,7 +721,7 @@ fn merge_forced(
     base: Option<&[u8]>,
     chain: &[Vec<u8>],
     current: &[u8],
-) -> Result<ForcedMerge, crate::record::RecordError> {
+) -> Result<(Option<Vec<u8>>, Vec<PropertyId>), crate::record::RecordError> {
     let base = base.map(|b| RecordView::parse(b, id)).transpose()?;
     let current_view = RecordView::parse(current, id)?;
     let mut states = Vec::with_capacity(chain.len() + 1);
@@ -762,6 +753,7 @@ fn merge_forced(
             any = true;
         }
     }
+<<<<<<< HEAD
     // Each later image, with what the undo gives back in place of this import's
     // values (the properties no later import changed).
     let mut rewritten = Vec::with_capacity(chain.len());
@@ -783,16 +775,13 @@ fn merge_forced(
         encode_record(id, image.created_by, image.updated_by, b.values(), &mut bytes);
         rewritten.push(bytes);
     }
+=======
+>>>>>>> parent of 5362c17 (Forced undo: later imports' before-images get the values the undo gives back, so undoing a later import does not bring the undone values again)
     if base.is_none() && !any {
-        return Ok((None, kept, rewritten));
+        return Ok((None, kept));
     }
     let created_by = base.as_ref().map_or(current_view.created_by, |b| b.created_by);
     let mut out = Vec::new();
     encode_record(id, created_by, current_view.updated_by, builder.values(), &mut out);
-    Ok((Some(out), kept, rewritten))
+    Ok((Some(out), kept))
 }
-
-/// What a forced undo gives a record: its state after the undo (`None`: it
-/// goes), the properties it kept as later imports set them, and the later
-/// imports' before-images rewritten to match.
-type ForcedMerge = (Option<Vec<u8>>, Vec<PropertyId>, Vec<Vec<u8>>);

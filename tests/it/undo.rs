@@ -175,6 +175,7 @@ fn a_later_change_refuses_the_undo_unless_forced() {
     check_ok(&store);
 }
 
+<<<<<<< HEAD
 /// After a forced undo, undoing the later import gives back the state before
 /// it as the forced undo left it: the values the forced undo restored stay
 /// restored, also in a record the undone import created.
@@ -213,6 +214,8 @@ fn undoing_a_later_import_after_a_forced_undo_does_not_bring_the_undone_values_b
     assert_ne!(snapshot(&store), before);
 }
 
+=======
+>>>>>>> parent of 5362c17 (Forced undo: later imports' before-images get the values the undo gives back, so undoing a later import does not bring the undone values again)
 #[test]
 fn a_dry_run_prints_the_undo_and_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
