@@ -753,30 +753,6 @@ fn merge_forced(
             any = true;
         }
     }
-<<<<<<< HEAD
-    // Each later image, with what the undo gives back in place of this import's
-    // values (the properties no later import changed).
-    let mut rewritten = Vec::with_capacity(chain.len());
-    for image in &states[..chain.len()] {
-        let mut b = RecordBuilder::default();
-        let props: BTreeSet<PropertyId> = image
-            .values()
-            .map(|(p, _)| p)
-            .chain(base.iter().flat_map(|b| b.values().map(|(p, _)| p)))
-            .collect();
-        for p in props {
-            let value =
-                if changed.contains(&p) { image.get(p) } else { base.as_ref().and_then(|b| b.get(p)) };
-            if let Some(v) = value {
-                b.push(p, v);
-            }
-        }
-        let mut bytes = Vec::new();
-        encode_record(id, image.created_by, image.updated_by, b.values(), &mut bytes);
-        rewritten.push(bytes);
-    }
-=======
->>>>>>> parent of 5362c17 (Forced undo: later imports' before-images get the values the undo gives back, so undoing a later import does not bring the undone values again)
     if base.is_none() && !any {
         return Ok((None, kept));
     }

@@ -175,47 +175,6 @@ fn a_later_change_refuses_the_undo_unless_forced() {
     check_ok(&store);
 }
 
-<<<<<<< HEAD
-/// After a forced undo, undoing the later import gives back the state before
-/// it as the forced undo left it: the values the forced undo restored stay
-/// restored, also in a record the undone import created.
-#[test]
-fn undoing_a_later_import_after_a_forced_undo_does_not_bring_the_undone_values_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = base(dir.path());
-    let before = snapshot(&store);
-    let first = write(
-        dir.path(),
-        "first.csv",
-        "Email,First Name,Last Name\nana@example.com,Anna,Åberg-Lind\nzoë@ünïcode.org,Zoë,Ünal\n",
-    );
-    let second =
-        write(dir.path(), "second.csv", "Email,Last Name\nana@example.com,Lind\nzoë@ünïcode.org,Ünal-Öz\n");
-    let i1 = import(&store, &first, &[])["import_id"].to_string();
-    let i2 = import(&store, &second, &[])["import_id"].to_string();
-    assert!(undo(&store, &[&i1, "--force"]).status.success());
-    let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
-    assert_eq!(
-        (&ana["properties"]["firstname"], &ana["properties"]["lastname"]),
-        (&json!("Ana"), &json!("Lind"))
-    );
-    // Undoing the later import: its own change goes, the first import's stays undone.
-    assert!(undo(&store, &[&i2]).status.success());
-    let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
-    assert_eq!(ana["properties"]["firstname"], "Ana", "the forced undo's restored value came back undone");
-    assert_eq!(
-        ana["properties"]["lastname"], "Åberg-Lind",
-        "the later import's before-image of what it changed"
-    );
-    let zoe = json(&ingest(&store, &["get", "contacts", "4", "--json"]));
-    assert_eq!(zoe["properties"]["firstname"], serde_json::Value::Null, "{zoe}");
-    assert_eq!(zoe["properties"]["lastname"], "Ünal");
-    check_ok(&store);
-    assert_ne!(snapshot(&store), before);
-}
-
-=======
->>>>>>> parent of 5362c17 (Forced undo: later imports' before-images get the values the undo gives back, so undoing a later import does not bring the undone values again)
 #[test]
 fn a_dry_run_prints_the_undo_and_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
