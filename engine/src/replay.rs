@@ -150,7 +150,8 @@ impl Replay {
     /// The memo's piece with the bytes `bytes`, if there is one. Not with a
     /// result file, which has a line per row: its rows are then found one by one.
     pub fn find(&self, bytes: &[u8], at_end: bool) -> Option<usize> {
-        if self.whole_pieces_off {
+        // Without whole pieces in the memo, the chunk's bytes are not hashed.
+        if self.whole_pieces_off || self.by_digest.is_empty() {
             return None;
         }
         let i = *self.by_digest.get(&piece_digest(bytes, at_end))?;

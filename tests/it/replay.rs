@@ -322,3 +322,18 @@ fn every_other_write_to_the_object_makes_the_memo_go() {
     let report = json(&ingest(&store, &["check", "--json"]));
     assert_eq!(report["problems"].as_array().unwrap().len(), 0, "{report}");
 }
+
+/// A file as Excel saves it (byte-order mark, `;`, CRLF, a quoted `;` and line
+/// break, non-ASCII emails and domains): the second run knows every row and
+/// leaves the store as reading every row does.
+#[test]
+fn an_excel_made_file_is_known_on_its_second_run() {
+    let text = "\u{feff}Email;First Name;City\r\n\
+                josé.müller@exämple.de;José;\"Köln; Süd\"\r\n\
+                bo@ærø.dk;Bø;\"Århus\r\nNord\"\r\n\
+                zoë@ünïcode.org;Zoë;Zürich\r\n";
+    let mut pair = Pair::new();
+    pair.import(text, |_| {}).unwrap();
+    pair.import(text, |_| {}).unwrap();
+    assert_eq!(pair.unread, 3);
+}

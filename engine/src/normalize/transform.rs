@@ -787,10 +787,11 @@ fn transform_object(
     }
     evidence.append(&mut observed);
     look_up(&mut out, keys, &used_slots, &mut matched).map_err(|e| e.to_string())?;
-    if oi == 0 && !piece.replayed.is_empty() {
-        let replayed: std::collections::HashSet<u64, ahash::RandomState> =
-            piece.replayed.iter().map(|&(_, id, _)| id).collect();
-        if matched.iter().any(|(id, _)| replayed.contains(id)) {
+    if oi == 0 && !piece.replayed.is_empty() && !matched.is_empty() {
+        // The memo's rows come mostly in ID order: sorting them is cheap.
+        let mut replayed: Vec<u64> = piece.replayed.iter().map(|&(_, id, _)| id).collect();
+        replayed.sort_unstable();
+        if matched.iter().any(|(id, _)| replayed.binary_search(id).is_ok()) {
             return Ok(None);
         }
     }
