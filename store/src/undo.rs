@@ -17,7 +17,11 @@
 //! for the properties no later import changed (what a later import changed is
 //! its before-image against the state after it: the next later import's
 //! before-image, or the record as it is now), and a conflicting link change is
-//! kept. Record IDs are not handed out again: the sequences stay where they are.
+//! kept. The later imports' before-images of such a record are rewritten to the
+//! state before each later import with this one taken back (see
+//! `merge_forced`), so that undoing them afterwards does not bring this
+//! import's values back. Record IDs are not handed out again: the sequences
+//! stay where they are.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -292,7 +296,7 @@ impl WriteSession<'_> {
         for (object, records) in &plans {
             let def = schema.object(object).cloned();
             let uniques = def.as_ref().map(uniques).unwrap_or_default();
-            self.restore_records(object, records, &uniques, &later, &mut report)?;
+            self.restore_records(import_id, object, records, &uniques, &later, &mut report)?;
         }
         // Links.
         let origin = LinkOrigin { source: LinkSource::Undo, import: Some(import_id), time_ms };
@@ -422,12 +426,26 @@ impl WriteSession<'_> {
             let before_name = tables::before_name(object);
             match self.txn().open_table(tables::before(&before_name)) {
                 Ok(before) => {
+                    let mut undone: Option<BTreeSet<u64>> = None;
                     for item in before.range((import_id, 0)..=(import_id, u64::MAX))? {
                         let (k, v) = item?;
                         let id = k.value().1;
                         let current = records.get(id)?.map(|c| c.value().to_vec());
                         let conflict = conflict_of(current.as_deref());
-                        out.push(RecordPlan { id, base: Some(v.value().to_vec()), current, conflict });
+                        let image = v.value();
+                        let base = match RecordView::parse(image, id) {
+                            // An image a forced undo left of a record that, with
+                            // the undone import taken back, did not exist yet.
+                            Ok(view) if view.values().next().is_none() => {
+                                let undone = match &mut undone {
+                                    Some(u) => u,
+                                    None => undone.insert(self.undone_imports()?),
+                                };
+                                (!undone.contains(&view.created_by)).then(|| image.to_vec())
+                            }
+                            _ => Some(image.to_vec()),
+                        };
+                        out.push(RecordPlan { id, base, current, conflict });
                     }
                 }
                 Err(TableError::TableDoesNotExist(_)) => {}
@@ -440,8 +458,10 @@ impl WriteSession<'_> {
 
     /// Writes each record's state after the undo, and fixes the identifier
     /// indexes to match.
+    #[allow(clippy::too_many_arguments)]
     fn restore_records(
         &self,
+        import_id: u64,
         object: &str,
         records: &[RecordPlan],
         uniques: &[Unique],
@@ -467,8 +487,18 @@ impl WriteSession<'_> {
                     }
                     (Some(_), Some(current)) => {
                         let chain = self.later_images(&before_name, r.id, later)?;
-                        let (after, kept) =
-                            merge_forced(r.id, r.base.as_deref(), &chain, current).map_err(corrupt(r.id))?;
+                        let images: Vec<&[u8]> = chain.iter().map(|(_, image)| image.as_slice()).collect();
+                        let ForcedMerge { after, kept, images } =
+                            merge_forced(r.id, import_id, r.base.as_deref(), &images, current)
+                                .map_err(corrupt(r.id))?;
+                        // The later imports' images held this import's values:
+                        // they now hold the state before each later import with
+                        // this one taken back, so that undoing a later import
+                        // does not bring this one's values again.
+                        let mut before = self.txn().open_table(tables::before(&before_name))?;
+                        for ((j, _), image) in chain.iter().zip(images) {
+                            before.insert((*j, r.id), image.as_slice())?;
+                        }
                         report.counts.kept += 1;
                         push_kept(
                             report,
@@ -595,18 +625,34 @@ impl WriteSession<'_> {
         })
     }
 
-    /// The before-images of record `id` kept by the `later` imports, oldest first.
+    /// The before-images of record `id` kept by the `later` imports, oldest
+    /// first, each with its import.
     fn later_images(
         &self,
         before_name: &str,
         id: u64,
         later: &BTreeSet<u64>,
-    ) -> Result<Vec<Vec<u8>>, StoreError> {
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         let before = self.txn().open_table(tables::before(before_name))?;
         let mut out = Vec::new();
         for &j in later {
             if let Some(v) = before.get((j, id))? {
-                out.push(v.value().to_vec());
+                out.push((j, v.value().to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The imports undone so far.
+    fn undone_imports(&self) -> Result<BTreeSet<u64>, StoreError> {
+        let table = self.txn().open_table(IMPORTS)?;
+        let mut out = BTreeSet::new();
+        for item in table.iter()? {
+            let (k, v) = item?;
+            let e = ImportEntry::decode(k.value(), v.value())
+                .map_err(entry::corrupt(EntryTable::Imports, k.value()))?;
+            if e.status == ImportStatus::Undone {
+                out.insert(e.id);
             }
         }
         Ok(out)
@@ -712,16 +758,20 @@ fn push_kept(report: &mut UndoReport, what: String) {
     }
 }
 
-/// Record `id` after a forced undo: its before-image `base` (`None`: it did not
-/// exist) for every property that no later import changed, the record `current`
-/// for the others. `chain` holds the later imports' before-images, oldest first.
-/// Returns the record (`None`: nothing is left of it) and the properties kept.
+/// Record `id` after a forced undo of import `undone`: its before-image `base`
+/// (`None`: it did not exist) for every property that no later import changed,
+/// the record `current` for the others. `chain` holds the later imports'
+/// before-images, oldest first; each is given back as the state before that
+/// import with `undone` taken back: a property no import between the first
+/// later one and that one changed takes its `base` value. An image of a record
+/// that then did not exist has no values and `undone` as its creator.
 fn merge_forced(
     id: u64,
+    undone: u64,
     base: Option<&[u8]>,
-    chain: &[Vec<u8>],
+    chain: &[&[u8]],
     current: &[u8],
-) -> Result<(Option<Vec<u8>>, Vec<PropertyId>), crate::record::RecordError> {
+) -> Result<ForcedMerge, crate::record::RecordError> {
     let base = base.map(|b| RecordView::parse(b, id)).transpose()?;
     let current_view = RecordView::parse(current, id)?;
     let mut states = Vec::with_capacity(chain.len() + 1);
@@ -729,35 +779,65 @@ fn merge_forced(
         states.push(RecordView::parse(c, id)?);
     }
     states.push(current_view);
+    // `changed_by[k]`: the properties changed between `states[0]` and `states[k]`.
     let mut changed: BTreeSet<PropertyId> = BTreeSet::new();
+    let mut changed_by = vec![changed.clone()];
     for w in states.windows(2) {
         let props: BTreeSet<PropertyId> = w[0].values().chain(w[1].values()).map(|(p, _)| p).collect();
         changed.extend(props.into_iter().filter(|&p| w[0].get(p) != w[1].get(p)));
+        changed_by.push(changed.clone());
     }
-    let mut all: BTreeSet<PropertyId> = current_view.values().map(|(p, _)| p).collect();
-    if let Some(b) = &base {
-        all.extend(b.values().map(|(p, _)| p));
-    }
-    let mut builder = RecordBuilder::default();
-    let mut kept = Vec::new();
-    let mut any = false;
-    for p in all {
-        let value = if changed.contains(&p) {
-            kept.push(p);
-            current_view.get(p)
-        } else {
-            base.as_ref().and_then(|b| b.get(p))
-        };
-        if let Some(v) = value {
-            builder.push(p, v);
-            any = true;
+    let take = |state: &RecordView<'_>, changed: &BTreeSet<PropertyId>| {
+        let mut all: BTreeSet<PropertyId> = state.values().map(|(p, _)| p).collect();
+        all.extend(base.iter().flat_map(|b| b.values().map(|(p, _)| p)));
+        let mut builder = RecordBuilder::default();
+        let mut kept = Vec::new();
+        for p in all {
+            let value = if changed.contains(&p) {
+                kept.push(p);
+                state.get(p)
+            } else {
+                base.as_ref().and_then(|b| b.get(p))
+            };
+            if let Some(v) = value {
+                builder.push(p, v);
+            }
         }
+        (builder, kept)
+    };
+    let encode = |state: &RecordView<'_>, builder: &RecordBuilder, kept: &[PropertyId]| {
+        let (created_by, updated_by) = match &base {
+            Some(b) if kept.is_empty() => (b.created_by, b.updated_by),
+            Some(b) => (b.created_by, state.updated_by),
+            None => (state.created_by, if kept.is_empty() { undone } else { state.updated_by }),
+        };
+        let mut out = Vec::new();
+        encode_record(id, created_by, updated_by, builder.values(), &mut out);
+        out
+    };
+    let mut images = Vec::with_capacity(chain.len());
+    for (state, changed) in states[..chain.len()].iter().zip(&changed_by) {
+        let (builder, kept) = take(state, changed);
+        images.push(encode(state, &builder, &kept));
     }
-    if base.is_none() && !any {
-        return Ok((None, kept));
-    }
-    let created_by = base.as_ref().map_or(current_view.created_by, |b| b.created_by);
-    let mut out = Vec::new();
-    encode_record(id, created_by, current_view.updated_by, builder.values(), &mut out);
-    Ok((Some(out), kept))
+    let (builder, kept) = take(&current_view, &changed);
+    let after = if base.is_none() && builder.values().is_empty() {
+        None
+    } else {
+        let created_by = base.as_ref().map_or(current_view.created_by, |b| b.created_by);
+        let mut out = Vec::new();
+        encode_record(id, created_by, current_view.updated_by, builder.values(), &mut out);
+        Some(out)
+    };
+    Ok(ForcedMerge { after, kept, images })
+}
+
+/// What a forced undo gives a record.
+struct ForcedMerge {
+    /// Its state after the undo (`None`: nothing is left of it).
+    after: Option<Vec<u8>>,
+    /// The properties it kept as later imports set them.
+    kept: Vec<PropertyId>,
+    /// The later imports' before-images, rewritten (see [`merge_forced`]).
+    images: Vec<Vec<u8>>,
 }

@@ -485,7 +485,14 @@ impl Model {
                     }
                     Some(_) => false,
                 };
-                mine.push((object, *id, Some(base.clone()), conflict));
+                // An image a forced undo left of a record that, with that undone
+                // import taken back, did not exist yet.
+                let absent =
+                    base.props.is_empty() && self.entries.get(&base.created_by).is_some_and(|e| !e.done);
+                if absent {
+                    tally(format!("image of a record not there yet, conflict: {conflict}"));
+                }
+                mine.push((object, *id, (!absent).then(|| base.clone()), conflict));
             }
             mine.sort_by_key(|p| p.1);
             for p in &mine {
@@ -560,31 +567,58 @@ impl Model {
                 (false, _) => base,
                 (true, None) => continue,
                 (true, Some(current)) => {
-                    let mut states: Vec<&Rec> =
-                        later.iter().filter_map(|j| self.entries[j].images.get(&key)).collect();
+                    let chain: Vec<(u64, Rec)> = later
+                        .iter()
+                        .filter_map(|j| self.entries[j].images.get(&key).map(|r| (*j, r.clone())))
+                        .collect();
+                    let mut states: Vec<&Rec> = chain.iter().map(|(_, r)| r).collect();
                     states.push(current);
-                    let mut changed: BTreeSet<&String> = BTreeSet::new();
+                    // changed_by[k]: what changed between states[0] and states[k].
+                    let mut changed: BTreeSet<String> = BTreeSet::new();
+                    let mut changed_by = vec![changed.clone()];
                     for w in states.windows(2) {
                         for p in w[0].props.keys().chain(w[1].props.keys()) {
                             if w[0].props.get(p) != w[1].props.get(p) {
-                                changed.insert(p);
+                                changed.insert(p.clone());
                             }
                         }
+                        changed_by.push(changed.clone());
                     }
-                    let mut props = BTreeMap::new();
-                    let all: BTreeSet<&String> =
-                        current.props.keys().chain(base.iter().flat_map(|b| b.props.keys())).collect();
-                    for p in all {
-                        let v = if changed.contains(p) {
-                            current.props.get(p)
-                        } else {
-                            base.as_ref().and_then(|b| b.props.get(p))
-                        };
-                        if let Some(v) = v {
-                            props.insert(p.clone(), v.clone());
+                    // A state with the undone import taken back: base values for
+                    // what did not change since, and whether anything did.
+                    let take = |state: &Rec, changed: &BTreeSet<String>| {
+                        let all: BTreeSet<&String> =
+                            state.props.keys().chain(base.iter().flat_map(|b| b.props.keys())).collect();
+                        let mut props = BTreeMap::new();
+                        let mut kept = false;
+                        for p in all {
+                            let v = if changed.contains(p) {
+                                kept = true;
+                                state.props.get(p)
+                            } else {
+                                base.as_ref().and_then(|b| b.props.get(p))
+                            };
+                            if let Some(v) = v {
+                                props.insert(p.clone(), v.clone());
+                            }
                         }
+                        (props, kept)
+                    };
+                    // The later imports' before-images: the state before each with
+                    // this import taken back.
+                    let mut images = Vec::new();
+                    for ((j, state), changed) in chain.iter().zip(&changed_by) {
+                        let (props, kept) = take(state, changed);
+                        let (created_by, updated_by) = match (&base, kept) {
+                            (Some(b), false) => (b.created_by, b.updated_by),
+                            (Some(b), true) => (b.created_by, state.updated_by),
+                            (None, false) => (state.created_by, import),
+                            (None, true) => (state.created_by, state.updated_by),
+                        };
+                        images.push((*j, Rec { props, created_by, updated_by }));
                     }
-                    if base.is_none() && props.is_empty() {
+                    let (props, _) = take(current, &changed);
+                    let after = if base.is_none() && props.is_empty() {
                         None
                     } else {
                         Some(Rec {
@@ -592,7 +626,14 @@ impl Model {
                             created_by: base.as_ref().map_or(current.created_by, |b| b.created_by),
                             updated_by: current.updated_by,
                         })
+                    };
+                    if !images.is_empty() {
+                        tally(format!("forced: {} later images rewritten", images.len().min(3)));
                     }
+                    for (j, image) in images {
+                        self.entries.get_mut(&j).unwrap().images.insert(key, image);
+                    }
+                    after
                 }
             };
             match after {

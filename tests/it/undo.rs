@@ -175,6 +175,48 @@ fn a_later_change_refuses_the_undo_unless_forced() {
     check_ok(&store);
 }
 
+/// After a forced undo, undoing the later import gives back the state before
+/// it with the first import taken back: the store as it was before both,
+/// also for a record the undone import created.
+#[test]
+fn undoing_a_later_import_after_a_forced_undo_does_not_bring_the_undone_values_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = base(dir.path());
+    let before = snapshot(&store);
+    let first = write(
+        dir.path(),
+        "first.csv",
+        "Email,First Name,Last Name\nana@example.com,Anna,Åberg-Lind\nzoë@ünïcode.org,Zoë,Ünal\n",
+    );
+    let second =
+        write(dir.path(), "second.csv", "Email,Last Name\nana@example.com,Lind\nzoë@ünïcode.org,Ünal-Öz\n");
+    let i1 = import(&store, &first, &[])["import_id"].to_string();
+    let i2 = import(&store, &second, &[])["import_id"].to_string();
+    assert!(undo(&store, &[&i1, "--force"]).status.success());
+    let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(
+        (&ana["properties"]["firstname"], &ana["properties"]["lastname"]),
+        (&json!("Ana"), &json!("Lind"))
+    );
+    let zoe = json(&ingest(&store, &["get", "contacts", "4", "--json"]));
+    assert_eq!(zoe["properties"]["firstname"], serde_json::Value::Null, "{zoe}");
+    assert_eq!(zoe["properties"]["lastname"], "Ünal-Öz", "kept: the later import set it");
+    check_ok(&store);
+    // Undoing the later import: its own change goes, the first import's stays
+    // undone, and the record the first import created goes with it.
+    let second_undo = json(&undo(&store, &[&i2, "--json"]))["report"].clone();
+    assert_eq!(second_undo["undone"], true, "{second_undo}");
+    assert_eq!(second_undo["counts"]["deleted"]["contacts"], 1, "{second_undo}");
+    let ana = json(&ingest(&store, &["get", "contacts", "1", "--json"]));
+    assert_eq!(
+        (&ana["properties"]["firstname"], &ana["properties"]["lastname"]),
+        (&json!("Ana"), &json!("Åberg"))
+    );
+    assert!(!ingest(&store, &["get", "contacts", "4"]).status.success(), "Zoë's record is gone");
+    check_ok(&store);
+    assert_eq!(snapshot(&store), before, "both undone: the store as before the first");
+}
+
 #[test]
 fn a_dry_run_prints_the_undo_and_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
