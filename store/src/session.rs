@@ -35,6 +35,79 @@ pub struct WriteSession<'db> {
     /// The objects whose records, indexes or definition the session opened for
     /// writing, and those whose replay memo it saved ([`crate::ReplayMemo`]).
     replays: std::sync::Mutex<Replays>,
+    /// The before-images the session's [`RecordTable`]s kept, not written yet.
+    images: std::sync::Mutex<HeldImages>,
+}
+
+/// Before-images held in memory until the session commits (or holds more than
+/// [`HeldImages::LIMIT`] bytes), then written per object as one sorted run.
+/// An import's keys, `(import, record)`, come in record order only within a
+/// piece; inserted as they come, they land all over the table's newest range,
+/// splitting pages; written sorted, above every older import's, they append.
+#[derive(Default)]
+struct HeldImages {
+    by_object: std::collections::BTreeMap<String, ImageRun>,
+    bytes: usize,
+}
+
+impl HeldImages {
+    /// Bytes of images held before the largest object's are written.
+    const LIMIT: usize = 64 << 20;
+}
+
+/// Before-images of one object: `(import, record, start, end)` into `bytes`.
+#[derive(Default)]
+struct ImageRun {
+    keys: Vec<(u64, u64, usize, usize)>,
+    bytes: Vec<u8>,
+}
+
+impl ImageRun {
+    fn push(&mut self, import_id: u64, id: u64, image: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(image);
+        self.keys.push((import_id, id, start, self.bytes.len()));
+    }
+
+    fn append(&mut self, other: &mut ImageRun) {
+        let base = self.bytes.len();
+        self.bytes.append(&mut other.bytes);
+        self.keys.extend(other.keys.drain(..).map(|(i, id, s, e)| (i, id, s + base, e + base)));
+    }
+
+    /// Writes the run into `before/<object>` in key order: one cursor splices
+    /// each stretch of keys that falls into one gap of the table.
+    fn write(mut self, txn: &WriteTransaction, object: &str) -> Result<(), StoreError> {
+        if self.keys.is_empty() {
+            return Ok(());
+        }
+        self.keys.sort_unstable_by_key(|k| (k.0, k.1));
+        let name = tables::before_name(object);
+        guard(|| {
+            let mut table = txn.open_table(tables::before(&name))?;
+            let mut keys = self.keys.iter().peekable();
+            while let Some(&&(i, id, _, _)) = keys.peek() {
+                let mut cursor = table.lower_bound_mut(Bound::Included((i, id)))?;
+                let mut placed = false;
+                while let Some(&&(i, id, start, end)) = keys.peek() {
+                    match cursor.insert_before((i, id), &self.bytes[start..end]) {
+                        Ok(()) => {
+                            placed = true;
+                            keys.next();
+                        }
+                        Err(redb::CursorError::UnorderedKey) => break,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                drop(cursor);
+                if !placed {
+                    let (i, id, start, end) = *keys.next().expect("peeked");
+                    table.insert((i, id), &self.bytes[start..end])?;
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 /// What a session's commit does to the replay memos: deletes those of `touched`
@@ -73,7 +146,49 @@ impl UpdateOutcome {
 
 impl<'db> WriteSession<'db> {
     pub(crate) fn begin(db: &'db Database) -> Result<Self, StoreError> {
-        guard(|| Ok(Self { db, txn: Some(db.begin_write()?), replays: std::sync::Mutex::default() }))
+        guard(|| {
+            Ok(Self {
+                db,
+                txn: Some(db.begin_write()?),
+                replays: std::sync::Mutex::default(),
+                images: std::sync::Mutex::default(),
+            })
+        })
+    }
+
+    /// Takes over `run`, before-images of `object`; writes the largest object's
+    /// held images when the session holds more than [`HeldImages::LIMIT`].
+    fn hold_images(&self, object: &str, run: &mut ImageRun) -> Result<(), StoreError> {
+        if run.keys.is_empty() {
+            return Ok(());
+        }
+        let full = {
+            let mut held = self.images.lock().expect("no panic while the lock is held");
+            held.bytes += run.bytes.len();
+            held.by_object.entry(object.to_owned()).or_default().append(run);
+            if held.bytes <= HeldImages::LIMIT {
+                return Ok(());
+            }
+            let largest = held
+                .by_object
+                .iter()
+                .max_by_key(|(_, r)| r.bytes.len())
+                .map(|(o, _)| o.clone())
+                .expect("held");
+            let full = held.by_object.remove(&largest).expect("held");
+            held.bytes -= full.bytes.len();
+            (largest, full)
+        };
+        full.1.write(self.txn(), &full.0)
+    }
+
+    /// Writes every before-image held.
+    fn write_images(&self) -> Result<(), StoreError> {
+        let held = std::mem::take(&mut *self.images.lock().expect("no panic while the lock is held"));
+        for (object, run) in held.by_object {
+            run.write(self.txn(), &object)?;
+        }
+        Ok(())
     }
 
     /// Notes that this session writes `object`'s records, indexes or definition:
@@ -127,9 +242,9 @@ impl<'db> WriteSession<'db> {
         let name = tables::records_name(object);
         let table = guard(|| Ok(self.txn().open_table(tables::records(&name))?))?;
         Ok(RecordTable {
-            txn: self.txn(),
+            session: self,
             table,
-            before: None,
+            images: ImageRun::default(),
             object: object.to_owned(),
             scratch: Vec::new(),
         })
@@ -260,6 +375,7 @@ impl<'db> WriteSession<'db> {
     /// durable with the next [`WriteSession::commit`]. A crash rolls back to the last
     /// durable commit, so an import is all or nothing while it stays in one session.
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.write_images()?;
         self.settle_replays()?;
         let mut txn = self.txn.take().expect("a write session always holds a transaction");
         guard(|| {
@@ -272,6 +388,7 @@ impl<'db> WriteSession<'db> {
 
     /// Commits; `durable` waits for the data to reach the disk (fsync).
     pub fn commit(mut self, durable: bool) -> Result<(), StoreError> {
+        self.write_images()?;
         self.settle_replays()?;
         let mut txn = self.txn.take().expect("a write session always holds a transaction");
         guard(|| {
@@ -295,10 +412,11 @@ fn needs_image(bytes: &[u8], import_id: u64) -> bool {
 
 /// The records of one object inside a write session.
 pub struct RecordTable<'txn> {
-    txn: &'txn WriteTransaction,
+    session: &'txn WriteSession<'txn>,
     table: Table<'txn, u64, &'static [u8]>,
-    /// `before/<object>`, opened when the first before-image is kept.
-    before: Option<Table<'txn, (u64, u64), &'static [u8]>>,
+    /// Before-images kept by the call in progress, handed to the session at
+    /// its end ([`WriteSession::hold_images`]).
+    images: ImageRun,
     object: String,
     scratch: Vec<u8>,
 }
@@ -306,14 +424,9 @@ pub struct RecordTable<'txn> {
 impl RecordTable<'_> {
     /// Keeps `old`, the bytes of record `id` about to be overwritten by import
     /// `import_id`, as the record's before-image for that import (callers ask
-    /// [`needs_image`] first).
-    fn keep_before(&mut self, import_id: u64, id: u64, old: &[u8]) -> Result<(), StoreError> {
-        if self.before.is_none() {
-            let name = tables::before_name(&self.object);
-            self.before = Some(self.txn.open_table(tables::before(&name))?);
-        }
-        self.before.as_mut().expect("just opened").insert((import_id, id), old)?;
-        Ok(())
+    /// [`needs_image`] first). The session writes it when it commits.
+    fn keep_before(&mut self, import_id: u64, id: u64, old: &[u8]) {
+        self.images.push(import_id, id, old);
     }
 
     /// Writes new records, `(record ID, values)`, none of whose IDs is in the
@@ -377,11 +490,12 @@ impl RecordTable<'_> {
                     _ => false,
                 };
                 if keep {
-                    self.keep_before(import_id, id, &old)?;
+                    self.keep_before(import_id, id, &old);
                 }
             }
             Ok(())
-        })
+        })?;
+        self.session.hold_images(&self.object, &mut self.images)
     }
 
     /// Applies updates in order, each merging its values into the stored record
@@ -441,12 +555,13 @@ impl RecordTable<'_> {
                 if changed {
                     entry.insert(current.as_slice())?;
                     if keep {
-                        self.keep_before(import_id, id, &original)?;
+                        self.keep_before(import_id, id, &original);
                     }
                 }
             }
             Ok(())
-        })
+        })?;
+        self.session.hold_images(&self.object, &mut self.images)
     }
 }
 
