@@ -46,9 +46,15 @@ JOBS = {
        "into the job-1 store",
     3: "multi-object import: one file of contacts + companies + deals, with their "
        "associations, into a fresh store",
+    4: "re-import the job-1 file into the job-1 store (nothing changes: a nightly sync of "
+       "an unchanged export)",
 }
 #: The jobs' names for --jobs (a job's number is accepted too).
-JOB_NAMES = {1: "load", 2: "update", 3: "multi"}
+JOB_NAMES = {1: "load", 2: "update", 3: "multi", 4: "reimport"}
+#: Jobs that start from a copy of the job-1 store.
+ON_BASE = (2, 4)
+#: What a contender script is asked to do per job (job 4 is job 2's update, with the job-1 file).
+SCRIPT_ACTIONS = {1: "load", 2: "update", 3: "multi", 4: "update"}
 SEED = 42
 MULTI_SCRIPT = ROOT / "bench" / "data" / "multi.py"
 MULTI_SEED = 9  # multi.py's own, fixed seed (it names the data directory)
@@ -262,7 +268,7 @@ def ensure_dataset(ingest, size, jobs):
         path, meta, sample = ensure_multi(size)
         dataset.files[3], dataset.rows[3], dataset.expected[3] = path, meta["rows"], meta["expected"]
         dataset.bytes[3], dataset.samples[3] = path.stat().st_size, sample
-    if 1 in jobs or 2 in jobs:
+    if 1 in jobs or 2 in jobs or 4 in jobs:
         contacts = ensure_contacts(ingest, size)
         for name in ("files", "rows", "bytes", "expected", "samples"):
             getattr(dataset, name).update(getattr(contacts, name))
@@ -270,9 +276,9 @@ def ensure_dataset(ingest, size, jobs):
 
 
 def ensure_contacts(ingest, size):
-    """Jobs 1 and 2: generate (or reuse) the contacts files of one size and return their Dataset."""
+    """Jobs 1, 2 and 4: generate (or reuse) the contacts files of one size and return their Dataset."""
     directory = DATA_DIR / f"contacts-{size}-seed{SEED}"
-    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv"}
+    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv", 4: directory / "contacts.csv"}
     if not directory.exists():
         log(f"generating {size:,} rows with `ingest gen` into {directory}")
         partial = directory.with_name(directory.name + ".partial")
@@ -287,13 +293,15 @@ def ensure_contacts(ingest, size):
         meta = describe(directory)
         meta_path.write_text(json.dumps(meta, indent=1))
     samples = {}
+    # Job 4 imports job 1's file again: its rows, its expected store and its sample.
+    described = {job: str(1 if job == 4 else job) for job in files}
     for job in files:
         samples[job] = directory / f"sample-job{job}.json"
-        samples[job].write_text(json.dumps(meta["samples"][str(job)]))
+        samples[job].write_text(json.dumps(meta["samples"][described[job]]))
     return Dataset(size=size, files=files,
-                   rows={job: meta["rows"][str(job)] for job in files},
+                   rows={job: meta["rows"][described[job]] for job in files},
                    bytes={job: files[job].stat().st_size for job in files},
-                   expected={job: meta["expected"][str(job)] for job in files},
+                   expected={job: meta["expected"][described[job]] for job in files},
                    samples=samples)
 
 
@@ -311,7 +319,8 @@ class Contender:
                                  # job 3: count is {MULTI_COUNTS key: count}
     env: dict = field(default_factory=dict)   # variables to set (value None: unset)
     discard_stdout: bool = False
-    jobs: tuple = (1, 2, 3)      # the jobs it runs
+    jobs: tuple = (1, 2, 3)      # the jobs it runs (parse ceilings and the floor: not job 4,
+                                 # whose file is job 1's)
 
 
 def engine_contender(ingest, name, threads):
@@ -325,7 +334,8 @@ def engine_contender(ingest, name, threads):
         sample = json.loads(sample_file.read_text(encoding="utf-8"))
         return engine_dump_multi(ingest, store, sample) if job == 3 else engine_dump(ingest, store, sample)
 
-    return Contender(name, "engine", argv, "store.redb", dump, {"RAYON_NUM_THREADS": threads})
+    return Contender(name, "engine", argv, "store.redb", dump, {"RAYON_NUM_THREADS": threads},
+                     jobs=(1, 2, 3, 4))
 
 
 def export_lines(ingest, store, obj):
@@ -441,12 +451,12 @@ def engine_dump(ingest, store, emails):
     return stats["objects"]["contacts"], records
 
 
-def python_contender(name, script, store_name, extra=(), jobs=(1, 2, 3)):
+def python_contender(name, script, store_name, extra=(), jobs=(1, 2, 3, 4)):
     """A contender script speaking the protocol of common.py, run by this interpreter."""
     path = str(HERE / script)
 
     def argv(job, csv_path, store):
-        return [sys.executable, "-B", path, JOB_NAMES[job], str(csv_path), str(store), *extra]
+        return [sys.executable, "-B", path, SCRIPT_ACTIONS[job], str(csv_path), str(store), *extra]
 
     def dump(job, store, sample_file):
         action = "dump-multi" if job == 3 else "dump"
@@ -479,7 +489,7 @@ def contenders(ingest, formulations, wanted):
     if have_duckdb:
         # Job 3 has one DuckDB formulation (not --formulation's): the first contender runs it.
         candidates += [python_contender(f"duckdb-{f}", "contender_duckdb.py", "store.duckdb",
-                                        ["--formulation", f], (1, 2, 3) if i == 0 else (1, 2))
+                                        ["--formulation", f], (1, 2, 3, 4) if i == 0 else (1, 2, 4))
                        for i, f in enumerate(formulations)]
     candidates.append(python_contender("sqlite", "contender_sqlite.py", "store.sqlite"))
     if have_duckdb:
@@ -621,7 +631,7 @@ class Bench:
 
     def run_job(self, dataset, job):
         """Warm-up round then `rounds` rounds, contenders interleaved; validate each run."""
-        bases = self.prepare_bases(dataset) if job == 2 else {}
+        bases = self.prepare_bases(dataset) if job in ON_BASE else {}
         reference = None
         for round_no in range(self.rounds + 1):
             for contender in self.contenders:
@@ -637,7 +647,7 @@ class Bench:
             shutil.rmtree(base, ignore_errors=True)
 
     def prepare_bases(self, dataset):
-        """Load each store contender's job-1 store once (untimed): the starting point of job 2."""
+        """Load each store contender's job-1 store once (untimed): the starting point of jobs 2 and 4."""
         bases = {}
         for contender in self.contenders:
             if contender.store_name is None:
@@ -650,14 +660,14 @@ class Bench:
             if done.returncode == 0:
                 bases[contender.name] = base
             else:
-                log(f"  {contender.name}: job-1 load for job 2 failed: {done.stderr.strip()[-500:]}")
+                log(f"  {contender.name}: job-1 load for jobs 2 and 4 failed: {done.stderr.strip()[-500:]}")
         return bases
 
     def run_once(self, contender, dataset, job, round_no, base, reference):
         """Time one run in a fresh run directory, validate it, clean up; return (Run, dump or None)."""
         run_dir = self.work_dir / "run"
         shutil.rmtree(run_dir, ignore_errors=True)
-        if job == 2 and contender.store_name is not None:
+        if job in ON_BASE and contender.store_name is not None:
             if base is None:
                 return self.failed(contender, dataset, job, round_no, "no job-1 store to update"), None
             shutil.copytree(base, run_dir)
@@ -771,7 +781,7 @@ def markdown(runs, names, meta):
         "",
         f"Generated by `bench/compare/run` on {meta['date']}. Machine: {meta['machine']}.",
         f"Versions: {meta['versions']}.",
-        f"Data: `ingest gen contacts --seed {SEED}` (jobs 1, 2), `bench/data/multi.py` (job 3, its seed "
+        f"Data: `ingest gen contacts --seed {SEED}` (jobs 1, 2, 4), `bench/data/multi.py` (job 3, its seed "
         f"{MULTI_SEED}); {meta['rounds']} round(s) after one warm-up round, "
         "contenders interleaved within each round; each figure is the median over the rounds.",
         "Wall time is the child process's, from start to exit (interpreter start and imports "
