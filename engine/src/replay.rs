@@ -233,6 +233,11 @@ pub struct Recorder<'r> {
     /// nothing is copied).
     rows: Vec<(u128, u64)>,
     same: Option<usize>,
+    /// While `same`: rows that may qualify and are not the memo's next, each
+    /// with the number of memo rows before it. Most are rows of records that a
+    /// later row imports again (a file that gives one email twice), which do not
+    /// qualify in the end: the memo stays the same without them.
+    extra: Vec<(usize, (u128, u64))>,
     /// Records imported by some row; by more than one row.
     once: Bits,
     twice: Bits,
@@ -269,10 +274,10 @@ impl<'r> Recorder<'r> {
         if let (Some(n), Some(replay)) = (self.same, self.replay) {
             if replay.rows.get(n) == Some(&row) {
                 self.same = Some(n + 1);
-                return;
+            } else {
+                self.extra.push((n, row));
             }
-            self.rows = replay.rows[..n].to_vec();
-            self.same = None;
+            return;
         }
         self.rows.push(row);
     }
@@ -385,13 +390,25 @@ impl<'r> Recorder<'r> {
         let used: &[(u128, u64)] = self.replay.map_or(&[], |r| &r.rows);
         let mut rows = match self.same {
             Some(n) => {
+                let mut extra = self.extra;
+                extra.retain(|&(_, (_, id))| !twice.get(id));
                 let unchanged = n == used.len()
+                    && extra.is_empty()
                     && self.replay.is_some_and(|r| r.pieces == pieces)
                     && used.iter().all(|&(_, id)| !twice.get(id) && !self.carried.get(id));
                 if unchanged {
                     return Finished::Same;
                 }
-                used[..n].to_vec()
+                // The memo's first `n` rows with the others where they came.
+                let mut rows = Vec::with_capacity(n + extra.len());
+                let mut from = 0;
+                for (at, row) in extra {
+                    rows.extend_from_slice(&used[from..at]);
+                    from = at;
+                    rows.push(row);
+                }
+                rows.extend_from_slice(&used[from..n]);
+                rows
             }
             None => self.rows,
         };
@@ -446,5 +463,31 @@ mod tests {
         let mut r = Recorder::default();
         r.replayed(&piece(1, &[MAX_ID + 1]));
         assert!(matches!(r.finish(0), Finished::New(None)));
+    }
+    /// Rows of a record that a later row imports again (one email twice in the
+    /// file) do not qualify: the memo stays the same without them, and a row
+    /// the memo did not have goes where it came.
+    #[test]
+    fn rows_of_a_record_imported_twice_leave_the_memo_as_it_was() {
+        let memo = ReplayMemo { spec: 5, pieces: Vec::new(), rows: vec![(10, 1), (30, 3)] };
+        let replay = Replay::new(Some(memo), 5, false).unwrap();
+        let run = |rows: &[(u128, u64)]| {
+            let mut r = Recorder::new(Some(&replay));
+            for &(d, id) in rows {
+                r.import(id);
+                r.row((d, id));
+            }
+            r.finish(5)
+        };
+        assert!(matches!(run(&[(10, 1), (20, 2), (30, 3), (21, 2)]), Finished::Same));
+        assert!(matches!(run(&[(10, 1), (30, 3)]), Finished::Same));
+        let Finished::New(Some(memo)) = run(&[(10, 1), (20, 2), (30, 3)]) else { panic!("a new memo") };
+        assert_eq!(memo.rows, vec![(10, 1), (20, 2), (30, 3)]);
+        let Finished::New(Some(memo)) = run(&[(5, 5), (10, 1), (30, 3), (40, 4)]) else {
+            panic!("a new memo")
+        };
+        assert_eq!(memo.rows, vec![(5, 5), (10, 1), (30, 3), (40, 4)]);
+        let Finished::New(Some(memo)) = run(&[(30, 3), (10, 1)]) else { panic!("a new memo") };
+        assert_eq!(memo.rows, vec![(30, 3), (10, 1)]);
     }
 }
