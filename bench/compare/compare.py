@@ -46,21 +46,22 @@ JOBS = {
        "into the job-1 store",
     3: "multi-object import: one file of contacts + companies + deals, with their "
        "associations, into a fresh store",
-    4: "re-import the job-1 file into the job-1 store (nothing changes: a nightly sync of "
-       "an unchanged export)",
+    4: "re-import an unchanged file into the store it made (each email's first row of the "
+       "job-1 file: nothing changes, a nightly sync of an unchanged export)",
 }
 #: The jobs' names for --jobs (a job's number is accepted too).
 JOB_NAMES = {1: "load", 2: "update", 3: "multi", 4: "reimport"}
-#: Jobs that start from a copy of the job-1 store.
-ON_BASE = (2, 4)
-#: What a contender script is asked to do per job (job 4 is job 2's update, with the job-1 file).
+#: Jobs that start from a copy of a store loaded (untimed) from a file: job 2 from job 1's,
+#: job 4 from its own.
+BASE_FILE_OF = {2: 1, 4: 4}
+#: What a contender script is asked to do per job (job 4 is job 2's update, with its own file).
 SCRIPT_ACTIONS = {1: "load", 2: "update", 3: "multi", 4: "update"}
 SEED = 42
 MULTI_SCRIPT = ROOT / "bench" / "data" / "multi.py"
 MULTI_SEED = 9  # multi.py's own, fixed seed (it names the data directory)
 MULTI_META_VERSION = 1  # of meta.json in a multi data directory: bump to recompute
 SAMPLE_SIZE = 200
-META_VERSION = 4  # of meta.json in a data directory (row counts, samples): bump to recompute
+META_VERSION = 5  # of meta.json in a data directory (row counts, samples): bump to recompute
 REFERENCE = "engine"
 EMAIL_COLUMN = HEADER.index("Email")
 SAMPLED_COLUMNS = [PROPERTIES.index(p) for p in SAMPLE_PROPERTIES]  # CSV columns are in PROPERTIES order
@@ -163,9 +164,11 @@ def describe(directory):
         from_job1.offer(email)
     rows2, sample2 = scan(directory / "contacts_update.csv", emails,
                           {"any": quarter, "repeat": quarter, "blank_repeat": quarter})
-    return {"version": META_VERSION, "rows": {"1": rows1, "2": rows2},
-            "expected": {"1": expected1, "2": len(emails)},
-            "samples": {"1": sample1, "2": sorted(set(sample2) | set(from_job1.emails()))}}
+    unique = {}
+    rows4, sample4 = scan(directory / "contacts_unique.csv", unique, {"any": SAMPLE_SIZE})
+    return {"version": META_VERSION, "rows": {"1": rows1, "2": rows2, "4": rows4},
+            "expected": {"1": expected1, "2": len(emails), "4": len(unique)},
+            "samples": {"1": sample1, "2": sorted(set(sample2) | set(from_job1.emails())), "4": sample4}}
 
 
 def describe_multi(path):
@@ -278,7 +281,8 @@ def ensure_dataset(ingest, size, jobs):
 def ensure_contacts(ingest, size):
     """Jobs 1, 2 and 4: generate (or reuse) the contacts files of one size and return their Dataset."""
     directory = DATA_DIR / f"contacts-{size}-seed{SEED}"
-    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv", 4: directory / "contacts.csv"}
+    files = {1: directory / "contacts.csv", 2: directory / "contacts_update.csv",
+             4: directory / "contacts_unique.csv"}
     if not directory.exists():
         log(f"generating {size:,} rows with `ingest gen` into {directory}")
         partial = directory.with_name(directory.name + ".partial")
@@ -286,6 +290,9 @@ def ensure_contacts(ingest, size):
         subprocess.run([ingest, "gen", "contacts", "--rows", str(size), "--seed", str(SEED),
                         "--out", str(partial), "--update-file"], check=True, stdout=subprocess.DEVNULL)
         partial.rename(directory)
+    if not files[4].exists():
+        log(f"writing {files[4].name}: each email's first row of contacts.csv")
+        write_unique(files[1], files[4])
     meta_path = directory / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if meta.get("version") != META_VERSION:
@@ -293,16 +300,31 @@ def ensure_contacts(ingest, size):
         meta = describe(directory)
         meta_path.write_text(json.dumps(meta, indent=1))
     samples = {}
-    # Job 4 imports job 1's file again: its rows, its expected store and its sample.
-    described = {job: str(1 if job == 4 else job) for job in files}
     for job in files:
         samples[job] = directory / f"sample-job{job}.json"
-        samples[job].write_text(json.dumps(meta["samples"][described[job]]))
+        samples[job].write_text(json.dumps(meta["samples"][str(job)]))
     return Dataset(size=size, files=files,
-                   rows={job: meta["rows"][described[job]] for job in files},
+                   rows={job: meta["rows"][str(job)] for job in files},
                    bytes={job: files[job].stat().st_size for job in files},
-                   expected={job: meta["expected"][described[job]] for job in files},
+                   expected={job: meta["expected"][str(job)] for job in files},
                    samples=samples)
+
+
+def write_unique(source, target):
+    """Job 4's file: the rows of `source` whose email (trimmed, lowercased) has not come
+    before, rows without an email kept: importing it into the store it made changes nothing."""
+    seen = set()
+    partial = target.with_name(target.name + ".partial")
+    with open(source, encoding="utf-8", newline="") as f, open(partial, "w", encoding="utf-8", newline="") as out:
+        reader, writer = csv.reader(f), csv.writer(out, lineterminator="\n")
+        writer.writerow(next(reader))
+        for row in reader:
+            key = row[EMAIL_COLUMN].strip().lower()
+            if key and key in seen:
+                continue
+            seen.add(key)
+            writer.writerow(row)
+    partial.rename(target)
 
 
 # ----------------------------------------------------------------------- contenders
@@ -631,7 +653,7 @@ class Bench:
 
     def run_job(self, dataset, job):
         """Warm-up round then `rounds` rounds, contenders interleaved; validate each run."""
-        bases = self.prepare_bases(dataset) if job in ON_BASE else {}
+        bases = self.prepare_bases(dataset, BASE_FILE_OF[job]) if job in BASE_FILE_OF else {}
         reference = None
         for round_no in range(self.rounds + 1):
             for contender in self.contenders:
@@ -646,8 +668,9 @@ class Bench:
         for base in bases.values():
             shutil.rmtree(base, ignore_errors=True)
 
-    def prepare_bases(self, dataset):
-        """Load each store contender's job-1 store once (untimed): the starting point of jobs 2 and 4."""
+    def prepare_bases(self, dataset, base_job):
+        """Load each store contender's store from job `base_job`'s file once (untimed): the
+        starting point of jobs 2 (job 1's file) and 4 (its own)."""
         bases = {}
         for contender in self.contenders:
             if contender.store_name is None:
@@ -655,21 +678,21 @@ class Bench:
             base = self.work_dir / f"base-{contender.name}"
             shutil.rmtree(base, ignore_errors=True)
             base.mkdir(parents=True)
-            argv = contender.argv(1, dataset.files[1], base / contender.store_name)
+            argv = contender.argv(1, dataset.files[base_job], base / contender.store_name)
             done = subprocess.run(argv, env=child_env(contender), capture_output=True, text=True)
             if done.returncode == 0:
                 bases[contender.name] = base
             else:
-                log(f"  {contender.name}: job-1 load for jobs 2 and 4 failed: {done.stderr.strip()[-500:]}")
+                log(f"  {contender.name}: the load of the base store failed: {done.stderr.strip()[-500:]}")
         return bases
 
     def run_once(self, contender, dataset, job, round_no, base, reference):
         """Time one run in a fresh run directory, validate it, clean up; return (Run, dump or None)."""
         run_dir = self.work_dir / "run"
         shutil.rmtree(run_dir, ignore_errors=True)
-        if job in ON_BASE and contender.store_name is not None:
+        if job in BASE_FILE_OF and contender.store_name is not None:
             if base is None:
-                return self.failed(contender, dataset, job, round_no, "no job-1 store to update"), None
+                return self.failed(contender, dataset, job, round_no, "no base store to update"), None
             shutil.copytree(base, run_dir)
         else:
             run_dir.mkdir(parents=True)
