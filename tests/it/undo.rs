@@ -217,6 +217,42 @@ fn undoing_a_later_import_after_a_forced_undo_does_not_bring_the_undone_values_b
     assert_eq!(snapshot(&store), before, "both undone: the store as before the first");
 }
 
+/// Three imports that change the same records (and records the first one
+/// created), undone in every order, with `--force` where a later one stands:
+/// the store ends as it was before the first.
+#[test]
+fn undoing_overlapping_imports_in_any_order_gives_the_store_before_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "a.csv",
+            "Email,First Name,Last Name\nana@example.com,Anna,\nzoë@ünïcode.org,Zoë,Ünal\nli@ærø.dk,Li,Wu\n",
+        ),
+        (
+            "b.csv",
+            "Email,First Name\nzoë@ünïcode.org,Zoe\nana@example.com,Annie\njosé.müller@exämple.de,Jose\n",
+        ),
+        (
+            "c.csv",
+            "Email,Last Name,City\nzoë@ünïcode.org,Ünal-Öz,Köln\nli@ærø.dk,Wü,\nana@example.com,Å,Malmö\n",
+        ),
+    ];
+    let files: Vec<PathBuf> = files.iter().map(|(name, text)| write(dir.path(), name, text)).collect();
+    for order in [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+        let run = tempfile::tempdir().unwrap();
+        let store = base(run.path());
+        let before = snapshot(&store);
+        let ids: Vec<String> =
+            files.iter().map(|f| import(&store, f, &[])["import_id"].to_string()).collect();
+        for &i in &order {
+            let out = undo(&store, &[&ids[i], "--force"]);
+            assert!(out.status.success(), "order {order:?}, undo {}: {}", ids[i], stderr(&out));
+        }
+        check_ok(&store);
+        assert_eq!(snapshot(&store), before, "undone in the order {order:?}");
+    }
+}
+
 #[test]
 fn a_dry_run_prints_the_undo_and_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
