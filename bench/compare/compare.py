@@ -58,6 +58,7 @@ BASE_FILE_OF = {2: 1, 4: 4}
 SCRIPT_ACTIONS = {1: "load", 2: "update", 3: "multi", 4: "update"}
 SEED = 42
 MULTI_SCRIPT = ROOT / "bench" / "data" / "multi.py"
+UNIQUE_SCRIPT = ROOT / "bench" / "history" / "unique.py"
 MULTI_SEED = 9  # multi.py's own, fixed seed (it names the data directory)
 MULTI_META_VERSION = 1  # of meta.json in a multi data directory: bump to recompute
 SAMPLE_SIZE = 200
@@ -312,18 +313,12 @@ def ensure_contacts(ingest, size):
 
 def write_unique(source, target):
     """Job 4's file: the rows of `source` whose email (trimmed, lowercased) has not come
-    before, rows without an email kept: importing it into the store it made changes nothing."""
-    seen = set()
+    before, rows without an email kept (bench/history/unique.py): importing it into the
+    store it made changes nothing."""
     partial = target.with_name(target.name + ".partial")
-    with open(source, encoding="utf-8", newline="") as f, open(partial, "w", encoding="utf-8", newline="") as out:
-        reader, writer = csv.reader(f), csv.writer(out, lineterminator="\n")
-        writer.writerow(next(reader))
-        for row in reader:
-            key = row[EMAIL_COLUMN].strip().lower()
-            if key and key in seen:
-                continue
-            seen.add(key)
-            writer.writerow(row)
+    with open(partial, "wb") as out:
+        subprocess.run([sys.executable, "-B", str(UNIQUE_SCRIPT), str(source)], check=True, stdout=out,
+                       stderr=subprocess.DEVNULL)
     partial.rename(target)
 
 

@@ -228,13 +228,13 @@ pub struct Recorder<'r> {
     replay: Option<&'r Replay>,
     /// Every piece that may qualify, with its records.
     candidates: Vec<ReplayPiece>,
-    /// Every row that may qualify, `(digest, record)`, while they are not the
-    /// first `same` rows of the memo used, in its order (the usual re-run: then
-    /// nothing is copied).
+    /// Without a memo used: every row that may qualify, `(digest, record)`.
     rows: Vec<(u128, u64)>,
+    /// With a memo used: how many of its rows came in its order (the usual
+    /// re-run: then nothing is copied).
     same: Option<usize>,
-    /// While `same`: rows that may qualify and are not the memo's next, each
-    /// with the number of memo rows before it. Most are rows of records that a
+    /// With a memo used: rows that may qualify and are not the memo's next,
+    /// each with the number of memo rows before it. Most are rows of records that a
     /// later row imports again (a file that gives one email twice), which do not
     /// qualify in the end: the memo stays the same without them.
     extra: Vec<(usize, (u128, u64))>,
@@ -464,6 +464,7 @@ mod tests {
         r.replayed(&piece(1, &[MAX_ID + 1]));
         assert!(matches!(r.finish(0), Finished::New(None)));
     }
+
     /// Rows of a record that a later row imports again (one email twice in the
     /// file) do not qualify: the memo stays the same without them, and a row
     /// the memo did not have goes where it came.
